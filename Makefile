@@ -1,0 +1,47 @@
+# One task runner for the project. `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint typecheck contracts pytest bench migrate clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the locked dependencies
+
+run: $(STAMP) ## Run the engine on its embedded default (SQLite under ./data)
+	$(BIN)/python -m config.run
+
+migrate: $(STAMP) ## Create or upgrade the configured database
+	$(BIN)/python -m config.cli migrate
+
+test: $(STAMP) lint typecheck contracts pytest ## Install everything and run every check and test
+
+lint: $(STAMP) ## ruff: lint and formatting
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP) ## mypy (strict on policies/ and services/)
+	$(BIN)/mypy policies models services config api workflows
+
+contracts: $(STAMP) ## import-linter: layers and pure policies
+	$(BIN)/lint-imports
+
+pytest: $(STAMP) ## The test suite (SQLite, plus PostgreSQL when reachable)
+	$(BIN)/pytest --cov=policies --cov-branch --cov-report=term-missing:skip-covered $(PYTEST_ARGS)
+
+bench: $(STAMP) ## Run the benchmarks (not part of the test suite)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean: ## Remove the virtual environment and caches (keeps ./data)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

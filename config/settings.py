@@ -1,0 +1,52 @@
+"""Typed settings: infrastructure only, never law (design.md "Settings and law").
+
+Every variable carries the prefix GONGKAI_, e.g. GONGKAI_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """The engine's settings, validated at start-up."""
+
+    model_config = SettingsConfigDict(env_prefix="GONGKAI_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Database, files and portal live here.")
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty means SQLite at <data_dir>/gongkai.db."
+    )
+    policy_profile: str = Field(default="national", description="Name of the policy profile.")
+    prefect_api_url: str = Field(default="http://127.0.0.1:4200/api")
+    api_base_url: str = Field(default="http://127.0.0.1:8000")
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0, le=2 * 1024 * 1024 * 1024)
+    max_attachments: int = Field(default=20, gt=0, le=200)
+
+    @field_validator("policy_profile")
+    @classmethod
+    def _profile_is_named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("GONGKAI_POLICY_PROFILE must name a profile, e.g. 'national'")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'gongkai.db').as_posix()}"
+        return self
+
+    @property
+    def files_dir(self) -> Path:
+        """Where uploaded files are stored, content-addressed by sha256."""
+        return self.data_dir / "files"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
