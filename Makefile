@@ -20,10 +20,10 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP) ## Create .venv and install the locked dependencies
 
 run: $(STAMP) ## Run the engine on its embedded default (SQLite under ./data)
-	$(BIN)/python -m config.run
+	$(BIN)/python -m cli.main run
 
 migrate: $(STAMP) ## Create or upgrade the configured database
-	$(BIN)/python -m config.cli migrate
+	$(BIN)/python -m cli.main migrate
 
 test: $(STAMP) lint typecheck contracts pytest ## Install everything and run every check and test
 
@@ -32,7 +32,7 @@ lint: $(STAMP) ## ruff: lint and formatting
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP) ## mypy (strict on policies/ and services/)
-	$(BIN)/mypy policies models services config api workflows
+	$(BIN)/mypy policies models services config api workflows cli
 
 contracts: $(STAMP) ## import-linter: layers and pure policies
 	$(BIN)/lint-imports
