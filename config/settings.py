@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     )
     policy_profile: str = Field(default="national", description="Name of the policy profile.")
     prefect_api_url: str = Field(default="http://127.0.0.1:4200/api")
+    review_deployment: str = Field(
+        default="document-review/default", description="Prefect deployment of the review flow."
+    )
     api_base_url: str = Field(default="http://127.0.0.1:8000")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0, le=2 * 1024 * 1024 * 1024)
     max_attachments: int = Field(default=20, gt=0, le=200)
