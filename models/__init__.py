@@ -1,0 +1,28 @@
+"""SQLModel tables, engine and session plumbing. No rules (style.md)."""
+
+from models.audit import AuditEvent
+from models.deadlines import Deadline
+from models.decisions import Decision
+from models.documents import Document
+from models.files import StoredFile
+from models.organs import Organ
+from models.publications import InterpretationMaterial, Publication
+from models.users import ApiToken, User
+from models.versions import Marking, RecordedFinding, Version, VersionAttachment
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Deadline",
+    "Decision",
+    "Document",
+    "InterpretationMaterial",
+    "Marking",
+    "Organ",
+    "Publication",
+    "RecordedFinding",
+    "StoredFile",
+    "User",
+    "Version",
+    "VersionAttachment",
+]

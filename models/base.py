@@ -1,0 +1,79 @@
+"""Column types and naming shared by every table: aware UTC timestamps, enums stored as values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlmodel import SQLModel
+
+# Stable constraint names, so migrations and both databases agree on them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware timestamp stored as UTC; SQLite returns it aware too."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware datetime")
+        value = value.astimezone(UTC)
+        # SQLite has no time zones: store naive UTC text and re-attach UTC when reading.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def enum_type(enum: type[StrEnum], name: str) -> sa.Enum:
+    """A policy enum stored as its string value, with a CHECK constraint on both databases."""
+    return sa.Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(member.value) for member in enum),
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+def enum_column(enum: type[StrEnum], name: str, **kwargs: Any) -> sa.Column[Any]:
+    """A NOT NULL column holding a policy enum (pass nullable=True to allow NULL)."""
+    kwargs.setdefault("nullable", False)
+    return sa.Column(enum_type(enum, name), **kwargs)
+
+
+def one_of(column: str, values: tuple[str, ...], name: str) -> sa.CheckConstraint:
+    """A CHECK constraint that limits a string column to a fixed vocabulary."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return sa.CheckConstraint(f"{column} IN ({listed})", name=name)
+
+
+def utc_column(**kwargs: Any) -> sa.Column[Any]:
+    """A NOT NULL aware-UTC timestamp column (pass nullable=True to allow NULL)."""
+    kwargs.setdefault("nullable", False)
+    return sa.Column(UTCDateTime(), **kwargs)
+
+
+def json_list_column() -> sa.Column[Any]:
+    """A JSON list of strings (e.g. reason codes), never NULL."""
+    return sa.Column(sa.JSON(), nullable=False, default=list)

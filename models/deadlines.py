@@ -1,0 +1,30 @@
+"""Deadlines the office tracks (domain §11): one per document and kind."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import utc_column
+
+
+class Deadline(SQLModel, table=True):
+    """When something about a document is due, on what basis, and when it was met."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        sa.UniqueConstraint("document_id", "kind"),
+        sa.Index("ix_deadlines_open", "met_at", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="documents.id")
+    version_id: int | None = Field(default=None, foreign_key="versions.id")
+    kind: str = Field(max_length=64)  # e.g. "publication", "interpretation"
+    due_at: datetime = Field(sa_column=utc_column())
+    basis: str = Field(max_length=500)  # the rule and source, e.g. "条例 art. 26: 20 WD"
+    provisional: bool = False
+    met_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    created_at: datetime = Field(sa_column=utc_column())

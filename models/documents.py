@@ -1,0 +1,89 @@
+"""Documents under review: the aggregate root that versions, decisions and deadlines hang on."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import enum_column, one_of, utc_column
+from policies.statuses import Stage, Status
+
+# 有效性 (条例 art. 12 ¶3; domain §10 rule 14): 有效 / 已修改 / 已废止 / 已失效.
+# TODO: move to a StrEnum in policies/ when the policy owner adds one; the CHECK stays.
+VALIDITIES = ("valid", "amended", "repealed", "expired")
+Validity = Literal["valid", "amended", "repealed", "expired"]
+
+
+def _status_matches_stage() -> str:
+    """SQL that allows only the (status, stage) pairs the policy's Status.stage defines."""
+    by_stage: dict[Stage, list[str]] = defaultdict(list)
+    for status in Status:
+        by_stage[status.stage].append(f"'{status.value}'")
+    pairs = [
+        f"(stage = '{stage.value}' AND status IN ({', '.join(statuses)}))"
+        for stage, statuses in by_stage.items()
+    ]
+    return " OR ".join(pairs)
+
+
+class DocumentBase(SQLModel):
+    """What the drafter states about a document."""
+
+    title: str = Field(max_length=500)
+    doc_number: str | None = Field(default=None, max_length=100)  # 文号
+    organ_id: int = Field(foreign_key="organs.id")
+    document_type: str = Field(max_length=100)  # e.g. 行政规范性文件
+    written_on: date  # 成文日期
+    policy_profile: str = Field(max_length=64)
+    is_important_policy: bool = False  # 重要政策
+    issued_in_government_name: bool = False  # 以政府或办公厅（室）名义印发
+
+
+class Document(DocumentBase, table=True):
+    """A document and where its review stands; only services.status changes status."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        sa.CheckConstraint(_status_matches_stage(), name="status_matches_stage"),
+        one_of("validity", VALIDITIES, "validity"),
+        sa.Index("ix_documents_status_changed", "status", "status_changed_at"),
+        sa.Index("ix_documents_organ_status", "organ_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: Status = Field(sa_column=enum_column(Status, "status"))
+    stage: Stage = Field(sa_column=enum_column(Stage, "stage"))
+    status_changed_at: datetime = Field(sa_column=utc_column())
+    current_version_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer,
+            # documents ⇄ versions is a cycle: this key is added after both tables exist.
+            sa.ForeignKey("versions.id", use_alter=True),
+            nullable=True,
+        ),
+    )
+    flow_run_id: str | None = Field(default=None, max_length=64)  # Prefect flow run
+    created_by: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(sa_column=utc_column())
+    validity: str = Field(default="valid", max_length=16)
+
+
+class DocumentCreate(DocumentBase):
+    """The fields a drafter supplies when registering a document."""
+
+
+class DocumentPublic(DocumentBase):
+    """A document as shown to clients."""
+
+    id: int
+    status: Status
+    stage: Stage
+    status_changed_at: datetime
+    current_version_id: int | None
+    flow_run_id: str | None
+    validity: Validity

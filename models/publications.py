@@ -1,0 +1,48 @@
+"""Interpretation materials (政策解读) and web publications (网上公开) of documents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import one_of, utc_column
+from models.documents import VALIDITIES
+from models.versions import ATTACHMENT_KINDS
+
+
+class InterpretationMaterial(SQLModel, table=True):
+    """An interpretation plan or material received for a document, and when it went public."""
+
+    __tablename__ = "interpretation_materials"
+    __table_args__ = (
+        sa.UniqueConstraint("document_id", "file_id"),
+        one_of("kind", ATTACHMENT_KINDS[:2], "kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="documents.id", index=True)
+    file_id: int = Field(foreign_key="stored_files.id")
+    kind: str = Field(
+        max_length=32
+    )  # interpretation_plan 解读方案 / interpretation_material 解读材料
+    received_at: datetime = Field(sa_column=utc_column())
+    published_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class Publication(SQLModel, table=True):
+    """A version published to a sink, with the metadata 条例 art. 12 ¶3 requires."""
+
+    __tablename__ = "publications"
+    __table_args__ = (one_of("validity", VALIDITIES, "validity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="documents.id", index=True)
+    version_id: int = Field(foreign_key="versions.id", unique=True)
+    published_at: datetime = Field(sa_column=utc_column())
+    marking_text: str = Field(max_length=100)
+    validity: str = Field(default="valid", max_length=16)
+    index_number: str = Field(max_length=100, unique=True)  # 索引号
+    publisher: str = Field(max_length=64)  # the sink, e.g. "portal"
+    idempotency_key: str = Field(max_length=200, unique=True)

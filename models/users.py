@@ -1,0 +1,51 @@
+"""People who take part in the review, and the API tokens they authenticate with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import enum_column, utc_column
+from policies.roles import Role
+
+
+class UserBase(SQLModel):
+    """A person's name, unit and review role."""
+
+    name: str = Field(max_length=100)
+    organ_id: int = Field(foreign_key="organs.id", index=True)
+    active: bool = True
+
+
+class User(UserBase, table=True):
+    """A drafter, reviewer, office clerk, signer or administrator."""
+
+    __tablename__ = "users"
+    __table_args__ = (sa.UniqueConstraint("organ_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    role: Role = Field(sa_column=enum_column(Role, "role"))
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class UserPublic(UserBase):
+    """A user as shown to clients."""
+
+    id: int
+    role: Role
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the intake API; only its sha256 is stored."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (sa.CheckConstraint("length(token_hash) = 64", name="token_hash_sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    label: str = Field(default="", max_length=100)
+    created_at: datetime = Field(sa_column=utc_column())
+    revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

@@ -1,0 +1,45 @@
+"""The audit log: events are appended, never changed or removed (domain §10 rule 21)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from models.audit import AuditEvent
+from models.decisions import Channel
+from policies.roles import Role
+from services.clock import require_aware
+
+
+def record_event(
+    *,
+    session: Session,
+    actor: str,
+    role: Role,
+    channel: Channel,
+    action: str,
+    at: datetime,
+    document_id: int | None = None,
+    version_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> AuditEvent:
+    """Append one audit event to the caller's transaction: who did what, when and why."""
+    event = AuditEvent(
+        occurred_at=require_aware(at),
+        actor=actor,
+        role=role,
+        channel=channel,
+        action=action,
+        document_id=document_id,
+        version_id=version_id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    session.add(event)
+    session.flush()
+    return event

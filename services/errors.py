@@ -1,0 +1,29 @@
+"""Domain errors raised by services; the API maps them to HTTP in one place."""
+
+from __future__ import annotations
+
+from policies.findings import Finding
+
+
+class DomainError(Exception):
+    """A refusal the caller can explain to a person, with the findings behind it."""
+
+    def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.findings: list[Finding] = list(findings or [])
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist."""
+
+
+class TransitionNotAllowed(DomainError):
+    """The review state machine refuses the move (policies.review_states)."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__("; ".join(f.message for f in findings) or "transition refused", findings)
+
+
+class Conflict(DomainError):
+    """The request clashes with what is already recorded (e.g. a decision made twice)."""
