@@ -40,7 +40,8 @@ _LABELS: dict[Attribute, str] = {
     Attribute.WITHHELD: "不予公开",
 }
 
-# seed 001 §二(四)1: "严格按照'此件公开发布'、'此件依申请公开'、'此件删减后公开'和'此件不公开'分类标识".
+# seed 001 §二(四)1:
+# "严格按照'此件公开发布'、'此件依申请公开'、'此件删减后公开'和'此件不公开'分类标识".
 _MARKINGS: dict[Attribute, str] = {
     Attribute.PROACTIVE: "此件公开发布",
     Attribute.ON_REQUEST: "此件依申请公开",

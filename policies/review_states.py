@@ -32,19 +32,46 @@ def _t(source: Status, target: Status, roles: set[Role], basis: str) -> Transiti
 
 TRANSITIONS: tuple[Transition, ...] = (
     # Intake and marking stage.
-    _t(S.SUBMITTED, S.RETURNED, {R.SYSTEM, R.DISCLOSURE_OFFICE}, "退文: domain §10 rules 1, 4, 6, 11"),
+    _t(
+        S.SUBMITTED,
+        S.RETURNED,
+        {R.SYSTEM, R.DISCLOSURE_OFFICE},
+        "退文: domain §10 rules 1, 4, 6, 11",
+    ),
     _t(S.SUBMITTED, S.OFFICE_PREREVIEW, {R.SYSTEM}, "不予公开 policy document: seed 002 §三(三)"),
     _t(S.SUBMITTED, S.SECRECY_REVIEW, {R.SYSTEM}, "先审查、后公开: 保密法实施条例 2024 art. 42"),
     _t(S.RETURNED, S.SUBMITTED, {R.DRAFTER, R.SYSTEM}, "resubmission after 退文: seed 002 §三(三)"),
-    _t(S.OFFICE_PREREVIEW, S.SECRECY_REVIEW, {R.DISCLOSURE_OFFICE}, "office agrees: seed 002 §三(三)"),
+    _t(
+        S.OFFICE_PREREVIEW,
+        S.SECRECY_REVIEW,
+        {R.DISCLOSURE_OFFICE},
+        "office agrees: seed 002 §三(三)",
+    ),
     _t(S.OFFICE_PREREVIEW, S.RETURNED, {R.DISCLOSURE_OFFICE}, "office disagrees: seed 002 §三(三)"),
     # Secrecy review stage (条例 art. 17).
     _t(S.SECRECY_REVIEW, S.RETURNED, {R.SECRECY_REVIEWER}, "reviewer returns: 条例 art. 17"),
     _t(S.SECRECY_REVIEW, S.ESCALATED, {R.SECRECY_REVIEWER}, "无法确定: 条例 art. 17 ¶3"),
-    _t(S.SECRECY_REVIEW, S.AWAITING_INTERPRETATION, {R.SECRECY_REVIEWER, R.SYSTEM}, "seed 004 §二(五)"),
-    _t(S.SECRECY_REVIEW, S.AWAITING_SIGNOFF, {R.SECRECY_REVIEWER, R.SYSTEM}, "cleared: 条例 art. 17"),
-    _t(S.SECRECY_REVIEW, S.FILED, {R.SECRECY_REVIEWER, R.SYSTEM}, "not published: 条例 arts. 14–16"),
-    _t(S.ESCALATED, S.SECRECY_REVIEW, {R.DISCLOSURE_OFFICE}, "determination recorded: 条例 art. 17 ¶3"),
+    _t(
+        S.SECRECY_REVIEW,
+        S.AWAITING_INTERPRETATION,
+        {R.SECRECY_REVIEWER, R.SYSTEM},
+        "seed 004 §二(五)",
+    ),
+    _t(
+        S.SECRECY_REVIEW,
+        S.AWAITING_SIGNOFF,
+        {R.SECRECY_REVIEWER, R.SYSTEM},
+        "cleared: 条例 art. 17",
+    ),
+    _t(
+        S.SECRECY_REVIEW, S.FILED, {R.SECRECY_REVIEWER, R.SYSTEM}, "not published: 条例 arts. 14–16"
+    ),
+    _t(
+        S.ESCALATED,
+        S.SECRECY_REVIEW,
+        {R.DISCLOSURE_OFFICE},
+        "determination recorded: 条例 art. 17 ¶3",
+    ),
     _t(S.ESCALATED, S.FILED, {R.DISCLOSURE_OFFICE}, "determined secret: 保密法 2024 art. 25"),
     _t(S.ESCALATED, S.RETURNED, {R.DISCLOSURE_OFFICE}, "determination needs a new draft"),
     # Interpretation stage (seeds 000 §三(十八), 002 §二(十三), 004 §二(五)).
@@ -55,7 +82,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(S.AWAITING_SIGNOFF, S.RETURNED, {R.SIGNER}, "signer returns the draft"),
     _t(S.AWAITING_SIGNOFF, S.FILED, {R.SIGNER}, "signer decides not to publish: 条例 arts. 14–16"),
     # After the end: conversion of filed documents (条例 arts. 18, 44; seed 002 §三(三)).
-    _t(S.FILED, S.SECRECY_REVIEW, {R.DISCLOSURE_OFFICE}, "conversion to 主动公开: 条例 arts. 18, 44"),
+    _t(
+        S.FILED,
+        S.SECRECY_REVIEW,
+        {R.DISCLOSURE_OFFICE},
+        "conversion to 主动公开: 条例 arts. 18, 44",
+    ),
 )
 
 _BY_PAIR: dict[tuple[Status, Status], Transition] = {(t.source, t.target): t for t in TRANSITIONS}

@@ -1,0 +1,269 @@
+"""Working days and clock windows (domain §8; 民法典 arts. 201, 203 by analogy)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from policies.calendar import (
+    SHANGHAI,
+    CalendarYearNotCovered,
+    DayKind,
+    DayOverride,
+    WorkingDayCalendar,
+    add_clock_hours,
+    calendar_for,
+    end_of_day,
+    local_date,
+)
+from policies.profiles import get_profile
+from policies.units import ClockHours
+
+CALENDAR = WorkingDayCalendar.from_package()
+NO_MAKEUP = WorkingDayCalendar.from_package(count_makeup_days=False)
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "expected"),
+    [
+        pytest.param(
+            date(2025, 9, 30),
+            3,
+            date(2025, 10, 11),
+            id="Tue 2025-09-30 +3 WD → Sat 2025-10-11 (调休, 国庆)",
+        ),
+        pytest.param(
+            date(2025, 10, 3),
+            3,
+            date(2025, 10, 11),
+            id="start on holiday Fri 2025-10-03 +3 WD → Sat 2025-10-11",
+        ),
+        pytest.param(
+            date(2025, 11, 22),
+            3,
+            date(2025, 11, 26),
+            id="start on Sat 2025-11-22 +3 WD → Wed 2025-11-26, not Thu 11-27 (find_workday)",
+        ),
+        pytest.param(
+            date(2026, 2, 12),
+            3,
+            date(2026, 2, 24),
+            id="Thu 2026-02-12 +3 WD → Tue 2026-02-24 (春节: make-up Sat 02-14 counts)",
+        ),
+        pytest.param(
+            date(2026, 2, 13),
+            1,
+            date(2026, 2, 14),
+            id="Fri 2026-02-13 +1 WD → make-up Sat 2026-02-14",
+        ),
+        pytest.param(
+            date(2026, 2, 14),
+            1,
+            date(2026, 2, 24),
+            id="Sat 2026-02-14 +1 WD skips holiday Mon 2026-02-16 → Tue 02-24",
+        ),
+        pytest.param(
+            date(2025, 9, 30), 0, date(2025, 9, 30), id="0 WD is the trigger day itself (day zero)"
+        ),
+        pytest.param(
+            date(2025, 9, 26),
+            20,
+            date(2025, 10, 30),
+            id="Fri 2025-09-26 +20 WD (条例 art. 26) → Thu 2025-10-30 (make-up Sun 09-28 counts)",
+        ),
+    ],
+)
+def test_add_working_days_counts_from_the_day_after_the_trigger(
+    start: date, n: int, expected: date
+) -> None:
+    assert CALENDAR.add_working_days(start, n) == expected
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "expected"),
+    [
+        pytest.param(
+            date(2025, 9, 30),
+            3,
+            date(2025, 10, 13),
+            id="make-up days off: Tue 2025-09-30 +3 WD → Mon 2025-10-13",
+        ),
+        pytest.param(
+            date(2026, 2, 12),
+            3,
+            date(2026, 2, 25),
+            id="make-up days off: Thu 2026-02-12 +3 WD → Wed 2026-02-25",
+        ),
+    ],
+)
+def test_make_up_saturdays_do_not_count_when_the_profile_switches_them_off(
+    start: date, n: int, expected: date
+) -> None:
+    assert NO_MAKEUP.add_working_days(start, n) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "kind", "working"),
+    [
+        pytest.param(
+            date(2026, 2, 14), DayKind.MAKEUP, True, id="Sat 2026-02-14 is a 调休 make-up day"
+        ),
+        pytest.param(date(2026, 2, 16), DayKind.REST, False, id="Mon 2026-02-16 is a 春节 holiday"),
+        pytest.param(
+            date(2025, 10, 8), DayKind.REST, False, id="Wed 2025-10-08 is an in-lieu rest day"
+        ),
+        pytest.param(date(2025, 11, 22), DayKind.REST, False, id="Sat 2025-11-22 is a weekend"),
+        pytest.param(
+            date(2025, 11, 24),
+            DayKind.WORKING,
+            True,
+            id="Mon 2025-11-24 is an ordinary working day",
+        ),
+    ],
+)
+def test_day_kind_follows_the_state_council_schedule(
+    day: date, kind: DayKind, working: bool
+) -> None:
+    assert CALENDAR.day_kind(day) is kind
+    assert CALENDAR.is_working_day(day) is working
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        pytest.param(
+            date(2025, 9, 30), date(2025, 10, 11), 3, id="age Tue 2025-09-30 → Sat 10-11 is 3 WD"
+        ),
+        pytest.param(
+            date(2025, 11, 22), date(2025, 11, 26), 3, id="age Sat 2025-11-22 → Wed 11-26 is 3 WD"
+        ),
+        pytest.param(date(2025, 11, 26), date(2025, 11, 26), 0, id="same day is 0 WD"),
+        pytest.param(date(2025, 11, 26), date(2025, 11, 20), 0, id="end before start is 0 WD"),
+    ],
+)
+def test_working_days_between_counts_days_after_start_up_to_end(
+    start: date, end: date, expected: int
+) -> None:
+    assert CALENDAR.working_days_between(start, end) == expected
+
+
+def test_deadline_ends_at_midnight_shanghai_after_the_nth_working_day() -> None:
+    due = CALENDAR.deadline_end(date(2025, 9, 30), 3)
+    assert due == datetime(2025, 10, 12, 0, 0, tzinfo=SHANGHAI)
+    assert due.utcoffset() == timedelta(hours=8)
+
+
+def test_a_year_outside_the_data_raises_calendar_year_not_covered_2027() -> None:
+    with pytest.raises(CalendarYearNotCovered, match=r"2027.*1\.11\.0 covers 2004–2026") as error:
+        CALENDAR.add_working_days(date(2026, 12, 30), 3)
+    assert error.value.year == 2027
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "expected", "provisional"),
+    [
+        pytest.param(
+            date(2026, 12, 30),
+            3,
+            date(2027, 1, 5),
+            True,
+            id="Wed 2026-12-30 +3 WD → Tue 2027-01-05 provisional (元旦 skipped)",
+        ),
+        pytest.param(
+            date(2026, 12, 21), 3, date(2026, 12, 24), False, id="within 2026 → not provisional"
+        ),
+    ],
+)
+def test_provisional_count_beyond_the_data_is_marked(
+    start: date, n: int, expected: date, provisional: bool
+) -> None:
+    assert CALENDAR.add_working_days_provisional(start, n) == (expected, provisional)
+    assert CALENDAR.deadline_end_provisional(start, n) == (end_of_day(expected), provisional)
+
+
+def test_an_override_corrects_a_day_of_the_package_data() -> None:
+    corrected = WorkingDayCalendar.from_package(
+        overrides=[DayOverride(date(2025, 11, 24), DayKind.REST, "test correction")]
+    )
+    assert not corrected.is_working_day(date(2025, 11, 24))
+    assert corrected.add_working_days(date(2025, 11, 22), 3) == date(2025, 11, 27)
+
+
+def test_overrides_and_an_added_year_extend_coverage_to_2027() -> None:
+    extended = WorkingDayCalendar.from_package(
+        overrides=[
+            DayOverride(date(2027, 1, 1), DayKind.REST, "元旦 (放假办法 art. 2)"),
+            DayOverride(date(2027, 1, 2), DayKind.MAKEUP, "hypothetical 调休"),
+        ],
+        added_years=[2027],
+    )
+    assert extended.covers(2027)
+    assert extended.add_working_days(date(2026, 12, 31), 2) == date(2027, 1, 4)
+
+
+def test_make_up_override_follows_the_make_up_switch() -> None:
+    override = DayOverride(date(2025, 11, 22), DayKind.MAKEUP, "hypothetical 调休")
+    counted = WorkingDayCalendar.from_package(overrides=[override])
+    ignored = WorkingDayCalendar.from_package(overrides=[override], count_makeup_days=False)
+    assert counted.is_working_day(date(2025, 11, 22))
+    assert not ignored.is_working_day(date(2025, 11, 22))
+
+
+def test_negative_working_days_are_a_bug() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        CALENDAR.add_working_days(date(2025, 9, 30), -1)
+
+
+@pytest.mark.parametrize(
+    ("moment", "hours", "expected"),
+    [
+        pytest.param(
+            datetime(2025, 9, 30, 23, 0, tzinfo=SHANGHAI),
+            2,
+            datetime(2025, 10, 1, 1, 0, tzinfo=SHANGHAI),
+            id="2 clock hours cross midnight into 国庆 (seed 000 §三(二十二))",
+        ),
+        pytest.param(
+            datetime(2025, 11, 22, 10, 0, tzinfo=UTC),
+            2,
+            datetime(2025, 11, 22, 20, 0, tzinfo=SHANGHAI),
+            id="UTC input, 2 clock hours on a Saturday",
+        ),
+    ],
+)
+def test_clock_hours_are_elapsed_time_ignoring_the_calendar(
+    moment: datetime, hours: int, expected: datetime
+) -> None:
+    assert add_clock_hours(moment, ClockHours(hours)) == expected
+
+
+def test_naive_datetimes_are_refused_as_bugs() -> None:
+    naive = datetime(2025, 9, 30, 9, 0)  # noqa: DTZ001 - the bug under test
+    with pytest.raises(ValueError, match="naive"):
+        add_clock_hours(naive, ClockHours(2))
+    with pytest.raises(ValueError, match="naive"):
+        local_date(naive)
+
+
+def test_local_date_is_the_shanghai_date_of_an_instant() -> None:
+    assert local_date(datetime(2025, 9, 30, 17, 0, tzinfo=UTC)) == date(2025, 10, 1)
+
+
+@pytest.mark.parametrize(
+    ("count_makeup_days", "expected"),
+    [
+        pytest.param(
+            True,
+            date(2025, 10, 11),
+            id="profile counts 调休 days (default, domain §8.1) → Sat 2025-10-11",
+        ),
+        pytest.param(False, date(2025, 10, 13), id="profile ignores 调休 days → Mon 2025-10-13"),
+    ],
+)
+def test_the_profile_chooses_whether_make_up_days_count(
+    count_makeup_days: bool, expected: date
+) -> None:
+    profile = replace(get_profile("national"), makeup_days_count=count_makeup_days)
+    assert calendar_for(profile).add_working_days(date(2025, 9, 30), 3) == expected
