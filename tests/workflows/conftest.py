@@ -1,0 +1,209 @@
+"""One real Prefect server (PostgreSQL-backed) and one real `serve` process for the session.
+
+The server gets a throwaway PostgreSQL database (prefect.md §6: SQLite costs ~2 s per run in
+503 back-offs); our tables get another. Both are dropped at the end. PostgreSQL unreachable →
+skipped locally, a failure when CI=true (as in tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy.engine import Engine, make_url
+
+from models.db import make_engine
+from models.migrate import upgrade
+from tests.conftest import POSTGRES_ADMIN_URL, _psycopg_dsn
+
+ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(probe: Callable[[], T | None], *, timeout: float = 60, what: str = "") -> T:
+    """Poll probe until it returns something truthy; fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.3)
+
+
+@dataclass
+class Stack:
+    """What a workflow test needs: the API URL, our database, the data dir, the serve process."""
+
+    api_url: str
+    database_url: str
+    engine: Engine
+    data_dir: Path
+    env: dict[str, str]
+    serve: subprocess.Popen[bytes] | None = None
+
+    def start_serve(self) -> None:
+        """Start `python -m workflows.serve` in its own process group."""
+        with (self.data_dir / "serve.log").open("ab") as log:
+            self.serve = subprocess.Popen(
+                [sys.executable, "-m", "workflows.serve", "--limit", "4"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def wait_deployment(self) -> None:
+        """Wait until the serve process has registered the review deployment."""
+
+        def registered() -> bool:
+            url = f"{self.api_url}/deployments/name/document-review/default"
+            try:
+                deployment = httpx.get(url, timeout=2)
+            except httpx.HTTPError:
+                return False
+            return deployment.status_code == 200 and not deployment.json().get("paused")
+
+        wait_until(registered, timeout=90, what="the review deployment to be served")
+
+    def kill_serve(self) -> None:
+        """SIGKILL the serve process and its flow-run children (a worker dying)."""
+        assert self.serve is not None
+        os.killpg(self.serve.pid, signal.SIGKILL)
+        self.serve.wait(timeout=30)
+        self.serve = None
+
+    def stop_serve(self) -> None:
+        """SIGTERM the serve process group and wait."""
+        if self.serve is None:
+            return
+        os.killpg(self.serve.pid, signal.SIGTERM)
+        try:
+            self.serve.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.serve.pid, signal.SIGKILL)
+            self.serve.wait(timeout=30)
+        self.serve = None
+
+
+def _create_database(admin: psycopg.Connection[Any], name: str) -> str:
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.execute(f'CREATE DATABASE "{name}"')
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Prefect server + our database + serve process, once per session."""
+    try:
+        admin = psycopg.connect(
+            _psycopg_dsn(POSTGRES_ADMIN_URL), autocommit=True, connect_timeout=3
+        )
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL unreachable; CI must run the workflow tests: {error}")
+        pytest.skip(f"PostgreSQL unreachable: workflow tests skipped ({error})")
+    pid = os.getpid()
+    prefect_db = _create_database(admin, f"gongkai_prefect_{pid}")
+    our_db = _create_database(admin, f"gongkai_wf_{pid}")
+    upgrade(our_db)
+    data_dir = tmp_path_factory.mktemp("data")
+    port = _free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(data_dir / "prefect-home"),
+        "PREFECT_API_URL": api_url,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_LOGGING_TO_API_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_LOOP_SECONDS": "60",
+        "PREFECT_UI_ENABLED": "false",
+        "GONGKAI_DATABASE_URL": our_db,
+        "GONGKAI_DATA_DIR": str(data_dir),
+        "PYTHONPATH": str(ROOT),
+    }
+    server_env = {
+        **env,
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": make_url(prefect_db)
+        .set(drivername="postgresql+asyncpg")
+        .render_as_string(hide_password=False),
+    }
+    with (data_dir / "server.log").open("ab") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "prefect",
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=server_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"{api_url}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    engine = make_engine(our_db)
+    result = Stack(api_url, our_db, engine, data_dir, env)
+    try:
+        wait_until(healthy, timeout=90, what="the Prefect server")
+        result.start_serve()
+        result.wait_deployment()
+        yield result
+    finally:
+        result.stop_serve()
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        engine.dispose()
+        with admin:
+            for name in (f"gongkai_prefect_{pid}", f"gongkai_wf_{pid}"):
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def prefect_client_settings(stack: Stack) -> Iterator[None]:
+    """Point this process's Prefect client at the session server."""
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_LOGGING_TO_API_ENABLED,
+        temporary_settings,
+    )
+
+    with temporary_settings(
+        updates={PREFECT_API_URL: stack.api_url, PREFECT_LOGGING_TO_API_ENABLED: False}
+    ):
+        yield

@@ -1,0 +1,107 @@
+"""A human step: describe it, wait suspended (no process held), record the decision.
+
+Runs in the flow body, not in a task: Prefect refuses to suspend from a task (prefect.md §7.6).
+On resume the flow starts again from the top; the persisted tasks return their stored results
+and `suspend_flow_run` returns the stored input of a key that already fired (prefect.md §2.5).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+from prefect.flow_runs import suspend_flow_run
+
+from policies.attributes import Attribute
+from services.decisions import current_attempt, find_decision, find_user, record_decision
+from services.errors import DomainError
+from services.review import Step, current_status, open_step
+from workflows.forms import StepDecision, describe
+from workflows.runtime import SUSPEND_BACKSTOP_SECONDS, document_url, now, unit_of_work
+
+MAX_INVALID_INPUTS = 20  # a form refused this often is a misuse; the run then fails loudly
+
+
+@task(persist_result=True)
+def open_step_task(document_id: int, version_id: int, step: str, round_: int) -> dict[str, Any]:
+    """Store the step's deadline and render its description; returns the attempt it opens."""
+    with unit_of_work() as session:
+        view = open_step(
+            session=session,
+            document_id=document_id,
+            version_id=version_id,
+            step=Step(step),
+            at=now(),
+        )
+        attempt = current_attempt(
+            session=session, document_id=document_id, version_id=version_id, step=Step(step)
+        )
+    return {"attempt": attempt, "description": describe(view, url=document_url(document_id))}
+
+
+@task(persist_result=True)
+def close_step_task(
+    document_id: int, version_id: int, step: str, attempt: int, response: dict[str, Any]
+) -> dict[str, Any]:
+    """Record the decision typed in the UI, unless the REST door already recorded it."""
+    kind = Step(step)
+    try:
+        with unit_of_work() as session:
+            existing = find_decision(
+                session=session,
+                document_id=document_id,
+                version_id=version_id,
+                step=kind,
+                attempt=attempt,
+            )
+            if existing is None:
+                user = find_user(session=session, name=response["reviewer"])
+                if user is None:
+                    raise DomainError(f"no active user is named {response['reviewer']!r}")
+                new_attribute = response.get("new_attribute") or None
+                record_decision(
+                    session=session,
+                    document_id=document_id,
+                    version_id=version_id,
+                    step=kind,
+                    decision=response["decision"],
+                    actor=user,
+                    actor_name=user.name,
+                    role=user.role,
+                    channel="ui",
+                    at=now(),
+                    reason_codes=list(response.get("reason_codes") or []),
+                    comment=response.get("comment") or "",
+                    new_attribute=Attribute(new_attribute) if new_attribute else None,
+                )
+            status = current_status(session=session, document_id=document_id)
+    except DomainError as refused:
+        return {"ok": False, "problem": refused.message}
+    return {"ok": True, "status": status.value}
+
+
+def suspend_key(step: Step, version_id: int, round_: int) -> str:
+    """Stable per step, version and round; Prefect keys allow lowercase, digits and dashes."""
+    return f"{step.value.replace('_', '-')}-v{version_id}-r{round_}"
+
+
+def wait_for_decision(document_id: int, version_id: int, step: Step) -> str:
+    """Suspend until a valid decision is recorded for the step; the document's new status."""
+    problem = ""
+    for round_ in range(1, MAX_INVALID_INPUTS + 1):
+        opened = open_step_task(document_id, version_id, step.value, round_)
+        description = opened["description"]
+        if problem:
+            description = f"> **上次提交未被接受:** {problem}\n\n{description}"
+        answer = suspend_flow_run(
+            wait_for_input=StepDecision.with_initial_data(description=description),
+            key=suspend_key(step, version_id, round_),
+            timeout=SUSPEND_BACKSTOP_SECONDS,
+        )
+        outcome = close_step_task(
+            document_id, version_id, step.value, opened["attempt"], answer.model_dump()
+        )
+        if outcome["ok"]:
+            return str(outcome["status"])
+        problem = str(outcome["problem"])
+    raise RuntimeError(f"{step} of document {document_id}: {MAX_INVALID_INPUTS} inputs refused")

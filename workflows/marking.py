@@ -1,0 +1,27 @@
+"""Stage 1, marking (属性认定): re-check under today's rules; office pre-review if needed."""
+
+from __future__ import annotations
+
+from prefect import task
+
+from policies.statuses import Status
+from services.review import Step, recheck_marking
+from workflows.human import wait_for_decision
+from workflows.runtime import now, unit_of_work
+
+
+@task(persist_result=True)
+def recheck_marking_task(document_id: int, version_id: int) -> str:
+    """Re-check the marking (rules may have changed since intake) and route the document."""
+    with unit_of_work() as session:
+        return recheck_marking(
+            session=session, document_id=document_id, version_id=version_id, at=now()
+        ).value
+
+
+def marking_stage(document_id: int, version_id: int) -> str:
+    """Returned, or on to secrecy review (through the office first for rule 5)."""
+    status = recheck_marking_task(document_id, version_id)
+    if status == Status.OFFICE_PREREVIEW:
+        status = wait_for_decision(document_id, version_id, Step.OFFICE_PREREVIEW)
+    return status

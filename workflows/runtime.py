@@ -1,0 +1,47 @@
+"""What every task needs: settings, one engine per process, a unit of work, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from config.settings import get_settings
+from models.db import make_engine, session_scope
+
+# A human step waits as a suspended run, holding nothing; this is only a far backstop (prefect.md
+# §2.4: expiry fails the run). Overdue is tracked in our deadlines table, not by Prefect.
+SUSPEND_BACKSTOP_SECONDS = 180 * 24 * 3600
+
+
+@lru_cache(maxsize=1)
+def engine() -> Engine:
+    """The engine on the configured database, created once per flow-run process."""
+    return make_engine(get_settings().database_url)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A session that commits once at the end (services never commit)."""
+    with session_scope(engine()) as session:
+        yield session
+
+
+def now() -> datetime:
+    """The current instant, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def results_dir() -> Path:
+    """Where task results are persisted: shared by every process that resumes a run."""
+    return (get_settings().data_dir / "prefect-results").resolve()
+
+
+def document_url(document_id: int) -> str:
+    """The document in the API, for the reviewer's form."""
+    return f"{get_settings().api_base_url.rstrip('/')}/documents/{document_id}"
