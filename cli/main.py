@@ -25,6 +25,44 @@ def _run(args: argparse.Namespace) -> int:
     return run_stack(get_settings())
 
 
+def _create_user(args: argparse.Namespace) -> int:
+    from cli.accounts import create_user_command
+
+    return create_user_command(get_settings(), args)
+
+
+def _create_token(args: argparse.Namespace) -> int:
+    from cli.accounts import create_token_command
+
+    return create_token_command(get_settings(), args)
+
+
+def _revoke_token(args: argparse.Namespace) -> int:
+    from cli.accounts import revoke_token_command
+
+    return revoke_token_command(get_settings(), args)
+
+
+def _add_account_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    user = commands.add_parser("create-user", help="register a person with one role")
+    user.add_argument("--name", required=True)
+    user.add_argument("--organ", required=True, help="organ code (registered if new)")
+    user.add_argument("--organ-name", help="the organ's official name, for a new organ")
+    user.add_argument(
+        "--role",
+        required=True,
+        choices=["drafter", "secrecy_reviewer", "disclosure_office", "signer", "admin"],
+    )
+    user.set_defaults(handler=_create_user)
+    token = commands.add_parser("create-token", help="issue a bearer token (printed once)")
+    token.add_argument("--user", required=True, help="the user's name")
+    token.add_argument("--label", default="", help="what the token is for")
+    token.set_defaults(handler=_create_token)
+    revoke = commands.add_parser("revoke-token", help="revoke a token by its id")
+    revoke.add_argument("--id", type=int, required=True)
+    revoke.set_defaults(handler=_revoke_token)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="gongkai", description=__doc__)
@@ -35,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the engine on its embedded default").set_defaults(
         handler=_run
     )
+    _add_account_commands(commands)
     return parser
 
 

@@ -17,7 +17,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GONGKAI_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(default=Path("data"), description="Database, files and portal live here.")
+    data_dir: Path = Field(
+        default=Path("data"), description="Database, files and portal live here."
+    )
     database_url: str = Field(
         default="", description="SQLAlchemy URL; empty means SQLite at <data_dir>/gongkai.db."
     )
@@ -29,6 +31,20 @@ class Settings(BaseSettings):
     api_base_url: str = Field(default="http://127.0.0.1:8000")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0, le=2 * 1024 * 1024 * 1024)
     max_attachments: int = Field(default=20, gt=0, le=200)
+    max_request_bytes: int = Field(
+        default=120 * 1024 * 1024,
+        gt=0,
+        description="Whole upload request (main file, attachments, fields); each file is also "
+        "limited by max_upload_bytes.",
+    )
+    review_start_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=60, description="Bound on one attempt to start a review flow."
+    )
+    review_sweep_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Interval of the reconciler that starts reviews Prefect missed; 0 = off.",
+    )
 
     @field_validator("policy_profile")
     @classmethod
@@ -39,6 +55,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
+        if self.max_request_bytes < self.max_upload_bytes:
+            raise ValueError("GONGKAI_MAX_REQUEST_BYTES must be at least GONGKAI_MAX_UPLOAD_BYTES")
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'gongkai.db').as_posix()}"
         return self

@@ -5,6 +5,7 @@ from models.deadlines import Deadline
 from models.decisions import Decision
 from models.documents import Document
 from models.files import StoredFile
+from models.idempotency import IdempotentResponse
 from models.organs import Organ
 from models.publications import InterpretationMaterial, Publication
 from models.users import ApiToken, User
@@ -16,6 +17,7 @@ __all__ = [
     "Deadline",
     "Decision",
     "Document",
+    "IdempotentResponse",
     "InterpretationMaterial",
     "Marking",
     "Organ",

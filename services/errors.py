@@ -27,3 +27,27 @@ class TransitionNotAllowed(DomainError):
 
 class Conflict(DomainError):
     """The request clashes with what is already recorded (e.g. a decision made twice)."""
+
+
+class Unauthenticated(DomainError):
+    """No valid, unrevoked bearer token was presented."""
+
+
+class Forbidden(DomainError):
+    """The person is known but their role or organ may not do this."""
+
+
+class RequestInvalid(DomainError):
+    """The request is malformed: the findings say which field and what is expected."""
+
+
+class UploadTooLarge(DomainError):
+    """A file or the request body exceeds the configured size limit."""
+
+
+class UnsupportedFileType(DomainError):
+    """The file's content is not one of the accepted types (PDF, DOCX, TXT)."""
+
+
+class EmptyFile(DomainError):
+    """An uploaded file has no content."""

@@ -1,0 +1,133 @@
+"""Dependencies: the unit of work, the current user from the bearer token, role guards, and
+documents loaded and authorised before a route runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session
+
+from config.settings import Settings
+from models.db import make_engine
+from models.documents import Document
+from models.users import User
+from policies.roles import Role
+from services.accounts import authenticate
+from services.document_queries import visible_document
+from services.errors import Forbidden, Unauthenticated
+
+WRITE = "gongkai_write"
+
+
+def make_api_engine(url: str) -> Engine:
+    """The API's engine; on SQLite, write transactions take the lock at BEGIN (IMMEDIATE) so
+    concurrent uploads queue on the busy timeout instead of failing on a stale read snapshot."""
+    if make_url(url).get_backend_name() != "sqlite":
+        return make_engine(url, pool_size=10, max_overflow=30)
+    engine = make_engine(url, connect_args={"check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _manual_begin(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let the "begin" hook below emit BEGIN
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        immediate = connection.get_execution_options().get(WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def now() -> datetime:
+    """The current instant (UTC)."""
+    return datetime.now(UTC)
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    """The app's engine."""
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def _unit_of_work(engine: Engine, *, write: bool) -> Iterator[Session]:
+    bind = engine.execution_options(**{WRITE: True}) if write else engine
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def write_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    """The request's unit of work: commits once before the response is sent, rolls back on error."""
+    yield from _unit_of_work(engine, write=True)
+
+
+def read_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    """A unit of work for reading."""
+    yield from _unit_of_work(engine, write=False)
+
+
+# scope="function": the commit happens before the response goes out, so a 201 is never lost.
+SessionDep = Annotated[Session, Depends(write_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(read_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `gongkai create-token`.")
+
+
+def current_user(
+    engine: EngineDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The person behind the bearer token (checked in its own short transaction), else 401."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("send 'Authorization: Bearer <token>'")
+    with Session(engine, expire_on_commit=False) as session:
+        user = authenticate(session=session, token=credentials.credentials)
+        session.expunge(user)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_roles(*roles: Role) -> Callable[[User], User]:
+    """A dependency that lets only these roles through (403 otherwise)."""
+    names = ", ".join(r.value for r in roles)
+
+    def guard(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden(f"role '{user.role}' may not do this; needs one of: {names}")
+        return user
+
+    return guard
+
+
+Submitter = Annotated[User, Depends(require_roles(Role.DRAFTER, Role.ADMIN))]
+Drafter = Annotated[User, Depends(require_roles(Role.DRAFTER))]
+
+
+def document_or_404(
+    session: ReadSessionDep, user: CurrentUser, document_id: Annotated[int, Path(ge=1)]
+) -> Document:
+    """The document, if it exists and the user may see it (drafters: own organ only; 404 else)."""
+    return visible_document(session=session, user=user, document_id=document_id)
+
+
+DocumentDep = Annotated[Document, Depends(document_or_404)]

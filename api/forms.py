@@ -1,0 +1,159 @@
+"""The submission form: its fields, how codes or Chinese labels are accepted, and validation that
+says which field is wrong and what is expected."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from api.errors import validation_findings
+from policies.attributes import Attribute
+from policies.document_types import DocumentType
+from policies.findings import Finding, Severity
+from policies.secrecy_levels import SecrecyLevel
+from services.errors import RequestInvalid
+
+_SPLIT = re.compile(r"[,，、;；\s]+")
+_TRUE = {"true", "1", "yes", "on", "是"}
+_FALSE = {"false", "0", "no", "off", "否", ""}
+MULTI_VALUED = frozenset({"reason_codes"})
+
+
+def _enum_by_code_or_label(enum: type[StrEnum], value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    for member in enum:
+        if text in (member.value, getattr(member, "label", None)):
+            return member
+    choices = ", ".join(f"{m.value} ({getattr(m, 'label', m.value)})" for m in enum)
+    raise ValueError(f"expected one of: {choices}")
+
+
+class DraftForm(BaseModel):
+    """The fields of POST /documents and POST /documents/{id}/versions (multipart/form-data)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=500, description="标题")
+    doc_number: str | None = Field(default=None, max_length=100, description="文号")
+    organ: str | None = Field(
+        default=None, max_length=64, description="发文机关 code; drafters default to their own"
+    )
+    document_type: DocumentType = Field(description="公文种类: code or Chinese label, e.g. 通知")
+    written_on: date = Field(description="成文日期 (YYYY-MM-DD)")
+    policy_profile: str | None = Field(default=None, max_length=64, description="default: settings")
+    attribute: Attribute | None = Field(
+        default=None, description="公开属性: code (proactive…) or label (主动公开…); missing → 退文"
+    )
+    reason_codes: list[str] = Field(
+        default_factory=list, description="NS-1…NS-8, WS-1, NL-1…; repeat the field or use commas"
+    )
+    reason_explanation: str = Field(default="", max_length=5000, description="理由说明")
+    secrecy_level: SecrecyLevel = Field(
+        default=SecrecyLevel.NONE, description="密级: none/mimi/jimi/juemi or 无/秘密/机密/绝密"
+    )
+    secrecy_period_years: int | None = Field(default=None, gt=0, le=100, description="保密期限")
+    declassify_on: date | None = Field(default=None, description="解密时间")
+    declassify_condition: str = Field(default="", max_length=2000, description="解密条件")
+    secrecy_override_reference: str = Field(
+        default="", max_length=500, description="另有规定 allowing a longer 保密期限"
+    )
+    is_important_policy: bool = Field(default=False, description="重要政策")
+    issued_in_government_name: bool = Field(
+        default=False, description="以政府或办公厅（室）名义印发"
+    )
+
+    @field_validator("document_type", mode="before")
+    @classmethod
+    def _document_type(cls, value: Any) -> Any:
+        return _enum_by_code_or_label(DocumentType, value)
+
+    @field_validator("attribute", mode="before")
+    @classmethod
+    def _attribute(cls, value: Any) -> Any:
+        return None if value == "" else _enum_by_code_or_label(Attribute, value)
+
+    @field_validator("secrecy_level", mode="before")
+    @classmethod
+    def _secrecy_level(cls, value: Any) -> Any:
+        return SecrecyLevel.NONE if value == "" else _enum_by_code_or_label(SecrecyLevel, value)
+
+    @field_validator("is_important_policy", "issued_in_government_name", mode="before")
+    @classmethod
+    def _flag(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        return value
+
+    @field_validator("reason_codes", mode="before")
+    @classmethod
+    def _codes(cls, value: Any) -> Any:
+        values = value if isinstance(value, list) else [value]
+        return [c.upper() for v in values for c in _SPLIT.split(str(v)) if c]
+
+
+def parse_draft_form(fields: dict[str, list[str]]) -> DraftForm:
+    """Validate the received form fields; RequestInvalid lists every bad field."""
+    data: dict[str, Any] = {}
+    problems: list[Finding] = []
+    for name, values in fields.items():
+        if name in MULTI_VALUED:
+            data[name] = values
+        elif len(values) > 1:
+            problems.append(_finding(name, "give this field once"))
+        elif values[0] != "" or name in ("attribute", "secrecy_level"):
+            data[name] = values[0]
+    try:
+        form = DraftForm.model_validate(data)
+    except ValidationError as error:
+        for item in validation_findings(list(error.errors())):
+            problems.append(_finding(item.field or "request", item.message, item.rule))
+        form = None
+    if problems or form is None:
+        fields_named = ", ".join(sorted({p.field or "" for p in problems}))
+        raise RequestInvalid(f"invalid fields: {fields_named}", problems)
+    return form
+
+
+def _finding(field: str, message: str, rule: str = "request.invalid") -> Finding:
+    text = message if message.startswith(f"{field}:") else f"{field}: {message}"
+    return Finding(rule, Severity.BLOCKING, text, "API request schema (see /openapi.json)", field)
+
+
+def openapi_form_schema(files: dict[str, str]) -> dict[str, Any]:
+    """The multipart request body for OpenAPI: the form's fields plus binary file fields."""
+    schema = DraftForm.model_json_schema()
+    properties = _inline(dict(schema.get("properties", {})), schema.get("$defs", {}))
+    for name, description in files.items():
+        properties[name] = {"type": "string", "format": "binary", "description": description}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": properties,
+                        "required": [*schema.get("required", []), "file"],
+                    }
+                }
+            },
+        }
+    }
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """Replace local $refs by their definitions (the form schema lives inside the route)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node

@@ -1,0 +1,73 @@
+"""Starting the review flow of a version through Prefect, by deployment name (never inline).
+
+Each attempt is bounded (no client retries, a timeout), so an unreachable Prefect costs one short
+failure; after a failure new submissions skip the attempt for a while ("pending") and the
+reconciler starts them later. Prefect's idempotency key makes a repeated start return the same run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import anyio
+from prefect.client.orchestration import PrefectClient
+from prefect.deployments import arun_deployment
+from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+
+from config.settings import Settings
+from services.review_start import ReviewToStart
+
+log = logging.getLogger("gongkai.review_starter")
+
+
+def run_key(review: ReviewToStart) -> str:
+    """The flow run's name and idempotency key: one run per document version."""
+    return f"doc-{review.document_id}-v{review.version_number}"
+
+
+@dataclass
+class ReviewStarter:
+    """Starts review flows; remembers a recent failure so uploads do not wait on a dead server."""
+
+    settings: Settings
+    backoff_seconds: float = 30.0
+    _unavailable_until: float = field(default=0.0, init=False)
+
+    @property
+    def available(self) -> bool:
+        """Whether a start should be attempted now (no recent failure)."""
+        return time.monotonic() >= self._unavailable_until
+
+    async def start(self, review: ReviewToStart) -> str | None:
+        """Create the flow run for the version; its id, or None when Prefect did not answer."""
+        try:
+            with anyio.fail_after(self.settings.review_start_timeout_seconds):
+                flow_run_id = await self._create_run(review)
+        except Exception as error:  # unreachable, timeout, unknown deployment: retried later
+            self._unavailable_until = time.monotonic() + self.backoff_seconds
+            log.warning("review of %s not started yet: %r", run_key(review), error)
+            return None
+        self._unavailable_until = 0.0
+        return flow_run_id
+
+    async def _create_run(self, review: ReviewToStart) -> str:
+        timeout = self.settings.review_start_timeout_seconds
+        client = PrefectClient(self.settings.prefect_api_url, httpx_settings={"timeout": timeout})
+        with temporary_settings(updates={PREFECT_CLIENT_MAX_RETRIES: 0}):
+            async with client:
+                flow_run = await arun_deployment(
+                    self.settings.review_deployment,
+                    client=client,
+                    parameters={
+                        "document_id": review.document_id,
+                        "version_id": review.version_id,
+                    },
+                    timeout=0,
+                    idempotency_key=run_key(review),
+                    flow_run_name=run_key(review),
+                    tags=["gongkai", "document-review", f"doc:{review.document_id}"],
+                    as_subflow=False,
+                )
+        return str(flow_run.id)

@@ -1,0 +1,1 @@
+"""HTTP routes; each module has one router, included in api.app.ROUTERS."""

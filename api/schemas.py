@@ -1,0 +1,182 @@
+"""Response bodies of the API: one error shape, and the views of documents and submissions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from policies.attributes import Attribute
+from policies.findings import Finding, Severity
+from policies.roles import Role
+from policies.secrecy_levels import SecrecyLevel
+from policies.statuses import Stage, Status
+
+
+class FindingOut(BaseModel):
+    """One finding: which rule, how bad, how to fix it, its legal source and the field."""
+
+    rule: str
+    severity: Severity
+    message: str
+    source: str
+    field: str | None = None
+
+    @classmethod
+    def of(cls, finding: Any) -> FindingOut:
+        """From a policies Finding or a recorded finding row."""
+        return cls(
+            rule=finding.rule,
+            severity=finding.severity,
+            message=finding.message,
+            source=finding.source,
+            field=finding.field,
+        )
+
+
+class ErrorBody(BaseModel):
+    """Every error: a short code, a sentence, and the findings behind it (may be empty)."""
+
+    error: str = Field(examples=["退文", "not_found", "invalid_request"])
+    detail: str
+    findings: list[FindingOut] = []
+    document_id: int | None = Field(
+        default=None, description="The recorded document, when a 退文 recorded the submission."
+    )
+
+
+class DocumentOut(BaseModel):
+    """A document's stated facts and where its review stands."""
+
+    id: int
+    title: str
+    doc_number: str | None
+    organ_id: int
+    document_type: str
+    written_on: date
+    policy_profile: str
+    is_important_policy: bool
+    issued_in_government_name: bool
+    status: Status
+    stage: Stage
+    status_changed_at: datetime
+    current_version_id: int | None
+    flow_run_id: str | None
+
+
+class FileOut(BaseModel):
+    """A stored file (content-addressed; the storage path is not exposed)."""
+
+    id: int
+    kind: str
+    original_name: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+
+
+class MarkingOut(BaseModel):
+    """The disclosure attribute and secrecy data of a version."""
+
+    attribute: Attribute
+    attribute_label: str
+    marking_text: str
+    reason_codes: list[str]
+    reason_explanation: str | None
+    secrecy_level: SecrecyLevel
+    secrecy_period_years: int | None
+    declassify_on: date | None
+    declassify_condition: str | None
+
+
+class VersionOut(BaseModel):
+    """One submitted version with its files, marking and findings."""
+
+    id: int
+    number: int
+    submitted_at: datetime
+    submitted_by: int
+    files: list[FileOut]
+    marking: MarkingOut | None
+    findings: list[FindingOut]
+
+
+class DeadlineOut(BaseModel):
+    """A deadline the office tracks."""
+
+    kind: str
+    due_at: datetime
+    basis: str
+    provisional: bool
+    met_at: datetime | None = None
+
+
+class ReviewOut(BaseModel):
+    """Whether the review flow runs: starting now, or pending until the reconciler starts it."""
+
+    state: Literal["starting", "pending", "started", "not_started"]
+    flow_run_id: str | None = None
+    detail: str
+
+
+class SubmissionOut(BaseModel):
+    """The answer to an accepted submission (201)."""
+
+    document: DocumentOut
+    version: VersionOut
+    status: Status
+    findings: list[FindingOut] = Field(description="Warnings and routing notes; none block.")
+    deadlines: list[DeadlineOut]
+    review: ReviewOut
+
+
+class AuditEventOut(BaseModel):
+    """One entry of the document's history."""
+
+    occurred_at: datetime
+    actor: str
+    role: Role
+    channel: str
+    action: str
+    version_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None
+
+
+class MaterialOut(BaseModel):
+    """Interpretation material received for the document."""
+
+    id: int
+    kind: str
+    received_at: datetime
+    file: FileOut
+
+
+class DocumentDetail(BaseModel):
+    """Everything about one document."""
+
+    document: DocumentOut
+    status: Status
+    stage: Stage
+    findings: list[FindingOut] = Field(description="Findings of the current version.")
+    deadlines: list[DeadlineOut]
+    versions: list[VersionOut]
+    interpretation_materials: list[MaterialOut]
+    review: ReviewOut
+    history: list[AuditEventOut]
+
+
+class DocumentPage(BaseModel):
+    """One page of documents."""
+
+    items: list[DocumentOut]
+    total: int
+    limit: int
+    offset: int
+
+
+def finding_list(findings: list[Finding]) -> list[FindingOut]:
+    """Findings as response items."""
+    return [FindingOut.of(f) for f in findings]

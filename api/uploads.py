@@ -1,0 +1,167 @@
+"""Multipart uploads read straight from the request stream: each file part goes to a staging file
+in chunks (hashed, size-checked, typed by content) — nothing is spooled elsewhere first, and a
+request over the limit is refused as soon as the limit is passed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
+
+from services.errors import RequestInvalid, UploadTooLarge
+from services.intake import Upload
+from services.storage import FileStager
+
+MAX_FIELDS = 200
+MAX_FIELD_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class UploadLimits:
+    """Explicit limits of one upload request."""
+
+    max_file_bytes: int
+    max_request_bytes: int
+    max_files: int
+    max_fields: int = MAX_FIELDS
+    max_field_bytes: int = MAX_FIELD_BYTES
+
+
+@dataclass(slots=True)
+class ReceivedForm:
+    """The form fields (all values per name) and the staged files of one request."""
+
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    uploads: list[Upload] = field(default_factory=list)
+
+    def discard(self) -> None:
+        """Remove every staged file (the request was refused)."""
+        for upload in self.uploads:
+            upload.staged.discard()
+
+
+class _Receiver:
+    """python-multipart callbacks that route file bytes to a FileStager and keep small fields."""
+
+    def __init__(self, files_dir: Path, file_kinds: dict[str, str], limits: UploadLimits) -> None:
+        self.files_dir, self.file_kinds, self.limits = files_dir, file_kinds, limits
+        self.form = ReceivedForm()
+        self._header_name = b""
+        self._header_value = b""
+        self._disposition = b""
+        self._name = ""
+        self._stager: FileStager | None = None
+        self._data = bytearray()
+        self._files = 0
+        self._fields = 0
+
+    def callbacks(self) -> dict[str, object]:
+        return {
+            "on_part_begin": self.on_part_begin,
+            "on_part_data": self.on_part_data,
+            "on_part_end": self.on_part_end,
+            "on_header_field": self.on_header_field,
+            "on_header_value": self.on_header_value,
+            "on_header_end": self.on_header_end,
+            "on_headers_finished": self.on_headers_finished,
+        }
+
+    def on_part_begin(self) -> None:
+        self._disposition, self._name, self._stager = b"", "", None
+        self._data = bytearray()
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_name += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        if self._header_name.lower() == b"content-disposition":
+            self._disposition = self._header_value
+        self._header_name, self._header_value = b"", b""
+
+    def on_headers_finished(self) -> None:
+        _, options = parse_options_header(self._disposition)
+        if b"name" not in options:
+            raise RequestInvalid("a multipart part has no name")
+        self._name = _text(options[b"name"], "part name")
+        if b"filename" not in options:
+            self._fields += 1
+            if self._fields > self.limits.max_fields:
+                raise RequestInvalid(f"too many form fields (at most {self.limits.max_fields})")
+            return
+        if self._name not in self.file_kinds:
+            expected = ", ".join(self.file_kinds)
+            raise RequestInvalid(f"unexpected file field '{self._name}'; expected: {expected}")
+        self._files += 1
+        if self._files > self.limits.max_files:
+            raise RequestInvalid(f"too many files (at most {self.limits.max_files})")
+        self._stager = FileStager(
+            self.files_dir,
+            original_name=_text(options[b"filename"], "filename"),
+            max_bytes=self.limits.max_file_bytes,
+        )
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._stager is not None:
+            self._stager.write(data[start:end])
+            return
+        self._data += data[start:end]
+        if len(self._data) > self.limits.max_field_bytes:
+            raise RequestInvalid(
+                f"field '{self._name}' is longer than {self.limits.max_field_bytes} bytes"
+            )
+
+    def on_part_end(self) -> None:
+        if self._stager is None:
+            value = _text(bytes(self._data), f"field '{self._name}'")
+            self.form.fields.setdefault(self._name, []).append(value)
+            return
+        stager, self._stager = self._stager, None
+        staged = stager.finish()
+        self.form.uploads.append(Upload(self.file_kinds[self._name], staged))
+
+    def abort(self) -> None:
+        if self._stager is not None:
+            self._stager.discard()
+        self.form.discard()
+
+
+def _text(raw: bytes, what: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RequestInvalid(f"{what} is not valid UTF-8") from None
+
+
+async def receive_form(
+    request: Request, *, files_dir: Path, file_kinds: dict[str, str], limits: UploadLimits
+) -> ReceivedForm:
+    """Parse a multipart/form-data request from its stream; file fields map to upload kinds."""
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    if content_type != b"multipart/form-data" or b"boundary" not in params:
+        raise RequestInvalid("send the submission as multipart/form-data")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limits.max_request_bytes:
+        raise UploadTooLarge(f"the request is larger than {limits.max_request_bytes} bytes")
+    receiver = _Receiver(files_dir, file_kinds, limits)
+    parser = MultipartParser(params[b"boundary"], receiver.callbacks())  # type: ignore[arg-type]
+    received = 0
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limits.max_request_bytes:
+                raise UploadTooLarge(f"the request is larger than {limits.max_request_bytes} bytes")
+            parser.write(chunk)
+        parser.finalize()
+    except FormParserError as error:
+        receiver.abort()
+        raise RequestInvalid(f"malformed multipart body: {error}") from None
+    except BaseException:  # refusals, disconnects, disk errors: keep nothing half-stored
+        receiver.abort()
+        raise
+    return receiver.form

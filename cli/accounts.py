@@ -1,0 +1,67 @@
+"""CLI commands for people and tokens; each runs in one unit of work."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+
+from config.settings import Settings
+from models.db import make_engine, session_scope
+from policies.roles import Role
+from services.accounts import create_user, ensure_organ, find_user, issue_token, revoke_token
+from services.errors import DomainError
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_user_command(settings: Settings, args: argparse.Namespace) -> int:
+    """gongkai create-user --name --organ --role: register a person."""
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            organ = ensure_organ(session=session, code=args.organ, name=args.organ_name, at=_now())
+            user = create_user(
+                session=session, name=args.name, organ=organ, role=Role(args.role), at=_now()
+            )
+            print(f"user {user.id}: {user.name} ({user.role}) in organ {organ.code}")
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
+def create_token_command(settings: Settings, args: argparse.Namespace) -> int:
+    """gongkai create-token --user NAME [--label]: print a new token once."""
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            user = find_user(session=session, name=args.user)
+            row, plain = issue_token(session=session, user=user, label=args.label, at=_now())
+            print(f"token {row.id} for {user.name} (shown once, store it now):", file=sys.stderr)
+            print(plain)
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
+def revoke_token_command(settings: Settings, args: argparse.Namespace) -> int:
+    """gongkai revoke-token --id N: revoke a token."""
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            row = revoke_token(session=session, token_id=args.id, at=_now())
+            print(f"token {row.id} revoked at {row.revoked_at}")
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0

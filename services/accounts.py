@@ -1,0 +1,103 @@
+"""People and their API tokens: random bearer tokens, shown once, stored as sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from models.organs import Organ
+from models.users import ApiToken, User
+from policies.roles import Role
+from services.clock import require_aware
+from services.errors import Conflict, NotFound, Unauthenticated
+
+TOKEN_PREFIX = "gk_"
+
+
+def hash_token(token: str) -> str:
+    """The sha256 hex digest under which a token is stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def ensure_organ(*, session: Session, code: str, name: str | None, at: datetime) -> Organ:
+    """The organ with this code, registered (under name, default the code) if it is new."""
+    organ = session.exec(select(Organ).where(col(Organ.code) == code)).first()
+    if organ is None:
+        organ = Organ(code=code, name=name or code, created_at=require_aware(at))
+        session.add(organ)
+        session.flush()
+    return organ
+
+
+def find_organ(*, session: Session, code: str) -> Organ:
+    """The organ with this code, or NotFound."""
+    organ = session.exec(select(Organ).where(col(Organ.code) == code)).first()
+    if organ is None:
+        raise NotFound(f"organ '{code}' does not exist")
+    return organ
+
+
+def create_user(*, session: Session, name: str, organ: Organ, role: Role, at: datetime) -> User:
+    """Register a person in an organ with one review role (not the engine's own SYSTEM role)."""
+    if role is Role.SYSTEM:
+        raise Conflict("the system role belongs to the engine, not to people")
+    clash = session.exec(
+        select(User).where(col(User.organ_id) == organ.id, col(User.name) == name)
+    ).first()
+    if clash is not None:
+        raise Conflict(f"user '{name}' already exists in organ '{organ.code}'")
+    assert organ.id is not None
+    user = User(name=name, organ_id=organ.id, role=role, created_at=require_aware(at))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(*, session: Session, name: str) -> User:
+    """The one user with this name, or NotFound / Conflict when the name is ambiguous."""
+    users = session.exec(select(User).where(col(User.name) == name)).all()
+    if not users:
+        raise NotFound(f"user '{name}' does not exist")
+    if len(users) > 1:
+        raise Conflict(f"{len(users)} users are named '{name}'; name the organ too")
+    return users[0]
+
+
+def issue_token(*, session: Session, user: User, label: str, at: datetime) -> tuple[ApiToken, str]:
+    """A new bearer token for user: the row (hash only) and the plain token, shown once."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    assert user.id is not None
+    row = ApiToken(
+        token_hash=hash_token(plain), user_id=user.id, label=label, created_at=require_aware(at)
+    )
+    session.add(row)
+    session.flush()
+    return row, plain
+
+
+def revoke_token(*, session: Session, token_id: int, at: datetime) -> ApiToken:
+    """Revoke a token from now on; revoking twice keeps the first time."""
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"token {token_id} does not exist")
+    if row.revoked_at is None:
+        row.revoked_at = require_aware(at)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def authenticate(*, session: Session, token: str) -> User:
+    """The active user holding this unrevoked token, or Unauthenticated."""
+    row = session.exec(
+        select(ApiToken).where(col(ApiToken.token_hash) == hash_token(token))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        raise Unauthenticated("the bearer token is unknown or revoked")
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise Unauthenticated("the token's user is not active")
+    return user
