@@ -23,6 +23,7 @@ from services.document_queries import visible_document
 from services.errors import Forbidden, Unauthenticated
 
 WRITE = "gongkai_write"
+SQLITE_BUSY_MS = 60_000
 
 
 def make_api_engine(url: str) -> Engine:
@@ -35,6 +36,8 @@ def make_api_engine(url: str) -> Engine:
     @sa.event.listens_for(engine, "connect")
     def _manual_begin(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # let the "begin" hook below emit BEGIN
+        # Writers queue on the lock; 32 concurrent uploads outwait the default 5 s.
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
