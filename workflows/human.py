@@ -41,9 +41,17 @@ def open_step_task(document_id: int, version_id: int, step: str, round_: int) ->
 
 @task(persist_result=True)
 def close_step_task(
-    document_id: int, version_id: int, step: str, attempt: int, response: dict[str, Any]
+    document_id: int,
+    version_id: int,
+    step: str,
+    attempt: int,
+    round_: int,
+    response: dict[str, Any],
 ) -> dict[str, Any]:
-    """Record the decision typed in the UI, unless the REST door already recorded it."""
+    """Record the decision typed in the UI, unless the REST door already recorded it.
+
+    round_ is part of the cache key: the same answer given again after a refusal (e.g. "material
+    uploaded" once it really is) must be checked again, not read from the stored result."""
     kind = Step(step)
     try:
         with unit_of_work() as session:
@@ -99,7 +107,7 @@ def wait_for_decision(document_id: int, version_id: int, step: Step) -> str:
             timeout=SUSPEND_BACKSTOP_SECONDS,
         )
         outcome = close_step_task(
-            document_id, version_id, step.value, opened["attempt"], answer.model_dump()
+            document_id, version_id, step.value, opened["attempt"], round_, answer.model_dump()
         )
         if outcome["ok"]:
             return str(outcome["status"])
