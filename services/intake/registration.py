@@ -1,0 +1,53 @@
+"""Registering a new submission (报批): the document and its version 1."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session
+
+from models.documents import Document
+from models.users import User
+from policies.statuses import Status
+from services.clock import require_aware
+from services.intake.submissions import Draft, IntakeResult, Upload, profile_named, row_id
+from services.intake.versions import record_version, store_uploads
+
+
+def register_submission(
+    *,
+    session: Session,
+    submitter: User,
+    draft: Draft,
+    uploads: list[Upload],
+    files_dir: Path,
+    at: datetime,
+    idempotency_key: str | None = None,
+) -> IntakeResult:
+    """Record a new draft as version 1 and check it; blocking findings return it (退文)."""
+    require_aware(at)
+    profile = profile_named(draft.policy_profile)
+    files = store_uploads(session=session, uploads=uploads, files_dir=files_dir, at=at)
+    document = Document(
+        **draft.document_fields(),
+        status=Status.SUBMITTED,
+        stage=Status.SUBMITTED.stage,
+        status_changed_at=at,
+        created_by=row_id(submitter),
+        created_at=at,
+    )
+    session.add(document)
+    session.flush()  # the document's id: its version points to it
+    return record_version(
+        session=session,
+        document=document,
+        submitter=submitter,
+        draft=draft,
+        profile=profile,
+        files=files,
+        number=1,
+        new_document=True,
+        at=at,
+        idempotency_key=idempotency_key,
+    )

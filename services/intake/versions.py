@@ -1,0 +1,197 @@
+"""Recording one submitted version: its files, marking and findings, the audit event, and the
+退文 when the checks block it — written with as few flushes as the foreign keys allow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session
+
+from models.documents import Document
+from models.files import StoredFile
+from models.users import User
+from models.versions import Marking, RecordedFinding, Version
+from policies.attributes import Attribute
+from policies.findings import Finding, blocking
+from policies.profiles import PolicyProfile
+from policies.roles import Role
+from policies.statuses import Status
+from policies.submission_checks import check_submission
+from services.audit import record_event
+from services.document_queries import VersionRecord
+from services.errors import RequestInvalid
+from services.intake.attachments import attach_files
+from services.intake.deadlines import store_intake_deadlines
+from services.intake.submissions import (
+    SUBMISSION_RECEIVED,
+    SUBMISSION_RETURNED,
+    Draft,
+    IntakeResult,
+    Upload,
+    row_id,
+    submission_of,
+)
+from services.status import change_status
+from services.storage import store_file
+
+StoredUploads = tuple[StoredFile, list[tuple[str, StoredFile]]]
+
+
+def store_uploads(
+    *, session: Session, uploads: list[Upload], files_dir: Path, at: datetime
+) -> StoredUploads:
+    """Keep the main file and the attachments (content-addressed); exactly one main file."""
+    main = [u for u in uploads if u.kind == "main"]
+    if len(main) != 1:
+        raise RequestInvalid("exactly one main file is required")
+    main_file = store_file(session=session, files_dir=files_dir, staged=main[0].staged, at=at)
+    others = [
+        (u.kind, store_file(session=session, files_dir=files_dir, staged=u.staged, at=at))
+        for u in uploads
+        if u.kind != "main"
+    ]
+    return main_file, others
+
+
+def record_version(
+    *,
+    session: Session,
+    document: Document,
+    submitter: User,
+    draft: Draft,
+    profile: PolicyProfile,
+    files: StoredUploads,
+    number: int,
+    new_document: bool,
+    at: datetime,
+    idempotency_key: str | None,
+) -> IntakeResult:
+    """Add version `number` with its files, check it, and record the findings and the audit event;
+    blocking findings return the document (退文), else its deadlines are stored."""
+    main_file, others = files
+    version = Version(
+        document_id=row_id(document),
+        number=number,
+        submitted_by=row_id(submitter),
+        submitted_at=at,
+        main_file_id=row_id(main_file),
+        idempotency_key=idempotency_key,
+    )
+    session.add(version)
+    session.flush()  # the version's id: the rows below point to it
+    document.current_version_id = version.id
+    session.add(document)
+    attachments = attach_files(session, document, version, others, new_document, at)
+    findings = check_submission(submission_of(draft, {kind for kind, _ in others}), profile)
+    marking = _marking(draft, row_id(version))
+    if marking is not None:
+        session.add(marking)
+    recorded = [_recorded(finding, row_id(version), at) for finding in findings]
+    session.add_all(recorded)
+    record = VersionRecord(version, main_file, attachments, marking, recorded)
+    result = IntakeResult(document, record, findings)
+    if not result.returned:
+        result.deadlines = store_intake_deadlines(
+            session, document, version, draft, profile, new_document, at
+        )
+    _audit_submission(session, submitter, result, draft, at)  # flushes everything added above
+    if result.returned:
+        _return(session, result, at)
+    elif number > 1:
+        change_status(
+            session=session,
+            document_id=row_id(document),
+            target=Status.SUBMITTED,
+            actor=submitter.name,
+            role=Role.DRAFTER,
+            channel="api",
+            reason=f"version {number} resubmitted",
+            at=at,
+        )
+    return result
+
+
+def _marking(draft: Draft, version_id: int) -> Marking | None:
+    # A marking row must be lawful (the table refuses a classified document marked for
+    # publication, 实施条例 2024 art. 5), so a 退文 whose attribute is missing or unlawful keeps
+    # the proposed values in its audit event instead.
+    if draft.attribute is None:
+        return None
+    if draft.secrecy_level.is_classified and draft.attribute is not Attribute.WITHHELD:
+        return None
+    return Marking(
+        version_id=version_id,
+        attribute=draft.attribute,
+        secrecy_level=draft.secrecy_level,
+        marking_text=draft.attribute.marking,
+        reason_codes=list(draft.reason_codes),
+        reason_explanation=draft.reason_explanation or None,
+        secrecy_period_years=draft.secrecy_period_years,
+        declassify_on=draft.declassify_on,
+        declassify_condition=draft.declassify_condition or None,
+        secrecy_override_reference=draft.secrecy_override_reference or None,
+    )
+
+
+def _recorded(finding: Finding, version_id: int, at: datetime) -> RecordedFinding:
+    return RecordedFinding(
+        version_id=version_id,
+        rule=finding.rule,
+        severity=finding.severity,
+        message=finding.message,
+        source=finding.source,
+        field=finding.field,
+        recorded_at=at,
+    )
+
+
+def _audit_submission(
+    session: Session, submitter: User, result: IntakeResult, draft: Draft, at: datetime
+) -> None:
+    record_event(
+        session=session,
+        actor=submitter.name,
+        role=submitter.role,
+        channel="api",
+        action=SUBMISSION_RECEIVED,
+        document_id=result.document.id,
+        version_id=result.version.id,
+        after={
+            "version": result.version.number,
+            "attribute": draft.attribute.value if draft.attribute else None,
+            "reason_codes": list(draft.reason_codes),
+            "secrecy_level": draft.secrecy_level.value,
+            "document_type": draft.document_type.value,
+            "is_important_policy": draft.is_important_policy,
+        },
+        at=at,
+    )
+
+
+def _return(session: Session, result: IntakeResult, at: datetime) -> None:
+    rules = ", ".join(f.rule for f in blocking(result.findings))
+    reason = f"退文 (version {result.version.number}): {rules}"
+    if result.document.status is Status.RETURNED:
+        record_event(
+            session=session,
+            actor="system",
+            role=Role.SYSTEM,
+            channel="system",
+            action=SUBMISSION_RETURNED,
+            document_id=result.document.id,
+            version_id=result.version.id,
+            reason=reason,
+            at=at,
+        )
+        return
+    change_status(
+        session=session,
+        document_id=row_id(result.document),
+        target=Status.RETURNED,
+        actor="system",
+        role=Role.SYSTEM,
+        channel="system",
+        reason=reason,
+        at=at,
+    )
