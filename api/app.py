@@ -12,10 +12,10 @@ from api.deps import make_api_engine
 from api.errors import install_error_handlers
 from api.reconciler import sweep_forever
 from api.review_starter import ReviewStarter
-from api.routes import documents
+from api.routes import decisions, documents
 from config.settings import Settings, get_settings
 
-ROUTERS = [documents.router]
+ROUTERS = [documents.router, decisions.router]
 
 
 def create_app(settings: Settings | None = None, *, run_reconciler: bool = True) -> FastAPI:

@@ -13,15 +13,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas import ErrorBody, FindingOut
 from policies.findings import Severity
+from services.decisions import DecisionInvalid, NotAllowed
 from services.errors import (
     Conflict,
     DomainError,
     EmptyFile,
     Forbidden,
+    Gone,
     NotFound,
     RequestInvalid,
     TransitionNotAllowed,
     Unauthenticated,
+    Unavailable,
     UnsupportedFileType,
     UploadTooLarge,
 )
@@ -32,13 +35,17 @@ log = logging.getLogger("gongkai.api")
 STATUS_BY_ERROR: dict[type[DomainError], tuple[int, str]] = {
     Unauthenticated: (401, "unauthenticated"),
     Forbidden: (403, "forbidden"),
+    NotAllowed: (403, "forbidden"),
     NotFound: (404, "not_found"),
     Conflict: (409, "conflict"),
+    Gone: (410, "gone"),
     TransitionNotAllowed: (409, "transition_not_allowed"),
     RequestInvalid: (422, "invalid_request"),
+    DecisionInvalid: (422, "decision_invalid"),
     UploadTooLarge: (413, "too_large"),
     UnsupportedFileType: (415, "unsupported_type"),
     EmptyFile: (400, "empty_file"),
+    Unavailable: (503, "unavailable"),
     DomainError: (422, "refused"),
 }
 RETURNED = "退文"
@@ -132,8 +139,10 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "The role or organ may not do this",
         404: "No such document (or not visible to you)",
         409: "Conflicts with the document's state",
+        410: "The review run can no longer be resumed (its wait expired)",
         413: "A file or the request exceeds the size limit",
         415: "A file is not PDF, DOCX or UTF-8/GB18030 text (by content)",
         422: "Malformed request (which field, what is expected), or 退文 with every finding",
+        503: "A service the request needs (Prefect) did not answer; nothing was recorded",
     }
     return {s: {"model": ErrorBody, "description": described[s]} for s in statuses}

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from policies.attributes import Attribute
 from policies.findings import Finding, Severity
 from policies.roles import Role
 from policies.secrecy_levels import SecrecyLevel
 from policies.statuses import Stage, Status
+from services.decisions import DecisionChoice
+from services.review import Step
 
 
 class FindingOut(BaseModel):
@@ -180,3 +182,36 @@ class DocumentPage(BaseModel):
 def finding_list(findings: list[Finding]) -> list[FindingOut]:
     """Findings as response items."""
     return [FindingOut.of(f) for f in findings]
+
+
+class DecisionIn(BaseModel):
+    """A reviewer's decision on the step the document waits at (the same choices as the UI form)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step: Step = Field(description="The step decided; a step that is over gets 409.")
+    decision: DecisionChoice = Field(
+        description="approve; return (退文, with reasons); change_attribute (new_attribute, coded "
+        "reason, justification in comment); escalate (无法确定); file (determination, sign-off)."
+    )
+    reason_codes: list[str] = Field(default_factory=list, examples=[["NS-4"]])
+    comment: str = Field(default="", max_length=4000)
+    new_attribute: Attribute | None = None
+    version_id: int | None = Field(
+        default=None, ge=1, description="The version decided; defaults to the current one."
+    )
+
+
+class DecisionOut(BaseModel):
+    """A recorded decision and where the document stands after it."""
+
+    id: int
+    document_id: int
+    version_id: int
+    step: Step
+    attempt: int
+    decision: str = Field(description="As recorded (approval at sign-off is 'sign_off').")
+    channel: str
+    decided_at: datetime
+    status: Status = Field(description="The document's status after the decision.")
+    flow_run_id: str

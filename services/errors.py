@@ -29,6 +29,14 @@ class Conflict(DomainError):
     """The request clashes with what is already recorded (e.g. a decision made twice)."""
 
 
+class Gone(DomainError):
+    """The thing existed but can no longer be acted on (e.g. a wait that expired)."""
+
+
+class Unavailable(DomainError):
+    """A service the request depends on did not answer; nothing was recorded."""
+
+
 class Unauthenticated(DomainError):
     """No valid, unrevoked bearer token was presented."""
 
