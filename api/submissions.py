@@ -28,7 +28,6 @@ from models.users import User
 from policies.findings import Finding, Severity, blocking
 from policies.roles import Role
 from services.accounts import find_organ
-from services.document_queries import version_record
 from services.errors import Forbidden, NotFound, RequestInvalid
 from services.idempotency import MAX_KEY_CHARS, find_response, remember_response
 from services.intake import Draft, IntakeResult, register_submission, resubmit
@@ -159,7 +158,7 @@ def _register(
         result = register_submission(**common)
     else:
         result = resubmit(document_id=document_id, **common)
-    answer = _answer(session, result, starter)
+    answer = _answer(result, starter)
     if key is not None:
         assert user.id is not None
         remember_response(
@@ -212,7 +211,7 @@ def _organ_id(session: Session, user: User, code: str | None) -> int:
     return organ.id
 
 
-def _answer(session: Session, result: IntakeResult, starter: ReviewStarter) -> Answer:
+def _answer(result: IntakeResult, starter: ReviewStarter) -> Answer:
     document, version = result.document, result.version
     assert document.id is not None
     assert version.id is not None
@@ -236,7 +235,7 @@ def _answer(session: Session, result: IntakeResult, starter: ReviewStarter) -> A
     )
     body_ok = SubmissionOut(
         document=document_out(document),
-        version=version_out(version_record(session, version)),
+        version=version_out(result.record),  # as written: no reading back
         status=document.status,
         findings=finding_list([f for f in result.findings if not f.is_blocking]),
         deadlines=[deadline_out(d) for d in result.deadlines],

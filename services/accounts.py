@@ -93,11 +93,13 @@ def revoke_token(*, session: Session, token_id: int, at: datetime) -> ApiToken:
 def authenticate(*, session: Session, token: str) -> User:
     """The active user holding this unrevoked token, or Unauthenticated."""
     row = session.exec(
-        select(ApiToken).where(col(ApiToken.token_hash) == hash_token(token))
+        select(User, ApiToken.revoked_at)
+        .join(ApiToken, col(ApiToken.user_id) == col(User.id))
+        .where(col(ApiToken.token_hash) == hash_token(token))
     ).first()
-    if row is None or row.revoked_at is not None:
+    if row is None or row[1] is not None:
         raise Unauthenticated("the bearer token is unknown or revoked")
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    user = row[0]
+    if not user.active:
         raise Unauthenticated("the token's user is not active")
     return user

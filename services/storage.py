@@ -9,11 +9,13 @@ import os
 import unicodedata
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from models.files import StoredFile
@@ -174,37 +176,41 @@ def store_file(
     *, session: Session, files_dir: Path, staged: StagedFile, at: datetime
 ) -> StoredFile:
     """Keep the staged content once (dedup by sha256), read-only, and return its row."""
-    existing = _by_sha256(session, staged.sha256)
-    if existing is not None:
-        staged.discard()
-        return existing
     relative = storage_path_for(staged.sha256)
     target = files_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
-        staged.discard()  # an earlier upload stored the bytes; its transaction may have failed
+        # Stored bytes are immutable and named by their hash: an earlier upload kept them (its
+        # transaction may have failed, so the row may still be missing).
+        staged.discard()
     else:
+        target.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(staged.path, 0o444)
         os.replace(staged.path, target)
-    row = StoredFile(
-        sha256=staged.sha256,
-        size_bytes=staged.size_bytes,
-        media_type=staged.media_type,
-        original_name=staged.original_name,
-        storage_path=relative,
-        created_at=at,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        # A concurrent upload of the same content won the insert; use its row.
-        concurrent = _by_sha256(session, staged.sha256)
-        if concurrent is None:
-            raise
-        return concurrent
-    return row
+    # One statement instead of look-up, savepoint, insert: a row that exists already (or that a
+    # concurrent upload of the same content inserts first) makes the insert do nothing.
+    inserted: StoredFile | None = session.scalars(
+        _insert_for(session)(StoredFile)
+        .values(
+            sha256=staged.sha256,
+            size_bytes=staged.size_bytes,
+            media_type=staged.media_type,
+            original_name=staged.original_name,
+            storage_path=relative,
+            created_at=at,
+        )
+        .on_conflict_do_nothing()
+        .returning(StoredFile)
+    ).first()
+    if inserted is not None:
+        return inserted
+    existing = session.exec(
+        select(StoredFile).where(col(StoredFile.sha256) == staged.sha256)
+    ).first()
+    if existing is None:
+        raise AssertionError(f"stored file {staged.sha256} neither inserted nor found")
+    return existing
 
 
-def _by_sha256(session: Session, sha256: str) -> StoredFile | None:
-    return session.exec(select(StoredFile).where(col(StoredFile.sha256) == sha256)).first()
+def _insert_for(session: Session) -> Callable[[type[StoredFile]], Any]:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
