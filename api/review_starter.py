@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 import anyio
 from prefect.client.orchestration import PrefectClient
 from prefect.deployments import arun_deployment
-from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+from prefect.settings import (
+    PREFECT_API_AUTH_STRING,
+    PREFECT_CLIENT_MAX_RETRIES,
+    temporary_settings,
+)
 
 from config.settings import Settings
 from services.review_start import ReviewToStart
@@ -69,7 +73,12 @@ class ReviewStarter:
 
     async def _create_run(self, review: ReviewToStart) -> str:
         timeout = self.settings.review_start_timeout_seconds
-        client = PrefectClient(self.settings.prefect_api_url, httpx_settings={"timeout": timeout})
+        # The server's auth string (docker-compose sets it) must travel with every request.
+        client = PrefectClient(
+            self.settings.prefect_api_url,
+            auth_string=PREFECT_API_AUTH_STRING.value(),
+            httpx_settings={"timeout": timeout},
+        )
         with temporary_settings(updates={PREFECT_CLIENT_MAX_RETRIES: 0}):
             async with client:
                 flow_run = await arun_deployment(
