@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from config.settings import Settings
-from models.db import make_engine
+from models.db import make_engine, session_scope
 from models.documents import Document
 from models.users import User
 from policies.roles import Role
@@ -68,13 +68,8 @@ async def get_engine(request: Request) -> Engine:
 
 def _unit_of_work(engine: Engine, *, write: bool) -> Iterator[Session]:
     bind = engine.execution_options(**{WRITE: True}) if write else engine
-    with Session(bind, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with session_scope(bind) as session:
+        yield session
 
 
 def write_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+
+from sqlmodel import Session
 
 from config.settings import Settings
 from models.db import make_engine, session_scope
@@ -17,51 +21,55 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_user_command(settings: Settings, args: argparse.Namespace) -> int:
-    """gongkai create-user --name --organ --role: register a person."""
+@contextmanager
+def _unit_of_work(settings: Settings) -> Iterator[Session]:
+    """One session committed once; the engine is disposed afterwards."""
     engine = make_engine(settings.database_url)
     try:
         with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _report(error: DomainError) -> int:
+    print(f"error: {error.message}", file=sys.stderr)
+    return 1
+
+
+def create_user_command(settings: Settings, args: argparse.Namespace) -> int:
+    """gongkai create-user --name --organ --role: register a person."""
+    try:
+        with _unit_of_work(settings) as session:
             organ = ensure_organ(session=session, code=args.organ, name=args.organ_name, at=_now())
             user = create_user(
                 session=session, name=args.name, organ=organ, role=Role(args.role), at=_now()
             )
             print(f"user {user.id}: {user.name} ({user.role}) in organ {organ.code}")
     except DomainError as error:
-        print(f"error: {error.message}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
+        return _report(error)
     return 0
 
 
 def create_token_command(settings: Settings, args: argparse.Namespace) -> int:
     """gongkai create-token --user NAME [--label]: print a new token once."""
-    engine = make_engine(settings.database_url)
     try:
-        with session_scope(engine) as session:
+        with _unit_of_work(settings) as session:
             user = find_user(session=session, name=args.user)
             row, plain = issue_token(session=session, user=user, label=args.label, at=_now())
             print(f"token {row.id} for {user.name} (shown once, store it now):", file=sys.stderr)
             print(plain)
     except DomainError as error:
-        print(f"error: {error.message}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
+        return _report(error)
     return 0
 
 
 def revoke_token_command(settings: Settings, args: argparse.Namespace) -> int:
     """gongkai revoke-token --id N: revoke a token."""
-    engine = make_engine(settings.database_url)
     try:
-        with session_scope(engine) as session:
+        with _unit_of_work(settings) as session:
             row = revoke_token(session=session, token_id=args.id, at=_now())
             print(f"token {row.id} revoked at {row.revoked_at}")
     except DomainError as error:
-        print(f"error: {error.message}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
+        return _report(error)
     return 0
