@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck contracts pytest bench migrate clean
+.PHONY: help install browser run test lint typecheck contracts pytest bench migrate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,13 +19,19 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP) ## Create .venv and install the locked dependencies
 
+CHROMIUM ?= /usr/bin/chromium
+browser: ## Install Debian's Chromium for the browser tests (needs root; skipped when present)
+	@test -x $(CHROMIUM) || { apt-get install -y -q chromium >/dev/null 2>&1 \
+		|| { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }
+	@test -x $(CHROMIUM) && echo "chromium: $(CHROMIUM)"
+
 run: $(STAMP) ## Run the engine on its embedded default (SQLite under ./data)
 	$(BIN)/python -m cli.main run
 
 migrate: $(STAMP) ## Create or upgrade the configured database
 	$(BIN)/python -m cli.main migrate
 
-test: $(STAMP) lint typecheck contracts pytest ## Install everything and run every check and test
+test: $(STAMP) browser lint typecheck contracts pytest ## Install everything and run every check and test
 
 lint: $(STAMP) ## ruff: lint and formatting
 	$(BIN)/ruff check .

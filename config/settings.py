@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Interval of the reconciler that starts reviews Prefect missed; 0 = off.",
     )
+    alert_webhook_url: str | None = Field(
+        default=None,
+        description="Where alerts are POSTed as JSON; unset = log + database only.",
+    )
+    alert_webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     @field_validator("policy_profile")
     @classmethod

@@ -1,5 +1,6 @@
 """SQLModel tables, engine and session plumbing. No rules (style.md)."""
 
+from models.alerts import Alert
 from models.audit import AuditEvent
 from models.deadlines import Deadline
 from models.decisions import Decision
@@ -12,6 +13,7 @@ from models.users import ApiToken, User
 from models.versions import Marking, RecordedFinding, Version, VersionAttachment
 
 __all__ = [
+    "Alert",
     "ApiToken",
     "AuditEvent",
     "Deadline",

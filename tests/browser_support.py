@@ -1,0 +1,73 @@
+"""Headless Chromium (Debian's package, `make browser`) and live HTTP servers for browser tests.
+
+- `browser` (fixture in tests/conftest.py): one Chromium per run, driven by Playwright with the
+  system executable; Playwright never downloads a browser. Missing Chromium → skipped locally,
+  a failure when CI=true.
+- `serve_app(app)`: serves an ASGI app with uvicorn on a free loopback port in a thread, for as
+  long as the `with` block runs; yields the base URL.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("GONGKAI_TEST_CHROMIUM", "/usr/bin/chromium"))
+# The flags Chromium needs on a machine without a screen or outside network (see README).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def require_chromium() -> Path:
+    """The Chromium executable, or skip (fail under CI) with how to install it."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    reason = f"{CHROMIUM} not found: run `make browser` (Debian's chromium) for the browser tests"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serve_app(app: Any, *, timeout: float = 20) -> Iterator[str]:
+    """Serve `app` with uvicorn on 127.0.0.1 in a daemon thread; yield its base URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"uvicorn did not start on port {port}")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
