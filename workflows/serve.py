@@ -40,12 +40,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from workflows.reconcile import reschedule_orphaned_runs
     from workflows.review_flow import review_document
+    from workflows.schedules import scheduled_deployments
 
     deployment = review_document.to_deployment(name=DEPLOYMENT)
     rescheduled = asyncio.run(reschedule_orphaned_runs(DEPLOYMENT))
     if rescheduled:
         print(f"rescheduled {len(rescheduled)} orphaned run(s): {', '.join(rescheduled)}")
-    serve(deployment, limit=args.limit)  # type: ignore[arg-type]  # sync outside a loop
+    deployments = [deployment, *scheduled_deployments()]
+    # Schedules stay active when this process stops: a restart must not need anyone to unpause.
+    serve(*deployments, limit=args.limit, pause_on_shutdown=False)
     return 0
 
 

@@ -1,0 +1,44 @@
+"""The scheduled deployments the serve process runs beside the review deployment.
+
+Each entry names a flow by import path, its deployment name and how often it runs. Every
+scheduled flow takes an optional `as_of` (ISO timestamp; default: now) so that it can be run by
+hand from the Prefect UI for a past or future instant, and each is idempotent: running it twice
+for the same instant changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib import import_module
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A flow (`"package.module:flow_name"`) deployed as `name`, run every `every`."""
+
+    flow: str
+    name: str
+    every: timedelta
+    description: str
+
+
+# Areas append their own entries (one line each).
+SCHEDULED: tuple[Scheduled, ...] = ()
+
+
+def load_flow(path: str) -> Any:
+    """The flow object at "module:attribute"."""
+    module, _, attribute = path.partition(":")
+    return getattr(import_module(module), attribute)
+
+
+def scheduled_deployments() -> list[Any]:
+    """A RunnerDeployment per entry, with its interval schedule (kept active across restarts)."""
+    return [
+        load_flow(entry.flow).to_deployment(
+            name=entry.name, interval=entry.every, description=entry.description
+        )
+        for entry in SCHEDULED
+    ]
