@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,16 @@ class Settings(BaseSettings):
     )
     alert_webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
+    publisher: Literal["portal", "webhook"] = Field(
+        default="portal",
+        description="Where publications go: the built-in portal (/portal) or a CMS webhook.",
+    )
+    publisher_webhook_url: str | None = Field(
+        default=None, description="The CMS URL publications are POSTed to (publisher=webhook)."
+    )
+    publisher_webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    publisher_webhook_retries: int = Field(default=3, ge=0, le=10)
+
     @field_validator("policy_profile")
     @classmethod
     def _profile_is_named(cls, value: str) -> str:
@@ -64,6 +75,12 @@ class Settings(BaseSettings):
             raise ValueError("GONGKAI_MAX_REQUEST_BYTES must be at least GONGKAI_MAX_UPLOAD_BYTES")
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'gongkai.db').as_posix()}"
+        return self
+
+    @model_validator(mode="after")
+    def _publisher_has_its_url(self) -> Settings:
+        if self.publisher == "webhook" and not self.publisher_webhook_url:
+            raise ValueError("GONGKAI_PUBLISHER=webhook needs GONGKAI_PUBLISHER_WEBHOOK_URL")
         return self
 
     @property

@@ -9,7 +9,9 @@ from models.files import StoredFile
 from models.idempotency import IdempotentResponse
 from models.organs import Organ
 from models.publications import InterpretationMaterial, Publication
+from models.rereviews import Rereview
 from models.users import ApiToken, User
+from models.validity import ValidityChangeRecord
 from models.versions import Marking, RecordedFinding, Version, VersionAttachment
 
 __all__ = [
@@ -25,8 +27,10 @@ __all__ = [
     "Organ",
     "Publication",
     "RecordedFinding",
+    "Rereview",
     "StoredFile",
     "User",
+    "ValidityChangeRecord",
     "Version",
     "VersionAttachment",
 ]

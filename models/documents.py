@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
-from typing import Literal
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.base import enum_column, one_of, utc_column
 from policies.statuses import Stage, Status
+from policies.validity import Validity
 
-# 有效性 (条例 art. 12 ¶3; domain §10 rule 14): 有效 / 已修改 / 已废止 / 已失效.
-# TODO: move to a StrEnum in policies/ when the policy owner adds one; the CHECK stays.
-VALIDITIES = ("valid", "amended", "repealed", "expired")
-Validity = Literal["valid", "amended", "repealed", "expired"]
+# 有效性 (条例 art. 12 ¶3; domain §10 rule 14): the CHECK lists policies.validity.Validity.
+VALIDITIES = tuple(validity.value for validity in Validity)
 
 
 def _status_matches_stage() -> str:
@@ -52,6 +50,8 @@ class Document(DocumentBase, table=True):
         one_of("validity", VALIDITIES, "validity"),
         sa.Index("ix_documents_status_changed", "status", "status_changed_at"),
         sa.Index("ix_documents_organ_status", "organ_id", "status"),
+        sa.Index("ix_documents_valid_until", "valid_until"),
+        sa.Index("ix_documents_written_on", "written_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -71,6 +71,7 @@ class Document(DocumentBase, table=True):
     created_by: int = Field(foreign_key="users.id")
     created_at: datetime = Field(sa_column=utc_column())
     validity: str = Field(default="valid", max_length=16)
+    valid_until: date | None = None  # 有效期至: the day after it the document expires
 
 
 class DocumentCreate(DocumentBase):

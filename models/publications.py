@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.base import one_of, utc_column
-from models.documents import VALIDITIES
 from models.versions import ATTACHMENT_KINDS
+from policies.validity import Validity
 
 
 class InterpretationMaterial(SQLModel, table=True):
@@ -35,7 +35,11 @@ class Publication(SQLModel, table=True):
     """A version published to a sink, with the metadata 条例 art. 12 ¶3 requires."""
 
     __tablename__ = "publications"
-    __table_args__ = (one_of("validity", VALIDITIES, "validity"),)
+    __table_args__ = (
+        one_of("validity", tuple(v.value for v in Validity), "validity"),
+        # The portal's catalogue and feeds list publications newest first.
+        sa.Index("ix_publications_published", "published_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     document_id: int = Field(foreign_key="documents.id", index=True)
@@ -46,3 +50,5 @@ class Publication(SQLModel, table=True):
     index_number: str = Field(max_length=100, unique=True)  # 索引号
     publisher: str = Field(max_length=64)  # the sink, e.g. "portal"
     idempotency_key: str = Field(max_length=200, unique=True)
+    summary: str | None = Field(default=None, sa_type=sa.Text)  # 内容概述 (条例 art. 12 ¶3)
+    file_id: int | None = Field(default=None, foreign_key="stored_files.id")  # what is shown

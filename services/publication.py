@@ -1,21 +1,31 @@
 """Publication (网上公开) of a signed-off version through a publisher, once per version.
 
-The publisher interface lets the portal issue replace the default local sink. The record carries
-the metadata of 条例 art. 12 ¶3 and the validity (有效性, seed 000; domain §10 rule 14).
+The publication row is what the public portal (api/portal) shows: the default sink is the
+portal itself. A government CMS can be plugged in instead through the Publisher interface
+(WebhookSink). Publishing is once per version: the row's idempotency key is unique, a version
+that has a row is never sent again, and a delivery that is retried (network error, 5xx, or a
+task retried after a lost commit) carries the same Idempotency-Key, so the CMS stores it once.
+The record carries the metadata of 条例 art. 12 ¶3 and the validity (有效性, seed 000; domain
+§10 rule 14).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
+import httpx
 from sqlmodel import Session, col, select
 
 from models.deadlines import Deadline
+from models.files import StoredFile
 from models.organs import Organ
 from models.publications import Publication
 from models.versions import Version, VersionAttachment
@@ -25,7 +35,7 @@ from policies.profiles import InterpretationMode, get_profile
 from policies.roles import Role
 from policies.statuses import Status
 from services.documents import get_marking
-from services.errors import DomainError, NotFound
+from services.errors import DomainError, NotFound, Unavailable
 from services.review import (
     SYSTEM,
     calendar_for,
@@ -35,6 +45,11 @@ from services.review import (
     store_deadline,
 )
 from services.status import change_status
+from services.text_extraction import TextNotExtractable, extract_text
+
+logger = logging.getLogger("gongkai.publication")
+SUMMARY_CHARS = 120  # 内容概述 (条例 art. 12 ¶3): the opening of the published text
+PublisherKind = Literal["portal", "webhook"]
 
 
 class PublicationRefused(DomainError):
@@ -56,6 +71,7 @@ class PublicationPayload:
     file_id: int
     published_at: str
     idempotency_key: str
+    summary: str | None = None
 
 
 class Publisher(Protocol):
@@ -90,6 +106,113 @@ class LocalSink:
         os.replace(temporary, target)
 
 
+class PortalSink(LocalSink):
+    """The default publisher: the portal itself. The publication row (written by
+    publish_version) is what /portal shows; the sink also keeps the payload as a JSON file under
+    <data_dir>/portal, the copy handed to archives and libraries (条例 art. 25 ¶3)."""
+
+    name = "portal"
+
+
+class PublicationDeliveryRefused(DomainError):
+    """The CMS answered 4xx: the payload or the credentials are wrong; retrying will not help."""
+
+
+class PublicationDeliveryFailed(Unavailable):
+    """The CMS could not be reached or kept failing (5xx) after every retry; nothing recorded."""
+
+
+class WebhookSink:
+    """POSTs the payload as JSON to a government CMS with `Idempotency-Key: <key>`.
+
+    Network errors and 5xx answers are retried with exponential backoff; a 4xx is a clear
+    failure. The key is the publication's, so a retried delivery never publishes twice.
+    """
+
+    name = "webhook"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 10.0,
+        retries: int = 3,
+        backoff_seconds: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff_seconds = backoff_seconds
+        self.sleep = sleep
+
+    def publish(self, payload: PublicationPayload) -> None:
+        """Deliver the payload; raise PublicationDeliveryRefused/Failed if it was not accepted."""
+        headers = {"Idempotency-Key": payload.idempotency_key}
+        problem = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+            try:
+                response = httpx.post(
+                    self.url, json=asdict(payload), headers=headers, timeout=self.timeout
+                )
+            except httpx.TransportError as error:
+                problem = f"{type(error).__name__}: {error}"
+            else:
+                if response.is_success:
+                    return
+                problem = f"HTTP {response.status_code}: {response.text[:200]}"
+                if response.is_client_error:
+                    raise PublicationDeliveryRefused(
+                        f"the CMS at {self.url} refused {payload.index_number}: {problem}"
+                    )
+            logger.warning(
+                "delivery of %s failed (attempt %d): %s", payload.index_number, attempt + 1, problem
+            )
+        raise PublicationDeliveryFailed(
+            f"the CMS at {self.url} did not accept {payload.index_number} after "
+            f"{self.retries + 1} attempts: {problem}"
+        )
+
+
+def make_publisher(
+    kind: PublisherKind,
+    *,
+    portal_dir: Path,
+    webhook_url: str | None = None,
+    timeout: float = 10.0,
+    retries: int = 3,
+) -> Publisher:
+    """The configured publisher: the portal (default) or a CMS webhook."""
+    if kind == "webhook":
+        if not webhook_url:
+            raise ValueError("the webhook publisher needs a URL")
+        return WebhookSink(webhook_url, timeout=timeout, retries=retries)
+    return PortalSink(portal_dir)
+
+
+def summarise(text: str) -> str | None:
+    """内容概述: the opening of the text with whitespace folded, at most SUMMARY_CHARS long."""
+    folded = " ".join(text.split())
+    if not folded:
+        return None
+    return folded if len(folded) <= SUMMARY_CHARS else folded[: SUMMARY_CHARS - 1] + "…"
+
+
+def _summary(session: Session, files_dir: Path | None, file_id: int) -> str | None:
+    if files_dir is None:
+        return None
+    stored = session.get(StoredFile, file_id)
+    if stored is None:
+        return None
+    try:
+        data = (files_dir / stored.storage_path).read_bytes()
+        return summarise(extract_text(data, filename=stored.original_name))
+    except (OSError, TextNotExtractable):
+        return None  # the portal shows the title instead
+
+
 def publication_key(version_id: int) -> str:
     """The idempotency key of a version's publication."""
     return f"publication-v{version_id}"
@@ -110,9 +233,17 @@ def _published_file(session: Session, version: Version, attribute: Attribute) ->
 
 
 def publish_version(
-    *, session: Session, document_id: int, version_id: int, publisher: Publisher, at: datetime
+    *,
+    session: Session,
+    document_id: int,
+    version_id: int,
+    publisher: Publisher,
+    at: datetime,
+    files_dir: Path | None = None,
 ) -> Publication:
-    """Publish a signed-off version once: sink, record, deadlines met, status 已发布."""
+    """Publish a signed-off version once: sink, record, deadlines met, status 已发布.
+
+    With files_dir the 内容概述 is taken from the published file's text."""
     document = require_current_version(
         session=session, document_id=document_id, version_id=version_id
     )
@@ -132,6 +263,7 @@ def publish_version(
     if version is None or organ is None:
         raise NotFound(f"version {version_id} or its organ does not exist")
     index_number = f"{organ.code}-{document.written_on.year}-{document_id:06d}-{version.number}"
+    file_id = _published_file(session, version, marking.attribute)
     payload = PublicationPayload(
         index_number=index_number,
         title=document.title,
@@ -141,9 +273,10 @@ def publish_version(
         attribute=marking.attribute.label,
         marking_text=marking.marking_text,
         validity=document.validity,
-        file_id=_published_file(session, version, marking.attribute),
+        file_id=file_id,
         published_at=at.isoformat(),
         idempotency_key=key,
+        summary=_summary(session, files_dir, file_id),
     )
     publisher.publish(payload)
     row = Publication(
@@ -155,6 +288,8 @@ def publish_version(
         index_number=index_number,
         publisher=publisher.name,
         idempotency_key=key,
+        summary=payload.summary,
+        file_id=file_id,
     )
     session.add(row)
     for deadline in session.exec(

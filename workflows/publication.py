@@ -6,15 +6,22 @@ from prefect import task
 
 from config.settings import get_settings
 from policies.statuses import Status
-from services.publication import LocalSink, publish_version
+from services.publication import Publisher, make_publisher, publish_version
 from services.review import Step
 from workflows.human import wait_for_decision
 from workflows.runtime import now, unit_of_work
 
 
-def default_publisher() -> LocalSink:
-    """The local sink under <data_dir>/portal (the portal issue replaces it)."""
-    return LocalSink(get_settings().data_dir / "portal")
+def default_publisher() -> Publisher:
+    """The configured publisher: the portal (default) or a CMS webhook (GONGKAI_PUBLISHER)."""
+    settings = get_settings()
+    return make_publisher(
+        settings.publisher,
+        portal_dir=settings.data_dir / "portal",
+        webhook_url=settings.publisher_webhook_url,
+        timeout=settings.publisher_webhook_timeout_seconds,
+        retries=settings.publisher_webhook_retries,
+    )
 
 
 @task(persist_result=True)
@@ -27,6 +34,7 @@ def publish_task(document_id: int, version_id: int) -> str:
             version_id=version_id,
             publisher=default_publisher(),
             at=now(),
+            files_dir=get_settings().files_dir,
         ).index_number
 
 
