@@ -1,0 +1,146 @@
+"""Stuck documents: how long a document has waited in its stage and whether it is near or past
+its stage allowance (issue 5, the office monitor).
+
+Sources: the allowances themselves are local choices with no national limit (policies/profiles.py;
+domain §5.1, §9.8). Working days are counted on the 调休 calendar, the entry day being day zero
+and the deadline the end (24:00 Asia/Shanghai) of the Nth working day after it (domain §8.1;
+民法典 arts. 201, 203 by analogy), exactly as `policies.deadlines.stage_deadline` stores it. Hour
+allowances are elapsed clock time (domain §8.1; 民法典 art. 201 ¶2). The "near" share is a local
+choice: no source sets a warning threshold (default 80 %).
+
+The monitor must list stuck documents among a million without computing every deadline, so this
+module also turns (as_of, allowance) into an entry-time cutoff: whether a document is overdue (or
+near) only grows with how early it entered, so "entered before the cutoff" is the whole test and
+can run on an index of entry times.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from policies.calendar import (
+    CalendarYearNotCovered,
+    WorkingDayCalendar,
+    add_clock_hours,
+    end_of_day,
+    local_date,
+    require_aware,
+)
+from policies.deadlines import fraction_elapsed
+from policies.units import ClockHours, WorkingDays
+
+Allowance = WorkingDays | ClockHours
+
+# Local choice (no source sets one): warn when 80 % of a stage allowance has elapsed.
+DEFAULT_NEAR_SHARE = 0.8
+_ONE_DAY = timedelta(days=1)
+_ONE_MICROSECOND = timedelta(microseconds=1)
+_SOURCE = "local stage allowance (profiles.py; domain §5.1, §9.8; no national limit)"
+
+
+class StuckLevel(StrEnum):
+    """How far a document is into its stage allowance."""
+
+    NEAR = "near"  # the near share of the allowance has elapsed (local choice)
+    OVERDUE = "overdue"  # the allowance's deadline has passed
+
+
+def check_near_share(share: float) -> float:
+    """The near share if it lies strictly between 0 and 1, else ValueError naming the rule."""
+    if not 0 < share < 1:
+        raise ValueError(
+            f"near share must be above 0 and below 1 (e.g. 0.8 = warn at 80 % of the stage "
+            f"allowance, {_SOURCE}); got {share}"
+        )
+    return share
+
+
+def allowance_due(
+    entered_at: datetime, allowance: Allowance, calendar: WorkingDayCalendar
+) -> tuple[datetime, bool]:
+    """When a document that entered its stage at entered_at is overdue there, and whether the
+    calendar had to guess (provisional); same counting as `stage_deadline`."""
+    if isinstance(allowance, ClockHours):
+        return add_clock_hours(entered_at, allowance), False
+    return calendar.deadline_end_provisional(local_date(entered_at), allowance.days)
+
+
+def stuck_level(
+    entered_at: datetime, due_at: datetime, as_of: datetime, near_share: float
+) -> StuckLevel | None:
+    """OVERDUE once as_of is past due_at; NEAR once the near share of the window has elapsed;
+    None while the document is still comfortably inside its allowance."""
+    check_near_share(near_share)
+    if as_of > due_at:
+        return StuckLevel.OVERDUE
+    if fraction_elapsed(entered_at, due_at, as_of) >= near_share:
+        return StuckLevel.NEAR
+    return None
+
+
+def _is_working(calendar: WorkingDayCalendar, day: date) -> bool:
+    try:
+        return calendar.is_working_day(day)
+    except CalendarYearNotCovered:  # beyond the data: weekdays only, as provisional deadlines do
+        return day.weekday() < 5
+
+
+def age_in_working_days(entered_at: datetime, as_of: datetime, calendar: WorkingDayCalendar) -> int:
+    """Working days strictly after the entry date up to and including as_of's date (Asia/Shanghai):
+    the entry day is day zero, so a document on the Nth working day of an N-day allowance has age
+    N and is overdue from day N + 1 (domain §8.1)."""
+    start, end = local_date(entered_at), local_date(as_of)
+    count, day = 0, start + _ONE_DAY
+    while day <= end:
+        count += _is_working(calendar, day)
+        day += _ONE_DAY
+    return count
+
+
+def age_in_hours(entered_at: datetime, as_of: datetime) -> float:
+    """Elapsed clock hours in the stage (hour allowances, domain §8.1); never negative."""
+    require_aware(entered_at)
+    require_aware(as_of)
+    return max((as_of - entered_at).total_seconds() / 3600, 0.0)
+
+
+def overdue_before(as_of: datetime, allowance: Allowance, calendar: WorkingDayCalendar) -> datetime:
+    """The entry instant before which a document is overdue at as_of: entered_at < cutoff ⇔
+    allowance_due(entered_at) < as_of (the due date never moves back when entry moves later)."""
+    require_aware(as_of)
+    if isinstance(allowance, ClockHours):
+        return as_of - timedelta(hours=allowance.hours)
+    day = local_date(as_of)
+    while _due_for_entry_on(day, allowance, calendar) >= as_of:
+        day -= _ONE_DAY
+    return end_of_day(day)
+
+
+def _due_for_entry_on(day: date, allowance: WorkingDays, calendar: WorkingDayCalendar) -> datetime:
+    return calendar.deadline_end_provisional(day, allowance.days)[0]
+
+
+def near_before(
+    as_of: datetime, allowance: Allowance, calendar: WorkingDayCalendar, near_share: float
+) -> datetime:
+    """The entry instant before which a document has used at least the near share of its
+    allowance at as_of (overdue ones included): entered_at < cutoff ⇔ stuck_level is not None,
+    to the microsecond. The share used only shrinks as entry moves later (a later entry has less
+    time behind it and a due date no earlier), so one cutoff exists."""
+    require_aware(as_of)
+    share = check_near_share(near_share)
+    ratio = share / (1 - share)
+    if isinstance(allowance, ClockHours):
+        return as_of - timedelta(hours=allowance.hours * share) + _ONE_MICROSECOND
+    day = local_date(as_of)
+    while True:
+        day_start, day_end = end_of_day(day - _ONE_DAY), end_of_day(day)
+        due = _due_for_entry_on(day, allowance, calendar)
+        if due < as_of:  # the whole day is overdue
+            return day_end
+        # For an entry t on this day: (as_of - t) / (due - t) >= share ⇔ t <= latest.
+        latest = as_of - (due - as_of) * ratio
+        if latest >= day_start:
+            return min(latest + _ONE_MICROSECOND, day_end)
+        day -= _ONE_DAY

@@ -1,0 +1,129 @@
+"""Stuck documents: age in a stage, near/overdue, and the entry-time cutoffs the monitor queries
+with (local stage allowances, profiles.py, domain §5.1, §9.8; working days per domain §8.1,
+民法典 arts. 201, 203 by analogy; hour allowances elapsed clock time, 民法典 art. 201 ¶2)."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+import pytest
+
+from policies.calendar import SHANGHAI, WorkingDayCalendar
+from policies.deadlines import stage_deadline
+from policies.profiles import NATIONAL
+from policies.statuses import Status
+from policies.stuck import (
+    DEFAULT_NEAR_SHARE,
+    StuckLevel,
+    age_in_hours,
+    age_in_working_days,
+    allowance_due,
+    check_near_share,
+    near_before,
+    overdue_before,
+    stuck_level,
+)
+from policies.units import ClockHours, WorkingDays
+
+CALENDAR = WorkingDayCalendar.from_package()
+SEVEN = WorkingDays(7)  # local secrecy-review allowance (profiles.py, domain §5.1 [R])
+
+
+def _at(m: int, d: int, hh: int = 0, mm: int = 0, y: int = 2026) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=SHANGHAI)
+
+
+def test_secrecy_allowance_across_national_day_2026() -> None:
+    # 2026 调休 (国办 notice, chinesecalendar 1.11): 10-01..10-07 rest, Sat 10-10 worked.
+    # Entered Tue 09-29 → 7 WD: 09-30, 10-08, 10-09, 10-10 (Sat, make-up), 10-12, 10-13, 10-14;
+    # due at the end of Wed 10-14 (= 10-15 00:00 Shanghai).
+    entered = _at(9, 29, 10)
+    due, provisional = allowance_due(entered, SEVEN, CALENDAR)
+    assert due == _at(10, 15)
+    assert not provisional
+    assert stage_deadline(Status.SECRECY_REVIEW, entered, NATIONAL, CALENDAR).due_at == due
+    # Fri 10-16 10:00: age = 09-30, 10-08, 10-09, 10-10, 10-12 .. 10-16 = 9 working days.
+    as_of = _at(10, 16, 10)
+    assert age_in_working_days(entered, as_of, CALENDAR) == 9
+    assert stuck_level(entered, due, as_of, DEFAULT_NEAR_SHARE) is StuckLevel.OVERDUE
+    # At 23:59 on the 7th working day it is not yet overdue (民法典 art. 203: ends at 24:00).
+    assert stuck_level(entered, due, _at(10, 14, 23, 59), 0.8) is StuckLevel.NEAR
+    assert age_in_working_days(entered, _at(10, 14, 23, 59), CALENDAR) == 7
+
+
+def test_makeup_day_not_counted_when_the_profile_says_so() -> None:
+    # domain §8.1 [U]: the 调休 switch. Without Sat 10-10 the 7th WD is Thu 10-15.
+    strict = WorkingDayCalendar.from_package(count_makeup_days=False)
+    assert allowance_due(_at(9, 29, 10), SEVEN, strict)[0] == _at(10, 16)
+    assert age_in_working_days(_at(9, 29, 10), _at(10, 16, 10), strict) == 8
+
+
+def test_a_document_inside_its_allowance_is_not_stuck() -> None:
+    entered = _at(10, 9, 10)  # due end of Mon 10-19 (10-10, 12, 13, 14, 15, 16, 19)
+    due, _ = allowance_due(entered, SEVEN, CALENDAR)
+    assert due == _at(10, 20)
+    assert stuck_level(entered, due, _at(10, 16, 10), 0.8) is None
+    assert age_in_working_days(entered, _at(10, 16, 10), CALENDAR) == 6
+
+
+def test_hour_allowances_are_clock_time() -> None:
+    # 民法典 art. 201 ¶2: periods in hours run from the stated time.
+    entered = _at(10, 1, 9)  # a holiday: clock hours ignore the calendar
+    due, provisional = allowance_due(entered, ClockHours(2), CALENDAR)
+    assert due == _at(10, 1, 11)
+    assert not provisional
+    assert stuck_level(entered, due, _at(10, 1, 10, 30), 0.7) is StuckLevel.NEAR
+    assert stuck_level(entered, due, _at(10, 1, 10), 0.7) is None
+    assert stuck_level(entered, due, _at(10, 1, 11, 1), 0.7) is StuckLevel.OVERDUE
+    assert age_in_hours(entered, _at(10, 1, 10, 30)) == 1.5
+    assert age_in_hours(entered, _at(10, 1, 8)) == 0.0
+
+
+def test_age_beyond_the_calendar_data_counts_weekdays() -> None:
+    # Beyond chinesecalendar's years: weekdays only, as provisional deadlines (domain §8.2 pit. 3).
+    entered = datetime(2030, 3, 1, 10, tzinfo=SHANGHAI)  # Friday
+    assert age_in_working_days(entered, datetime(2030, 3, 8, 10, tzinfo=SHANGHAI), CALENDAR) == 5
+    assert allowance_due(entered, SEVEN, CALENDAR)[1] is True
+
+
+@pytest.mark.parametrize("share", [0, 1, -0.1, 1.5])
+def test_near_share_must_lie_between_0_and_1(share: float) -> None:
+    with pytest.raises(ValueError, match="near share must be above 0 and below 1"):
+        check_near_share(share)
+    with pytest.raises(ValueError, match="near share"):
+        near_before(_at(10, 16), SEVEN, CALENDAR, share)
+
+
+def test_overdue_cutoff_across_national_day() -> None:
+    # At Fri 10-16 10:00 a 7 WD allowance is overdue for entries up to Wed 10-07: entries on
+    # 09-30 .. 10-07 (holidays) all count from 10-08 and are due at the end of Thu 10-15; an entry
+    # on Thu 10-08 is due at the end of Fri 10-16, not yet passed.
+    assert overdue_before(_at(10, 16, 10), SEVEN, CALENDAR) == _at(10, 8)
+    assert overdue_before(_at(10, 16, 10), ClockHours(2), CALENDAR) == _at(10, 16, 8)
+
+
+def test_near_cutoff_on_clock_hours() -> None:
+    cutoff = near_before(_at(10, 16, 10), ClockHours(10), CALENDAR, 0.5)
+    assert cutoff == _at(10, 16, 5) + timedelta(microseconds=1)
+
+
+@pytest.mark.parametrize("allowance", [SEVEN, WorkingDays(3), WorkingDays(0), ClockHours(48)])
+@pytest.mark.parametrize("share", [0.5, 0.8, 0.95])
+def test_cutoffs_agree_with_the_per_document_test(
+    allowance: WorkingDays | ClockHours, share: float
+) -> None:
+    """entered < cutoff ⇔ level, for entries around the 2026 National Day and Spring Festival."""
+    rng = random.Random(20261001)
+    for as_of in (_at(10, 16, 10), _at(10, 8, 0), _at(2, 24, 15, 30), _at(10, 4, 12)):
+        overdue_cut = overdue_before(as_of, allowance, CALENDAR)
+        near_cut = near_before(as_of, allowance, CALENDAR, share)
+        assert overdue_cut <= near_cut <= as_of + timedelta(microseconds=1)
+        for _ in range(400):
+            entered = as_of - timedelta(seconds=rng.randint(0, 30 * 24 * 3600))
+            if min(abs(entered - overdue_cut), abs(entered - near_cut)) < timedelta(seconds=1):
+                continue  # float rounding at the exact boundary instant
+            due, _ = allowance_due(entered, allowance, CALENDAR)
+            level = stuck_level(entered, due, as_of, share)
+            assert (entered < overdue_cut) == (level is StuckLevel.OVERDUE), entered
+            assert (entered < near_cut) == (level is not None), entered
