@@ -1,12 +1,14 @@
 """SQLModel tables, engine and session plumbing. No rules (style.md)."""
 
 from models.alerts import Alert
+from models.annual_reports import AnnualReportImport, AnnualReportMark
 from models.audit import AuditEvent
 from models.deadlines import Deadline
 from models.decisions import Decision
 from models.documents import Document
 from models.files import StoredFile
 from models.idempotency import IdempotentResponse
+from models.office import WAITING_STATUSES  # the office monitor's indexes (issue 5)
 from models.organs import Organ
 from models.publications import InterpretationMaterial, Publication
 from models.rereviews import Rereview
@@ -15,7 +17,10 @@ from models.validity import ValidityChangeRecord
 from models.versions import Marking, RecordedFinding, Version, VersionAttachment
 
 __all__ = [
+    "WAITING_STATUSES",
     "Alert",
+    "AnnualReportImport",
+    "AnnualReportMark",
     "ApiToken",
     "AuditEvent",
     "Deadline",

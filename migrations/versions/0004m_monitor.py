@@ -1,7 +1,9 @@
 """Office monitor: stuck documents and digests (issue 5).
 
 One of four sibling revisions after 0003, merged by 0005; each belongs to one area of the
-schema, so work on the areas never conflicts.
+schema, so work on the areas never conflicts. The monitor adds indexes only (models/office.py):
+documents waiting in a stage with an allowance by status and entry time, unmet publication and
+interpretation deadlines by due date, and audit events by action and time.
 
 Revision ID: 0004m
 Revises: 0003
@@ -9,15 +11,42 @@ Revises: 0003
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0004m"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+WAITING = (
+    "status IN ('office_prereview', 'secrecy_review', 'awaiting_interpretation', "
+    "'awaiting_signoff')"
+)
+WINDOWS = (
+    "met_at IS NULL AND kind IN ('publication_local', 'publication_ceiling', 'interpretation')"
+)
+
 
 def upgrade() -> None:
-    pass
+    op.create_index(
+        "ix_documents_waiting",
+        "documents",
+        ["status", "status_changed_at", "organ_id", "policy_profile"],
+        postgresql_where=sa.text(WAITING),
+        sqlite_where=sa.text(WAITING),
+    )
+    op.create_index(
+        "ix_deadlines_window_open",
+        "deadlines",
+        ["due_at", "kind"],
+        postgresql_where=sa.text(WINDOWS),
+        sqlite_where=sa.text(WINDOWS),
+    )
+    op.create_index("ix_audit_events_action_time", "audit_events", ["action", "occurred_at"])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_audit_events_action_time", table_name="audit_events")
+    op.drop_index("ix_deadlines_window_open", table_name="deadlines")
+    op.drop_index("ix_documents_waiting", table_name="documents")

@@ -1,0 +1,66 @@
+"""Indexes the office monitor reads through (issue 5); the monitor adds no table of its own.
+
+- `ix_documents_waiting`: only documents waiting in a stage with an allowance, by status and entry
+  time (plus organ and profile, so the per-stage and per-organ counts read the index alone). The
+  stuck list is "status = S and entered before the cutoff" (policies/stuck.py), a range scan
+  whose size is the number of waiting documents, not of all documents.
+- `ix_deadlines_window_open`: unmet publication and interpretation deadlines by due date, for the
+  overdue counts (stage-allowance rows are never closed when a stage ends, so the general
+  `ix_deadlines_open` would walk every old one of those first).
+- `ix_audit_events_action_time`: the latest events of one action (e.g. the 退文 history).
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import sqlalchemy as sa
+
+from models.audit import AuditEvent
+from models.deadlines import Deadline
+from models.documents import Document
+from policies.deadlines import DeadlineKind
+from policies.statuses import Status
+
+# The statuses with a stage allowance (PolicyProfile.allowance_for): where a document can be stuck.
+WAITING_STATUSES = (
+    Status.OFFICE_PREREVIEW,
+    Status.SECRECY_REVIEW,
+    Status.AWAITING_INTERPRETATION,
+    Status.AWAITING_SIGNOFF,
+)
+WINDOW_KINDS = (
+    DeadlineKind.PUBLICATION_LOCAL,
+    DeadlineKind.PUBLICATION_CEILING,
+    DeadlineKind.INTERPRETATION,
+)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+WAITING_WHERE = _in("status", tuple(s.value for s in WAITING_STATUSES))
+WINDOW_WHERE = f"met_at IS NULL AND {_in('kind', tuple(k.value for k in WINDOW_KINDS))}"
+
+_documents = cast(sa.Table, Document.__table__)
+_deadlines = cast(sa.Table, Deadline.__table__)
+_audit = cast(sa.Table, AuditEvent.__table__)
+
+DOCUMENTS_WAITING = sa.Index(
+    "ix_documents_waiting",
+    _documents.c.status,
+    _documents.c.status_changed_at,
+    _documents.c.organ_id,
+    _documents.c.policy_profile,
+    postgresql_where=sa.text(WAITING_WHERE),
+    sqlite_where=sa.text(WAITING_WHERE),
+)
+DEADLINES_WINDOW_OPEN = sa.Index(
+    "ix_deadlines_window_open",
+    _deadlines.c.due_at,
+    _deadlines.c.kind,
+    postgresql_where=sa.text(WINDOW_WHERE),
+    sqlite_where=sa.text(WINDOW_WHERE),
+)
+AUDIT_ACTION_TIME = sa.Index("ix_audit_events_action_time", _audit.c.action, _audit.c.occurred_at)
