@@ -88,6 +88,13 @@ TRANSITIONS: tuple[Transition, ...] = (
         {R.DISCLOSURE_OFFICE},
         "conversion to 主动公开: 条例 arts. 18, 44",
     ),
+    _t(
+        S.FILED,
+        S.SUBMITTED,
+        {R.DISCLOSURE_OFFICE, R.SECRECY_REVIEWER},
+        "re-review converts: the new version is reviewed like a new document "
+        "(条例 arts. 18, 44; seed 002 §三(三); 先审查、后公开: 实施条例 2024 art. 42)",
+    ),
 )
 
 _BY_PAIR: dict[tuple[Status, Status], Transition] = {(t.source, t.target): t for t in TRANSITIONS}

@@ -65,6 +65,37 @@ def window_unit(kind: DeadlineKind, profile: PolicyProfile) -> WindowUnit:
     raise ValueError(f"{kind} is not a watched publication window")
 
 
+def window_start(
+    kind: DeadlineKind, due: datetime, profile: PolicyProfile, calendar: WorkingDayCalendar
+) -> datetime:
+    """The instant a watched window opened, recovered from its due instant: 2 clock hours before
+    it (seed 000 §三(二十二)); for N working days, midnight of the day before the Nth working day
+    counted back from the last day. Earlier rest days add nothing, so shares measured from here
+    equal those from the trigger itself (条例 art. 26; seeds 002, 004)."""
+    require_aware(due)
+    if kind is DeadlineKind.PUBLICATION_LOCAL:
+        if profile.publish_after_issue is None:
+            raise ValueError(f"profile {profile.name} has no local publication window")
+        return due - timedelta(hours=profile.publish_after_issue.hours)
+    if window_unit(kind, profile) is WindowUnit.CLOCK:
+        return due  # published together: the window opens and closes at publication
+    if kind is DeadlineKind.PUBLICATION_CEILING:
+        n = profile.publish_ceiling.days
+    else:
+        n = profile.interpretation_within.days
+    day, counted = (due - _ONE_DAY).astimezone(SHANGHAI).date(), 0
+    while counted < n:
+        counted += _is_working(calendar, day)
+        day -= _ONE_DAY
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
+
+
+def cycle_of(due: datetime) -> str:
+    """The cycle a re-review belongs to: the last day (Asia/Shanghai) before it falls due."""
+    require_aware(due)
+    return (due - _ONE_DAY).astimezone(SHANGHAI).date().isoformat()
+
+
 def _is_working(calendar: WorkingDayCalendar, day: date) -> bool:
     try:
         return calendar.is_working_day(day)
@@ -163,5 +194,4 @@ def secrecy_rereview_due(issued_on: date, classification: Classification) -> Rer
 
 
 def _due(deadline: Deadline) -> RereviewDue:
-    last_day = (deadline.due_at - _ONE_DAY).astimezone(SHANGHAI).date()
-    return RereviewDue(deadline.due_at, last_day.isoformat(), deadline.source)
+    return RereviewDue(deadline.due_at, cycle_of(deadline.due_at), deadline.source)

@@ -70,6 +70,11 @@ def test_moves_outside_the_table_are_refused(source: Status, target: Status) -> 
             id="submitted → 退文, pre-review (seed 002 §三(三)), secrecy review (实施条例 art. 42)",
         ),
         pytest.param(S.PUBLISHED, [], id="published is final"),
+        pytest.param(
+            S.FILED,
+            [S.SECRECY_REVIEW, S.SUBMITTED],
+            id="filed → converted back into review (条例 arts. 18, 44; seed 002 §三(三))",
+        ),
     ],
 )
 def test_next_statuses_in_table_order(source: Status, expected: list[Status]) -> None:

@@ -20,6 +20,7 @@ from policies.windows import (
     share_elapsed,
     threshold_label,
     thresholds_crossed,
+    window_start,
     window_unit,
     working_days_elapsed,
 )
@@ -264,3 +265,61 @@ def test_secrecy_rereview_falls_due_when_the_period_ends(
     assert due.cycle == cycle
     assert due.due_at == end_of_day(date.fromisoformat(cycle))
     assert "保密法 2024" in due.source
+
+
+@pytest.mark.parametrize(
+    ("kind", "profile", "trigger", "due"),
+    [
+        pytest.param(
+            K.PUBLICATION_LOCAL,
+            "majiang",
+            _at(2026, 3, 2, 9),
+            _at(2026, 3, 2, 11),
+            id="2 hours back from the due instant (seed 000 §三(二十二))",
+        ),
+        pytest.param(
+            K.INTERPRETATION,
+            "majiang",
+            _at(2026, 3, 2, 9),
+            _at(2026, 3, 2, 9),
+            id="together: opens at publication (seed 000 §三(十八))",
+        ),
+        pytest.param(
+            K.INTERPRETATION,
+            "wuming",
+            _at(2026, 2, 11, 10),
+            CALENDAR.deadline_end(date(2026, 2, 11), 3),
+            id="3 WD ending on 调休 Sat 2026-02-14 (seeds 002 §二(十三), 004 §二(五))",
+        ),
+        pytest.param(
+            K.PUBLICATION_CEILING,
+            "national",
+            _at(2026, 2, 13, 10),
+            CALENDAR.deadline_end(date(2026, 2, 13), 20),
+            id="20 WD across the Spring Festival (条例 art. 26)",
+        ),
+        pytest.param(
+            K.PUBLICATION_CEILING,
+            "national",
+            _at(2026, 2, 15, 10),
+            CALENDAR.deadline_end(date(2026, 2, 15), 20),
+            id="triggered on a holiday: the rest days before the first WD add nothing",
+        ),
+    ],
+)
+def test_the_window_start_recovered_from_the_due_instant_gives_the_same_shares(
+    kind: DeadlineKind, profile: str, trigger: datetime, due: datetime
+) -> None:
+    p = get_profile(profile)
+    start = window_start(kind, due, p, CALENDAR)
+    unit = window_unit(kind, p)
+    assert start <= due
+    for hours in (1, 30, 50, 100, 300, 600):
+        as_of = trigger + timedelta(hours=hours)
+        expected = share_elapsed(trigger, due, as_of, unit, CALENDAR)
+        assert share_elapsed(start, due, as_of, unit, CALENDAR) == pytest.approx(expected)
+
+
+def test_a_local_window_needs_a_profile_that_has_one() -> None:
+    with pytest.raises(ValueError, match="no local publication window"):
+        window_start(K.PUBLICATION_LOCAL, _at(2026, 3, 2), get_profile("national"), CALENDAR)
