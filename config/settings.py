@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         description="Where alerts are POSTed as JSON; unset = log + database only.",
     )
     alert_webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    alert_shares: tuple[float, ...] = Field(
+        default=(0.5,),
+        description="Shares of a publication/interpretation window at which an alert is raised "
+        "(JSON list, e.g. [0.5, 0.8]); overdue (the whole window) is always alerted.",
+    )
 
     publisher: Literal["portal", "webhook"] = Field(
         default="portal",
@@ -68,6 +73,13 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("GONGKAI_POLICY_PROFILE must name a profile, e.g. 'national'")
         return value.strip()
+
+    @field_validator("alert_shares")
+    @classmethod
+    def _shares_are_fractions(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not 0 < share <= 1 for share in value):
+            raise ValueError("GONGKAI_ALERT_SHARES: each share must lie in (0, 1], e.g. [0.5]")
+        return value
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
