@@ -18,6 +18,7 @@ from models.documents import Document
 from models.users import User
 from models.versions import Version
 from policies.attributes import Attribute
+from policies.calendar import local_date
 from policies.deadlines import publication_deadlines, secret_report_deadline
 from policies.legal_reasons import REASONS
 from policies.profiles import get_profile
@@ -271,7 +272,8 @@ def _consequence(
         _move(session, doc_id, Status.FILED, actor, role, channel, reason, at)
     elif decision == "escalate":
         _move(session, doc_id, Status.ESCALATED, actor, role, channel, reason, at)
-        value = secret_report_deadline(at.date(), calendar_for(document.policy_profile))
+        # Working days count in Asia/Shanghai: after 16:00 UTC it is already the next day there.
+        value = secret_report_deadline(local_date(at), calendar_for(document.policy_profile))
         store_deadline(
             session=session, document_id=doc_id, version_id=version_id, value=value, at=at
         )

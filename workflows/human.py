@@ -7,11 +7,16 @@ and `suspend_flow_run` returns the stored input of a key that already fired (pre
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from prefect import task
+from prefect import get_run_logger, task
+from prefect.exceptions import MissingContextError
 from prefect.flow_runs import suspend_flow_run
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
+from models.decisions import Decision
 from policies.attributes import Attribute
 from services.decisions import current_attempt, find_decision, find_user, record_decision
 from services.errors import DomainError
@@ -52,40 +57,84 @@ def close_step_task(
 
     round_ is part of the cache key: the same answer given again after a refusal (e.g. "material
     uploaded" once it really is) must be checked again, not read from the stored result."""
-    kind = Step(step)
+    return close_step(document_id, version_id, Step(step), attempt, response)
+
+
+def close_step(
+    document_id: int, version_id: int, step: Step, attempt: int, response: dict[str, Any]
+) -> dict[str, Any]:
+    """The decision of this attempt, recorded from the form unless one is there already.
+
+    The two doors can cross: a REST decision may be committed between our look-up and our
+    insert (or the UI input may arrive for a step the REST door has just closed). The refusal
+    then says "already decided"; the step is nevertheless decided, so the recorded decision
+    wins and the flow goes on with it instead of waiting again for a step that is over."""
     try:
         with unit_of_work() as session:
-            existing = find_decision(
-                session=session,
-                document_id=document_id,
-                version_id=version_id,
-                step=kind,
-                attempt=attempt,
-            )
-            if existing is None:
-                user = find_user(session=session, name=response["reviewer"])
-                if user is None:
-                    raise DomainError(f"no active user is named {response['reviewer']!r}")
-                new_attribute = response.get("new_attribute") or None
-                record_decision(
-                    session=session,
-                    document_id=document_id,
-                    version_id=version_id,
-                    step=kind,
-                    decision=response["decision"],
-                    actor=user,
-                    actor_name=user.name,
-                    role=user.role,
-                    channel="ui",
-                    at=now(),
-                    reason_codes=list(response.get("reason_codes") or []),
-                    comment=response.get("comment") or "",
-                    new_attribute=Attribute(new_attribute) if new_attribute else None,
-                )
+            if _recorded(session, document_id, version_id, step, attempt) is None:
+                _record_from_form(session, document_id, version_id, step, response)
             status = current_status(session=session, document_id=document_id)
-    except DomainError as refused:
-        return {"ok": False, "problem": refused.message}
+    except (DomainError, OperationalError) as refused:
+        with unit_of_work() as session:
+            recorded = _recorded(session, document_id, version_id, step, attempt)
+            if recorded is None:
+                if isinstance(refused, DomainError):
+                    return {"ok": False, "problem": refused.message}
+                raise
+            status = current_status(session=session, document_id=document_id)
+        _log().warning(
+            "%s of document %s was decided through channel %r meanwhile; the form input of %r "
+            "is not recorded and the flow goes on with the recorded decision",
+            step.value,
+            document_id,
+            recorded.channel,
+            response.get("reviewer"),
+        )
+        return {"ok": True, "status": status.value, "recorded_via": recorded.channel}
     return {"ok": True, "status": status.value}
+
+
+def _recorded(
+    session: Session, document_id: int, version_id: int, step: Step, attempt: int
+) -> Decision | None:
+    return find_decision(
+        session=session,
+        document_id=document_id,
+        version_id=version_id,
+        step=step,
+        attempt=attempt,
+    )
+
+
+def _record_from_form(
+    session: Session, document_id: int, version_id: int, step: Step, response: dict[str, Any]
+) -> None:
+    user = find_user(session=session, name=response["reviewer"])
+    if user is None:
+        raise DomainError(f"no active user is named {response['reviewer']!r}")
+    new_attribute = response.get("new_attribute") or None
+    record_decision(
+        session=session,
+        document_id=document_id,
+        version_id=version_id,
+        step=step,
+        decision=response["decision"],
+        actor=user,
+        actor_name=user.name,
+        role=user.role,
+        channel="ui",
+        at=now(),
+        reason_codes=list(response.get("reason_codes") or []),
+        comment=response.get("comment") or "",
+        new_attribute=Attribute(new_attribute) if new_attribute else None,
+    )
+
+
+def _log() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+    try:
+        return get_run_logger()
+    except MissingContextError:  # called outside a run (tests of the step itself)
+        return logging.getLogger("gongkai.workflows")
 
 
 def suspend_key(step: Step, version_id: int, round_: int) -> str:

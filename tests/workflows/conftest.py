@@ -207,3 +207,27 @@ def prefect_client_settings(stack: Stack) -> Iterator[None]:
         updates={PREFECT_API_URL: stack.api_url, PREFECT_LOGGING_TO_API_ENABLED: False}
     ):
         yield
+
+
+@pytest.fixture(scope="module")
+def api(stack: Stack) -> Iterator[Any]:
+    """The real API (tests.api.conftest.TestClient) on the stack's database and Prefect server."""
+    from anyio.from_thread import start_blocking_portal
+
+    from api.app import create_app
+    from config.settings import Settings
+    from tests.api.conftest import TestClient
+
+    settings = Settings(
+        data_dir=stack.data_dir,
+        database_url=stack.database_url,
+        prefect_api_url=stack.api_url,
+        review_sweep_seconds=0,
+    )
+    app = create_app(settings, run_reconciler=False)
+    with start_blocking_portal() as portal:
+        transport = httpx.ASGITransport(app=app)
+        http = httpx.AsyncClient(transport=transport, base_url="http://gongkai.test")
+        yield TestClient(portal, http)
+        portal.call(http.aclose)
+    app.state.engine.dispose()

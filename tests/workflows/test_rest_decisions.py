@@ -4,17 +4,12 @@ suspended run moves on, a second decision is refused, and the hand-off time is p
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import UUID
 
-import httpx
 import pytest
-from anyio.from_thread import start_blocking_portal
 from sqlmodel import Session, col, select
 
-from api.app import create_app
-from config.settings import Settings
 from models.decisions import Decision
 from models.documents import Document
 from models.users import User
@@ -26,24 +21,6 @@ from tests.workflows.conftest import Stack
 from tests.workflows.helpers import new_document, start_review, wait_final, wait_suspended_at
 
 pytestmark = pytest.mark.usefixtures("prefect_client_settings")
-
-
-@pytest.fixture(scope="module")
-def api(stack: Stack) -> Iterator[TestClient]:
-    """The real API on the stack's database and Prefect server."""
-    settings = Settings(
-        data_dir=stack.data_dir,
-        database_url=stack.database_url,
-        prefect_api_url=stack.api_url,
-        review_sweep_seconds=0,
-    )
-    app = create_app(settings, run_reconciler=False)
-    with start_blocking_portal() as portal:
-        transport = httpx.ASGITransport(app=app)
-        http = httpx.AsyncClient(transport=transport, base_url="http://gongkai.test")
-        yield TestClient(portal, http)
-        portal.call(http.aclose)
-    app.state.engine.dispose()
 
 
 def bearer(stack: Stack, name: str) -> dict[str, str]:
