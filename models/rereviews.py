@@ -1,0 +1,48 @@
+"""Re-reviews of documents kept from the public: periodic (条例 art. 18) and at the end of a
+secrecy period (保密法 2024 arts. 20, 24); one per document, kind and cycle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import json_list_column, one_of, utc_column
+
+REREVIEW_KINDS = ("periodic", "secrecy_expiry")
+RereviewKind = Literal["periodic", "secrecy_expiry"]
+REREVIEW_STATUSES = ("open", "kept", "converted")
+RereviewStatus = Literal["open", "kept", "converted"]
+CONVERTIBLE = ("proactive", "redacted", "on_request")  # policies.attributes.Attribute values
+
+
+class Rereview(SQLModel, table=True):
+    """A re-review task: due since `due_at`, open until someone keeps or converts the document."""
+
+    __tablename__ = "rereviews"
+    __table_args__ = (
+        sa.UniqueConstraint("document_id", "kind", "cycle"),
+        one_of("kind", REREVIEW_KINDS, "kind"),
+        one_of("status", REREVIEW_STATUSES, "status"),
+        one_of("converted_to", CONVERTIBLE, "converted_to"),
+        sa.Index("ix_rereviews_status_due", "status", "due_at"),
+        sa.Index("ix_rereviews_document_decided", "document_id", "decided_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="documents.id")
+    version_id: int = Field(foreign_key="versions.id")  # the version kept from the public
+    kind: str = Field(max_length=32)
+    cycle: str = Field(max_length=32)  # e.g. the due date: a rerun finds the same cycle
+    basis: str = Field(max_length=500)  # the rule and its source
+    due_at: datetime = Field(sa_column=utc_column())
+    created_at: datetime = Field(sa_column=utc_column())
+    status: str = Field(default="open", max_length=16)
+    decided_by: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    reason_codes: list[str] = Field(default_factory=list, sa_column=json_list_column())
+    explanation: str | None = Field(default=None, sa_type=sa.Text)
+    converted_to: str | None = Field(default=None, max_length=16)
+    converted_version_id: int | None = Field(default=None, foreign_key="versions.id")
