@@ -1,0 +1,716 @@
+"""The office monitor (政务公开办, issue 5): stuck documents, overdue windows, 退文 history,
+pending re-reviews and escalations, and the stuck-document alerts of the digest.
+
+Stuck = waiting in a stage with a local allowance (policies/profiles.py) and past it (overdue) or
+past the near share of it (near), counted on the 调休 calendar exactly as `services.review.
+open_step` stores the stage deadline. The list is queried by entry time, not through the stored
+stage-allowance rows: those rows are one per document, reused by the next stage and never closed
+when a stage ends, so at a million documents nearly all of them are stale. Instead
+`policies.stuck` turns (as_of, allowance) into an entry-time cutoff per status and profile, and
+the query is "status = S and entered before the cutoff" on `ix_documents_waiting` (models/
+office.py). Working-day ages are computed in Python for the page of rows returned only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, func, select
+
+from models.alerts import Alert
+from models.audit import AuditEvent
+from models.deadlines import Deadline
+from models.documents import Document
+from models.office import WAITING_STATUSES, WINDOW_KINDS
+from models.organs import Organ
+from models.rereviews import Rereview
+from models.users import User
+from models.versions import Marking
+from policies.attributes import Attribute
+from policies.calendar import SHANGHAI
+from policies.deadlines import DeadlineKind
+from policies.profiles import PROFILES
+from policies.roles import Role
+from policies.statuses import Stage, Status
+from policies.stuck import (
+    DEFAULT_NEAR_SHARE,
+    StuckLevel,
+    age_in_hours,
+    age_in_working_days,
+    allowance_due,
+    check_near_share,
+    near_before,
+    overdue_before,
+    stuck_level,
+)
+from policies.units import ClockHours
+from services.alerts import AlertSpec, raise_alert
+from services.clock import require_aware
+from services.errors import RequestInvalid
+from services.review import Step, calendar_for
+from services.status import STATUS_CHANGED
+
+MAX_LIMIT = 500
+STUCK_ALERT_KIND = "stuck"
+_HOLDER_ROLE: dict[Status, Role] = {step.status: step.role for step in Step}
+
+
+@dataclass(frozen=True, slots=True)
+class StuckFilters:
+    """Optional filters of the stuck list; `level` keeps only overdue or only near documents."""
+
+    organ_id: int | None = None
+    stage: Stage | None = None
+    attribute: Attribute | None = None
+    level: StuckLevel | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StuckDocument:
+    """One stuck document: where it waits, who holds it, since when, and how late it is."""
+
+    document_id: int
+    title: str
+    doc_number: str | None
+    organ_id: int
+    organ_code: str
+    organ_name: str
+    stage: Stage
+    status: Status
+    policy_profile: str
+    held_by_role: Role | None
+    held_by_user_id: int | None
+    held_by_name: str | None
+    entered_at: datetime
+    due_at: datetime
+    provisional: bool
+    allowance: str  # e.g. "7 WD" or "2 h"
+    age_working_days: int
+    age_hours: float
+    level: StuckLevel
+    deadline_id: int | None  # the stored stage-allowance deadline, when it is this entry's
+    flow_run_id: str | None
+    flow_run_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CountRow:
+    """Overdue and near documents of one stage or one organ."""
+
+    key: str
+    label: str
+    overdue: int
+    near: int
+
+    @property
+    def total(self) -> int:
+        """Overdue and near together."""
+        return self.overdue + self.near
+
+
+@dataclass(frozen=True, slots=True)
+class StuckReport:
+    """A page of stuck documents, oldest entry first, with counts over all of them."""
+
+    as_of: datetime
+    near_share: float
+    total: int
+    overdue: int
+    near: int
+    limit: int
+    offset: int
+    items: list[StuckDocument]
+    by_stage: list[CountRow]
+    by_organ: list[CountRow]
+
+
+@dataclass(frozen=True, slots=True)
+class _Cutoff:
+    status: Status
+    profiles: tuple[str, ...]
+    near_before: datetime
+    overdue_before: datetime
+
+
+def _cutoffs(as_of: datetime, near_share: float, statuses: Iterable[Status]) -> list[_Cutoff]:
+    """Entry-time cutoffs per status, profiles with the same cutoffs grouped together."""
+    grouped: dict[tuple[Status, datetime, datetime], list[str]] = defaultdict(list)
+    for status in statuses:
+        for profile in PROFILES.values():
+            allowance = profile.allowance_for(status)
+            if allowance is None:
+                continue
+            calendar = calendar_for(profile.name)
+            near = near_before(as_of, allowance, calendar, near_share)
+            overdue = overdue_before(as_of, allowance, calendar)
+            grouped[(status, near, overdue)].append(profile.name)
+    return [
+        _Cutoff(status, tuple(sorted(names)), near, overdue)
+        for (status, near, overdue), names in grouped.items()
+    ]
+
+
+def _entered_before(cutoffs: Sequence[_Cutoff], *, overdue: bool) -> ColumnElement[bool]:
+    terms = [
+        sa.and_(
+            col(Document.status) == c.status,
+            col(Document.policy_profile).in_(c.profiles),
+            col(Document.status_changed_at) < (c.overdue_before if overdue else c.near_before),
+        )
+        for c in cutoffs
+    ]
+    return sa.or_(*terms) if terms else sa.false()
+
+
+def _conditions(
+    as_of: datetime, near_share: float, filters: StuckFilters
+) -> tuple[list[ColumnElement[bool]], ColumnElement[bool]]:
+    """The WHERE terms of the stuck set (after filters) and the overdue test within it."""
+    statuses = [s for s in WAITING_STATUSES if filters.stage is None or s.stage is filters.stage]
+    cutoffs = _cutoffs(as_of, near_share, statuses)
+    near = _entered_before(cutoffs, overdue=False)
+    overdue = _entered_before(cutoffs, overdue=True)
+    where: list[ColumnElement[bool]] = [near]
+    if filters.level is StuckLevel.OVERDUE:
+        where = [overdue]
+    elif filters.level is StuckLevel.NEAR:
+        where.append(sa.not_(overdue))
+    if filters.organ_id is not None:
+        where.append(col(Document.organ_id) == filters.organ_id)
+    if filters.attribute is not None:
+        current_marking = (
+            select(Marking.id)
+            .where(
+                col(Marking.version_id) == col(Document.current_version_id),
+                col(Marking.attribute) == filters.attribute,
+            )
+            .exists()
+        )
+        where.append(current_marking)
+    return where, overdue
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT or offset < 0:
+        raise RequestInvalid(
+            f"limit must be 1..{MAX_LIMIT} and offset at least 0 (got limit={limit}, "
+            f"offset={offset})"
+        )
+
+
+def _share(near_share: float) -> float:
+    try:
+        return check_near_share(near_share)
+    except ValueError as error:
+        raise RequestInvalid(str(error)) from None
+
+
+def flow_run_url(ui_base: str | None, flow_run_id: str | None) -> str | None:
+    """The Prefect UI page of a flow run (`<ui>/runs/flow-run/<id>`), when both are known."""
+    if not ui_base or not flow_run_id:
+        return None
+    return f"{ui_base.rstrip('/')}/runs/flow-run/{flow_run_id}"
+
+
+def _allowance_text(allowance: Any) -> str:
+    if isinstance(allowance, ClockHours):
+        return f"{allowance.hours} h"
+    return f"{allowance.days} WD"
+
+
+_PAGE_COLUMNS = (
+    col(Document.id),
+    col(Document.title),
+    col(Document.doc_number),
+    col(Document.organ_id),
+    col(Document.status),
+    col(Document.status_changed_at),
+    col(Document.policy_profile),
+    col(Document.flow_run_id),
+    col(Document.created_by),
+    col(Organ.code),
+    col(Organ.name),
+)
+
+
+def _describe(
+    session: Session,
+    rows: Sequence[Any],
+    *,
+    as_of: datetime,
+    near_share: float,
+    flow_run_ui: str | None,
+) -> list[StuckDocument]:
+    """Deadlines, ages, holders and links of a page of rows (Python, page-sized work only)."""
+    ids = [row[0] for row in rows]
+    stored = {
+        d.document_id: d
+        for d in session.exec(
+            select(Deadline).where(
+                col(Deadline.document_id).in_(ids),
+                col(Deadline.kind) == DeadlineKind.STAGE_ALLOWANCE.value,
+            )
+        )
+    }
+    drafters = [row[8] for row in rows if row[4] is Status.AWAITING_INTERPRETATION]
+    names = dict(
+        session.exec(select(User.id, User.name).where(col(User.id).in_(drafters))).all()
+        if drafters
+        else []
+    )
+    items = []
+    for (
+        doc_id,
+        title,
+        doc_number,
+        organ_id,
+        status,
+        entered_at,
+        profile_name,
+        run_id,
+        created_by,
+        organ_code,
+        organ_name,
+    ) in rows:
+        profile = PROFILES[profile_name]
+        allowance = profile.allowance_for(status)
+        assert allowance is not None  # the query keeps only statuses with an allowance
+        calendar = calendar_for(profile.name)
+        due_at, provisional = allowance_due(entered_at, allowance, calendar)
+        level = stuck_level(entered_at, due_at, as_of, near_share)
+        if level is None:  # at the microsecond boundary of the cutoff
+            continue
+        deadline = stored.get(doc_id)
+        holder = created_by if status is Status.AWAITING_INTERPRETATION else None
+        items.append(
+            StuckDocument(
+                document_id=doc_id,
+                title=title,
+                doc_number=doc_number,
+                organ_id=organ_id,
+                organ_code=organ_code,
+                organ_name=organ_name,
+                stage=status.stage,
+                status=status,
+                policy_profile=profile_name,
+                held_by_role=_HOLDER_ROLE.get(status),
+                held_by_user_id=holder,
+                held_by_name=names.get(holder) if holder is not None else None,
+                entered_at=entered_at,
+                due_at=due_at,
+                provisional=provisional,
+                allowance=_allowance_text(allowance),
+                age_working_days=age_in_working_days(entered_at, as_of, calendar),
+                age_hours=round(age_in_hours(entered_at, as_of), 1),
+                level=level,
+                deadline_id=deadline.id
+                if deadline is not None and deadline.due_at == due_at
+                else None,
+                flow_run_id=run_id,
+                flow_run_url=flow_run_url(flow_run_ui, run_id),
+            )
+        )
+    return items
+
+
+def _counts(
+    session: Session, where: list[ColumnElement[bool]], overdue: ColumnElement[bool]
+) -> tuple[list[CountRow], list[CountRow]]:
+    """Overdue and near counts per stage and per organ, in one GROUP BY over the index."""
+    is_overdue = func.sum(sa.case((overdue, 1), else_=0))
+    rows = session.exec(
+        select(col(Document.status), col(Document.organ_id), func.count(), is_overdue)
+        .where(*where)
+        .group_by(col(Document.status), col(Document.organ_id))
+    ).all()
+    stages: dict[Stage, list[int]] = defaultdict(lambda: [0, 0])
+    organs: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for status, organ_id, total, late in rows:
+        late = int(late or 0)
+        for bucket in (stages[Status(status).stage], organs[organ_id]):
+            bucket[0] += late
+            bucket[1] += int(total) - late
+    organ_names = (
+        {
+            o.id: (o.code, o.name)
+            for o in session.exec(select(Organ).where(col(Organ.id).in_(list(organs))))
+        }
+        if organs
+        else {}
+    )
+    by_stage = [
+        CountRow(stage.value, stage.value, *stages[stage]) for stage in Stage if stage in stages
+    ]
+    by_organ = sorted(
+        (
+            CountRow(
+                organ_names.get(organ_id, (str(organ_id), ""))[0],
+                organ_names.get(organ_id, ("", str(organ_id)))[1],
+                late,
+                near,
+            )
+            for organ_id, (late, near) in organs.items()
+        ),
+        key=lambda row: (-row.total, row.key),
+    )
+    return by_stage, by_organ
+
+
+def stuck_documents(
+    session: Session,
+    *,
+    as_of: datetime,
+    near_share: float = DEFAULT_NEAR_SHARE,
+    filters: StuckFilters | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    flow_run_ui: str | None = None,
+) -> StuckReport:
+    """Documents past (or near) their stage allowance at as_of, oldest entry first, one page,
+    with overdue/near counts per stage and per organ over the whole filtered set."""
+    require_aware(as_of)
+    share = _share(near_share)
+    _check_page(limit, offset)
+    filters = filters or StuckFilters()
+    where, overdue = _conditions(as_of, share, filters)
+    by_stage, by_organ = _counts(session, where, overdue)
+    rows = (
+        session.connection()
+        .execute(
+            sa.select(*_PAGE_COLUMNS)
+            .join(Organ, col(Organ.id) == col(Document.organ_id))
+            .where(*where)
+            .order_by(col(Document.status_changed_at), col(Document.id))
+            .limit(limit)
+            .offset(offset)
+        )
+        .all()
+    )
+    items = _describe(session, rows, as_of=as_of, near_share=share, flow_run_ui=flow_run_ui)
+    late = sum(row.overdue for row in by_stage)
+    near = sum(row.near for row in by_stage)
+    return StuckReport(
+        as_of=as_of,
+        near_share=share,
+        total=late + near,
+        overdue=late,
+        near=near,
+        limit=limit,
+        offset=offset,
+        items=items,
+        by_stage=by_stage,
+        by_organ=by_organ,
+    )
+
+
+# --- Overdue publication and interpretation windows (domain §11 #1-#4) -----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueItem:
+    """One unmet publication or interpretation deadline that has passed."""
+
+    deadline_id: int
+    document_id: int
+    title: str
+    organ_code: str
+    kind: str
+    due_at: datetime
+    basis: str
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueReport:
+    """Overdue window deadlines per organ (publication and interpretation), and the oldest."""
+
+    as_of: datetime
+    publication: int
+    interpretation: int
+    by_organ: list[CountRow]  # overdue = publication, near = interpretation (see labels)
+    oldest: list[OverdueItem]
+
+
+_PUBLICATION_KINDS = (DeadlineKind.PUBLICATION_LOCAL.value, DeadlineKind.PUBLICATION_CEILING.value)
+
+
+def _window_open(as_of: datetime) -> list[ColumnElement[bool]]:
+    # Same predicate as ix_deadlines_window_open, so PostgreSQL can use the partial index.
+    return [
+        col(Deadline.met_at).is_(None),
+        col(Deadline.kind).in_([k.value for k in WINDOW_KINDS]),
+        col(Deadline.due_at) < as_of,
+    ]
+
+
+def overdue_deadlines(session: Session, *, as_of: datetime, oldest: int = 20) -> OverdueReport:
+    """Unmet publication (条例 art. 26; seed 000 §三(二十二)) and interpretation (seeds 002, 004)
+    deadlines past due at as_of, counted per organ, with the `oldest` most overdue."""
+    require_aware(as_of)
+    rows = session.exec(
+        select(col(Document.organ_id), col(Deadline.kind), func.count())
+        .join(Document, col(Document.id) == col(Deadline.document_id))
+        .where(*_window_open(as_of))
+        .group_by(col(Document.organ_id), col(Deadline.kind))
+    ).all()
+    per_organ: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for organ_id, kind, count in rows:
+        per_organ[organ_id][0 if kind in _PUBLICATION_KINDS else 1] += int(count)
+    organs = (
+        {o.id: o for o in session.exec(select(Organ).where(col(Organ.id).in_(list(per_organ))))}
+        if per_organ
+        else {}
+    )
+    by_organ = sorted(
+        (
+            CountRow(organs[oid].code, organs[oid].name, pub, interp)
+            for oid, (pub, interp) in per_organ.items()
+        ),
+        key=lambda row: (-row.total, row.key),
+    )
+    late = session.exec(
+        select(Deadline, Document.title, Organ.code)
+        .join(Document, col(Document.id) == col(Deadline.document_id))
+        .join(Organ, col(Organ.id) == col(Document.organ_id))
+        .where(*_window_open(as_of))
+        .order_by(col(Deadline.due_at), col(Deadline.id))
+        .limit(oldest)
+    ).all()
+    return OverdueReport(
+        as_of=as_of,
+        publication=sum(row.overdue for row in by_organ),
+        interpretation=sum(row.near for row in by_organ),
+        by_organ=by_organ,
+        oldest=[
+            OverdueItem(d.id or 0, d.document_id, title, code, d.kind, d.due_at, d.basis)
+            for d, title, code in late
+        ],
+    )
+
+
+# --- 退文 history, re-reviews, escalations ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnedEvent:
+    """One 退文: the document went back to its drafter (at intake or by a reviewer)."""
+
+    document_id: int
+    title: str
+    occurred_at: datetime
+    actor: str
+    role: Role
+    channel: str
+    reason: str | None
+
+
+def returned_history(session: Session, *, limit: int = 20) -> list[ReturnedEvent]:
+    """The latest 退文 from the audit log (every status change to 'returned'), newest first."""
+    rows = session.exec(
+        select(AuditEvent, Document.title)
+        .join(Document, col(Document.id) == col(AuditEvent.document_id))
+        .where(
+            col(AuditEvent.action) == STATUS_CHANGED,
+            col(AuditEvent.after)["status"].as_string() == Status.RETURNED.value,
+        )
+        .order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id).desc())
+        .limit(limit)
+    ).all()
+    return [
+        ReturnedEvent(
+            e.document_id or 0, title, e.occurred_at, e.actor, e.role, e.channel, e.reason
+        )
+        for e, title in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class RereviewItem:
+    """An open re-review (条例 art. 18; 保密法 2024 arts. 20, 24)."""
+
+    rereview_id: int
+    document_id: int
+    title: str
+    kind: str
+    due_at: datetime
+    overdue: bool
+
+
+def pending_rereviews(
+    session: Session, *, as_of: datetime, limit: int = 20
+) -> tuple[int, list[RereviewItem]]:
+    """How many re-reviews are open, and the `limit` due first."""
+    require_aware(as_of)
+    total = session.exec(
+        select(func.count()).select_from(Rereview).where(col(Rereview.status) == "open")
+    ).one()
+    rows = session.exec(
+        select(Rereview, Document.title)
+        .join(Document, col(Document.id) == col(Rereview.document_id))
+        .where(col(Rereview.status) == "open")
+        .order_by(col(Rereview.due_at), col(Rereview.id))
+        .limit(limit)
+    ).all()
+    return int(total), [
+        RereviewItem(r.id or 0, r.document_id, title, r.kind, r.due_at, r.due_at < as_of)
+        for r, title in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationItem:
+    """A document escalated to the competent department (domain §10 rule 8), waiting."""
+
+    document_id: int
+    title: str
+    organ_code: str
+    since: datetime
+    age_working_days: int
+
+
+def escalations(
+    session: Session, *, as_of: datetime, limit: int = 20
+) -> tuple[int, list[EscalationItem]]:
+    """How many documents wait in 'escalated', and the `limit` waiting longest."""
+    require_aware(as_of)
+    waiting = col(Document.status) == Status.ESCALATED
+    total = session.exec(select(func.count()).select_from(Document).where(waiting)).one()
+    rows = (
+        session.connection()
+        .execute(
+            sa.select(
+                col(Document.id),
+                col(Document.title),
+                col(Organ.code),
+                col(Document.status_changed_at),
+            )
+            .join(Organ, col(Organ.id) == col(Document.organ_id))
+            .where(waiting)
+            .order_by(col(Document.status_changed_at), col(Document.id))
+            .limit(limit)
+        )
+        .all()
+    )
+    calendar = calendar_for("national")
+    return int(total), [
+        EscalationItem(doc_id or 0, title, code, since, age_in_working_days(since, as_of, calendar))
+        for doc_id, title, code, since in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """Everything the office page shows, at one instant."""
+
+    stuck: StuckReport
+    overdue: OverdueReport
+    returned: list[ReturnedEvent]
+    rereviews_open: int
+    rereviews: list[RereviewItem]
+    escalated: int
+    escalations: list[EscalationItem] = field(default_factory=list)
+
+
+def dashboard(
+    session: Session,
+    *,
+    as_of: datetime,
+    near_share: float = DEFAULT_NEAR_SHARE,
+    limit: int = 50,
+    flow_run_ui: str | None = None,
+) -> Dashboard:
+    """The office dashboard's data: stuck list and counts, overdue windows, 退文, re-reviews,
+    escalations."""
+    stuck = stuck_documents(
+        session, as_of=as_of, near_share=near_share, limit=limit, flow_run_ui=flow_run_ui
+    )
+    rereviews_open, rereviews = pending_rereviews(session, as_of=as_of)
+    escalated, escalated_items = escalations(session, as_of=as_of)
+    return Dashboard(
+        stuck=stuck,
+        overdue=overdue_deadlines(session, as_of=as_of),
+        returned=returned_history(session),
+        rereviews_open=rereviews_open,
+        rereviews=rereviews,
+        escalated=escalated,
+        escalations=escalated_items,
+    )
+
+
+# --- Alerts for the digest ---------------------------------------------------------------------
+
+
+def stuck_alert_key(item: StuckDocument) -> str:
+    """Once per document, stage entry and threshold: a rerun finds the same key; re-entering the
+    stage later (a new status_changed_at) gives new keys."""
+    entered = item.entered_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"stuck:{item.document_id}:{item.status.value}:{entered}:{item.level.value}"
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready value: instants as ISO 8601, enums as their values."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _alert_spec(item: StuckDocument) -> AlertSpec:
+    local_due = item.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    local_in = item.entered_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    holder = item.held_by_name or (item.held_by_role.value if item.held_by_role else "?")
+    what = "past" if item.level is StuckLevel.OVERDUE else "near"
+    message = (
+        f"《{item.title}》{' ' + item.doc_number if item.doc_number else ''} is {what} its "
+        f"{item.status.value} allowance ({item.allowance}, local choice of profile "
+        f"{item.policy_profile}; no national limit): in the stage since {local_in}, due "
+        f"{local_due} Asia/Shanghai, {item.age_working_days} working days; held by {holder}."
+    )
+    payload = {k: _plain(v) for k, v in asdict(item).items() if v is not None}
+    return AlertSpec(
+        key=stuck_alert_key(item),
+        kind=STUCK_ALERT_KIND,
+        threshold=item.level.value,
+        message=message[:2000],
+        document_id=item.document_id,
+        organ_id=item.organ_id,
+        payload=payload,
+    )
+
+
+def raise_stuck_alerts(
+    session: Session,
+    *,
+    as_of: datetime,
+    near_share: float = DEFAULT_NEAR_SHARE,
+    flow_run_ui: str | None = None,
+    batch: int = MAX_LIMIT,
+) -> int:
+    """Raise one alert per stuck document, stage entry and threshold reached (near, overdue);
+    a document already overdue when first seen gets the overdue alert only. Returns how many
+    were new. The caller commits and delivers (services.alerts.deliver_pending)."""
+    raised, offset = 0, 0
+    while True:
+        page = stuck_documents(
+            session,
+            as_of=as_of,
+            near_share=near_share,
+            limit=batch,
+            offset=offset,
+            flow_run_ui=flow_run_ui,
+        )
+        keys = [stuck_alert_key(item) for item in page.items]
+        known = set(session.exec(select(Alert.key).where(col(Alert.key).in_(keys))).all())
+        for item, key in zip(page.items, keys, strict=True):
+            if key not in known and raise_alert(session, _alert_spec(item), at=as_of):
+                raised += 1
+        if len(page.items) < batch:
+            return raised
+        offset += batch
