@@ -4,7 +4,6 @@ filters and counts, overdue windows, 退文 history, re-reviews, escalations, an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -76,7 +75,7 @@ def _waiting(
 
 
 @pytest.fixture
-def world(session: Session) -> Iterator[World]:
+def world(session: Session) -> World:
     organ_a, organ_b = make_organ(session, code="a"), make_organ(session, code="b")
     drafter_a = make_user(session, organ=organ_a, name="张拟稿")
     drafter_b = make_user(session, organ=organ_b)
@@ -122,7 +121,7 @@ def world(session: Session) -> Iterator[World]:
         published=published,
     )
     session.commit()
-    yield world
+    return world
 
 
 def _ids(report: Any) -> list[int]:
