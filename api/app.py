@@ -10,12 +10,15 @@ from fastapi import FastAPI
 
 from api.deps import make_api_engine
 from api.errors import install_error_handlers
+from api.portal import router as portal_router
 from api.reconciler import sweep_forever
 from api.review_starter import ReviewStarter
 from api.routes import decisions, documents
+from api.routes import validity as validity_routes
 from config.settings import Settings, get_settings
 
 ROUTERS = [documents.router, decisions.router]
+ROUTERS += [validity_routes.router, portal_router]
 
 
 def create_app(settings: Settings | None = None, *, run_reconciler: bool = True) -> FastAPI:

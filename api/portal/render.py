@@ -1,0 +1,241 @@
+"""The portal's HTML pages and feeds, rendered with the standard library (html.escape, ElementTree).
+
+No JavaScript: every page is plain HTML a screen reader and a crawler can read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from html import escape
+from typing import Any
+from urllib.parse import quote, urlencode
+from xml.etree import ElementTree as ET
+
+from services.portal import (
+    REDACTED_NOTE,
+    CatalogueEntry,
+    CatalogueFilters,
+    FeedItem,
+    PortalDocument,
+)
+
+TITLE = "政府信息公开目录"
+ATOM = "http://www.w3.org/2005/Atom"
+STYLE = (
+    "body{font-family:sans-serif;margin:1.5rem;max-width:72rem}"
+    "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem}"
+    ".marking{font-weight:bold}.validity-annotation{color:#a00;font-weight:bold}"
+    ".redacted-note{background:#fff4ce;padding:.5rem}"
+)
+
+
+def document_path(index_number: str) -> str:
+    """The page of a published document, addressed by its 索引号."""
+    return f"/portal/documents/{quote(index_number, safe='')}"
+
+
+def file_path(index_number: str, file_id: int) -> str:
+    """The download of one public file of a published document."""
+    return f"{document_path(index_number)}/files/{file_id}"
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style>"
+        '<link rel="alternate" type="application/atom+xml" href="/portal/feed.atom" title="Atom">'
+        '<link rel="alternate" type="application/feed+json" href="/portal/feed.json" title="JSON">'
+        f"</head><body>{body}</body></html>"
+    )
+
+
+def _query(filters: CatalogueFilters, page: int, per_page: int) -> str:
+    values: dict[str, Any] = {
+        "title": filters.title,
+        "doc_number": filters.doc_number,
+        "organ": filters.organ,
+        "written_from": filters.written_from.isoformat() if filters.written_from else None,
+        "written_to": filters.written_to.isoformat() if filters.written_to else None,
+        "page": page,
+        "per_page": per_page,
+    }
+    return urlencode({k: v for k, v in values.items() if v})
+
+
+def _search_form(filters: CatalogueFilters) -> str:
+    def field(name: str, label: str, value: object, kind: str = "text") -> str:
+        shown = escape(str(value)) if value else ""
+        return f'<label>{label} <input type="{kind}" name="{name}" value="{shown}"></label> '
+
+    return (
+        '<form method="get" action="/portal" role="search">'
+        + field("title", "名称", filters.title)
+        + field("doc_number", "文号", filters.doc_number)
+        + field("organ", "发布机构", filters.organ)
+        + field("written_from", "成文日期自", filters.written_from, "date")
+        + field("written_to", "至", filters.written_to, "date")
+        + '<button type="submit">检索</button></form>'
+    )
+
+
+def catalogue_html(
+    entries: list[CatalogueEntry],
+    filters: CatalogueFilters,
+    *,
+    page: int,
+    per_page: int,
+    has_next: bool,
+) -> str:
+    """The catalogue with the fields of 条例 art. 12 ¶3, marking and 有效性."""
+    rows = "".join(
+        "<tr>"
+        f"<td>{escape(e.index_number)}</td>"
+        f'<td><a href="{document_path(e.index_number)}">{escape(e.title)}</a>'
+        f"{'<br>' + escape(e.doc_number) if e.doc_number else ''}</td>"
+        f"<td>{escape(e.summary)}</td>"
+        f"<td>{e.written_on.isoformat()}</td>"
+        f"<td>{escape(e.organ)}</td>"
+        f'<td class="marking">{escape(e.marking_text)}</td>'
+        f'<td class="validity">{escape(e.validity.label)}</td>'
+        "</tr>"
+        for e in entries
+    )
+    links = []
+    if page > 1:
+        links.append(
+            f'<a rel="prev" href="/portal?{_query(filters, page - 1, per_page)}">上一页</a>'
+        )
+    if has_next:
+        links.append(
+            f'<a rel="next" href="/portal?{_query(filters, page + 1, per_page)}">下一页</a>'
+        )
+    empty = "" if entries else "<p>没有符合条件的文件。</p>"
+    body = (
+        f"<h1>{TITLE}</h1>{_search_form(filters)}"
+        "<table><thead><tr><th>索引号</th><th>名称</th><th>内容概述</th><th>成文日期</th>"
+        "<th>发布机构</th><th>公开属性</th><th>有效性</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>{empty}"
+        f"<nav>第 {page} 页 {' '.join(links)}</nav>"
+        '<p><a href="/portal/feed.atom">Atom</a> · <a href="/portal/feed.json">JSON Feed</a></p>'
+    )
+    return _page(TITLE, body)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} B"
+
+
+def document_html(page: PortalDocument) -> str:
+    """One published document: metadata, marking, validity annotation, files, interpretation."""
+    e = page.entry
+    annotation = page.annotation
+    latest = page.validity_notes[-1] if page.validity_notes else None
+    validity = escape(e.validity.label)
+    if annotation:
+        link = ""
+        if latest is not None and latest.linked_index_number:
+            link = (
+                f' <a class="amended-by" href="{document_path(latest.linked_index_number)}">'
+                "查看相关文件</a>"
+            )
+        validity = f'<span class="validity-annotation">{escape(annotation)}</span>{link}'
+    download = "<p>暂无可下载的文件。</p>"
+    if page.file is not None:
+        download = (
+            f'<p><a class="download" href="{file_path(e.index_number, page.file.id)}">'
+            f"下载：{escape(page.file.name)}</a> ({_size(page.file.size_bytes)})</p>"
+        )
+    redacted = f'<p class="redacted-note">{REDACTED_NOTE}</p>' if e.is_redacted else ""
+    interpretation = "".join(
+        f'<li><a href="{file_path(e.index_number, f.id)}">{escape(f.name)}</a></li>'
+        for f in page.interpretation
+    )
+    history = "".join(
+        f"<li>{n.recorded_at.date().isoformat()} {escape(n.text)}：{escape(n.reason)}</li>"
+        for n in page.validity_notes
+    )
+    body = (
+        f'<p><a href="/portal">返回目录</a></p><h1>{escape(e.title)}</h1>'
+        "<table>"
+        f"<tr><th>索引号</th><td>{escape(e.index_number)}</td></tr>"
+        f"<tr><th>文号</th><td>{escape(e.doc_number or '')}</td></tr>"
+        f"<tr><th>发布机构</th><td>{escape(e.organ)}</td></tr>"
+        f"<tr><th>成文日期</th><td>{e.written_on.isoformat()}</td></tr>"
+        f"<tr><th>发布日期</th><td>{e.published_at.date().isoformat()}</td></tr>"
+        f'<tr><th>公开属性</th><td class="marking">{escape(e.marking_text)}</td></tr>'
+        f'<tr><th>有效性</th><td class="validity">{validity}</td></tr>'
+        f"<tr><th>内容概述</th><td>{escape(e.summary)}</td></tr>"
+        "</table>"
+        f"{redacted}{download}"
+        + (f"<h2>政策解读</h2><ul>{interpretation}</ul>" if interpretation else "")
+        + (f"<h2>有效性变更</h2><ul>{history}</ul>" if history else "")
+    )
+    return _page(e.title, body)
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _entry_id(item: FeedItem) -> str:
+    return f"tag:gongkai-review,2026:{quote(item.id, safe=':')}"
+
+
+def atom_feed(items: Iterable[FeedItem], *, base_url: str) -> bytes:
+    """Atom 1.0 (RFC 4287): one entry per publication and per validity change."""
+    items = list(items)
+    ET.register_namespace("", ATOM)
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        element.text = text
+        return element
+
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    sub(feed, "id", "tag:gongkai-review,2026:portal")
+    sub(feed, "title", TITLE)
+    updated = max((i.updated for i in items), default=datetime(2026, 1, 1).astimezone())
+    sub(feed, "updated", _rfc3339(updated))
+    sub(feed, "link", rel="self", href=f"{base_url}/portal/feed.atom")
+    sub(feed, "link", rel="alternate", href=f"{base_url}/portal")
+    author = sub(feed, "author")
+    sub(author, "name", "政务公开工作机构")
+    for item in items:
+        entry = sub(feed, "entry")
+        sub(entry, "id", _entry_id(item))
+        sub(entry, "title", item.title)
+        sub(entry, "updated", _rfc3339(item.updated))
+        sub(entry, "link", rel="alternate", href=f"{base_url}{document_path(item.index_number)}")
+        sub(entry, "category", term=item.kind)
+        sub(entry, "summary", item.summary)
+    data: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return data
+
+
+def json_feed(items: Iterable[FeedItem], *, base_url: str) -> dict[str, Any]:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
+    return {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": TITLE,
+        "home_page_url": f"{base_url}/portal",
+        "feed_url": f"{base_url}/portal/feed.json",
+        "language": "zh-CN",
+        "items": [
+            {
+                "id": _entry_id(item),
+                "url": f"{base_url}{document_path(item.index_number)}",
+                "title": item.title,
+                "content_text": item.summary,
+                "date_modified": _rfc3339(item.updated),
+                "tags": [item.kind],
+            }
+            for item in items
+        ],
+    }
+
+
+def dumps(data: Any) -> bytes:
+    """JSON as UTF-8 without escaping Chinese."""
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")

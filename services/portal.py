@@ -1,0 +1,339 @@
+"""What the public portal shows: published documents only, addressed by 索引号.
+
+The catalogue carries the fields of 条例 art. 12 ¶3 (索引、名称、内容概述、生成日期) plus 发布机构,
+the printed marking (seed 001 §二(四)1) and 有效性 (seed 000 §三(二十二)). Every query starts
+from a publication row of a published document, so nothing unpublished is reachable, and no
+internal id is accepted from outside except a file id checked against the publication.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from models.documents import Document
+from models.files import StoredFile
+from models.organs import Organ
+from models.publications import InterpretationMaterial, Publication
+from models.validity import ValidityChangeRecord
+from models.versions import VersionAttachment
+from policies.attributes import Attribute
+from policies.statuses import Status
+from policies.validity import Validity, annotation
+from services.errors import NotFound
+
+REDACTED_NOTE = "本文件依法删减后公开，公开的是删减后的版本。"  # seed 001 §二(四)1: 此件删减后公开
+PUBLIC_ATTACHMENT_KINDS = ("interpretation_material",)  # 解读材料 (seed 000 §三(十八))
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueFilters:
+    """The catalogue search: words of the title, 文号, organ (code or name), 成文日期 range."""
+
+    title: str | None = None
+    doc_number: str | None = None
+    organ: str | None = None
+    written_from: date | None = None
+    written_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueEntry:
+    """One row of the catalogue (条例 art. 12 ¶3)."""
+
+    index_number: str
+    title: str
+    doc_number: str | None
+    summary: str
+    written_on: date
+    organ: str
+    marking_text: str
+    validity: Validity
+    published_at: datetime
+
+    @property
+    def is_redacted(self) -> bool:
+        """Whether the document was published after redaction (此件删减后公开)."""
+        return self.marking_text == Attribute.REDACTED.marking
+
+    def as_json(self) -> dict[str, Any]:
+        """The entry in the catalogue's JSON variant."""
+        return {
+            "index_number": self.index_number,
+            "title": self.title,
+            "doc_number": self.doc_number,
+            "summary": self.summary,
+            "written_on": self.written_on.isoformat(),
+            "organ": self.organ,
+            "marking": self.marking_text,
+            "validity": self.validity.value,
+            "validity_label": self.validity.label,
+            "published_at": self.published_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PortalFile:
+    """A downloadable file of a published document."""
+
+    id: int
+    name: str
+    media_type: str
+    size_bytes: int
+    storage_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class ValidityNote:
+    """One validity change as the page and the feeds show it."""
+
+    id: int
+    validity: Validity
+    text: str  # e.g. 已废止（被《X》废止，自 2026-11-20 起）
+    reason: str
+    linked_index_number: str | None
+    effective_on: date
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PortalDocument:
+    """One published document's page."""
+
+    entry: CatalogueEntry
+    document_id: int
+    file: PortalFile | None
+    interpretation: list[PortalFile] = field(default_factory=list)
+    validity_notes: list[ValidityNote] = field(default_factory=list)
+
+    @property
+    def annotation(self) -> str | None:
+        """The current validity annotation (the latest change), None while valid."""
+        if self.entry.validity is Validity.VALID or not self.validity_notes:
+            return None
+        return self.validity_notes[-1].text
+
+
+def _catalogue_select() -> Any:
+    return (
+        sa.select(
+            col(Publication.index_number),
+            col(Document.title),
+            col(Document.doc_number),
+            col(Publication.summary),
+            col(Document.written_on),
+            col(Organ.name),
+            col(Publication.marking_text),
+            col(Publication.validity),
+            col(Publication.published_at),
+        )
+        .join(Document, col(Document.id) == col(Publication.document_id))
+        .join(Organ, col(Organ.id) == col(Document.organ_id))
+        .where(col(Document.status) == Status.PUBLISHED)
+    )
+
+
+def _entry(row: Any) -> CatalogueEntry:
+    index_number, title, doc_number, summary, written_on, organ, marking, validity, at = row
+    return CatalogueEntry(
+        index_number=index_number,
+        title=title,
+        doc_number=doc_number,
+        summary=summary or title,
+        written_on=written_on,
+        organ=organ,
+        marking_text=marking,
+        validity=Validity(validity),
+        published_at=at,
+    )
+
+
+def _contains(column: Any, words: str) -> Any:
+    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
+
+
+def catalogue_statement(filters: CatalogueFilters, *, limit: int, offset: int) -> Any:
+    """The SELECT of one catalogue page, newest publication first (a stable order)."""
+    statement = _catalogue_select()
+    if filters.title:
+        statement = statement.where(_contains(col(Document.title), filters.title.strip()))
+    if filters.doc_number:
+        statement = statement.where(_contains(col(Document.doc_number), filters.doc_number.strip()))
+    if filters.organ:
+        organ = filters.organ.strip()
+        statement = statement.where(
+            sa.or_(col(Organ.code) == organ, _contains(col(Organ.name), organ))
+        )
+    if filters.written_from:
+        statement = statement.where(col(Document.written_on) >= filters.written_from)
+    if filters.written_to:
+        statement = statement.where(col(Document.written_on) <= filters.written_to)
+    return (
+        statement.order_by(col(Publication.published_at).desc(), col(Publication.id).desc())
+        .limit(limit)
+        .offset(offset)
+    )
+
+
+def catalogue_page(
+    *, session: Session, filters: CatalogueFilters, limit: int, offset: int
+) -> tuple[list[CatalogueEntry], bool]:
+    """One page of the catalogue and whether another page follows."""
+    rows = session.execute(catalogue_statement(filters, limit=limit + 1, offset=offset)).all()
+    return [_entry(row) for row in rows[:limit]], len(rows) > limit
+
+
+def _file(stored: StoredFile) -> PortalFile:
+    assert stored.id is not None
+    return PortalFile(
+        stored.id, stored.original_name, stored.media_type, stored.size_bytes, stored.storage_path
+    )
+
+
+def _publication(session: Session, index_number: str) -> tuple[Publication, Any]:
+    row = session.execute(
+        _catalogue_select()
+        .add_columns(col(Publication.id))
+        .where(col(Publication.index_number) == index_number)
+    ).first()
+    if row is None:
+        raise NotFound(f"no published document has the index number {index_number!r}")
+    publication = session.get(Publication, row[-1])
+    assert publication is not None
+    return publication, row[:-1]
+
+
+def _interpretation_files(session: Session, publication: Publication) -> list[PortalFile]:
+    attached = select(col(VersionAttachment.file_id)).where(
+        col(VersionAttachment.version_id) == publication.version_id,
+        col(VersionAttachment.kind).in_(PUBLIC_ATTACHMENT_KINDS),
+    )
+    received = select(col(InterpretationMaterial.file_id)).where(
+        col(InterpretationMaterial.document_id) == publication.document_id,
+        col(InterpretationMaterial.kind).in_(PUBLIC_ATTACHMENT_KINDS),
+    )
+    files = session.exec(
+        select(StoredFile)
+        .where(sa.or_(col(StoredFile.id).in_(attached), col(StoredFile.id).in_(received)))
+        .order_by(col(StoredFile.id))
+    ).all()
+    return [_file(f) for f in files]
+
+
+def _published_link(session: Session, document_id: int) -> tuple[str | None, str | None]:
+    """(文号 or title, 索引号) of a linked document, only if it is published itself."""
+    row = session.exec(
+        select(col(Document.doc_number), col(Document.title), col(Publication.index_number))
+        .join(Publication, col(Publication.document_id) == col(Document.id))
+        .where(col(Document.id) == document_id, col(Document.status) == Status.PUBLISHED)
+        .order_by(col(Publication.published_at).desc())
+    ).first()
+    if row is None:
+        return None, None
+    return row[0] or row[1], row[2]
+
+
+def validity_note(session: Session, change: ValidityChangeRecord) -> ValidityNote:
+    """The change as shown: the annotation, linking the amending document if it is published."""
+    by, linked = change.amended_by_reference, None
+    if change.amended_by_document_id is not None:
+        label, linked = _published_link(session, change.amended_by_document_id)
+        by = by or label
+    assert change.id is not None
+    return ValidityNote(
+        id=change.id,
+        validity=change.to_validity,
+        text=annotation(change.to_validity, by=by, effective_on=change.effective_on.isoformat())
+        or change.to_validity.label,
+        reason=change.reason,
+        linked_index_number=linked,
+        effective_on=change.effective_on,
+        recorded_at=change.recorded_at,
+    )
+
+
+def portal_document(*, session: Session, index_number: str) -> PortalDocument:
+    """The page of a published document, or NotFound (unknown and unpublished look the same)."""
+    publication, row = _publication(session, index_number)
+    stored = session.get(StoredFile, publication.file_id) if publication.file_id else None
+    changes = session.exec(
+        select(ValidityChangeRecord)
+        .where(col(ValidityChangeRecord.document_id) == publication.document_id)
+        .order_by(col(ValidityChangeRecord.recorded_at), col(ValidityChangeRecord.id))
+    ).all()
+    return PortalDocument(
+        entry=_entry(row),
+        document_id=publication.document_id,
+        file=_file(stored) if stored is not None else None,
+        interpretation=_interpretation_files(session, publication),
+        validity_notes=[validity_note(session, change) for change in changes],
+    )
+
+
+def portal_file(*, session: Session, index_number: str, file_id: int) -> PortalFile:
+    """A file of a published document: its published file (for 删减后公开 the redacted version,
+    never the original) or its interpretation material; NotFound for anything else."""
+    page = portal_document(session=session, index_number=index_number)
+    for candidate in [page.file, *page.interpretation]:
+        if candidate is not None and candidate.id == file_id:
+            return candidate
+    raise NotFound(f"{index_number} has no public file {file_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """An entry of the feeds: a new publication or a validity change."""
+
+    id: str
+    kind: str  # "published" | "validity"
+    index_number: str
+    title: str
+    summary: str
+    updated: datetime
+
+
+def feed_items(*, session: Session, limit: int = 50) -> list[FeedItem]:
+    """The newest publications and validity changes, newest first."""
+    published = session.execute(
+        _catalogue_select()
+        .order_by(col(Publication.published_at).desc(), col(Publication.id).desc())
+        .limit(limit)
+    ).all()
+    items = [
+        FeedItem(
+            id=f"publication:{entry.index_number}",
+            kind="published",
+            index_number=entry.index_number,
+            title=entry.title,
+            summary=f"{entry.marking_text} · {entry.organ} · {entry.summary}",
+            updated=entry.published_at,
+        )
+        for entry in map(_entry, published)
+    ]
+    changes = session.exec(
+        select(ValidityChangeRecord, col(Publication.index_number), col(Document.title))
+        .join(Document, col(Document.id) == col(ValidityChangeRecord.document_id))
+        .join(Publication, col(Publication.document_id) == col(Document.id))
+        .where(col(Document.status) == Status.PUBLISHED)
+        .order_by(col(ValidityChangeRecord.recorded_at).desc(), col(ValidityChangeRecord.id).desc())
+        .limit(limit)
+    ).all()
+    for change, index_number, title in changes:
+        note = validity_note(session, change)
+        items.append(
+            FeedItem(
+                id=f"validity:{note.id}:{index_number}",
+                kind="validity",
+                index_number=index_number,
+                title=f"【{note.validity.label}】{title}",
+                summary=f"{note.text}。{note.reason}",
+                updated=note.recorded_at,
+            )
+        )
+    items.sort(key=lambda item: (item.updated, item.id), reverse=True)
+    return items[:limit]
