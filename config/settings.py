@@ -51,6 +51,21 @@ class Settings(BaseSettings):
         description="Where alerts are POSTed as JSON; unset = log + database only.",
     )
     alert_webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    prefect_ui_url: str | None = Field(
+        default=None,
+        description="Prefect UI base for flow-run links (office dashboard); unset = the API URL "
+        "without its /api suffix.",
+    )
+    stuck_near_share: float = Field(
+        default=0.8,
+        gt=0,
+        lt=1,
+        description="Share of a stage allowance after which the office monitor lists a document "
+        "as near (0.8 = 80 %).",
+    )
+    office_refresh_seconds: int = Field(
+        default=30, ge=5, le=3600, description="How often the office dashboard refreshes itself."
+    )
     alert_shares: tuple[float, ...] = Field(
         default=(0.5,),
         description="Shares of a publication/interpretation window at which an alert is raised "
