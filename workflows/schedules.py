@@ -35,6 +35,23 @@ SCHEDULED += (
     ),
 )
 
+SCHEDULED += (
+    Scheduled(
+        "workflows.lifecycle:check_windows_flow",
+        "every-10-minutes",
+        timedelta(minutes=10),
+        "Publication (2 h, seed 000 §三(二十二); 20 WD, 条例 art. 26) and interpretation windows "
+        "(3 WD, seeds 002, 004): alerts at the configured shares and when overdue.",
+    ),
+    Scheduled(
+        "workflows.lifecycle:create_rereviews_flow",
+        "daily",
+        timedelta(days=1),
+        "Re-reviews of filed documents (条例 art. 18) and at the end of secrecy periods "
+        "(保密法 2024 arts. 20, 24); never publishes by itself.",
+    ),
+)
+
 
 def load_flow(path: str) -> Any:
     """The flow object at "module:attribute"."""

@@ -1,0 +1,147 @@
+"""Window alerts: every open publication and interpretation window is checked at an instant, and
+each (window, threshold) is alerted once (domain §10 rules 12, 13; §11 windows #1–#3).
+
+Thresholds are shares of the window in its own unit (policies.windows); the whole window spent
+(overdue) is always alerted. A met deadline (met_at set at publication) raises nothing, and a
+document filed instead of published is not watched. Keys carry the due instant, so a window that
+is recomputed (a new version signed off) is alerted afresh while a rerun raises nothing new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from models.alerts import Alert
+from models.deadlines import Deadline
+from models.documents import Document
+from policies.calendar import SHANGHAI
+from policies.deadlines import DeadlineKind
+from policies.profiles import get_profile
+from policies.statuses import Status
+from policies.windows import (
+    DEFAULT_SHARES,
+    OVERDUE,
+    WATCHED_KINDS,
+    threshold_label,
+    thresholds_crossed,
+    window_start,
+    window_unit,
+)
+from services.alerts import AlertSpec, raise_alert
+from services.clock import require_aware
+from services.review import calendar_for
+
+ALERT_SHARE = "window.share"
+ALERT_OVERDUE = "window.overdue"
+_KEY_BATCH = 500
+_WHAT = {
+    DeadlineKind.PUBLICATION_LOCAL: "网上公开（印发后时限）",
+    DeadlineKind.PUBLICATION_CEILING: "网上公开（20个工作日上限）",
+    DeadlineKind.INTERPRETATION: "政策解读材料发布",
+}
+
+
+@dataclass(frozen=True)
+class WindowReport:
+    """What one check did: windows looked at and the alerts raised (their keys)."""
+
+    checked: int
+    raised: tuple[str, ...]
+
+
+def window_key(deadline: Deadline, share: float) -> str:
+    """The alert key of one threshold of one window: once per window, due instant and share."""
+    due = deadline.due_at.astimezone(SHANGHAI).strftime("%Y%m%dT%H%M")
+    return f"window:{deadline.id}:{due}:{threshold_label(share)}"
+
+
+def _open_windows(session: Session) -> Sequence[tuple[Deadline, Document]]:
+    # ix_deadlines_open (met_at, due_at) finds the open rows; a document filed instead of
+    # published keeps its stored windows, but nobody has to publish it any more.
+    return session.exec(
+        select(Deadline, Document)
+        .join(Document, col(Document.id) == col(Deadline.document_id))
+        .where(
+            col(Deadline.met_at).is_(None),
+            col(Deadline.kind).in_([k.value for k in WATCHED_KINDS]),
+            col(Document.status) != Status.FILED,
+        )
+        .order_by(col(Deadline.due_at), col(Deadline.id))
+    ).all()
+
+
+def _crossed(
+    deadline: Deadline, document: Document, at: datetime, shares: tuple[float, ...]
+) -> tuple[float, ...]:
+    profile = get_profile(document.policy_profile)
+    kind = DeadlineKind(deadline.kind)
+    calendar = calendar_for(profile.name)
+    if kind is DeadlineKind.PUBLICATION_LOCAL and profile.publish_after_issue is None:
+        start = deadline.created_at  # the profile changed since: count from when it was set
+    else:
+        start = window_start(kind, deadline.due_at, profile, calendar)
+    unit = window_unit(kind, profile)
+    return thresholds_crossed(start, deadline.due_at, at, unit, calendar, shares)
+
+
+def _existing(session: Session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(keys), _KEY_BATCH):
+        chunk = keys[i : i + _KEY_BATCH]
+        found.update(session.exec(select(Alert.key).where(col(Alert.key).in_(chunk))).all())
+    return found
+
+
+def _message(deadline: Deadline, document: Document, share: float) -> str:
+    kind = DeadlineKind(deadline.kind)
+    number = f"（{document.doc_number}）" if document.doc_number else ""
+    due = deadline.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    state = "已逾期" if share >= OVERDUE else f"时限已过{threshold_label(share)}"
+    guess = "（期限按推定日历计算）" if deadline.provisional else ""
+    return (
+        f"《{document.title}》{number} {_WHAT[kind]}{state}：应于 {due}（北京时间）前完成{guess}；"
+        f"依据 {deadline.basis}"
+    )
+
+
+def check_windows(
+    session: Session, *, at: datetime, shares: Iterable[float] = DEFAULT_SHARES
+) -> WindowReport:
+    """Raise one alert per open window and threshold crossed at `at` (shares of the window in
+    its own unit, and overdue); thresholds already alerted raise nothing."""
+    require_aware(at)
+    wanted = tuple(shares)
+    rows = _open_windows(session)
+    candidates: list[tuple[str, Deadline, Document, float]] = []
+    for deadline, document in rows:
+        for share in _crossed(deadline, document, at, wanted):
+            candidates.append((window_key(deadline, share), deadline, document, share))
+    known = _existing(session, [key for key, *_ in candidates])
+    raised: list[str] = []
+    for key, deadline, document, share in candidates:
+        if key in known:
+            continue
+        spec = AlertSpec(
+            key=key,
+            kind=ALERT_OVERDUE if share >= OVERDUE else ALERT_SHARE,
+            threshold=threshold_label(share),
+            message=_message(deadline, document, share),
+            document_id=document.id,
+            organ_id=document.organ_id,
+            payload={
+                "deadline_id": deadline.id,
+                "deadline_kind": deadline.kind,
+                "due_at": deadline.due_at.isoformat(),
+                "basis": deadline.basis,
+                "share": share,
+                "provisional": deadline.provisional,
+            },
+        )
+        if raise_alert(session, spec, at=at) is not None:
+            raised.append(key)
+    session.flush()
+    return WindowReport(checked=len(rows), raised=tuple(raised))
