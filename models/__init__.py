@@ -1,6 +1,7 @@
 """SQLModel tables, engine and session plumbing. No rules (style.md)."""
 
 from models.alerts import Alert
+from models.annual_reports import AnnualReportImport, AnnualReportMark
 from models.audit import AuditEvent
 from models.deadlines import Deadline
 from models.decisions import Decision
@@ -18,6 +19,8 @@ from models.versions import Marking, RecordedFinding, Version, VersionAttachment
 __all__ = [
     "WAITING_STATUSES",
     "Alert",
+    "AnnualReportImport",
+    "AnnualReportMark",
     "ApiToken",
     "AuditEvent",
     "Deadline",

@@ -1,0 +1,59 @@
+"""The annual report's imported figures and the office's marks (条例 arts. 49–50).
+
+Imports are append-only versions per reporting year: a new import supersedes the previous one
+for the same year (the highest version is current) and nothing is updated or deleted. A mark
+records that the office submitted or published the report on a given day (office tasks).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import one_of, utc_column
+
+IMPORT_MEDIA = ("csv", "json")
+MARK_KINDS = ("submitted", "published")  # policies.annual_report.TaskKind values
+
+
+class AnnualReportImport(SQLModel, table=True):
+    """One import of the figures the engine has no data for (applications, remedies, …)."""
+
+    __tablename__ = "annual_report_imports"
+    __table_args__ = (
+        sa.UniqueConstraint("year", "version"),
+        sa.CheckConstraint("version > 0", name="version_positive"),
+        one_of("media", IMPORT_MEDIA, "media"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int  # the reporting year
+    version: int  # 1, 2, … per year; the highest is current
+    report_format: str = Field(max_length=16)  # edition the cells were checked against
+    media: str = Field(max_length=8)  # csv / json
+    cells: list[dict[str, Any]] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    imported_by: int = Field(foreign_key="users.id")
+    imported_at: datetime = Field(sa_column=utc_column())
+    note: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class AnnualReportMark(SQLModel, table=True):
+    """The office's record that the year's report was submitted or published (once each)."""
+
+    __tablename__ = "annual_report_marks"
+    __table_args__ = (
+        sa.UniqueConstraint("year", "kind"),
+        one_of("kind", MARK_KINDS, "kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    kind: str = Field(max_length=16)
+    done_on: date  # the Asia/Shanghai day the office did it
+    import_id: int | None = Field(default=None, foreign_key="annual_report_imports.id")
+    marked_by: int = Field(foreign_key="users.id")
+    marked_at: datetime = Field(sa_column=utc_column())
+    note: str | None = Field(default=None, sa_type=sa.Text)
