@@ -14,12 +14,14 @@ from api.portal import router as portal_router
 from api.reconciler import sweep_forever
 from api.review_starter import ReviewStarter
 from api.routes import decisions, documents
+from api.routes import office_monitor as office_monitor_routes
 from api.routes import office_reports as office_reports_routes
 from api.routes import validity as validity_routes
 from config.settings import Settings, get_settings
 
 ROUTERS = [documents.router, decisions.router]
 ROUTERS += [validity_routes.router, portal_router]
+ROUTERS += [office_monitor_routes.router]
 ROUTERS += [office_reports_routes.router]
 
 
