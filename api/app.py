@@ -16,6 +16,7 @@ from api.review_starter import ReviewStarter
 from api.routes import decisions, documents
 from api.routes import office_monitor as office_monitor_routes
 from api.routes import office_reports as office_reports_routes
+from api.routes import rereviews as rereviews_routes
 from api.routes import validity as validity_routes
 from config.settings import Settings, get_settings
 
@@ -23,6 +24,7 @@ ROUTERS = [documents.router, decisions.router]
 ROUTERS += [validity_routes.router, portal_router]
 ROUTERS += [office_monitor_routes.router]
 ROUTERS += [office_reports_routes.router]
+ROUTERS += [rereviews_routes.router]
 
 
 def create_app(settings: Settings | None = None, *, run_reconciler: bool = True) -> FastAPI:

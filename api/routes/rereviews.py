@@ -1,0 +1,136 @@
+"""Re-reviews of documents kept from the public: list them, keep or convert (条例 arts. 18, 44;
+保密法 2024 arts. 20, 24). A conversion to publication starts the new version's review flow after
+the commit, as a submission does; if Prefect is down the reconciler starts it later."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import ReadSessionDep, SessionDep, now, require_roles
+from api.errors import error_responses
+from api.reconciler import start_review
+from models.rereviews import Rereview
+from models.users import User
+from policies.attributes import Attribute
+from policies.roles import Role
+from services.rereview import decide_rereview, list_rereviews
+
+router = APIRouter(prefix="/rereviews", tags=["re-reviews"])
+Reviewer = Annotated[
+    User, Depends(require_roles(Role.DISCLOSURE_OFFICE, Role.SECRECY_REVIEWER, Role.ADMIN))
+]
+Decider = Annotated[User, Depends(require_roles(Role.DISCLOSURE_OFFICE, Role.SECRECY_REVIEWER))]
+
+
+class RereviewOut(BaseModel):
+    """A re-review task and, once decided, its outcome."""
+
+    id: int
+    document_id: int
+    version_id: int
+    kind: Literal["periodic", "secrecy_expiry"]
+    cycle: str
+    basis: str = Field(description="the rule and its source")
+    due_at: datetime
+    created_at: datetime
+    status: Literal["open", "kept", "converted"]
+    decided_by: int | None
+    decided_at: datetime | None
+    reason_codes: list[str]
+    explanation: str | None
+    converted_to: Attribute | None
+    converted_version_id: int | None
+
+    @classmethod
+    def of(cls, row: Rereview) -> RereviewOut:
+        """The response shape of a stored re-review."""
+        return cls.model_validate(row, from_attributes=True)
+
+
+class RereviewDecisionIn(BaseModel):
+    """Keep the document as it is, or convert it (a new version reviewed like a new document)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["keep", "convert"]
+    to_attribute: Attribute | None = Field(
+        default=None,
+        description="convert only: proactive 主动公开 / redacted 删减后公开 (reviewed, then "
+        "published) or on_request 依申请公开 (marking only)",
+    )
+    reason_codes: list[str] = Field(default_factory=list, examples=[["NS-6"]])
+    explanation: str = Field(min_length=1, max_length=4000, description="why (条例 art. 18)")
+
+
+class RereviewDecisionOut(BaseModel):
+    """The decided re-review and whether a review flow is being started."""
+
+    rereview: RereviewOut
+    review: Literal["starting", "pending", "none"] = Field(
+        description="starting: the new version's review flow is being started; pending: Prefect "
+        "is not reachable now, the reconciler starts it; none: nothing to review"
+    )
+
+
+@router.get(
+    "",
+    response_model=list[RereviewOut],
+    responses=error_responses(401, 403),
+    summary="Re-review tasks, oldest due first (default: open ones)",
+)
+def list_tasks(
+    session: ReadSessionDep,
+    _: Reviewer,
+    state: Annotated[Literal["open", "kept", "converted", "all"], Query(alias="status")] = "open",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[RereviewOut]:
+    """The re-review tasks the office and the secrecy reviewers work through."""
+    rows = list_rereviews(
+        session, status=None if state == "all" else state, limit=limit, offset=offset
+    )
+    return [RereviewOut.of(row) for row in rows]
+
+
+@router.post(
+    "/{rereview_id}/decision",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RereviewDecisionOut,
+    responses=error_responses(401, 403, 404, 409, 422),
+    summary="Keep or convert the document of a re-review (audited)",
+)
+async def decide(
+    request: Request,
+    rereview_id: Annotated[int, Path(ge=1)],
+    body: RereviewDecisionIn,
+    user: Decider,
+    session: SessionDep,
+    background: BackgroundTasks,
+) -> RereviewDecisionOut:
+    """404: no such re-review; 409: already decided, or the document is no longer filed; 422:
+    the decision or the converted marking fails a rule (findings name field and source)."""
+    outcome = await run_in_threadpool(
+        lambda: decide_rereview(
+            session,
+            rereview_id=rereview_id,
+            decision=body.decision,
+            to_attribute=body.to_attribute,
+            reason_codes=body.reason_codes,
+            explanation=body.explanation,
+            actor=user,
+            channel="api",
+            at=now(),
+        )
+    )
+    review: Literal["starting", "pending", "none"] = "none"
+    if outcome.review is not None:
+        starter = request.app.state.review_starter
+        review = "starting" if starter.available else "pending"
+        if review == "starting":  # after the commit, like a submission
+            background.add_task(start_review, request.app.state.engine, starter, outcome.review)
+    return RereviewDecisionOut(rereview=RereviewOut.of(outcome.rereview), review=review)

@@ -1,0 +1,160 @@
+"""GET /rereviews and POST /rereviews/{id}/decision through the real app, on both databases
+(条例 arts. 18, 44): roles, the one error shape, the audit log, and a conversion left for the
+reconciler when Prefect is down."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import FastAPI
+from sqlmodel import Session, col, select
+
+from models.audit import AuditEvent
+from models.db import session_scope
+from models.documents import Document
+from models.users import User
+from policies.attributes import Attribute
+from policies.calendar import SHANGHAI
+from policies.statuses import Status
+from services.rereview import create_due_rereviews
+from services.review_start import versions_awaiting_review_start
+from tests.api.conftest import Person, TestClient
+from tests.factories import id_of, make_document
+
+FILED_AT = datetime(2025, 3, 3, 10, tzinfo=SHANGHAI)
+
+
+def filed_with_task(app: FastAPI, people: dict[str, Person]) -> tuple[int, int]:
+    """A filed 不予公开 document of organ wm and its open periodic re-review."""
+    with session_scope(app.state.engine) as session:
+        drafter = session.get(User, people["drafter"].user.id)
+        document = make_document(
+            session,
+            drafter=drafter,
+            status=Status.FILED,
+            status_changed_at=FILED_AT,
+            document_type="notice",
+            marking={
+                "attribute": Attribute.WITHHELD,
+                "marking_text": Attribute.WITHHELD.marking,
+                "reason_codes": ["NS-6"],
+            },
+        )
+        [task] = create_due_rereviews(session, at=datetime(2026, 3, 4, tzinfo=SHANGHAI))
+        return id_of(document), id_of(task)
+
+
+def test_the_office_lists_open_rereviews_and_a_drafter_may_not(
+    app: FastAPI, client: TestClient, people: dict[str, Person]
+) -> None:
+    document_id, task_id = filed_with_task(app, people)
+    refused = client.get("/rereviews", headers=people["drafter"].headers)
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "forbidden"
+    listed = client.get("/rereviews", headers=people["office"].headers)
+    assert listed.status_code == 200
+    [item] = listed.json()
+    assert (item["id"], item["document_id"], item["kind"], item["status"]) == (
+        task_id,
+        document_id,
+        "periodic",
+        "open",
+    )
+    assert "条例 art. 18" in item["basis"]
+    kept = client.get("/rereviews?status=kept", headers=people["reviewer"].headers)
+    assert kept.json() == []
+
+
+def test_keep_is_recorded_once_and_audited(
+    app: FastAPI, client: TestClient, people: dict[str, Person]
+) -> None:
+    document_id, task_id = filed_with_task(app, people)
+    body = {"decision": "keep", "reason_codes": ["NS-6"], "explanation": "仍属过程性信息"}
+    first = client.post(
+        f"/rereviews/{task_id}/decision", json=body, headers=people["office"].headers
+    )
+    assert first.status_code == 201, first.text
+    assert first.json()["rereview"]["status"] == "kept"
+    assert first.json()["review"] == "none"
+    again = client.post(
+        f"/rereviews/{task_id}/decision", json=body, headers=people["office"].headers
+    )
+    assert again.status_code == 409
+    assert set(again.json()) >= {"error", "detail", "findings"}
+    missing = client.post("/rereviews/99999/decision", json=body, headers=people["office"].headers)
+    assert missing.status_code == 404
+    with Session(app.state.engine) as session:
+        events = session.exec(
+            select(AuditEvent).where(
+                col(AuditEvent.document_id) == document_id,
+                col(AuditEvent.action) == "rereview.kept",
+            )
+        ).all()
+    [event] = events
+    assert (event.actor, event.channel, event.reason) == ("office", "api", "仍属过程性信息")
+
+
+def test_invalid_decisions_are_422_with_the_field_named(
+    app: FastAPI, client: TestClient, people: dict[str, Person]
+) -> None:
+    _, task_id = filed_with_task(app, people)
+    url, headers = f"/rereviews/{task_id}/decision", people["office"].headers
+    no_attribute = client.post(
+        url, json={"decision": "convert", "explanation": "可以公开"}, headers=headers
+    )
+    assert no_attribute.status_code == 422
+    assert [f["field"] for f in no_attribute.json()["findings"]] == ["to_attribute"]
+    wrong_reason = client.post(
+        url,
+        json={
+            "decision": "convert",
+            "to_attribute": "proactive",
+            "reason_codes": ["NS-1"],
+            "explanation": "可以公开",
+        },
+        headers=headers,
+    )
+    assert wrong_reason.status_code == 422
+    assert wrong_reason.json()["findings"]
+    malformed = client.post(url, json={"decision": "publish", "explanation": "x"}, headers=headers)
+    assert malformed.status_code == 422
+    assert malformed.json()["error"] == "invalid_request"
+    drafter = client.post(
+        url, json={"decision": "keep", "explanation": "x"}, headers=people["drafter"].headers
+    )
+    assert drafter.status_code == 403
+    with Session(app.state.engine) as session:
+        listed = client.get("/rereviews", headers=headers).json()
+        assert [item["status"] for item in listed] == ["open"]
+        assert session.exec(select(Document)).one().status is Status.FILED
+
+
+def test_a_conversion_puts_the_new_version_on_the_review_path_even_if_prefect_is_down(
+    app: FastAPI, client: TestClient, people: dict[str, Person]
+) -> None:
+    document_id, task_id = filed_with_task(app, people)
+    response = client.post(
+        f"/rereviews/{task_id}/decision",
+        json={
+            "decision": "convert",
+            "to_attribute": "proactive",
+            "explanation": "情势变化可以公开",
+        },
+        headers=people["reviewer"].headers,
+    )
+    assert response.status_code == 201, response.text
+    out = response.json()
+    assert out["rereview"]["status"] == "converted"
+    assert out["rereview"]["converted_to"] == "proactive"
+    assert out["review"] in ("starting", "pending")
+    with Session(app.state.engine) as session:
+        document = session.get(Document, document_id)
+        assert document is not None
+        assert document.status is Status.SUBMITTED  # back in review, not published
+        assert document.flow_run_id is None  # Prefect is unreachable in these tests
+        [waiting] = versions_awaiting_review_start(session=session)
+        assert (waiting.document_id, waiting.version_id, waiting.version_number) == (
+            document_id,
+            out["rereview"]["converted_version_id"],
+            2,
+        )
