@@ -1,10 +1,12 @@
-"""POST /documents and POST /documents/{id}/versions: receive the upload, register it through
-the intake service in the request's unit of work, answer 201 or 422 退文, start the review after
-commit, and keep the answer for Idempotency-Key retries."""
+"""POST /documents and POST /documents/{id}/versions: receive the upload, then in ONE worker-
+thread call and ONE unit of work (one connection checkout, one commit) answer an Idempotency-Key
+retry or register the submission through the intake service; answer 201 or 422 退文, start the
+review after the commit, and keep the answer (with the request's fingerprint) for retries."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from fastapi import BackgroundTasks, Request
@@ -14,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import now
+from api.deps import WRITE, now
 from api.errors import RETURNED
 from api.forms import DraftForm, parse_draft_form
 from api.reconciler import start_review
@@ -24,12 +26,20 @@ from api.uploads import ReceivedForm, UploadLimits, receive_form
 from api.views import deadline_out, document_out, version_out
 from config.settings import Settings
 from models.db import session_scope
+from models.idempotency import IdempotentResponse
 from models.users import User
 from policies.findings import Finding, Severity, blocking
 from policies.roles import Role
 from services.accounts import find_organ
 from services.errors import Forbidden, NotFound, RequestInvalid
-from services.idempotency import MAX_KEY_CHARS, find_response, remember_response
+from services.idempotency import (
+    MAX_KEY_CHARS,
+    find_response,
+    is_same_request,
+    key_reused_finding,
+    remember_response,
+    request_fingerprint,
+)
 from services.intake import Draft, IntakeResult, register_submission, resubmit
 from services.review_start import ReviewToStart
 
@@ -40,6 +50,7 @@ FILE_FIELDS = {
     "redacted_version": "redacted_version",  # 删减后公开的版本
     "other": "other",
 }
+KEY_REUSED_ERROR = "idempotency_key_reused"
 FILE_DESCRIPTIONS = {
     "file": "the draft: PDF, DOCX or UTF-8/GB18030 text (typed by content)",
     "interpretation_plan": "解读方案 (optional)",
@@ -85,17 +96,16 @@ def _field_finding(field: str, expected: str) -> Finding:
     )
 
 
-def _replay(engine: Engine, user_id: int, key: str) -> Answer | None:
-    with session_scope(engine) as session:
-        row = find_response(session=session, user_id=user_id, key=key)
-        return None if row is None else Answer(row.status_code, row.body)
+@lru_cache(maxsize=8)
+def _write_bind(engine: Engine) -> Engine:
+    # On SQLite the write transaction takes the lock at BEGIN (api.deps.make_api_engine).
+    return engine.execution_options(**{WRITE: True})
 
 
 async def handle_submission(
     request: Request,
     *,
     user: User,
-    session: Session,
     settings: Settings,
     starter: ReviewStarter,
     background: BackgroundTasks,
@@ -105,29 +115,73 @@ async def handle_submission(
     """Receive, register and answer one submission (new document, or version n+1)."""
     engine = request.app.state.engine
     key = _checked_key(idempotency_key)
-    assert user.id is not None
-    if key is not None and (first := await run_in_threadpool(_replay, engine, user.id, key)):
-        return JSONResponse(first.body, first.status_code)
     form = await receive_form(
         request, files_dir=settings.files_dir, file_kinds=FILE_FIELDS, limits=limits_of(settings)
     )
     try:
         answer = await run_in_threadpool(
-            _register, session, user, settings, starter, form, key, document_id
+            _submit, engine, user, settings, starter, form, key, document_id
         )
-    except IntegrityError:
-        form.discard()
-        session.rollback()
-        replay = None if key is None else await run_in_threadpool(_replay, engine, user.id, key)
-        if replay is None:
-            raise
-        return JSONResponse(replay.body, replay.status_code)  # a concurrent twin answered first
     except BaseException:
         form.discard()
         raise
     if answer.review is not None:
         background.add_task(start_review, engine, starter, answer.review)
     return JSONResponse(answer.body, answer.status_code)
+
+
+def _submit(
+    engine: Engine,
+    user: User,
+    settings: Settings,
+    starter: ReviewStarter,
+    form: ReceivedForm,
+    key: str | None,
+    document_id: int | None,
+) -> Answer:
+    """The whole unit of work in one worker thread: the first answer to a retried key, or the
+    registration; committed before the response is sent, so a 201 is never lost."""
+    assert user.id is not None
+    if key is None:
+        with session_scope(_write_bind(engine)) as session:
+            return _register(session, user, settings, starter, form, None, document_id, None)
+    fingerprint = _fingerprint(form, document_id)
+    try:
+        with session_scope(_write_bind(engine)) as session:
+            first = find_response(session=session, user_id=user.id, key=key)
+            if first is None:
+                return _register(
+                    session, user, settings, starter, form, key, document_id, fingerprint
+                )
+    except IntegrityError:
+        with session_scope(engine) as session:  # a concurrent twin with this key committed first
+            first = find_response(session=session, user_id=user.id, key=key)
+        if first is None:
+            raise
+    form.discard()
+    return _replay(first, key, fingerprint)
+
+
+def _fingerprint(form: ReceivedForm, document_id: int | None) -> str:
+    return request_fingerprint(
+        target="new" if document_id is None else f"document:{document_id}",
+        fields=form.fields,
+        files=[(u.kind, u.staged.sha256) for u in form.uploads],
+    )
+
+
+def _replay(first: IdempotentResponse, key: str, fingerprint: str) -> Answer:
+    """The first answer again, or 422 when the key comes with a different request."""
+    if is_same_request(first, fingerprint):
+        return Answer(first.status_code, first.body)
+    finding = key_reused_finding(key)
+    body = ErrorBody(
+        error=KEY_REUSED_ERROR,
+        detail=finding.message,
+        findings=finding_list([finding]),
+        document_id=first.document_id,
+    )
+    return Answer(422, body.model_dump(mode="json"))
 
 
 def _register(
@@ -138,6 +192,7 @@ def _register(
     form: ReceivedForm,
     key: str | None,
     document_id: int | None,
+    fingerprint: str | None,
 ) -> Answer:
     fields = parse_draft_form(form.fields)
     if not any(u.kind == "main" for u in form.uploads):
@@ -169,6 +224,7 @@ def _register(
             body=answer.body,
             document_id=result.document.id,
             at=at,
+            fingerprint=fingerprint,
         )
     return answer
 

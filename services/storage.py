@@ -1,5 +1,12 @@
 """Uploaded files: streamed to a staging file while hashed and size-checked, typed by content,
-then moved to an immutable content-addressed path (design.md "Files")."""
+then moved to an immutable content-addressed path (design.md "Files").
+
+Durability: the content is fsynced before it is renamed into its content-addressed path, and the
+directory (with any directory created for it) after, so once the row that points at the file
+commits, a power loss can neither lose the bytes nor leave a torn file under a hash name (which
+a later upload of the same content would trust). Only a benchmark turns `FSYNC` off, to measure
+its cost; the product never does.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +39,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _TEXT_CONTROLS_ALLOWED = frozenset("\t\n\r\f")
 # A name that claims a type must match the content (the content decides, the name may not lie).
 _CLAIMED_BY_SUFFIX = {".pdf": (PDF,), ".docx": (DOCX,), ".txt": (TXT, TXT_GB18030)}
+FSYNC = True  # see the module docstring: switched off by bench/bench_upload.py only
 
 
 def safe_filename(name: str) -> str:
@@ -175,17 +183,24 @@ def storage_path_for(sha256: str) -> str:
 def store_file(
     *, session: Session, files_dir: Path, staged: StagedFile, at: datetime
 ) -> StoredFile:
-    """Keep the staged content once (dedup by sha256), read-only, and return its row."""
+    """Keep the staged content once (dedup by sha256), read-only and on disk before the row that
+    points at it can commit; return its row."""
     relative = storage_path_for(staged.sha256)
     target = files_dir / relative
     if target.exists():
         # Stored bytes are immutable and named by their hash: an earlier upload kept them (its
-        # transaction may have failed, so the row may still be missing).
+        # transaction may have failed, so the row may still be missing). It synced them before
+        # the rename; its directory entry may still be on its way, so sync the directory too.
         staged.discard()
+        _sync_directory(target.parent)
     else:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        created = _make_directories(target.parent)
+        _sync_file(staged.path)
         os.chmod(staged.path, 0o444)
         os.replace(staged.path, target)
+        _sync_directory(target.parent)
+        for directory in created:  # a new directory's entry lives in its parent
+            _sync_directory(directory.parent)
     # One statement instead of look-up, savepoint, insert: a row that exists already (or that a
     # concurrent upload of the same content inserts first) makes the insert do nothing.
     inserted: StoredFile | None = session.scalars(
@@ -209,6 +224,38 @@ def store_file(
     if existing is None:
         raise AssertionError(f"stored file {staged.sha256} neither inserted nor found")
     return existing
+
+
+def _make_directories(directory: Path) -> list[Path]:
+    """Create the directory and any missing parents; the ones that were missing (a concurrent
+    upload may create some first: their entries are synced all the same)."""
+    missing: list[Path] = []
+    while not directory.exists():
+        missing.append(directory)
+        directory = directory.parent
+    for path in reversed(missing):
+        path.mkdir(exist_ok=True)
+    return missing
+
+
+def _sync_file(path: Path) -> None:
+    if not FSYNC:
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_directory(path: Path) -> None:
+    if not FSYNC:
+        return
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _insert_for(session: Session) -> Callable[[type[StoredFile]], Any]:

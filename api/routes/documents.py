@@ -38,14 +38,18 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        description="Retry safely: the same key (same user) returns the first answer again.",
+        description="Retry safely: the same key (same user) with the same request returns the "
+        "first answer again; the same key with a different request (file, attachment, field or "
+        "document) is refused with 422 'idempotency_key_reused' (IETF "
+        "draft-ietf-httpapi-idempotency-key-header §2.7) — use a new key for a new request.",
     ),
 ]
 _RETURNED_422 = {
     422: {
         "model": ErrorBody,
-        "description": "退文 (error '退文': every finding, the submission recorded as returned) "
-        "or a malformed request (error 'invalid_request': which field, what is expected)",
+        "description": "退文 (error '退文': every finding, the submission recorded as returned), "
+        "a malformed request (error 'invalid_request': which field, what is expected), or an "
+        "Idempotency-Key reused with a different request (error 'idempotency_key_reused')",
     }
 }
 _UPLOAD_ERRORS = error_responses(400, 401, 403, 413, 415) | _RETURNED_422
@@ -62,16 +66,14 @@ _UPLOAD_ERRORS = error_responses(400, 401, 403, 413, 415) | _RETURNED_422
 async def submit_document(
     request: Request,
     user: Submitter,
-    session: SessionDep,
     settings: SettingsDep,
     background: BackgroundTasks,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Register a draft; 201 with warnings and deadlines, or 422 退文 with every finding."""
-    return await handle_submission(
+    return await handle_submission(  # its own unit of work, begun once the upload is received
         request,
         user=user,
-        session=session,
         settings=settings,
         starter=request.app.state.review_starter,
         background=background,
@@ -91,7 +93,6 @@ async def resubmit_document(
     request: Request,
     document: DocumentDep,
     user: Drafter,
-    session: SessionDep,
     settings: SettingsDep,
     background: BackgroundTasks,
     idempotency_key: IdempotencyKey = None,
@@ -100,7 +101,6 @@ async def resubmit_document(
     return await handle_submission(
         request,
         user=user,
-        session=session,
         settings=settings,
         starter=request.app.state.review_starter,
         background=background,
