@@ -52,6 +52,16 @@ SCHEDULED += (
     ),
 )
 
+SCHEDULED += (
+    Scheduled(
+        "workflows.office_digest:office_digest",
+        "hourly",
+        timedelta(hours=1),
+        "Office digest: documents near or past their stage allowance (local choices, "
+        "profiles.py), one alert per threshold, delivered with the pending alerts.",
+    ),
+)
+
 
 def load_flow(path: str) -> Any:
     """The flow object at "module:attribute"."""
