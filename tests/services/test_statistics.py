@@ -77,7 +77,7 @@ def build_dataset(session: Session, portal: Path) -> Dataset:
     reviewer NS-4), all written in 2026; one more issued document in another organ.
 
     Stays (hours): intake 2, 4, 6, 1; secrecy review 24, 48, 12, 2; publication 4, 8."""
-    organ = make_organ(session, code="wm")
+    organ = make_organ(session)
     drafter = make_user(session, organ=organ)
     reviewer = make_user(session, organ=organ, role=Role.SECRECY_REVIEWER, name="审查人")
     sink = LocalSink(portal)
