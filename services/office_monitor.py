@@ -169,7 +169,7 @@ def _entered_before(cutoffs: Sequence[_Cutoff], *, overdue: bool) -> ColumnEleme
     return sa.or_(*terms) if terms else sa.false()
 
 
-def _conditions(
+def stuck_conditions(
     as_of: datetime, near_share: float, filters: StuckFilters
 ) -> tuple[list[ColumnElement[bool]], ColumnElement[bool]]:
     """The WHERE terms of the stuck set (after filters) and the overdue test within it."""
@@ -379,7 +379,7 @@ def stuck_documents(
     share = _share(near_share)
     _check_page(limit, offset)
     filters = filters or StuckFilters()
-    where, overdue = _conditions(as_of, share, filters)
+    where, overdue = stuck_conditions(as_of, share, filters)
     by_stage, by_organ = _counts(session, where, overdue)
     rows = (
         session.connection()

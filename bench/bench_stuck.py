@@ -1,0 +1,293 @@
+"""Stuck-documents benchmark (issue 5), run by hand: `.venv/bin/python bench/bench_stuck.py`.
+
+On a throwaway PostgreSQL database (created and dropped here) it fills `--documents` documents
+(default 1,000,000) with INSERT ... SELECT generate_series: ~1 % waiting in a stage with an
+allowance (entries skewed to the last weeks, so a few thousand are stuck), the rest done; one
+stage-allowance deadline per document (left unmet when the stage ends, as the engine does), a
+publication deadline for 30 % (a few hundred unmet and overdue), one status-change audit event
+per document (0.1 % of them 退文). Then VACUUM ANALYZE and, in the same run:
+
+- the stuck-documents service call (`stuck_documents`, page of 50 + counts per stage and organ)
+  p50/p95 against a bare indexed SELECT of the same 50 rows (plain SQL, same cutoffs, same
+  index) p50/p95 → ratio (targets: p95 ≤ 50 ms and ≤ 3×);
+- the dashboard page `GET /office/dashboard` through the real app (uvicorn) → median (target
+  ≤ 200 ms), with `GET /office/stuck` for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from models.db import make_engine, session_scope  # noqa: E402
+from models.migrate import upgrade  # noqa: E402
+from policies.calendar import SHANGHAI  # noqa: E402
+from policies.roles import Role  # noqa: E402
+from services.accounts import create_user, ensure_organ, issue_token  # noqa: E402
+from services.office_monitor import StuckFilters, stuck_conditions, stuck_documents  # noqa: E402
+
+PG_ADMIN = os.environ.get("GONGKAI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+AS_OF = datetime(2026, 10, 16, 10, 0, tzinfo=SHANGHAI)
+ORGANS = 50
+RUNS = 60
+PAGE = 50
+
+FILL = """
+INSERT INTO documents (title, doc_number, organ_id, document_type, written_on, policy_profile,
+    is_important_policy, issued_in_government_name, status, stage, status_changed_at,
+    flow_run_id, created_by, created_at, validity)
+SELECT '关于印发第' || g || '号管理办法的通知', '测政发〔2026〕' || g || '号', 1 + g % {organs},
+    'normative', date '2026-01-05', 'national', false, false, status,
+    CASE status
+        WHEN 'office_prereview' THEN 'marking' WHEN 'secrecy_review' THEN 'secrecy_review'
+        WHEN 'escalated' THEN 'secrecy_review' WHEN 'awaiting_interpretation' THEN 'interpretation'
+        WHEN 'awaiting_signoff' THEN 'publication' WHEN 'returned' THEN 'intake'
+        ELSE 'done' END,
+    entered, md5(g::text)::uuid::text, 1 + g % {organs}, entered, 'valid'
+FROM (
+    SELECT g, CASE
+            WHEN u < 0.004 THEN 'secrecy_review' WHEN u < 0.005 THEN 'office_prereview'
+            WHEN u < 0.007 THEN 'awaiting_interpretation' WHEN u < 0.010 THEN 'awaiting_signoff'
+            WHEN u < 0.0105 THEN 'escalated' WHEN u < 0.0115 THEN 'returned'
+            WHEN u < 0.85 THEN 'published' ELSE 'filed' END AS status,
+        CASE WHEN u < 0.0115 THEN :as_of - v * v * interval '40 days'
+            ELSE :as_of - interval '20 days' - v * interval '700 days' END AS entered
+    FROM (SELECT g, random() AS u, random() AS v FROM generate_series(1, :n) AS g) AS r
+) AS s
+"""
+STAGE_DEADLINES = """
+INSERT INTO deadlines (document_id, kind, due_at, basis, provisional, created_at)
+SELECT id, 'stage_allowance', status_changed_at + interval '9 days',
+    'local allowance for ' || status || ': 7 WD (national; no national limit)', false,
+    status_changed_at
+FROM documents
+"""
+PUBLICATION_DEADLINES = """
+INSERT INTO deadlines (document_id, kind, due_at, basis, provisional, met_at, created_at)
+SELECT id, 'publication_ceiling', status_changed_at + interval '28 days',
+    '条例 art. 26: 自形成或者变更之日起20个工作日内', false,
+    CASE WHEN id % 1000 = 7 THEN NULL ELSE status_changed_at + interval '1 day' END,
+    status_changed_at
+FROM documents WHERE id % 10 < 3
+"""
+AUDIT = """
+INSERT INTO audit_events (occurred_at, actor, role, channel, action, document_id, before, after,
+    reason)
+SELECT status_changed_at, 'system', 'system', 'system', 'status.changed', id,
+    '{"status": "submitted"}'::json, json_build_object('status', status, 'stage', stage),
+    CASE WHEN status = 'returned' THEN '退文: 缺少公开属性' END
+FROM documents
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def fill(url: str, documents: int) -> tuple[float, str]:
+    """Organs, users, documents, deadlines and audit events; then VACUUM ANALYZE."""
+    engine = make_engine(url)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    with session_scope(engine) as session:
+        organs = [
+            ensure_organ(session=session, code=f"o{i:02d}", name=f"测试县第{i}局", at=at)
+            for i in range(1, ORGANS + 1)
+        ]
+        for organ in organs:  # user i belongs to organ i (ids in the same order)
+            create_user(
+                session=session, name=f"拟稿人{organ.code}", organ=organ, role=Role.DRAFTER, at=at
+            )
+        office = create_user(
+            session=session, name="公开办", organ=organs[0], role=Role.DISCLOSURE_OFFICE, at=at
+        )
+        _, token = issue_token(session=session, user=office, label="bench", at=at)
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        connection.execute(sa.text("SELECT setseed(0.42)"))
+        for sql, params in (
+            (FILL.format(organs=ORGANS), {"n": documents, "as_of": AS_OF}),
+            (STAGE_DEADLINES, {}),
+            (PUBLICATION_DEADLINES, {}),
+            (AUDIT, {}),
+        ):
+            connection.execute(sa.text(sql), params)
+    engine.dispose()
+    with psycopg.connect(_dsn(url), autocommit=True) as raw:
+        raw.execute("VACUUM ANALYZE")
+    return time.perf_counter() - started, token
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
+
+
+def time_service(url: str) -> tuple[list[float], list[int], Any]:
+    engine = make_engine(url)
+    samples: list[float] = []
+    report = None
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        with Session(engine) as session:
+            report = stuck_documents(session, as_of=AS_OF, limit=PAGE)
+        samples.append(time.perf_counter() - started)
+    engine.dispose()
+    assert report is not None
+    return samples, [item.document_id for item in report.items], report
+
+
+def time_bare(url: str) -> tuple[list[float], list[int], str]:
+    """The same page as plain SQL on the same index: same cutoffs, no counts, no Python work."""
+    engine = make_engine(url)
+    where, _ = stuck_conditions(AS_OF, 0.8, StuckFilters())
+    from models.documents import Document
+    from models.organs import Organ
+
+    statement = (
+        sa.select(
+            Document.id,
+            Document.title,
+            Document.doc_number,
+            Document.status,
+            Document.status_changed_at,
+            Document.flow_run_id,
+            Organ.code,
+            Organ.name,
+        )
+        .join(Organ, Organ.id == Document.organ_id)
+        .where(*where)
+        .order_by(Document.status_changed_at, Document.id)
+        .limit(PAGE)
+    )
+    sql = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
+    samples: list[float] = []
+    ids: list[int] = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        with engine.connect() as connection:
+            ids = [row[0] for row in connection.exec_driver_sql(sql)]
+        samples.append(time.perf_counter() - started)
+    with engine.connect() as connection:
+        plan = "\n".join(r[0] for r in connection.exec_driver_sql("EXPLAIN " + sql))
+    engine.dispose()
+    return samples, ids, plan
+
+
+def serve(url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = os.environ | {
+        "GONGKAI_DATABASE_URL": url,
+        "GONGKAI_DATA_DIR": str(data_dir),
+        "GONGKAI_REVIEW_SWEEP_SECONDS": "0",
+        "GONGKAI_PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api",
+    }
+    command = [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    command += ["--no-access-log"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(base + "/openapi.json", timeout=1)
+            return process, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the app did not start")
+
+
+def time_http(base: str, path: str, token: str) -> list[float]:
+    headers = {"Authorization": f"Bearer {token}"}
+    samples: list[float] = []
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        for i in range(RUNS // 2 + 3):
+            started = time.perf_counter()
+            response = client.get(path, params={"as_of": AS_OF.isoformat()})
+            elapsed = time.perf_counter() - started
+            response.raise_for_status()
+            if i >= 3:  # warm-up
+                samples.append(elapsed)
+    return samples
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=1_000_000)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+    name = f"gongkai_bench_stuck_{os.getpid()}"
+    try:
+        admin = psycopg.connect(_dsn(PG_ADMIN), autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        print(f"[postgresql] not reachable ({error}): skipped")
+        return 0
+    url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.execute(f'CREATE DATABASE "{name}"')
+    server = None
+    try:
+        upgrade(url)
+        seconds, token = fill(url, args.documents)
+        print(f"filled {args.documents:,} documents (+ deadlines, audit events) in {seconds:.1f} s")
+        service, service_ids, report = time_service(url)
+        bare, bare_ids, plan = time_bare(url)
+        assert service_ids == bare_ids, "the bare SELECT must return the same rows"
+        print(
+            f"stuck: {report.total:,} documents ({report.overdue:,} overdue, {report.near:,} near) "
+            f"in {len(report.by_organ)} organs; page of {len(service_ids)}"
+        )
+        s50, s95 = percentiles(service)
+        b50, b95 = percentiles(bare)
+        print(f"stuck_documents (page + counts): p50 {s50 * 1e3:.1f} ms, p95 {s95 * 1e3:.1f} ms")
+        print(f"bare indexed SELECT, same rows:  p50 {b50 * 1e3:.1f} ms, p95 {b95 * 1e3:.1f} ms")
+        print(
+            f"ratio p50 {s50 / b50:.2f}x, p95 {s95 / b95:.2f}x "
+            f"(targets: p95 <= 50 ms: {'met' if s95 <= 0.05 else 'MISSED'}; "
+            f"<= 3x: {'met' if s95 / b95 <= 3 else 'MISSED'})"
+        )
+        print("bare plan:\n  " + plan.replace("\n", "\n  "))
+        with __import__("tempfile").TemporaryDirectory() as data_dir:
+            server, base = serve(url, Path(data_dir))
+            page = time_http(base, "/office/dashboard", token)
+            api = time_http(base, "/office/stuck", token)
+        print(
+            f"GET /office/dashboard median {statistics.median(page) * 1000:.1f} ms "
+            f"(target <= 200 ms: {'met' if statistics.median(page) <= 0.2 else 'MISSED'}); "
+            f"GET /office/stuck median {statistics.median(api) * 1000:.1f} ms"
+        )
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        if not args.keep:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
