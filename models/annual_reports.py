@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.base import one_of, utc_column
+from models.documents import Document  # noqa: F401  (registers the table indexed below)
 
 IMPORT_MEDIA = ("csv", "json")
 MARK_KINDS = ("submitted", "published")  # policies.annual_report.TaskKind values
@@ -57,3 +58,11 @@ class AnnualReportMark(SQLModel, table=True):
     marked_by: int = Field(foreign_key="users.id")
     marked_at: datetime = Field(sa_column=utc_column())
     note: str | None = Field(default=None, sa_type=sa.Text)
+
+
+# The report counts documents per type by 成文日期 (written_on); written_on alone and
+# publications' published_at are indexed by the portal (0004p).
+_documents = SQLModel.metadata.tables["documents"]
+DOCUMENTS_TYPE_WRITTEN_ON = sa.Index(
+    "ix_documents_type_written_on", _documents.c.document_type, _documents.c.written_on
+)

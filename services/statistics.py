@@ -165,11 +165,23 @@ def _issued(session: Session, period: Period, organ_id: int | None, stats: Stati
     stats.withholding_reasons = dict(reasons)
 
 
-def _status_events(session: Session, until: datetime, organ_id: int | None) -> Sequence[AuditEvent]:
+def _status_events(session: Session, period: Period, organ_id: int | None) -> Sequence[AuditEvent]:
+    """Every status change, up to the period's end, of the documents that moved in the period
+    (a stay that ends in the period may have begun before it)."""
+    start, until = period.instants
+    moved = select(AuditEvent.document_id).where(
+        col(AuditEvent.action) == STATUS_CHANGED,
+        col(AuditEvent.occurred_at) >= start,
+        col(AuditEvent.occurred_at) < until,
+    )
     query = (
         select(AuditEvent)
         .join(Document, col(Document.id) == col(AuditEvent.document_id))
-        .where(col(AuditEvent.action) == STATUS_CHANGED, col(AuditEvent.occurred_at) < until)
+        .where(
+            col(AuditEvent.action) == STATUS_CHANGED,
+            col(AuditEvent.occurred_at) < until,
+            col(AuditEvent.document_id).in_(moved),
+        )
         .order_by(col(AuditEvent.document_id), col(AuditEvent.occurred_at), col(AuditEvent.id))
     )
     rows: Sequence[AuditEvent] = session.exec(_organ_filter(query, organ_id)).all()
@@ -311,7 +323,7 @@ def office_statistics(
     """The office's figures for a period (and organ): see the module docstring for definitions."""
     stats = Statistics(period, organ_id)
     _issued(session, period, organ_id, stats)
-    events = _status_events(session, period.instants[1], organ_id)
+    events = _status_events(session, period, organ_id)
     returns = _returned_versions(session, period, organ_id, events)
     stats.returns = len(returns)
     stats.return_reasons = _return_reasons(session, returns)

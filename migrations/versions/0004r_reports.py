@@ -62,8 +62,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_annual_report_marks")),
         sa.UniqueConstraint("year", "kind", name=op.f("uq_annual_report_marks_year_kind")),
     )
+    op.create_index("ix_documents_type_written_on", "documents", ["document_type", "written_on"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_documents_type_written_on", table_name="documents")
     op.drop_table("annual_report_marks")
     op.drop_table("annual_report_imports")
