@@ -1,6 +1,8 @@
 """The office's statistics and the statutory annual report (条例 arts. 49–50; issue 5).
 
-Office (disclosure_office) and admin only: other roles get 403, no token 401.
+Office (disclosure_office) and admin only: other roles get 403, no credentials 401. The GET
+routes also accept the /office sign-in cookie (api/routes/office_monitor.py), so the printable
+report opens in a browser; the POST routes (imports, marks) take the bearer token only.
 
 - `GET /office/statistics` (JSON) and `/office/statistics.csv` (UTF-8 with BOM, one row per
   metric): a year, or from/to (Asia/Shanghai days, both included), optionally one organ.
@@ -30,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from api.annual_report_html import render_annual_report
 from api.deps import ReadSessionDep, SessionDep, now, require_roles
 from api.errors import error_responses
+from api.routes.office_monitor import OfficeUser
 from api.schemas import FindingOut
 from models.annual_reports import AnnualReportImport
 from models.users import User
@@ -138,7 +141,7 @@ class StatisticsOut(BaseModel):
     summary="Statistics for a year or from/to: issued, share proactive, 退文, decisions, stages",
 )
 def statistics(
-    _: Office, session: ReadSessionDep, period: PeriodDep, organ_id: OrganQuery = None
+    _: OfficeUser, session: ReadSessionDep, period: PeriodDep, organ_id: OrganQuery = None
 ) -> StatisticsOut:
     """Issued = review concluded (published or filed), by 成文日期; proactive share = 主动公开 and
     删减后公开 ÷ issued; 退文 with reasons; decisions by kind and reason code; median hours per
@@ -153,7 +156,7 @@ def statistics(
     summary="The same statistics as CSV (UTF-8 with BOM): metric,key,value",
 )
 def statistics_csv(
-    _: Office, session: ReadSessionDep, period: PeriodDep, organ_id: OrganQuery = None
+    _: OfficeUser, session: ReadSessionDep, period: PeriodDep, organ_id: OrganQuery = None
 ) -> Response:
     """One row per metric; the BOM lets Excel open the Chinese text correctly."""
     stats = office_statistics(session=session, period=period, organ_id=organ_id)
@@ -192,7 +195,7 @@ class TaskOut(BaseModel):
     summary="The 31 January and 31 March tasks of a year's report (条例 art. 49)",
 )
 def tasks(
-    _: Office,
+    _: OfficeUser,
     session: ReadSessionDep,
     year: Annotated[int, Query(ge=FIRST_REPORT_YEAR, le=2100)],
 ) -> list[TaskOut]:
@@ -356,7 +359,7 @@ def _report_out(report: AnnualReport) -> AnnualReportOut:
     responses=error_responses(401, 403, 422),
     summary="The year's report as a printable page in the official layout",
 )
-def annual_report_page(_: Office, session: ReadSessionDep, year: Year) -> HTMLResponse:
+def annual_report_page(_: OfficeUser, session: ReadSessionDep, year: Year) -> HTMLResponse:
     """Sections 一…六 with the official tables; a failed cross-check is shown at the top."""
     return HTMLResponse(render_annual_report(build_annual_report(session=session, year=year)))
 
@@ -367,7 +370,7 @@ def annual_report_page(_: Office, session: ReadSessionDep, year: Year) -> HTMLRe
     responses=error_responses(401, 403, 422),
     summary="Every import for the year, newest (current) first",
 )
-def list_imports(_: Office, session: ReadSessionDep, year: Year) -> list[ImportOut]:
+def list_imports(_: OfficeUser, session: ReadSessionDep, year: Year) -> list[ImportOut]:
     """Superseded imports are kept; `current` marks the one the report uses."""
     rows = report_imports(session=session, year=year)
     return [ImportOut.of(r, current=i == 0) for i, r in enumerate(rows)]
@@ -380,7 +383,7 @@ def list_imports(_: Office, session: ReadSessionDep, year: Year) -> list[ImportO
     summary="The year's report as data: cells with origin, and the validation",
 )
 def annual_report(
-    _: Office,
+    _: OfficeUser,
     session: ReadSessionDep,
     year: Year,
     strict: Annotated[bool, Query(description="422 with the failures if invalid")] = False,

@@ -262,3 +262,21 @@ def test_marks_need_a_valid_report_and_complete_the_tasks_条例_art_49(
     bad = client.post(f"{url}/marks", json={"kind": "archived"}, headers=office)
     assert bad.status_code == 422
     assert json.loads(bad.text)["error"] == "invalid_request"
+
+
+def test_the_printable_report_opens_with_the_office_cookie_but_imports_need_the_token(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    cookie = {"Cookie": f"gongkai_office={people['office'].token}"}
+    page = client.get("/office/annual-report/2026.html", headers=cookie)
+    assert page.status_code == 200
+    assert "一、总体情况" in page.text
+    drafter_cookie = {"Cookie": f"gongkai_office={people['drafter'].token}"}
+    assert client.get("/office/statistics?year=2026", headers=drafter_cookie).status_code == 403
+    body = _applications(1, 0, 1, 0)
+    posted = client.post(
+        "/office/annual-report/2026/imports",
+        content=body,
+        headers=cookie | {"Content-Type": "text/csv"},
+    )
+    assert posted.status_code == 401
