@@ -29,7 +29,7 @@ from services.accounts import issue_token
 from tests.api.conftest import TestClient
 from tests.services.test_windows import SIGNED, signed_off
 from tests.workflows.conftest import Stack, wait_until
-from tests.workflows.helpers import new_document, wait_suspended_at
+from tests.workflows.helpers import new_document, wait_final, wait_suspended_at
 
 pytestmark = pytest.mark.usefixtures("prefect_client_settings")
 
@@ -53,21 +53,25 @@ def lifecycle_deployments(stack: Stack) -> None:
         wait_until(registered, timeout=90, what=f"deployment {name} with its schedule")
 
 
-def run_by_hand(name: str, as_of: datetime) -> FlowRun:
-    """Run a scheduled deployment for an instant, as from the UI's "Run" with parameters."""
-    run = run_deployment(name, parameters={"as_of": as_of.isoformat()}, timeout=120)
-    assert isinstance(run, FlowRun)
-    assert run.state is not None
-    assert run.state.is_completed(), run.state
-    return run
+def run_by_hand(name: str, *instants: datetime) -> None:
+    """Run a scheduled deployment for each instant, as from the UI's "Run" with parameters; the
+    runs go at once (the serve process runs up to four) and must all complete."""
+    runs = []
+    for as_of in instants:
+        run = run_deployment(name, parameters={"as_of": as_of.isoformat()}, timeout=0)
+        assert isinstance(run, FlowRun)
+        runs.append(run.id)
+    for run_id in runs:
+        state = wait_final(run_id, timeout=120).state
+        assert state is not None
+        assert state.is_completed(), state
 
 
 def test_the_windows_deployment_run_by_hand_alerts_each_threshold_once(stack: Stack) -> None:
     with Session(stack.engine, expire_on_commit=False) as session:
         document = signed_off(session, "majiang", "notice", SIGNED)
-    run_by_hand(WINDOWS, SIGNED + timedelta(hours=1))  # 50% of the 2-hour window
-    run_by_hand(WINDOWS, SIGNED + timedelta(hours=2))  # overdue
-    run_by_hand(WINDOWS, SIGNED + timedelta(hours=2))  # again: nothing new
+    # 50% of the 2-hour window, overdue, and overdue again, concurrently: each key once.
+    run_by_hand(WINDOWS, *(SIGNED + timedelta(hours=h) for h in (1, 2, 2)))
     with Session(stack.engine) as session:
         alerts = session.exec(
             select(Alert).where(col(Alert.document_id) == document.id).order_by(col(Alert.id))
@@ -120,8 +124,7 @@ def test_a_converted_document_is_reviewed_again_and_waits_at_the_secrecy_review(
             "reason_codes": ["NS-6"],
         },
     )
-    run_by_hand(REREVIEWS, datetime(2026, 3, 4, tzinfo=SHANGHAI))
-    run_by_hand(REREVIEWS, datetime(2026, 3, 4, tzinfo=SHANGHAI))
+    run_by_hand(REREVIEWS, *[datetime(2026, 3, 4, tzinfo=SHANGHAI)] * 2)
     with Session(stack.engine) as session:
         [task] = session.exec(
             select(Rereview).where(col(Rereview.document_id) == document_id)
