@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from models.documents import Document
@@ -195,61 +196,67 @@ def _file(stored: StoredFile) -> PortalFile:
     )
 
 
-def _publication(session: Session, index_number: str) -> tuple[Publication, Any]:
+def _publication(session: Session, index_number: str) -> tuple[Publication, StoredFile | None, Any]:
+    """The publication, its shown file and its catalogue row, in one query."""
     row = session.execute(
         _catalogue_select()
-        .add_columns(col(Publication.id))
+        .add_columns(Publication, StoredFile)
+        .outerjoin(StoredFile, col(StoredFile.id) == col(Publication.file_id))
         .where(col(Publication.index_number) == index_number)
     ).first()
     if row is None:
         raise NotFound(f"no published document has the index number {index_number!r}")
-    publication = session.get(Publication, row[-1])
-    assert publication is not None
-    return publication, row[:-1]
+    return row[-2], row[-1], row[:-2]
 
 
 def _interpretation_files(session: Session, publication: Publication) -> list[PortalFile]:
-    attached = select(col(VersionAttachment.file_id)).where(
-        col(VersionAttachment.version_id) == publication.version_id,
-        col(VersionAttachment.kind).in_(PUBLIC_ATTACHMENT_KINDS),
-    )
-    received = select(col(InterpretationMaterial.file_id)).where(
-        col(InterpretationMaterial.document_id) == publication.document_id,
-        col(InterpretationMaterial.kind).in_(PUBLIC_ATTACHMENT_KINDS),
-    )
-    files = session.exec(
+    """解读材料 sent with the published version or received for the document afterwards."""
+    attached = (
         select(StoredFile)
-        .where(sa.or_(col(StoredFile.id).in_(attached), col(StoredFile.id).in_(received)))
-        .order_by(col(StoredFile.id))
-    ).all()
-    return [_file(f) for f in files]
+        .join(VersionAttachment, col(VersionAttachment.file_id) == col(StoredFile.id))
+        .where(
+            col(VersionAttachment.version_id) == publication.version_id,
+            col(VersionAttachment.kind).in_(PUBLIC_ATTACHMENT_KINDS),
+        )
+    )
+    received = (
+        select(StoredFile)
+        .join(InterpretationMaterial, col(InterpretationMaterial.file_id) == col(StoredFile.id))
+        .where(
+            col(InterpretationMaterial.document_id) == publication.document_id,
+            col(InterpretationMaterial.kind).in_(PUBLIC_ATTACHMENT_KINDS),
+        )
+    )
+    files = {f.id: f for f in [*session.exec(attached).all(), *session.exec(received).all()]}
+    return [_file(files[key]) for key in sorted(k for k in files if k is not None)]
 
 
-def _published_link(session: Session, document_id: int) -> tuple[str | None, str | None]:
-    """(文号 or title, 索引号) of a linked document, only if it is published itself."""
-    row = session.exec(
-        select(col(Document.doc_number), col(Document.title), col(Publication.index_number))
+def _published_links(session: Session, document_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """(文号 or title, 索引号) of each linked document that is itself published."""
+    if not document_ids:
+        return {}
+    rows = session.execute(
+        sa.select(
+            col(Document.id),
+            col(Document.doc_number),
+            col(Document.title),
+            col(Publication.index_number),
+        )
         .join(Publication, col(Publication.document_id) == col(Document.id))
-        .where(col(Document.id) == document_id, col(Document.status) == Status.PUBLISHED)
-        .order_by(col(Publication.published_at).desc())
-    ).first()
-    if row is None:
-        return None, None
-    return row[0] or row[1], row[2]
+        .where(col(Document.id).in_(document_ids), col(Document.status) == Status.PUBLISHED)
+        .order_by(col(Publication.published_at))
+    ).all()
+    return {row[0]: (row[1] or row[2], row[3]) for row in rows}  # the latest publication wins
 
 
-def validity_note(session: Session, change: ValidityChangeRecord) -> ValidityNote:
-    """The change as shown: the annotation, linking the amending document if it is published."""
-    by, linked = change.amended_by_reference, None
-    if change.amended_by_document_id is not None:
-        label, linked = _published_link(session, change.amended_by_document_id)
-        by = by or label
+def _note(change: ValidityChangeRecord, label: str | None, linked: str | None) -> ValidityNote:
+    by = change.amended_by_reference or label
     assert change.id is not None
+    text = annotation(change.to_validity, by=by, effective_on=change.effective_on.isoformat())
     return ValidityNote(
         id=change.id,
         validity=change.to_validity,
-        text=annotation(change.to_validity, by=by, effective_on=change.effective_on.isoformat())
-        or change.to_validity.label,
+        text=text or change.to_validity.label,
         reason=change.reason,
         linked_index_number=linked,
         effective_on=change.effective_on,
@@ -257,10 +264,21 @@ def validity_note(session: Session, change: ValidityChangeRecord) -> ValidityNot
     )
 
 
+def validity_notes(session: Session, changes: list[ValidityChangeRecord]) -> list[ValidityNote]:
+    """The changes as shown: the annotation, linking the amending document if it is published."""
+    links = _published_links(
+        session, {c.amended_by_document_id for c in changes if c.amended_by_document_id}
+    )
+    notes = []
+    for change in changes:
+        label, linked = links.get(change.amended_by_document_id or 0, (None, None))
+        notes.append(_note(change, label, linked))
+    return notes
+
+
 def portal_document(*, session: Session, index_number: str) -> PortalDocument:
     """The page of a published document, or NotFound (unknown and unpublished look the same)."""
-    publication, row = _publication(session, index_number)
-    stored = session.get(StoredFile, publication.file_id) if publication.file_id else None
+    publication, stored, row = _publication(session, index_number)
     changes = session.exec(
         select(ValidityChangeRecord)
         .where(col(ValidityChangeRecord.document_id) == publication.document_id)
@@ -271,7 +289,7 @@ def portal_document(*, session: Session, index_number: str) -> PortalDocument:
         document_id=publication.document_id,
         file=_file(stored) if stored is not None else None,
         interpretation=_interpretation_files(session, publication),
-        validity_notes=[validity_note(session, change) for change in changes],
+        validity_notes=validity_notes(session, list(changes)),
     )
 
 
@@ -297,13 +315,45 @@ class FeedItem:
     updated: datetime
 
 
-def feed_items(*, session: Session, limit: int = 50) -> list[FeedItem]:
-    """The newest publications and validity changes, newest first."""
-    published = session.execute(
+def feed_statements(limit: int) -> tuple[Any, Any]:
+    """The two SELECTs behind the feeds: newest publications, newest validity changes (with the
+    amending document's 文号, title and 索引号 when it is published itself)."""
+    published = (
         _catalogue_select()
         .order_by(col(Publication.published_at).desc(), col(Publication.id).desc())
         .limit(limit)
-    ).all()
+    )
+    by = aliased(Document)
+    by_publication = aliased(Publication)
+    changes = (
+        sa.select(
+            ValidityChangeRecord,
+            col(Publication.index_number),
+            col(Document.title),
+            col(by.doc_number),
+            col(by.title),
+            col(by_publication.index_number),
+        )
+        .join(Document, col(Document.id) == col(ValidityChangeRecord.document_id))
+        .join(Publication, col(Publication.document_id) == col(Document.id))
+        .outerjoin(
+            by,
+            sa.and_(
+                col(by.id) == col(ValidityChangeRecord.amended_by_document_id),
+                col(by.status) == Status.PUBLISHED,
+            ),
+        )
+        .outerjoin(by_publication, col(by_publication.document_id) == col(by.id))
+        .where(col(Document.status) == Status.PUBLISHED)
+        .order_by(col(ValidityChangeRecord.recorded_at).desc(), col(ValidityChangeRecord.id).desc())
+        .limit(limit)
+    )
+    return published, changes
+
+
+def feed_items(*, session: Session, limit: int = 50) -> list[FeedItem]:
+    """The newest publications and validity changes, newest first."""
+    published_statement, changes_statement = feed_statements(limit)
     items = [
         FeedItem(
             id=f"publication:{entry.index_number}",
@@ -313,18 +363,12 @@ def feed_items(*, session: Session, limit: int = 50) -> list[FeedItem]:
             summary=f"{entry.marking_text} · {entry.organ} · {entry.summary}",
             updated=entry.published_at,
         )
-        for entry in map(_entry, published)
+        for entry in map(_entry, session.execute(published_statement).all())
     ]
-    changes = session.exec(
-        select(ValidityChangeRecord, col(Publication.index_number), col(Document.title))
-        .join(Document, col(Document.id) == col(ValidityChangeRecord.document_id))
-        .join(Publication, col(Publication.document_id) == col(Document.id))
-        .where(col(Document.status) == Status.PUBLISHED)
-        .order_by(col(ValidityChangeRecord.recorded_at).desc(), col(ValidityChangeRecord.id).desc())
-        .limit(limit)
-    ).all()
-    for change, index_number, title in changes:
-        note = validity_note(session, change)
+    for change, index_number, title, by_number, by_title, by_index in session.execute(
+        changes_statement
+    ).all():
+        note = _note(change, by_number or by_title, by_index)
         items.append(
             FeedItem(
                 id=f"validity:{note.id}:{index_number}",

@@ -6,18 +6,23 @@ guessed; unknown and unpublished look the same (404).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import ReadSessionDep, SettingsDep
+from api.deps import EngineDep, SettingsDep
 from api.errors import error_responses
 from api.portal import render
 from services.errors import NotFound
 from services.portal import (
     CatalogueFilters,
+    PortalFile,
     catalogue_page,
     feed_items,
     portal_document,
@@ -26,30 +31,41 @@ from services.portal import (
 
 router = APIRouter(prefix="/portal", tags=["portal"])
 FEED_LENGTH = 50
+T = TypeVar("T")
+
+
+async def read(engine: Engine, work: Callable[[Session], T]) -> T:
+    """Run one read-only unit (queries and rendering) in one threadpool hop: the portal's pages
+    are public and hot, and every hop and dependency costs more than the indexed query itself."""
+
+    def unit() -> T:
+        with Session(engine) as session:
+            return work(session)
+
+    return await run_in_threadpool(unit)
 
 
 Page = Annotated[int, Query(ge=1, le=100_000)]
 PerPage = Annotated[int, Query(ge=1, le=100)]
 
 
-def _json(data: object) -> Response:
-    return Response(render.dumps(data), media_type="application/json")
+def _json(data: bytes, media_type: str = "application/json") -> Response:
+    return Response(data, media_type=media_type)
 
 
 def _catalogue_json(
-    session: ReadSessionDep, filters: CatalogueFilters, page: int, per_page: int
-) -> Response:
-    entries, has_next = catalogue_page(
-        session=session, filters=filters, limit=per_page, offset=(page - 1) * per_page
-    )
-    return _json(
-        {
-            "page": page,
-            "per_page": per_page,
-            "has_next": has_next,
-            "items": [e.as_json() | {"url": render.document_path(e.index_number)} for e in entries],
-        }
-    )
+    filters: CatalogueFilters, page: int, per_page: int
+) -> Callable[[Session], bytes]:
+    def work(session: Session) -> bytes:
+        entries, has_next = catalogue_page(
+            session=session, filters=filters, limit=per_page, offset=(page - 1) * per_page
+        )
+        items = [e.as_json() | {"url": render.document_path(e.index_number)} for e in entries]
+        return render.dumps(
+            {"page": page, "per_page": per_page, "has_next": has_next, "items": items}
+        )
+
+    return work
 
 
 @router.get(
@@ -58,9 +74,9 @@ def _catalogue_json(
     responses={200: {"content": {"application/json": {}}}, **error_responses(422)},
     summary="The catalogue of published documents (HTML, or JSON with Accept: application/json)",
 )
-def catalogue(
+async def catalogue(
     request: Request,
-    session: ReadSessionDep,
+    engine: EngineDep,
     page: Page = 1,
     per_page: PerPage = 20,
     title: Annotated[str | None, Query(max_length=200, description="words of 名称")] = None,
@@ -73,12 +89,17 @@ def catalogue(
     filters = CatalogueFilters(title, doc_number, organ, written_from, written_to)
     accept = request.headers.get("accept", "")
     if "application/json" in accept and "text/html" not in accept:
-        return _catalogue_json(session, filters, page, per_page)
-    entries, has_next = catalogue_page(
-        session=session, filters=filters, limit=per_page, offset=(page - 1) * per_page
-    )
-    html = render.catalogue_html(entries, filters, page=page, per_page=per_page, has_next=has_next)
-    return HTMLResponse(html)
+        return _json(await read(engine, _catalogue_json(filters, page, per_page)))
+
+    def work(session: Session) -> str:
+        entries, has_next = catalogue_page(
+            session=session, filters=filters, limit=per_page, offset=(page - 1) * per_page
+        )
+        return render.catalogue_html(
+            entries, filters, page=page, per_page=per_page, has_next=has_next
+        )
+
+    return HTMLResponse(await read(engine, work))
 
 
 @router.get(
@@ -86,8 +107,8 @@ def catalogue(
     responses={200: {"content": {"application/json": {}}}, **error_responses(422)},
     summary="The catalogue as JSON",
 )
-def catalogue_json(
-    session: ReadSessionDep,
+async def catalogue_json(
+    engine: EngineDep,
     page: Page = 1,
     per_page: PerPage = 20,
     title: Annotated[str | None, Query(max_length=200)] = None,
@@ -98,24 +119,31 @@ def catalogue_json(
 ) -> Response:
     """The same page of the catalogue as JSON."""
     filters = CatalogueFilters(title, doc_number, organ, written_from, written_to)
-    return _catalogue_json(session, filters, page, per_page)
+    return _json(await read(engine, _catalogue_json(filters, page, per_page)))
 
 
 @router.get("/feed.atom", summary="Atom feed of new publications and validity changes")
-def feed_atom(request: Request, session: ReadSessionDep) -> Response:
+async def feed_atom(request: Request, engine: EngineDep) -> Response:
     """Atom 1.0: the newest publications and 已修改/已废止/已失效 changes."""
-    items = feed_items(session=session, limit=FEED_LENGTH)
     base = str(request.base_url).rstrip("/")
-    return Response(render.atom_feed(items, base_url=base), media_type="application/atom+xml")
+
+    def work(session: Session) -> bytes:
+        items = feed_items(session=session, limit=FEED_LENGTH)
+        return render.atom_feed(items, base_url=base)
+
+    return _json(await read(engine, work), "application/atom+xml")
 
 
 @router.get("/feed.json", summary="JSON Feed 1.1 of new publications and validity changes")
-def feed_json(request: Request, session: ReadSessionDep) -> Response:
+async def feed_json(request: Request, engine: EngineDep) -> Response:
     """JSON Feed 1.1: the same items as the Atom feed."""
-    items = feed_items(session=session, limit=FEED_LENGTH)
     base = str(request.base_url).rstrip("/")
-    feed = render.json_feed(items, base_url=base)
-    return Response(render.dumps(feed), media_type="application/feed+json")
+
+    def work(session: Session) -> bytes:
+        items = feed_items(session=session, limit=FEED_LENGTH)
+        return render.dumps(render.json_feed(items, base_url=base))
+
+    return _json(await read(engine, work), "application/feed+json")
 
 
 @router.get(
@@ -124,11 +152,13 @@ def feed_json(request: Request, session: ReadSessionDep) -> Response:
     responses=error_responses(404),
     summary="The page of one published document, by 索引号",
 )
-def document_page(index_number: str, session: ReadSessionDep) -> HTMLResponse:
+async def document_page(index_number: str, engine: EngineDep) -> HTMLResponse:
     """Marking, validity annotation (seed 004 §二(二)), the published file, interpretation."""
-    return HTMLResponse(
-        render.document_html(portal_document(session=session, index_number=index_number))
-    )
+
+    def work(session: Session) -> str:
+        return render.document_html(portal_document(session=session, index_number=index_number))
+
+    return HTMLResponse(await read(engine, work))
 
 
 @router.get(
@@ -137,11 +167,15 @@ def document_page(index_number: str, session: ReadSessionDep) -> HTMLResponse:
     responses=error_responses(404),
     summary="Download a public file of a published document",
 )
-def download(
-    index_number: str, file_id: int, session: ReadSessionDep, settings: SettingsDep
+async def download(
+    index_number: str, file_id: int, engine: EngineDep, settings: SettingsDep
 ) -> FileResponse:
     """The published file (for 删减后公开 only the redacted version) or interpretation material."""
-    found = portal_file(session=session, index_number=index_number, file_id=file_id)
+
+    def work(session: Session) -> PortalFile:
+        return portal_file(session=session, index_number=index_number, file_id=file_id)
+
+    found = await read(engine, work)
     path = settings.files_dir / found.storage_path
     if not path.is_file():
         raise NotFound(f"the file of {index_number} is not in storage")
