@@ -169,7 +169,9 @@ def stage_deadline(
 
 
 def fraction_elapsed(start: datetime, due: datetime, as_of: datetime) -> float:
-    """The share of a window used by as_of in elapsed time (0 before start; above 1 when late)."""
+    """The share of a window used by as_of in elapsed clock time (0 before start; above 1 when
+    late). Right for clock-hour windows only: a working-day window is measured in working days by
+    policies.windows.share_elapsed (domain §8.1)."""
     for moment in (start, due, as_of):
         require_aware(moment)
     if as_of <= start:
