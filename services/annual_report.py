@@ -50,7 +50,7 @@ from policies.findings import Finding, Severity
 from services.audit import record_event
 from services.clock import require_aware
 from services.errors import Conflict, DomainError, RequestInvalid
-from services.statistics import ISSUED_STATUSES, Period, office_statistics
+from services.statistics import ISSUED_STATUSES, Period, issued_figures
 
 IMPORT_FIELDS = ("section", "row", "column", "value")
 IMPORTED = "annual_report.imported"
@@ -206,7 +206,7 @@ def build_annual_report(*, session: Session, year: int) -> AnnualReport:
     numbers: dict[CellKey, Number] = {
         k: c.value for k, c in cells.items() if isinstance(c.value, int | float)
     }
-    stats = office_statistics(session=session, period=Period.year(year))
+    stats = issued_figures(session=session, period=Period.year(year))
     summary = {
         "documents_issued": stats.documents_issued,
         "proactive": stats.proactive,

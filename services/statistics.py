@@ -165,7 +165,33 @@ def _issued(session: Session, period: Period, organ_id: int | None, stats: Stati
     stats.withholding_reasons = dict(reasons)
 
 
-def _status_events(session: Session, period: Period, organ_id: int | None) -> Sequence[AuditEvent]:
+@dataclass(frozen=True, slots=True)
+class StatusEvent:
+    """The columns of an audit event the statistics read (no ORM object per event)."""
+
+    document_id: int
+    version_id: int | None
+    occurred_at: datetime
+    role: Role
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+_EVENT_COLUMNS: tuple[Any, ...] = (
+    AuditEvent.document_id,
+    AuditEvent.version_id,
+    AuditEvent.occurred_at,
+    AuditEvent.role,
+    AuditEvent.before,
+    AuditEvent.after,
+)
+
+
+def _events(session: Session, query: Any) -> list[StatusEvent]:
+    return [StatusEvent(*row) for row in session.exec(query).all()]
+
+
+def _status_events(session: Session, period: Period, organ_id: int | None) -> list[StatusEvent]:
     """Every status change, up to the period's end, of the documents that moved in the period
     (a stay that ends in the period may have begun before it)."""
     start, until = period.instants
@@ -175,7 +201,7 @@ def _status_events(session: Session, period: Period, organ_id: int | None) -> Se
         col(AuditEvent.occurred_at) < until,
     )
     query = (
-        select(AuditEvent)
+        select(*_EVENT_COLUMNS)
         .join(Document, col(Document.id) == col(AuditEvent.document_id))
         .where(
             col(AuditEvent.action) == STATUS_CHANGED,
@@ -184,13 +210,12 @@ def _status_events(session: Session, period: Period, organ_id: int | None) -> Se
         )
         .order_by(col(AuditEvent.document_id), col(AuditEvent.occurred_at), col(AuditEvent.id))
     )
-    rows: Sequence[AuditEvent] = session.exec(_organ_filter(query, organ_id)).all()
-    return rows
+    return _events(session, _organ_filter(query, organ_id))
 
 
 def _returned_versions(
-    session: Session, period: Period, organ_id: int | None, events: Iterable[AuditEvent]
-) -> list[AuditEvent]:
+    session: Session, period: Period, organ_id: int | None, events: Iterable[StatusEvent]
+) -> list[StatusEvent]:
     start, until = period.instants
     returned = [
         e
@@ -198,7 +223,7 @@ def _returned_versions(
         if start <= e.occurred_at < until and (e.after or {}).get("status") == Status.RETURNED
     ]
     intake = (
-        select(AuditEvent)
+        select(*_EVENT_COLUMNS)
         .join(Document, col(Document.id) == col(AuditEvent.document_id))
         .where(
             col(AuditEvent.action) == SUBMISSION_RETURNED,
@@ -206,30 +231,38 @@ def _returned_versions(
             col(AuditEvent.occurred_at) < until,
         )
     )
-    return returned + list(session.exec(_organ_filter(intake, organ_id)).all())
+    return returned + _events(session, _organ_filter(intake, organ_id))
 
 
-def _return_reasons(session: Session, returns: list[AuditEvent]) -> dict[str, int]:
+def _return_reasons(session: Session, returns: list[StatusEvent]) -> dict[str, int]:
+    """Blocking findings' rules when the engine returned the version, else the reviewer's codes
+    (the latest return decision on that version); two queries in all."""
+    by_engine = {e.version_id for e in returns if e.role is Role.SYSTEM}
+    by_people = {e.version_id for e in returns if e.role is not Role.SYSTEM}
+    rules: dict[int | None, set[str]] = defaultdict(set)
+    for version_id, rule in session.exec(
+        select(RecordedFinding.version_id, RecordedFinding.rule).where(
+            col(RecordedFinding.version_id).in_([v for v in by_engine if v is not None]),
+            col(RecordedFinding.severity) == Severity.BLOCKING,
+        )
+    ).all():
+        rules[version_id].add(rule)
+    codes: dict[int | None, list[str]] = {}
+    for version_id, reason_codes in session.exec(
+        select(Decision.version_id, Decision.reason_codes)
+        .where(
+            col(Decision.version_id).in_([v for v in by_people if v is not None]),
+            col(Decision.kind) == "return",
+        )
+        .order_by(col(Decision.decided_at))
+    ).all():
+        codes[version_id] = list(reason_codes or [])  # the latest wins
     reasons: Counter[str] = Counter()
     for event in returns:
-        if event.role is Role.SYSTEM:  # returned by the engine's checks: the blocking findings
-            rules = session.exec(
-                select(RecordedFinding.rule).where(
-                    col(RecordedFinding.version_id) == event.version_id,
-                    col(RecordedFinding.severity) == Severity.BLOCKING,
-                )
-            ).all()
-            reasons.update(set(rules) or {UNCODED})
-            continue
-        codes = session.exec(
-            select(Decision.reason_codes)
-            .where(
-                col(Decision.version_id) == event.version_id,
-                col(Decision.kind) == "return",
-            )
-            .order_by(col(Decision.decided_at).desc())
-        ).first()
-        reasons.update(codes or [UNCODED])
+        if event.role is Role.SYSTEM:
+            reasons.update(rules.get(event.version_id) or {UNCODED})
+        else:
+            reasons.update(codes.get(event.version_id) or [UNCODED])
     return dict(reasons)
 
 
@@ -250,7 +283,7 @@ def _decisions(session: Session, period: Period, organ_id: int | None, stats: St
 
 
 def stage_stays(
-    created_at: datetime, events: Sequence[AuditEvent]
+    created_at: datetime, events: Sequence[StatusEvent]
 ) -> list[tuple[Stage, datetime, datetime]]:
     """A document's completed stays per stage (stage, entered, left) from its status changes."""
     if not events:
@@ -267,12 +300,11 @@ def stage_stays(
 
 
 def _stage_times(
-    session: Session, period: Period, events: Sequence[AuditEvent], stats: Statistics
+    session: Session, period: Period, events: Sequence[StatusEvent], stats: Statistics
 ) -> None:
-    by_document: dict[int, list[AuditEvent]] = defaultdict(list)
+    by_document: dict[int, list[StatusEvent]] = defaultdict(list)
     for event in events:
-        if event.document_id is not None:
-            by_document[event.document_id].append(event)
+        by_document[event.document_id].append(event)
     created = dict(
         session.exec(
             select(Document.id, Document.created_at).where(col(Document.id).in_(list(by_document)))
@@ -329,5 +361,14 @@ def office_statistics(
     stats.return_reasons = _return_reasons(session, returns)
     _decisions(session, period, organ_id, stats)
     _stage_times(session, period, events, stats)
+    _counts(session, period, organ_id, stats)
+    return stats
+
+
+def issued_figures(*, session: Session, period: Period, organ_id: int | None = None) -> Statistics:
+    """Only the issued, per-attribute and publication figures (the annual report's 总体情况),
+    without the audit-trail work of 退文 and stage times."""
+    stats = Statistics(period, organ_id)
+    _issued(session, period, organ_id, stats)
     _counts(session, period, organ_id, stats)
     return stats
