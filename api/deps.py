@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from config.settings import Settings
-from models.db import make_engine, session_scope
+from models.db import is_disconnect, make_engine, session_scope
 from models.documents import Document
 from models.users import User
 from policies.roles import Role
@@ -24,13 +24,25 @@ from services.errors import Forbidden, Unauthenticated
 
 WRITE = "gongkai_write"
 SQLITE_BUSY_MS = 60_000
+POOL_RECYCLE_SECONDS = 1800
 
 
 def make_api_engine(url: str) -> Engine:
     """The API's engine; on SQLite, write transactions take the lock at BEGIN (IMMEDIATE) so
-    concurrent uploads queue on the busy timeout instead of failing on a stale read snapshot."""
+    concurrent uploads queue on the busy timeout instead of failing on a stale read snapshot.
+
+    On PostgreSQL no ping precedes each checkout (a round trip on every request): connections
+    are recycled after POOL_RECYCLE_SECONDS, and a connection found dead (server restart) makes
+    SQLAlchemy recreate the pool; the first statement of a request — the token look-up — and the
+    submission's unit of work retry once on such a disconnect (`models.db.is_disconnect`)."""
     if make_url(url).get_backend_name() != "sqlite":
-        return make_engine(url, pool_size=10, max_overflow=30)
+        return make_engine(
+            url,
+            pool_size=10,
+            max_overflow=30,
+            pool_pre_ping=False,
+            pool_recycle=POOL_RECYCLE_SECONDS,
+        )
     engine = make_engine(url, connect_args={"check_same_thread": False})
 
     @sa.event.listens_for(engine, "connect")
@@ -105,8 +117,17 @@ def current_user(
     bind = engine
     if engine.dialect.name == "postgresql":
         bind = engine.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        return _authenticate(bind, credentials.credentials)
+    except sa.exc.DBAPIError as error:
+        if not is_disconnect(error):
+            raise
+        return _authenticate(bind, credentials.credentials)  # once, on a fresh connection
+
+
+def _authenticate(bind: Engine, token: str) -> User:
     with Session(bind, expire_on_commit=False) as session:
-        user = authenticate(session=session, token=credentials.credentials)
+        user = authenticate(session=session, token=token)
         session.expunge(user)
     return user
 

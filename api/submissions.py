@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import BackgroundTasks, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -25,7 +25,7 @@ from api.schemas import ErrorBody, ReviewOut, SubmissionOut, finding_list
 from api.uploads import ReceivedForm, UploadLimits, receive_form
 from api.views import deadline_out, document_out, version_out
 from config.settings import Settings
-from models.db import session_scope
+from models.db import is_disconnect, session_scope
 from models.idempotency import IdempotentResponse
 from models.users import User
 from policies.findings import Finding, Severity, blocking
@@ -130,6 +130,10 @@ async def handle_submission(
     return JSONResponse(answer.body, answer.status_code)
 
 
+class _LostBeforeCommit(Exception):
+    """The connection died before the commit: nothing was written, the attempt can be redone."""
+
+
 def _submit(
     engine: Engine,
     user: User,
@@ -140,24 +144,49 @@ def _submit(
     document_id: int | None,
 ) -> Answer:
     """The whole unit of work in one worker thread: the first answer to a retried key, or the
-    registration; committed before the response is sent, so a 201 is never lost."""
+    registration; committed before the response is sent, so a 201 is never lost. A connection
+    lost before the commit (PostgreSQL restarted; the pool is not pinged) is retried once on a
+    fresh one; a loss during the commit is not (it may have committed) and fails the request."""
+    try:
+        return _submit_once(engine, user, settings, starter, form, key, document_id)
+    except _LostBeforeCommit:
+        return _submit_once(engine, user, settings, starter, form, key, document_id)
+
+
+def _submit_once(
+    engine: Engine,
+    user: User,
+    settings: Settings,
+    starter: ReviewStarter,
+    form: ReceivedForm,
+    key: str | None,
+    document_id: int | None,
+) -> Answer:
     assert user.id is not None
-    if key is None:
-        with session_scope(_write_bind(engine)) as session:
-            return _register(session, user, settings, starter, form, None, document_id, None)
-    fingerprint = _fingerprint(form, document_id)
+    fingerprint = None if key is None else _fingerprint(form, document_id)
     try:
         with session_scope(_write_bind(engine)) as session:
-            first = find_response(session=session, user_id=user.id, key=key)
-            if first is None:
-                return _register(
-                    session, user, settings, starter, form, key, document_id, fingerprint
-                )
+            try:
+                first = None
+                if key is not None:
+                    first = find_response(session=session, user_id=user.id, key=key)
+                if first is None:
+                    return _register(
+                        session, user, settings, starter, form, key, document_id, fingerprint
+                    )
+            except DBAPIError as error:
+                if is_disconnect(error):
+                    raise _LostBeforeCommit from error
+                raise
     except IntegrityError:
+        if key is None:
+            raise
         with session_scope(engine) as session:  # a concurrent twin with this key committed first
             first = find_response(session=session, user_id=user.id, key=key)
         if first is None:
             raise
+    assert key is not None
+    assert fingerprint is not None
     form.discard()
     return _replay(first, key, fingerprint)
 

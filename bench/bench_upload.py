@@ -1,15 +1,24 @@
-"""Upload benchmark (issue 3), run by hand: `.venv/bin/python bench/bench_upload.py`.
+"""Upload benchmark (issue 3): `.venv/bin/python bench/bench_upload.py [--rounds N]
+[--uploaders N] [--duration S] [--database sqlite|postgresql|both]`.
 
-Starts uvicorn on 127.0.0.1 twice — the real app (temp SQLite, then PostgreSQL if reachable) and a
-bare FastAPI route streaming the same 2 MB PDF to disk — and prints the median latency of each and
-their ratio (target ≤ 1.5×). Then 32 concurrent uploaders for 30 s against the real app: errors,
-and lost or duplicated documents checked against the database. Prefect is pointed at a closed
-port, so reviews stay pending (the reconciler's job), as in the worst case.
+Starts three uvicorn servers on 127.0.0.1 per database (a temp SQLite file, then a throwaway
+PostgreSQL database when reachable): the real app (create_app, files fsynced as in production),
+the real app with the fsync switched off (services.storage.FSYNC, in that server process only —
+to measure what durability costs), and a bare FastAPI route that streams the same upload to disk
+(bench/bare_upload.py, the baseline). Each round posts a fresh random 2 MB PDF to each of the
+three, in a shuffled order, so that load from anything else on the machine falls on all three
+alike; the first rounds warm up. Prints the median latency of each, the ratios to the baseline
+(target ≤ 1.5×) and the median of the per-round ratios. Then 32 concurrent uploaders for 30 s
+against the real app: errors, and lost or duplicated documents checked against the database.
+Prefect is pointed at a closed port, so reviews stay pending (the reconciler's job): the worst
+case for the API.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -19,6 +28,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -33,10 +43,21 @@ from policies.roles import Role  # noqa: E402
 from services.accounts import create_user, ensure_organ, issue_token  # noqa: E402
 
 PDF_SIZE = 2 * 1024 * 1024
-SEQUENTIAL = 40
+ROUNDS = 60
+WARM_UP = 5
 UPLOADERS = 32
 DURATION = 30.0
 PG_ADMIN = os.environ.get("GONGKAI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REAL, NO_FSYNC, BARE = "POST /documents", "POST /documents, fsync off", "bare streaming route"
+
+
+def create_app_without_fsync() -> Any:
+    """The real app with stored files not fsynced (bench only: measures what fsync costs)."""
+    from api.app import create_app
+    from services import storage
+
+    storage.FSYNC = False
+    return create_app()
 
 
 def free_port() -> int:
@@ -45,8 +66,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def pdf(n: int) -> bytes:
-    head = f"%PDF-1.4\n% bench {n}\n".encode()
+def pdf(tag: str) -> bytes:
+    head = f"%PDF-1.4\n% bench {tag}\n".encode()
     return head + os.urandom(PDF_SIZE - len(head))
 
 
@@ -77,68 +98,89 @@ def token_for(url: str) -> str:
     return token
 
 
-def fields(n: int | str) -> dict[str, str]:
+def fields(tag: str) -> dict[str, str]:
     return {
-        "title": f"基准测试文件 {n}",
+        "title": f"基准测试文件 {tag}",
         "document_type": "notice",
         "written_on": "2025-03-03",
         "attribute": "proactive",
     }
 
 
-def median_latency(client: httpx.Client, path: str, headers: dict[str, str], real: bool) -> float:
-    timings = []
-    for n in range(SEQUENTIAL):
-        body = pdf(n)
-        start = time.perf_counter()
-        response = client.post(
-            path,
-            data=fields(f"s{n}") if real else None,
-            files={"file": ("通知.pdf", body, "application/pdf")},
-            headers=headers,
-        )
-        timings.append(time.perf_counter() - start)
-        assert response.status_code == 201, response.text
-    return statistics.median(timings[5:])  # first few warm up
+def post(client: httpx.Client, target: str, tag: str, headers: dict[str, str]) -> float:
+    """One upload of a fresh 2 MB PDF; its latency in seconds."""
+    body = pdf(tag)
+    real = target != BARE
+    start = time.perf_counter()
+    response = client.post(
+        "/documents" if real else "/upload",
+        data=fields(tag) if real else None,
+        files={"file": ("通知.pdf", body, "application/pdf")},
+        headers=headers if real else {},
+    )
+    elapsed = time.perf_counter() - start
+    assert response.status_code == 201, response.text
+    return elapsed
 
 
-def concurrent(url: str, headers: dict[str, str]) -> tuple[int, int, list[str]]:
-    bodies = [pdf(10_000 + i) for i in range(UPLOADERS)]
-    ok, errors, titles, lock = [0], [0], [], threading.Lock()
-    deadline = time.monotonic() + DURATION
+def interleaved(
+    urls: dict[str, str], headers: dict[str, str], rounds: int
+) -> dict[str, list[float]]:
+    """Latencies per target; each round visits every target once, in a shuffled order."""
+    timings: dict[str, list[float]] = {target: [] for target in urls}
+    clients = {target: httpx.Client(base_url=url, timeout=60) for target, url in urls.items()}
+    try:
+        for n in range(WARM_UP + rounds):
+            order = list(urls)
+            random.shuffle(order)
+            for target in order:
+                elapsed = post(clients[target], target, f"s{n}-{order.index(target)}", headers)
+                if n >= WARM_UP:
+                    timings[target].append(elapsed)
+    finally:
+        for client in clients.values():
+            client.close()
+    return timings
+
+
+def concurrent(url: str, headers: dict[str, str], uploaders: int, duration: float) -> Any:
+    bodies = [pdf(f"c{i}") for i in range(uploaders)]
+    accepted: list[str] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + duration
 
     def uploader(i: int) -> None:
         with httpx.Client(base_url=url, timeout=60) as client:
             n = 0
             while time.monotonic() < deadline:
-                title_n = f"c{i}-{n}"
+                tag = f"c{i}-{n}"
                 n += 1
                 try:
                     r = client.post(
                         "/documents",
-                        data=fields(title_n),
+                        data=fields(tag),
                         files={"file": ("通知.pdf", bodies[i], "application/pdf")},
                         headers=headers,
                     )
-                    good = r.status_code == 201
-                except httpx.HTTPError:
-                    good = False
+                    problem = None if r.status_code == 201 else f"{r.status_code} {r.text[:200]}"
+                except httpx.HTTPError as error:
+                    problem = repr(error)
                 with lock:
-                    if good:
-                        ok[0] += 1
-                        titles.append(fields(title_n)["title"])
+                    if problem is None:
+                        accepted.append(fields(tag)["title"])
                     else:
-                        errors[0] += 1
+                        errors.append(problem)
 
-    threads = [threading.Thread(target=uploader, args=(i,)) for i in range(UPLOADERS)]
+    threads = [threading.Thread(target=uploader, args=(i,)) for i in range(uploaders)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return ok[0], errors[0], titles
+    return accepted, errors
 
 
-def run(label: str, database_url: str, data_dir: Path) -> None:
+def run(label: str, database_url: str, data_dir: Path, args: argparse.Namespace) -> None:
     upgrade(database_url)
     token = token_for(database_url)
     headers = {"Authorization": f"Bearer {token}"}
@@ -149,50 +191,71 @@ def run(label: str, database_url: str, data_dir: Path) -> None:
         "GONGKAI_REVIEW_SWEEP_SECONDS": "0",
         "BARE_UPLOAD_DIR": str(data_dir),
     }
-    real, real_url = serve(["--factory", "api.app:create_app"], env)
-    bare, bare_url = serve(["bench.bare_upload:app"], env)
+    servers = {
+        REAL: serve(["--factory", "api.app:create_app"], env),
+        NO_FSYNC: serve(["--factory", "bench.bench_upload:create_app_without_fsync"], env),
+        BARE: serve(["bench.bare_upload:app"], env),
+    }
     try:
-        with httpx.Client(base_url=real_url, timeout=60) as c:
-            real_median = median_latency(c, "/documents", headers, True)
-        with httpx.Client(base_url=bare_url, timeout=60) as c:
-            bare_median = median_latency(c, "/upload", {}, False)
-        print(f"[{label}] POST /documents 2 MB PDF: median {real_median * 1000:.1f} ms")
-        print(f"[{label}] bare streaming route:     median {bare_median * 1000:.1f} ms")
-        print(f"[{label}] ratio {real_median / bare_median:.2f}x (target <= 1.5x)")
-        before = count(database_url)
-        ok, errors, titles = concurrent(real_url, headers)
-        after = count(database_url)
-        engine = make_engine(database_url)
-        with engine.connect() as connection:
-            rows = connection.execute(
-                sa.text("SELECT title, count(*) FROM documents GROUP BY title HAVING count(*) > 1")
-            ).all()
-        engine.dispose()
-        lost = ok - (after - before)
-        print(
-            f"[{label}] {UPLOADERS} uploaders x {DURATION:.0f} s: {ok} accepted "
-            f"({ok / DURATION:.1f}/s), {errors} errors, {lost} lost, "
-            f"{len(rows)} duplicated titles, "
-            f"{len(titles) - len(set(titles))} client-side duplicates"
-        )
+        urls = {target: url for target, (_, url) in servers.items()}
+        timings = interleaved(urls, headers, args.rounds)
+        medians = {target: statistics.median(values) for target, values in timings.items()}
+        for target, median in medians.items():
+            print(f"[{label}] {target:<28} median {median * 1000:6.1f} ms")
+        for target in (REAL, NO_FSYNC):
+            per_round = statistics.median(
+                a / b for a, b in zip(timings[target], timings[BARE], strict=True)
+            )
+            print(
+                f"[{label}] ratio {target:<28} {medians[target] / medians[BARE]:.2f}x "
+                f"(median of per-round ratios {per_round:.2f}x; target <= 1.5x)"
+            )
+        cost = (medians[REAL] - medians[NO_FSYNC]) * 1000
+        print(f"[{label}] fsync costs {cost:+.1f} ms (difference of the medians)")
+        report_concurrency(label, database_url, urls[REAL], headers, args)
     finally:
-        for process in (real, bare):
+        for process, _ in servers.values():
             process.terminate()
             process.wait(10)
 
 
-def count(url: str) -> int:
-    engine = make_engine(url)
+def report_concurrency(
+    label: str, database_url: str, url: str, headers: dict[str, str], args: argparse.Namespace
+) -> None:
+    accepted, errors = concurrent(url, headers, args.uploaders, args.duration)
+    engine = make_engine(database_url)
     with engine.connect() as connection:
-        total = int(connection.execute(sa.text("SELECT count(*) FROM documents")).scalar_one())
+        stored = connection.execute(
+            sa.text("SELECT title, count(*) FROM documents WHERE title LIKE :p GROUP BY title"),
+            {"p": "基准测试文件 c%"},
+        ).all()
     engine.dispose()
-    return total
+    counts = {title: n for title, n in stored}
+    lost = [title for title in accepted if title not in counts]
+    duplicated = [title for title, n in counts.items() if n > 1]
+    unanswered = len(counts) - len(set(accepted))  # stored, but the client got no 201
+    print(
+        f"[{label}] {args.uploaders} uploaders x {args.duration:.0f} s: {len(accepted)} accepted "
+        f"({len(accepted) / args.duration:.1f}/s), {len(errors)} errors, {len(lost)} lost, "
+        f"{len(duplicated)} duplicated, {unanswered} stored without a 201"
+    )
+    for problem in errors[:5]:
+        print(f"[{label}]   error: {problem}")
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="measured rounds per target")
+    parser.add_argument("--uploaders", type=int, default=UPLOADERS)
+    parser.add_argument("--duration", type=float, default=DURATION, help="seconds")
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gongkai-bench-") as tmp:
         data = Path(tmp)
-        run("sqlite", f"sqlite:///{data / 'bench.db'}", data / "sqlite")
+        if args.database in ("sqlite", "both"):
+            run("sqlite", f"sqlite:///{data / 'bench.db'}", data / "sqlite", args)
+        if args.database == "sqlite":
+            return 0
         try:
             admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
         except psycopg.OperationalError:
@@ -203,7 +266,7 @@ def main() -> int:
             admin.execute(f'CREATE DATABASE "{name}"')
             try:
                 pg_url = sa.make_url(PG_ADMIN).set(database=name).render_as_string(False)
-                run("postgresql", pg_url, data / "postgresql")
+                run("postgresql", pg_url, data / "postgresql", args)
             finally:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return 0

@@ -39,6 +39,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return sa.create_engine(url, **kwargs)
 
 
+def is_disconnect(error: BaseException) -> bool:
+    """Whether a database error means the connection was lost (SQLAlchemy then invalidates it and
+    recreates the pool, so one retry gets a fresh connection)."""
+    return isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """The unit of work: commit once at the end, roll back on any error."""

@@ -1,11 +1,15 @@
 """Uploaded files: streamed to a staging file while hashed and size-checked, typed by content,
 then moved to an immutable content-addressed path (design.md "Files").
 
-Durability: the content is fsynced before it is renamed into its content-addressed path, and the
-directory (with any directory created for it) after, so once the row that points at the file
-commits, a power loss can neither lose the bytes nor leave a torn file under a hash name (which
-a later upload of the same content would trust). Only a benchmark turns `FSYNC` off, to measure
-its cost; the product never does.
+Durability: a committed row never points at bytes a power loss can take away. The content is
+fsynced before it is renamed into its content-addressed path (a torn file under a hash name would
+be trusted by every later upload of that content), and the directory — with any directory made
+for it — after the rename. To keep this off the request's critical path, the content's fsync
+starts in a small thread pool as soon as the upload is staged (`FileStager.finish`), and the
+rename runs when the unit of work commits (its `before_commit` event: after the rows are
+written, before the database commits), so the fsync overlaps receiving the rest of the request
+and writing the rows. A transaction that rolls back places nothing. Only a benchmark turns
+`FSYNC` off, to measure its cost; the product never does.
 """
 
 from __future__ import annotations
@@ -17,12 +21,15 @@ import unicodedata
 import uuid
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from models.files import StoredFile
@@ -40,6 +47,8 @@ _TEXT_CONTROLS_ALLOWED = frozenset("\t\n\r\f")
 # A name that claims a type must match the content (the content decides, the name may not lie).
 _CLAIMED_BY_SUFFIX = {".pdf": (PDF,), ".docx": (DOCX,), ".txt": (TXT, TXT_GB18030)}
 FSYNC = True  # see the module docstring: switched off by bench/bench_upload.py only
+_SYNCS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gongkai-fsync")
+_TO_PLACE = "gongkai_files_to_place"  # Session.info key: what to do before the commit
 
 
 def safe_filename(name: str) -> str:
@@ -88,10 +97,16 @@ class StagedFile:
     size_bytes: int
     media_type: str
     original_name: str
+    synced: Future[None] | None = field(default=None, compare=False, repr=False)
 
     def discard(self) -> None:
         """Remove the staging file (after a refusal, or when the content is already stored)."""
         self.path.unlink(missing_ok=True)
+
+    def wait_until_synced(self) -> None:
+        """Wait for the content's fsync, started when it was staged (its error, if any)."""
+        if self.synced is not None:
+            self.synced.result()
 
 
 class FileStager:
@@ -146,8 +161,9 @@ class FileStager:
                 f"“{self.original_name}” is named like {claimed[0]} but its content is "
                 f"{media_type}; upload the real file or name it for what it is."
             )
+        synced = _SYNCS.submit(_sync_file, self.path) if FSYNC else None
         return StagedFile(
-            self.path, self._hash.hexdigest(), self._size, media_type, self.original_name
+            self.path, self._hash.hexdigest(), self._size, media_type, self.original_name, synced
         )
 
     def discard(self) -> None:
@@ -183,24 +199,14 @@ def storage_path_for(sha256: str) -> str:
 def store_file(
     *, session: Session, files_dir: Path, staged: StagedFile, at: datetime
 ) -> StoredFile:
-    """Keep the staged content once (dedup by sha256), read-only and on disk before the row that
-    points at it can commit; return its row."""
+    """Keep the staged content once (dedup by sha256), read-only, and return its row. The content
+    reaches its content-addressed path, synced, when the session commits (before the database
+    commits); a session that rolls back places nothing."""
     relative = storage_path_for(staged.sha256)
     target = files_dir / relative
-    if target.exists():
-        # Stored bytes are immutable and named by their hash: an earlier upload kept them (its
-        # transaction may have failed, so the row may still be missing). It synced them before
-        # the rename; its directory entry may still be on its way, so sync the directory too.
-        staged.discard()
-        _sync_directory(target.parent)
-    else:
-        created = _make_directories(target.parent)
-        _sync_file(staged.path)
-        os.chmod(staged.path, 0o444)
-        os.replace(staged.path, target)
-        _sync_directory(target.parent)
-        for directory in created:  # a new directory's entry lives in its parent
-            _sync_directory(directory.parent)
+    # Stored bytes are immutable and named by their hash: content already there was kept (and
+    # synced) by an earlier upload, whose transaction may have failed, so the row may be missing.
+    _before_commit(session, _Placement(staged, target, already_stored=target.exists()))
     # One statement instead of look-up, savepoint, insert: a row that exists already (or that a
     # concurrent upload of the same content inserts first) makes the insert do nothing.
     inserted: StoredFile | None = session.scalars(
@@ -224,6 +230,50 @@ def store_file(
     if existing is None:
         raise AssertionError(f"stored file {staged.sha256} neither inserted nor found")
     return existing
+
+
+@dataclass(frozen=True, slots=True)
+class _Placement:
+    """Moving one staged upload to its content-addressed path, durably."""
+
+    staged: StagedFile
+    target: Path
+    already_stored: bool
+
+    def __call__(self) -> None:
+        if self.already_stored or self.target.exists():
+            # Its writer synced the content before the rename; its directory entry may still be
+            # on the way (a concurrent upload), so the directory is synced all the same.
+            self.staged.discard()
+            _sync_directory(self.target.parent)
+            return
+        made = _make_directories(self.target.parent)
+        self.staged.wait_until_synced()
+        os.chmod(self.staged.path, 0o444)
+        os.replace(self.staged.path, self.target)
+        _sync_directory(self.target.parent)
+        for directory in made:  # a new directory's entry lives in its parent
+            _sync_directory(directory.parent)
+
+
+def _before_commit(session: Session, placement: _Placement) -> None:
+    session.info.setdefault(_TO_PLACE, []).append(placement)
+
+
+@sa.event.listens_for(OrmSession, "before_commit")
+def _place_pending(session: OrmSession) -> None:
+    """Runs before every commit, for every session: places what store_file left to place."""
+    pending: list[_Placement] = session.info.pop(_TO_PLACE, [])
+    for placement in pending:
+        placement()
+
+
+@sa.event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_pending(session: OrmSession, _previous: Any) -> None:
+    """A rolled-back unit of work places nothing (its rows are gone; the caller discards the
+    staged files). A savepoint's rollback keeps the outer transaction's placements."""
+    if not session.in_transaction():
+        session.info.pop(_TO_PLACE, None)
 
 
 def _make_directories(directory: Path) -> list[Path]:

@@ -1,5 +1,6 @@
 """Stored files are on disk before the row that points at them commits: the content is fsynced
-before its rename into the content-addressed path, the directories after (services/storage.py)."""
+(from the moment it is staged) before its rename into the content-addressed path, which happens
+when the unit of work commits; the directories are synced after (services/storage.py)."""
 
 from __future__ import annotations
 
@@ -46,8 +47,9 @@ def test_content_is_synced_before_its_rename_and_every_new_directory_after(
     files_dir = tmp_path / "files"
     upload = staged(files_dir)
     stored = store_file(session=session, files_dir=files_dir, staged=upload, at=AT)
-    session.commit()
     target = files_dir / storage_path_for(upload.sha256)
+    assert not target.exists()  # placed when the unit of work commits
+    session.commit()
     assert stored.storage_path == storage_path_for(upload.sha256)
     assert target.read_bytes() == PDF
     assert not upload.path.exists()
@@ -66,21 +68,36 @@ def test_content_already_stored_is_not_rewritten_and_its_directory_is_synced(
 ) -> None:
     files_dir = tmp_path / "files"
     first = store_file(session=session, files_dir=files_dir, staged=staged(files_dir), at=AT)
+    session.commit()
     synced.clear()
     again = staged(files_dir)
     second = store_file(session=session, files_dir=files_dir, staged=again, at=AT)
     session.commit()
     assert second.id == first.id
     assert not again.path.exists()  # the duplicate staging file is dropped
-    assert synced == [(str((files_dir / first.storage_path).parent), True)]
+    # (its staging copy was fsynced as it was staged, before the duplicate was known: harmless)
+    directories = [path for path, is_directory in synced if is_directory]
+    assert directories == [str((files_dir / first.storage_path).parent)]
     assert session.exec(select(func.count()).select_from(StoredFile)).one() == 1
 
 
 def test_stored_content_is_read_only(session: Session, tmp_path: Path) -> None:
     files_dir = tmp_path / "files"
     stored = store_file(session=session, files_dir=files_dir, staged=staged(files_dir), at=AT)
+    session.commit()
     mode = (files_dir / stored.storage_path).stat().st_mode & 0o777
     assert mode == 0o444
+
+
+def test_a_unit_of_work_that_rolls_back_places_nothing(session: Session, tmp_path: Path) -> None:
+    files_dir = tmp_path / "files"
+    upload = staged(files_dir)
+    store_file(session=session, files_dir=files_dir, staged=upload, at=AT)
+    session.rollback()
+    session.commit()  # a later commit of the same session does not place it either
+    assert not (files_dir / storage_path_for(upload.sha256)).exists()
+    assert upload.path.exists()  # left to the caller, who discards it
+    assert session.exec(select(func.count()).select_from(StoredFile)).one() == 0
 
 
 def test_the_sync_switch_is_on(tmp_path: Path) -> None:
