@@ -16,6 +16,7 @@ can run on an index of entry times.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -96,6 +97,26 @@ def age_in_working_days(entered_at: datetime, as_of: datetime, calendar: Working
         count += _is_working(calendar, day)
         day += _ONE_DAY
     return count
+
+
+def ages_in_working_days(
+    entries: Sequence[datetime], as_of: datetime, calendar: WorkingDayCalendar
+) -> list[int]:
+    """`age_in_working_days` of many entries at once, walking the calendar a single time (the
+    monitor's page of rows): equal to calling it for each entry."""
+    if not entries:
+        return []
+    end = local_date(as_of)
+    starts = [local_date(entry) for entry in entries]
+    first = min(starts)
+    # counted[d] = working days strictly after d up to and including end.
+    counted: dict[date, int] = {}
+    total, day = 0, end
+    while day >= first:
+        counted[day] = total
+        total += _is_working(calendar, day)
+        day -= _ONE_DAY
+    return [counted.get(start, 0) for start in starts]
 
 
 def age_in_hours(entered_at: datetime, as_of: datetime) -> float:

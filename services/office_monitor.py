@@ -44,6 +44,7 @@ from policies.stuck import (
     StuckLevel,
     age_in_hours,
     age_in_working_days,
+    ages_in_working_days,
     allowance_due,
     check_near_share,
     near_before,
@@ -133,39 +134,52 @@ class StuckReport:
 
 @dataclass(frozen=True, slots=True)
 class _Cutoff:
-    status: Status
-    profiles: tuple[str, ...]
+    statuses: tuple[Status, ...]
+    profiles: tuple[str, ...] | None  # None: every known profile (no filter needed)
     near_before: datetime
     overdue_before: datetime
 
 
 def _cutoffs(as_of: datetime, near_share: float, statuses: Iterable[Status]) -> list[_Cutoff]:
-    """Entry-time cutoffs per status, profiles with the same cutoffs grouped together."""
-    grouped: dict[tuple[Status, datetime, datetime], list[str]] = defaultdict(list)
+    """Entry-time cutoffs, statuses and profiles with the same cutoffs grouped together, so the
+    query has as few terms as there are distinct allowances (a short plan to make)."""
+    known: dict[tuple[Any, bool], tuple[datetime, datetime]] = {}  # same allowance, same cutoffs
+    groups: dict[tuple[datetime, datetime, tuple[str, ...]], list[Status]] = defaultdict(list)
     for status in statuses:
+        by_cutoff: dict[tuple[datetime, datetime], list[str]] = defaultdict(list)
         for profile in PROFILES.values():
             allowance = profile.allowance_for(status)
             if allowance is None:
                 continue
-            calendar = calendar_for(profile.name)
-            near = near_before(as_of, allowance, calendar, near_share)
-            overdue = overdue_before(as_of, allowance, calendar)
-            grouped[(status, near, overdue)].append(profile.name)
+            key = (allowance, profile.makeup_days_count)
+            if key not in known:
+                calendar = calendar_for(profile.name)
+                known[key] = (
+                    near_before(as_of, allowance, calendar, near_share),
+                    overdue_before(as_of, allowance, calendar),
+                )
+            by_cutoff[known[key]].append(profile.name)
+        for (near, overdue), names in by_cutoff.items():
+            groups[(near, overdue, tuple(sorted(names)))].append(status)
+    everyone = tuple(sorted(PROFILES))
     return [
-        _Cutoff(status, tuple(sorted(names)), near, overdue)
-        for (status, near, overdue), names in grouped.items()
+        _Cutoff(tuple(group), None if names == everyone else names, near, overdue)
+        for (near, overdue, names), group in groups.items()
     ]
 
 
 def _entered_before(cutoffs: Sequence[_Cutoff], *, overdue: bool) -> ColumnElement[bool]:
-    terms = [
-        sa.and_(
-            col(Document.status) == c.status,
-            col(Document.policy_profile).in_(c.profiles),
+    terms = []
+    for c in cutoffs:
+        term = [
+            col(Document.status).in_(c.statuses)
+            if len(c.statuses) > 1
+            else col(Document.status) == c.statuses[0],
             col(Document.status_changed_at) < (c.overdue_before if overdue else c.near_before),
-        )
-        for c in cutoffs
-    ]
+        ]
+        if c.profiles is not None:
+            term.append(col(Document.policy_profile).in_(c.profiles))
+        terms.append(sa.and_(*term))
     return sa.or_(*terms) if terms else sa.false()
 
 
@@ -225,6 +239,10 @@ def _allowance_text(allowance: Any) -> str:
     return f"{allowance.days} WD"
 
 
+_STAGE_DEADLINE = sa.and_(
+    col(Deadline.document_id) == col(Document.id),
+    col(Deadline.kind) == DeadlineKind.STAGE_ALLOWANCE.value,
+)
 _PAGE_COLUMNS = (
     col(Document.id),
     col(Document.title),
@@ -237,36 +255,48 @@ _PAGE_COLUMNS = (
     col(Document.created_by),
     col(Organ.code),
     col(Organ.name),
+    col(User.name),
+    col(Deadline.id),
+    col(Deadline.due_at),
 )
 
 
+def _page_rows(
+    session: Session, where: list[ColumnElement[bool]], limit: int, offset: int
+) -> Sequence[Any]:
+    """One query: the page's documents with organ, drafter and stored stage deadline."""
+    return (
+        session.connection()
+        .execute(
+            sa.select(*_PAGE_COLUMNS)
+            .join(Organ, col(Organ.id) == col(Document.organ_id))
+            .join(User, col(User.id) == col(Document.created_by))
+            .outerjoin(Deadline, _STAGE_DEADLINE)
+            .where(*where)
+            .order_by(col(Document.status_changed_at), col(Document.id))
+            .limit(limit)
+            .offset(offset)
+        )
+        .all()
+    )
+
+
 def _describe(
-    session: Session,
-    rows: Sequence[Any],
-    *,
-    as_of: datetime,
-    near_share: float,
-    flow_run_ui: str | None,
+    rows: Sequence[Any], *, as_of: datetime, near_share: float, flow_run_ui: str | None
 ) -> list[StuckDocument]:
     """Deadlines, ages, holders and links of a page of rows (Python, page-sized work only)."""
-    ids = [row[0] for row in rows]
-    stored = {
-        d.document_id: d
-        for d in session.exec(
-            select(Deadline).where(
-                col(Deadline.document_id).in_(ids),
-                col(Deadline.kind) == DeadlineKind.STAGE_ALLOWANCE.value,
-            )
+    by_profile: dict[str, list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        if row[6] in PROFILES:
+            by_profile[row[6]].append(index)
+    ages: dict[int, int] = {}
+    for profile_name, indexes in by_profile.items():
+        found = ages_in_working_days(
+            [rows[i][5] for i in indexes], as_of, calendar_for(profile_name)
         )
-    }
-    drafters = [row[8] for row in rows if row[4] is Status.AWAITING_INTERPRETATION]
-    names = dict(
-        session.exec(select(User.id, User.name).where(col(User.id).in_(drafters))).all()
-        if drafters
-        else []
-    )
+        ages.update(zip(indexes, found, strict=True))
     items = []
-    for (
+    for index, (
         doc_id,
         title,
         doc_number,
@@ -278,17 +308,19 @@ def _describe(
         created_by,
         organ_code,
         organ_name,
-    ) in rows:
-        profile = PROFILES[profile_name]
-        allowance = profile.allowance_for(status)
-        assert allowance is not None  # the query keeps only statuses with an allowance
-        calendar = calendar_for(profile.name)
-        due_at, provisional = allowance_due(entered_at, allowance, calendar)
+        drafter_name,
+        deadline_id,
+        stored_due,
+    ) in enumerate(rows):
+        profile = PROFILES.get(profile_name)
+        allowance = profile.allowance_for(status) if profile is not None else None
+        if profile is None or allowance is None:  # not a known profile: intake refuses those
+            continue
+        due_at, provisional = allowance_due(entered_at, allowance, calendar_for(profile.name))
         level = stuck_level(entered_at, due_at, as_of, near_share)
         if level is None:  # at the microsecond boundary of the cutoff
             continue
-        deadline = stored.get(doc_id)
-        holder = created_by if status is Status.AWAITING_INTERPRETATION else None
+        held_by_drafter = status is Status.AWAITING_INTERPRETATION
         items.append(
             StuckDocument(
                 document_id=doc_id,
@@ -301,18 +333,16 @@ def _describe(
                 status=status,
                 policy_profile=profile_name,
                 held_by_role=_HOLDER_ROLE.get(status),
-                held_by_user_id=holder,
-                held_by_name=names.get(holder) if holder is not None else None,
+                held_by_user_id=created_by if held_by_drafter else None,
+                held_by_name=drafter_name if held_by_drafter else None,
                 entered_at=entered_at,
                 due_at=due_at,
                 provisional=provisional,
                 allowance=_allowance_text(allowance),
-                age_working_days=age_in_working_days(entered_at, as_of, calendar),
+                age_working_days=ages[index],
                 age_hours=round(age_in_hours(entered_at, as_of), 1),
                 level=level,
-                deadline_id=deadline.id
-                if deadline is not None and deadline.due_at == due_at
-                else None,
+                deadline_id=deadline_id if stored_due == due_at else None,
                 flow_run_id=run_id,
                 flow_run_url=flow_run_url(flow_run_ui, run_id),
             )
@@ -325,39 +355,34 @@ def _counts(
 ) -> tuple[list[CountRow], list[CountRow]]:
     """Overdue and near counts per stage and per organ, in one GROUP BY over the index."""
     is_overdue = func.sum(sa.case((overdue, 1), else_=0))
-    rows = session.exec(
-        select(col(Document.status), col(Document.organ_id), func.count(), is_overdue)
-        .where(*where)
-        .group_by(col(Document.status), col(Document.organ_id))
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            sa.select(
+                col(Document.status),
+                col(Organ.code),
+                col(Organ.name),
+                func.count(),
+                is_overdue,
+            )
+            .join(Organ, col(Organ.id) == col(Document.organ_id))
+            .where(*where)
+            .group_by(col(Document.status), col(Organ.code), col(Organ.name))
+        )
+        .all()
+    )
     stages: dict[Stage, list[int]] = defaultdict(lambda: [0, 0])
-    organs: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for status, organ_id, total, late in rows:
+    organs: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for status, code, name, total, late in rows:
         late = int(late or 0)
-        for bucket in (stages[Status(status).stage], organs[organ_id]):
+        for bucket in (stages[Status(status).stage], organs[(code, name)]):
             bucket[0] += late
             bucket[1] += int(total) - late
-    organ_names = (
-        {
-            o.id: (o.code, o.name)
-            for o in session.exec(select(Organ).where(col(Organ.id).in_(list(organs))))
-        }
-        if organs
-        else {}
-    )
     by_stage = [
         CountRow(stage.value, stage.value, *stages[stage]) for stage in Stage if stage in stages
     ]
     by_organ = sorted(
-        (
-            CountRow(
-                organ_names.get(organ_id, (str(organ_id), ""))[0],
-                organ_names.get(organ_id, ("", str(organ_id)))[1],
-                late,
-                near,
-            )
-            for organ_id, (late, near) in organs.items()
-        ),
+        (CountRow(code, name, late, near) for (code, name), (late, near) in organs.items()),
         key=lambda row: (-row.total, row.key),
     )
     return by_stage, by_organ
@@ -381,19 +406,8 @@ def stuck_documents(
     filters = filters or StuckFilters()
     where, overdue = stuck_conditions(as_of, share, filters)
     by_stage, by_organ = _counts(session, where, overdue)
-    rows = (
-        session.connection()
-        .execute(
-            sa.select(*_PAGE_COLUMNS)
-            .join(Organ, col(Organ.id) == col(Document.organ_id))
-            .where(*where)
-            .order_by(col(Document.status_changed_at), col(Document.id))
-            .limit(limit)
-            .offset(offset)
-        )
-        .all()
-    )
-    items = _describe(session, rows, as_of=as_of, near_share=share, flow_run_ui=flow_run_ui)
+    rows = _page_rows(session, where, limit, offset)
+    items = _describe(rows, as_of=as_of, near_share=share, flow_run_ui=flow_run_ui)
     late = sum(row.overdue for row in by_stage)
     near = sum(row.near for row in by_stage)
     return StuckReport(

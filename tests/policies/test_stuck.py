@@ -18,6 +18,7 @@ from policies.stuck import (
     StuckLevel,
     age_in_hours,
     age_in_working_days,
+    ages_in_working_days,
     allowance_due,
     check_near_share,
     near_before,
@@ -65,6 +66,17 @@ def test_a_document_inside_its_allowance_is_not_stuck() -> None:
     assert due == _at(10, 20)
     assert stuck_level(entered, due, _at(10, 16, 10), 0.8) is None
     assert age_in_working_days(entered, _at(10, 16, 10), CALENDAR) == 6
+
+
+def test_ages_of_many_entries_match_one_by_one() -> None:
+    # One walk over the calendar gives the same ages as age_in_working_days (domain §8.1).
+    as_of = _at(10, 16, 10)
+    entries = [_at(9, 29, 10), _at(10, 9, 23), _at(10, 1, 0), _at(10, 16, 9), _at(10, 20, 9)]
+    expected = [age_in_working_days(e, as_of, CALENDAR) for e in entries]
+    assert ages_in_working_days(entries, as_of, CALENDAR) == expected
+    assert expected[:4] == [9, 6, 8, 0]  # 10-10 (Sat, 调休 worked), 10-12..16; 10-08 on
+    assert expected[4] == 0  # entered after as_of: no age yet
+    assert ages_in_working_days([], as_of, CALENDAR) == []
 
 
 def test_hour_allowances_are_clock_time() -> None:
