@@ -11,17 +11,20 @@ from sqlmodel import Session, col, select
 
 from models.documents import Document
 from models.organs import Organ
+from models.publications import InterpretationMaterial
 from models.users import User
 from models.versions import RecordedFinding
 from policies.attributes import Attribute
 from policies.roles import Role
 from policies.statuses import Status
+from policies.validity import Validity
 from services.decisions import record_decision
 from services.publication import LocalSink, publish_version
 from services.review import Step, recheck_marking
 from services.statistics import Period, office_statistics, stage_stays
 from services.status import change_status
-from tests.factories import id_of, make_document, make_organ, make_user
+from services.validity import change_validity
+from tests.factories import id_of, make_document, make_organ, make_stored_file, make_user
 
 T = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Asia/Shanghai
 H = timedelta(hours=1)
@@ -73,8 +76,9 @@ def _normative(session: Session, drafter: User, attribute: Attribute, **fields: 
 
 
 def build_dataset(session: Session, portal: Path) -> Dataset:
-    """Two 主动公开 documents published, one 不予公开 filed (NS-5), two 退文 (intake findings;
-    reviewer NS-4), all written in 2026; one more issued document in another organ.
+    """Two 主动公开 documents published (one with its 解读材料 published, one later amended),
+    one 不予公开 filed (NS-5), two 退文 (intake findings; reviewer NS-4), all written in 2026;
+    one more issued document in another organ.
 
     Stays (hours): intake 2, 4, 6, 1; secrecy review 24, 48, 12, 2; publication 4, 8."""
     organ = make_organ(session)
@@ -96,6 +100,26 @@ def build_dataset(session: Session, portal: Path) -> Dataset:
             at=T + (intake + secrecy + publication) * H,
         )
         published.append(doc)
+    session.add(
+        InterpretationMaterial(
+            document_id=published[0],
+            file_id=id_of(make_stored_file(session)),
+            kind="interpretation_material",
+            received_at=T,
+            published_at=T + 40 * H,
+        )
+    )
+    change_validity(
+        session=session,
+        document_id=published[1],
+        to=Validity.AMENDED,
+        reason="部分条款被修改",
+        actor="公开办",
+        role=Role.DISCLOSURE_OFFICE,
+        channel="api",
+        at=T + 100 * H,
+        amended_by_reference="测政发〔2026〕3号",
+    )
     withheld = _normative(session, drafter, Attribute.WITHHELD)
     _move(session, withheld, Status.SECRECY_REVIEW, T + 6 * H)
     _move(session, withheld, Status.FILED, T + 18 * H)
@@ -176,8 +200,8 @@ def test_statistics_on_a_known_dataset_seed_003(session: Session, tmp_path: Path
     assert medians["publication"] == 6.0  # stays 4, 8
     assert medians["interpretation"] is None
     assert stats.publications == 2
-    assert stats.interpretations_published == 0
-    assert stats.validity_changes == {}
+    assert stats.interpretations_published == 1
+    assert stats.validity_changes == {"amended": 1}
     everywhere = office_statistics(session=session, period=Period.year(2026))
     assert everywhere.documents_issued == 4  # the other organ's document too
     assert everywhere.proactive_share == 0.75
