@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -196,7 +196,7 @@ def atom_feed(items: Iterable[FeedItem], *, base_url: str) -> bytes:
     feed = ET.Element(f"{{{ATOM}}}feed")
     sub(feed, "id", "tag:gongkai-review,2026:portal")
     sub(feed, "title", TITLE)
-    updated = max((i.updated for i in items), default=datetime(2026, 1, 1).astimezone())
+    updated = max((i.updated for i in items), default=datetime(2026, 1, 1, tzinfo=UTC))
     sub(feed, "updated", _rfc3339(updated))
     sub(feed, "link", rel="self", href=f"{base_url}/portal/feed.atom")
     sub(feed, "link", rel="alternate", href=f"{base_url}/portal")

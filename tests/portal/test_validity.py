@@ -133,3 +133,24 @@ def test_a_passed_validity_end_date_expires_the_document_once_rule_15(
     )
     assert refused.status_code == 422
     assert refused.json()["findings"][0]["rule"] == "validity.final"
+
+
+def test_the_portal_and_validity_routes_are_documented_in_openapi(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/portal",
+        "/portal/catalogue.json",
+        "/portal/feed.atom",
+        "/portal/feed.json",
+        "/portal/documents/{index_number}",
+        "/portal/documents/{index_number}/files/{file_id}",
+    ):
+        assert "get" in paths[path]
+    post = paths["/documents/{document_id}/validity"]["post"]
+    assert {"201", "404", "409", "422"} <= set(post["responses"])
+    assert post["responses"]["409"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "ErrorBody"
+    )
+    put = paths["/documents/{document_id}/valid-until"]["put"]
+    assert {"200", "404", "409", "422"} <= set(put["responses"])
+    assert "security" not in paths["/portal"]["get"]  # public, no token
