@@ -280,3 +280,20 @@ def test_the_printable_report_opens_with_the_office_cookie_but_imports_need_the_
         headers=cookie | {"Content-Type": "text/csv"},
     )
     assert posted.status_code == 401
+
+
+def test_the_openapi_schema_lists_the_report_routes_and_both_import_media(
+    client: TestClient,
+) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {
+        "/office/statistics",
+        "/office/statistics.csv",
+        "/office/annual-report/tasks",
+        "/office/annual-report/{year}",
+        "/office/annual-report/{year}.html",
+        "/office/annual-report/{year}/imports",
+        "/office/annual-report/{year}/marks",
+    } <= set(paths)
+    content = paths["/office/annual-report/{year}/imports"]["post"]["requestBody"]["content"]
+    assert set(content) == {"text/csv", "application/json"}
