@@ -182,7 +182,7 @@ def set_valid_until(
     return document
 
 
-def expire_due(*, session: Session, at: datetime) -> list[int]:
+def expire_due(session: Session, at: datetime) -> list[int]:
     """Expire every published document whose end date has passed (Shanghai date), once each."""
     today = local_date(require_aware(at))
     due = session.exec(

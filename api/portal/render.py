@@ -104,13 +104,11 @@ def catalogue_html(
     )
     links = []
     if page > 1:
-        links.append(
-            f'<a rel="prev" href="/portal?{_query(filters, page - 1, per_page)}">上一页</a>'
-        )
+        href = escape(f"/portal?{_query(filters, page - 1, per_page)}")
+        links.append(f'<a rel="prev" href="{href}">上一页</a>')
     if has_next:
-        links.append(
-            f'<a rel="next" href="/portal?{_query(filters, page + 1, per_page)}">下一页</a>'
-        )
+        href = escape(f"/portal?{_query(filters, page + 1, per_page)}")
+        links.append(f'<a rel="next" href="{href}">下一页</a>')
     empty = "" if entries else "<p>没有符合条件的文件。</p>"
     body = (
         f"<h1>{TITLE}</h1>{_search_form(filters)}"

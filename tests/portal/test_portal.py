@@ -185,6 +185,17 @@ def test_search_by_title_doc_number_organ_and_date_with_stable_pages(
     assert second["has_next"] is False
     paged = [i["index_number"] for i in first["items"] + second["items"]]
     assert sorted(paged) == sorted([a.index_number, b.index_number, c.index_number])
+    html_first = client.get("/portal", params={"per_page": 2, "title": "通知"}).text
+    assert (
+        'rel="next" href="/portal?title=%E9%80%9A%E7%9F%A5&amp;page=2&amp;per_page=2"' in html_first
+    )
+    html_second = client.get("/portal", params={"per_page": 2, "page": 2, "title": "通知"}).text
+    assert 'rel="prev"' in html_second
+    assert 'rel="next"' not in html_second
+    assert (
+        client.get("/portal", params={"title": "没有这样的文件"}).text.count("没有符合条件的文件")
+        == 1
+    )
     bad = client.get("/portal/catalogue.json", params={"written_from": "not-a-date"})
     assert bad.status_code == 422
     assert bad.json()["findings"][0]["field"] == "written_from"

@@ -21,6 +21,7 @@ from services.publication import (
     PortalSink,
     PublicationDeliveryFailed,
     PublicationDeliveryRefused,
+    PublicationRefused,
     WebhookSink,
     make_publisher,
     publish_version,
@@ -137,3 +138,16 @@ def test_the_portal_is_the_default_publisher_and_a_webhook_needs_its_url(
             == "portal"
         )
     assert (settings.data_dir / "portal" / f"{row.idempotency_key}.json").exists()
+
+
+def test_a_redacted_document_without_its_redacted_version_is_not_published_seed_001(
+    app: FastAPI, settings: Settings
+) -> None:
+    sink = PortalSink(settings.data_dir / "portal")
+    with Session(app.state.engine) as session:
+        document = signed_off_document(session, settings, attribute="redacted")
+        with pytest.raises(PublicationRefused, match="only the redacted version"):
+            _publish(session, document, sink)
+        session.rollback()
+        assert session.exec(select(Publication)).all() == []
+    assert not sink.directory.exists() or list(sink.directory.iterdir()) == []

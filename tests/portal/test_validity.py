@@ -154,3 +154,43 @@ def test_the_portal_and_validity_routes_are_documented_in_openapi(client: TestCl
     put = paths["/documents/{document_id}/valid-until"]["put"]
     assert {"200", "404", "409", "422"} <= set(put["responses"])
     assert "security" not in paths["/portal"]["get"]  # public, no token
+
+
+def test_a_change_needs_a_reason_and_a_real_other_amending_document(
+    app: FastAPI, settings: Settings, client: TestClient, people: dict[str, Person]
+) -> None:
+    pub = publish(app.state.engine, settings, title="关于印发办法的通知")
+    url = f"/documents/{pub.document_id}/validity"
+    office = people["office"].headers
+    cases = [
+        ({"to": "expired", "reason": "   "}, "validity.reason_required", "reason"),
+        (
+            {"to": "amended", "reason": "修改", "amended_by_document_id": pub.document_id},
+            "validity.link_self",
+            "amended_by_document_id",
+        ),
+        (
+            {"to": "repealed", "reason": "废止", "amended_by_document_id": 987654},
+            "validity.link_unknown",
+            "amended_by_document_id",
+        ),
+    ]
+    for body, rule, field in cases:
+        response = client.post(url, json=body, headers=office)
+        assert response.status_code == 422, response.text
+        (finding,) = response.json()["findings"]
+        assert (finding["rule"], finding["field"]) == (rule, field)
+        assert "seed 004 §二(二)" in finding["source"]
+    blank = client.request(
+        "PUT",
+        f"/documents/{pub.document_id}/valid-until",
+        json={"valid_until": "2026-01-01", "reason": " "},
+        headers=office,
+    )
+    assert blank.status_code == 422
+    assert blank.json()["findings"][0]["rule"] == "validity.reason_required"
+    with Session(app.state.engine) as session:
+        assert session.exec(select(ValidityChangeRecord)).all() == []
+        document = session.get(Document, pub.document_id)
+        assert document is not None
+        assert (document.validity, document.valid_until) == ("valid", None)
