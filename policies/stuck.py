@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from policies.calendar import (
     CalendarYearNotCovered,
@@ -64,7 +65,13 @@ def allowance_due(
     calendar had to guess (provisional); same counting as `stage_deadline`."""
     if isinstance(allowance, ClockHours):
         return add_clock_hours(entered_at, allowance), False
-    return calendar.deadline_end_provisional(local_date(entered_at), allowance.days)
+    return _deadline_end(local_date(entered_at), allowance.days, calendar)
+
+
+@lru_cache(maxsize=8192)
+def _deadline_end(day: date, days: int, calendar: WorkingDayCalendar) -> tuple[datetime, bool]:
+    # Memo of the calendar walk: the monitor asks for the same few entry dates again and again.
+    return calendar.deadline_end_provisional(day, days)
 
 
 def stuck_level(
@@ -139,7 +146,7 @@ def overdue_before(as_of: datetime, allowance: Allowance, calendar: WorkingDayCa
 
 
 def _due_for_entry_on(day: date, allowance: WorkingDays, calendar: WorkingDayCalendar) -> datetime:
-    return calendar.deadline_end_provisional(day, allowance.days)[0]
+    return _deadline_end(day, allowance.days, calendar)[0]
 
 
 def near_before(

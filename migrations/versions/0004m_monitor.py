@@ -2,7 +2,7 @@
 
 One of four sibling revisions after 0003, merged by 0005; each belongs to one area of the
 schema, so work on the areas never conflicts. The monitor adds indexes only (models/office.py):
-documents waiting in a stage with an allowance by status and entry time, unmet publication and
+documents waiting in a stage with an allowance in entry order, unmet publication and
 interpretation deadlines by due date, and audit events by action and time.
 
 Revision ID: 0004m
@@ -19,12 +19,15 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# ORs, not IN: PostgreSQL cannot prove "status = 'x'" implies "status = ANY (ARRAY[...])" on a
+# varchar column, and would never use the partial index.
 WAITING = (
-    "status IN ('office_prereview', 'secrecy_review', 'awaiting_interpretation', "
-    "'awaiting_signoff')"
+    "(status = 'office_prereview' OR status = 'secrecy_review' OR "
+    "status = 'awaiting_interpretation' OR status = 'awaiting_signoff')"
 )
 WINDOWS = (
-    "met_at IS NULL AND kind IN ('publication_local', 'publication_ceiling', 'interpretation')"
+    "met_at IS NULL AND (kind = 'publication_local' OR kind = 'publication_ceiling' OR "
+    "kind = 'interpretation')"
 )
 
 
@@ -32,7 +35,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_documents_waiting",
         "documents",
-        ["status", "status_changed_at", "organ_id", "policy_profile"],
+        ["status_changed_at", "id", "status", "organ_id", "policy_profile"],
         postgresql_where=sa.text(WAITING),
         sqlite_where=sa.text(WAITING),
     )
