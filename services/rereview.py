@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -72,7 +73,7 @@ class RereviewOutcome:
 def add_rereview(
     session: Session,
     *,
-    document: Document,
+    document_id: int,
     version_id: int,
     kind: str,
     cycle: str,
@@ -83,16 +84,15 @@ def add_rereview(
     """Record a re-review unless this document already has one of this kind and cycle."""
     exists = session.exec(
         select(Rereview.id).where(
-            col(Rereview.document_id) == document.id,
+            col(Rereview.document_id) == document_id,
             col(Rereview.kind) == kind,
             col(Rereview.cycle) == cycle,
         )
     ).first()
     if exists is not None:
         return None
-    assert document.id is not None
     row = Rereview(
-        document_id=document.id,
+        document_id=document_id,
         version_id=version_id,
         kind=kind,
         cycle=cycle,
@@ -111,7 +111,7 @@ def add_rereview(
         role=Role.SYSTEM,
         channel="system",
         action=REREVIEW_CREATED,
-        document_id=document.id,
+        document_id=document_id,
         version_id=version_id,
         after={"rereview_id": row.id, "kind": kind, "cycle": cycle, "due_at": due_at.isoformat()},
         reason=basis,
@@ -134,36 +134,45 @@ def create_due_rereviews(session: Session, *, at: datetime) -> list[Rereview]:
         .group_by(col(Rereview.document_id))
         .subquery()
     )
-    rows = session.exec(
-        select(Document, last_decided.c.last)
+    open_periodic = (
+        select(Rereview.id)
+        .where(
+            col(Rereview.document_id) == col(Document.id),
+            col(Rereview.status) == "open",
+            col(Rereview.kind) == "periodic",
+        )
+        .exists()
+    )
+    rows = session.execute(
+        sa.select(
+            col(Document.id),
+            col(Document.current_version_id),
+            col(Document.status_changed_at),
+            col(Document.policy_profile),
+            last_decided.c.last,
+        )
         .join(Marking, col(Marking.version_id) == col(Document.current_version_id))
         .outerjoin(last_decided, last_decided.c.document_id == col(Document.id))
         .where(
             col(Document.status) == Status.FILED,
             col(Document.status_changed_at) <= filed_before,
             col(Marking.attribute).in_(KEPT_FROM_PUBLIC),
+            ~open_periodic,  # the previous cycle is still open: no second task
         )
         .order_by(col(Document.id))
     ).all()
-    open_periodic = set(
-        session.exec(
-            select(Rereview.document_id).where(
-                col(Rereview.status) == "open", col(Rereview.kind) == "periodic"
-            )
-        ).all()
-    )
     created: list[Rereview] = []
-    for document, last in rows:
-        if document.id in open_periodic or document.current_version_id is None:
+    for document_id, version_id, filed_at, profile_name, last in rows:
+        if document_id is None or version_id is None:
             continue
-        reviewed = max(document.status_changed_at, last or document.status_changed_at)
-        due = periodic_rereview_due(local_date(reviewed), get_profile(document.policy_profile))
+        reviewed = max(filed_at, last or filed_at)
+        due = periodic_rereview_due(local_date(reviewed), get_profile(profile_name))
         if due.due_at > at:
             continue
         row = add_rereview(
             session,
-            document=document,
-            version_id=document.current_version_id,
+            document_id=document_id,
+            version_id=version_id,
             kind="periodic",
             cycle=due.cycle,
             due_at=due.due_at,

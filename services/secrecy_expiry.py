@@ -42,7 +42,7 @@ def create_expiry_rereviews(session: Session, *, at: datetime) -> list[Rereview]
             continue
         row = add_rereview(
             session,
-            document=document,
+            document_id=deadline.document_id,
             version_id=version_id,
             kind="secrecy_expiry",
             cycle=cycle_of(deadline.due_at),

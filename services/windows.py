@@ -9,10 +9,11 @@ is recomputed (a new version signed off) is alerted afresh while a rerun raises 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.alerts import Alert
@@ -37,7 +38,7 @@ from services.review import calendar_for
 
 ALERT_SHARE = "window.share"
 ALERT_OVERDUE = "window.overdue"
-_KEY_BATCH = 500
+_KEY_BATCH = 1000
 _WHAT = {
     DeadlineKind.PUBLICATION_LOCAL: "网上公开（印发后时限）",
     DeadlineKind.PUBLICATION_CEILING: "网上公开（20个工作日上限）",
@@ -53,17 +54,46 @@ class WindowReport:
     raised: tuple[str, ...]
 
 
-def window_key(deadline: Deadline, share: float) -> str:
+@dataclass(frozen=True, slots=True)
+class OpenWindow:
+    """What a check needs of an unmet deadline and its document (columns, not whole rows)."""
+
+    deadline_id: int
+    kind: DeadlineKind
+    due_at: datetime
+    basis: str
+    provisional: bool
+    created_at: datetime
+    document_id: int
+    title: str
+    doc_number: str | None
+    organ_id: int
+    policy_profile: str
+
+
+def window_key(window: OpenWindow, share: float) -> str:
     """The alert key of one threshold of one window: once per window, due instant and share."""
-    due = deadline.due_at.astimezone(SHANGHAI).strftime("%Y%m%dT%H%M")
-    return f"window:{deadline.id}:{due}:{threshold_label(share)}"
+    due = window.due_at.astimezone(SHANGHAI).strftime("%Y%m%dT%H%M")
+    return f"window:{window.deadline_id}:{due}:{threshold_label(share)}"
 
 
-def _open_windows(session: Session) -> Sequence[tuple[Deadline, Document]]:
+def _open_windows(session: Session) -> list[OpenWindow]:
     # ix_deadlines_open (met_at, due_at) finds the open rows; a document filed instead of
     # published keeps its stored windows, but nobody has to publish it any more.
-    return session.exec(
-        select(Deadline, Document)
+    rows = session.execute(
+        sa.select(
+            col(Deadline.id),
+            col(Deadline.kind),
+            col(Deadline.due_at),
+            col(Deadline.basis),
+            col(Deadline.provisional),
+            col(Deadline.created_at),
+            col(Document.id),
+            col(Document.title),
+            col(Document.doc_number),
+            col(Document.organ_id),
+            col(Document.policy_profile),
+        )
         .join(Document, col(Document.id) == col(Deadline.document_id))
         .where(
             col(Deadline.met_at).is_(None),
@@ -72,20 +102,21 @@ def _open_windows(session: Session) -> Sequence[tuple[Deadline, Document]]:
         )
         .order_by(col(Deadline.due_at), col(Deadline.id))
     ).all()
+    return [OpenWindow(r[0], DeadlineKind(r[1]), *r[2:]) for r in rows]
 
 
-def _crossed(
-    deadline: Deadline, document: Document, at: datetime, shares: tuple[float, ...]
-) -> tuple[float, ...]:
-    profile = get_profile(document.policy_profile)
-    kind = DeadlineKind(deadline.kind)
+def _crossed(window: OpenWindow, at: datetime, shares: tuple[float, ...]) -> tuple[float, ...]:
+    profile = get_profile(window.policy_profile)
     calendar = calendar_for(profile.name)
-    if kind is DeadlineKind.PUBLICATION_LOCAL and profile.publish_after_issue is None:
-        start = deadline.created_at  # the profile changed since: count from when it was set
-    else:
-        start = window_start(kind, deadline.due_at, profile, calendar)
+    due, kind = window.due_at, window.kind
     unit = window_unit(kind, profile)
-    return thresholds_crossed(start, deadline.due_at, at, unit, calendar, shares)
+    if at >= due:  # spent: every threshold; no need to find where the window started
+        return thresholds_crossed(due, due, at, unit, calendar, shares)
+    if kind is DeadlineKind.PUBLICATION_LOCAL and profile.publish_after_issue is None:
+        start = window.created_at  # the profile changed since: count from when it was set
+    else:
+        start = window_start(kind, due, profile, calendar)
+    return thresholds_crossed(start, due, at, unit, calendar, shares)
 
 
 def _existing(session: Session, keys: list[str]) -> set[str]:
@@ -96,15 +127,14 @@ def _existing(session: Session, keys: list[str]) -> set[str]:
     return found
 
 
-def _message(deadline: Deadline, document: Document, share: float) -> str:
-    kind = DeadlineKind(deadline.kind)
-    number = f"（{document.doc_number}）" if document.doc_number else ""
-    due = deadline.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+def _message(window: OpenWindow, share: float) -> str:
+    number = f"（{window.doc_number}）" if window.doc_number else ""
+    due = window.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     state = "已逾期" if share >= OVERDUE else f"时限已过{threshold_label(share)}"
-    guess = "（期限按推定日历计算）" if deadline.provisional else ""
+    guess = "（期限按推定日历计算）" if window.provisional else ""
     return (
-        f"《{document.title}》{number} {_WHAT[kind]}{state}：应于 {due}（北京时间）前完成{guess}；"
-        f"依据 {deadline.basis}"
+        f"《{window.title}》{number} {_WHAT[window.kind]}{state}：应于 {due}（北京时间）前完成"
+        f"{guess}；依据 {window.basis}"
     )
 
 
@@ -116,29 +146,30 @@ def check_windows(
     require_aware(at)
     wanted = tuple(shares)
     rows = _open_windows(session)
-    candidates: list[tuple[str, Deadline, Document, float]] = []
-    for deadline, document in rows:
-        for share in _crossed(deadline, document, at, wanted):
-            candidates.append((window_key(deadline, share), deadline, document, share))
-    known = _existing(session, [key for key, *_ in candidates])
+    candidates = [
+        (window_key(window, share), window, share)
+        for window in rows
+        for share in _crossed(window, at, wanted)
+    ]
+    known = _existing(session, [key for key, _, _ in candidates])
     raised: list[str] = []
-    for key, deadline, document, share in candidates:
+    for key, window, share in candidates:
         if key in known:
             continue
         spec = AlertSpec(
             key=key,
             kind=ALERT_OVERDUE if share >= OVERDUE else ALERT_SHARE,
             threshold=threshold_label(share),
-            message=_message(deadline, document, share),
-            document_id=document.id,
-            organ_id=document.organ_id,
+            message=_message(window, share),
+            document_id=window.document_id,
+            organ_id=window.organ_id,
             payload={
-                "deadline_id": deadline.id,
-                "deadline_kind": deadline.kind,
-                "due_at": deadline.due_at.isoformat(),
-                "basis": deadline.basis,
+                "deadline_id": window.deadline_id,
+                "deadline_kind": window.kind.value,
+                "due_at": window.due_at.isoformat(),
+                "basis": window.basis,
                 "share": share,
-                "provisional": deadline.provisional,
+                "provisional": window.provisional,
             },
         )
         if raise_alert(session, spec, at=at) is not None:
