@@ -8,8 +8,10 @@ to measure what durability costs), and a bare FastAPI route that streams the sam
 (bench/bare_upload.py, the baseline). Each round posts a fresh random 2 MB PDF to each of the
 three, in a shuffled order, so that load from anything else on the machine falls on all three
 alike; the first rounds warm up. Prints the median latency of each, the ratios to the baseline
-(target ≤ 1.5×) and the median of the per-round ratios. Then 32 concurrent uploaders for 30 s
-against the real app: errors, and lost or duplicated documents checked against the database.
+(target ≤ 1.5×), the median of the per-round ratios, and each server process's CPU time per
+upload (less sensitive to other load than latency; the database server's CPU is not in it).
+Then 32 concurrent uploaders for 30 s against the real app: errors, and lost or duplicated
+documents checked against the database.
 Prefect is pointed at a closed port, so reviews stay pending (the reconciler's job): the worst
 case for the API.
 """
@@ -58,6 +60,12 @@ def create_app_without_fsync() -> Any:
 
     storage.FSYNC = False
     return create_app()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -198,10 +206,19 @@ def run(label: str, database_url: str, data_dir: Path, args: argparse.Namespace)
     }
     try:
         urls = {target: url for target, (_, url) in servers.items()}
+        before = {target: cpu_seconds(process.pid) for target, (process, _) in servers.items()}
         timings = interleaved(urls, headers, args.rounds)
+        requests = WARM_UP + args.rounds
+        cpu = {
+            target: (cpu_seconds(process.pid) - before[target]) / requests
+            for target, (process, _) in servers.items()
+        }
         medians = {target: statistics.median(values) for target, values in timings.items()}
         for target, median in medians.items():
-            print(f"[{label}] {target:<28} median {median * 1000:6.1f} ms")
+            print(
+                f"[{label}] {target:<28} median {median * 1000:6.1f} ms, "
+                f"server CPU {cpu[target] * 1000:5.1f} ms/upload"
+            )
         for target in (REAL, NO_FSYNC):
             per_round = statistics.median(
                 a / b for a, b in zip(timings[target], timings[BARE], strict=True)
