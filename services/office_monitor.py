@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,6 +42,7 @@ from policies.roles import Role
 from policies.statuses import Stage, Status
 from policies.stuck import (
     DEFAULT_NEAR_SHARE,
+    Allowance,
     StuckLevel,
     age_in_hours,
     age_in_working_days,
@@ -132,6 +134,12 @@ class StuckReport:
     by_organ: list[CountRow]
 
 
+@lru_cache(maxsize=256)
+def _allowance(profile_name: str, status: Status) -> Allowance | None:
+    """The profile's allowance for status (looked up once per process)."""
+    return PROFILES[profile_name].allowance_for(status)
+
+
 @dataclass(frozen=True, slots=True)
 class _Cutoff:
     statuses: tuple[Status, ...]
@@ -148,7 +156,7 @@ def _cutoffs(as_of: datetime, near_share: float, statuses: Iterable[Status]) -> 
     for status in statuses:
         by_cutoff: dict[tuple[datetime, datetime], list[str]] = defaultdict(list)
         for profile in PROFILES.values():
-            allowance = profile.allowance_for(status)
+            allowance = _allowance(profile.name, status)
             if allowance is None:
                 continue
             key = (allowance, profile.makeup_days_count)
@@ -326,7 +334,7 @@ def _describe(
         stored_due,
     ) in enumerate(rows):
         profile = PROFILES.get(profile_name)
-        allowance = profile.allowance_for(status) if profile is not None else None
+        allowance = _allowance(profile_name, status) if profile is not None else None
         if profile is None or allowance is None:  # not a known profile: intake refuses those
             continue
         due_at, provisional = allowance_due(entered_at, allowance, calendar_for(profile.name))
