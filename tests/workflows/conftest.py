@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,11 @@ class Stack:
     data_dir: Path
     env: dict[str, str]
     serve: subprocess.Popen[bytes] | None = None
+
+    @property
+    def ui_url(self) -> str:
+        """The Prefect UI served by the same server."""
+        return self.api_url.removesuffix("/api")
 
     def start_serve(self) -> None:
         """Start `python -m workflows.serve` in its own process group."""
@@ -122,7 +128,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"PostgreSQL unreachable; CI must run the workflow tests: {error}")
         pytest.skip(f"PostgreSQL unreachable: workflow tests skipped ({error})")
-    pid = os.getpid()
+    pid = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"  # unique even if two modules import it
     prefect_db = _create_database(admin, f"gongkai_prefect_{pid}")
     our_db = _create_database(admin, f"gongkai_wf_{pid}")
     upgrade(our_db)
@@ -138,7 +144,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PREFECT_LOGGING_TO_API_ENABLED": "false",
         "PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_LOOP_SECONDS": "60",
-        "PREFECT_UI_ENABLED": "false",
+        # The UI is served (the browser test drives it) and talks to this server's API.
+        "PREFECT_UI_ENABLED": "true",
+        "PREFECT_UI_API_URL": api_url,
         "GONGKAI_DATABASE_URL": our_db,
         "GONGKAI_DATA_DIR": str(data_dir),
         "PYTHONPATH": str(ROOT),

@@ -89,6 +89,7 @@ def start_review(document_id: int, version_id: int) -> UUID:
         parameters={"document_id": document_id, "version_id": version_id},
         timeout=0,
         flow_run_name=f"doc-{document_id}-v{version_id}",
+        _sync=True,  # also from tests whose thread runs an event loop (Playwright's sync API)
     )
     assert isinstance(run, FlowRun)
     return run.id
@@ -139,7 +140,7 @@ def wait_final(run_id: UUID, timeout: float = 90) -> FlowRun:
 
 def decide_in_ui(run_id: UUID, **run_input: Any) -> None:
     """What the Prefect UI's Resume form posts."""
-    resume_flow_run(run_id, run_input=run_input)
+    resume_flow_run(run_id, run_input=run_input, _sync=True)  # type: ignore[call-arg]
 
 
 def user_id(stack: Stack, name: str) -> int:

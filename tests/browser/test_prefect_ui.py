@@ -1,0 +1,104 @@
+"""A reviewer decides in the Prefect UI (issue 6, "Done when"): headless Chromium opens the UI
+served by the stack's Prefect server, finds the document's suspended run, clicks Resume, fills
+the typed StepDecision form and submits; the document moves on and the decision is recorded
+with channel "ui" and the reviewer typed in the form."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
+from sqlmodel import Session, col, select
+
+from models.audit import AuditEvent
+from models.decisions import Decision
+from models.users import User
+from policies.statuses import Status
+from tests.workflows import conftest as workflow_fixtures
+from tests.workflows.conftest import Stack
+from tests.workflows.helpers import new_document, start_review, status_of, wait_suspended_at
+
+# The session's Prefect server and serve process (tests/workflows/conftest.py).
+stack = workflow_fixtures.stack
+prefect_client_settings = workflow_fixtures.prefect_client_settings
+pytestmark = pytest.mark.usefixtures("prefect_client_settings")
+
+
+def _property(page: Any, label: str) -> Any:
+    """One field of Prefect's schema form, found by its label."""
+    return page.locator(
+        ".schema-form-property",
+        has=page.locator(
+            ".schema-form-property__label", has_text=re.compile(rf"^{re.escape(label)}$")
+        ),
+    )
+
+
+def _choose(page: Any, label: str, option: str) -> None:
+    """Pick an option of a schema-form select, opened from the keyboard as a reviewer may (a
+    mouse click on this control did not open its list in headless Chromium)."""
+    control = _property(page, label).locator("button.p-select-button__control")
+    choice = page.get_by_role("option", name=option, exact=True)
+    for _ in range(5):
+        control.focus()
+        page.keyboard.press("Space")
+        try:
+            choice.wait_for(state="visible", timeout=1_500)
+        except PlaywrightTimeout:
+            continue
+        choice.click()
+        expect(control).to_contain_text(option)
+        return
+    pytest.fail(f"the {label} select did not open")
+
+
+def test_a_reviewer_approves_in_the_prefect_ui_and_the_document_moves_on(
+    stack: Stack, browser: Any, tmp_path: Path
+) -> None:
+    doc, version, people = new_document(stack)
+    run = start_review(doc, version)
+    wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
+    reviewer = people["secrecy_reviewer"]
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        # The reviewer finds the waiting run by the document's name in the runs list.
+        page.goto(f"{stack.ui_url}/runs")
+        page.get_by_role("link", name=f"doc-{doc}-v{version}").first.click()
+        expect(page.get_by_text("Suspended").first).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="Resume").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog.get_by_text("Resume Flow Run")).to_be_visible()
+        # The description above the form: the document in the API, its version.
+        expect(dialog.get_by_text(f"/documents/{doc}")).to_be_visible()
+        page.screenshot(path=str(tmp_path / "form.png"), full_page=True)
+
+        _choose(page, "Decision", "approve")
+        _property(page, "Reviewer").locator("textarea").fill(reviewer)
+        _property(page, "Comment (Optional)").locator("textarea").fill("经审查，可以公开")
+        page.screenshot(path=str(tmp_path / "filled.png"), full_page=True)
+        dialog.get_by_role("button", name="Submit").click()
+        expect(dialog).to_be_hidden(timeout=15_000)
+    finally:
+        page.screenshot(path=str(tmp_path / "after.png"), full_page=True)
+        page.close()
+
+    wait_suspended_at(stack, run, doc, Status.AWAITING_SIGNOFF)
+    with Session(stack.engine) as session:
+        decision = session.exec(select(Decision).where(col(Decision.document_id) == doc)).one()
+        by = session.get(User, decision.decided_by)
+        events = session.exec(
+            select(AuditEvent.actor, AuditEvent.channel, AuditEvent.reason).where(
+                col(AuditEvent.document_id) == doc,
+                col(AuditEvent.action) == "decision.recorded",
+            )
+        ).all()
+    assert (decision.step, decision.kind, decision.channel) == ("secrecy_review", "approve", "ui")
+    assert by is not None
+    assert by.name == reviewer
+    assert decision.comment == "经审查，可以公开"
+    assert events == [(reviewer, "ui", "经审查，可以公开")]
+    assert status_of(stack, doc) is Status.AWAITING_SIGNOFF
