@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from models.audit import AuditEvent
 from models.deadlines import Deadline
 from models.decisions import Channel, Decision
 from models.documents import Document
@@ -54,6 +55,7 @@ KEPT_FROM_PUBLIC = (Attribute.ON_REQUEST, Attribute.WITHHELD)
 # Checked later by the interpretation stage (domain §10 rule 12), as for a resubmitted draft.
 _LATER = frozenset({"interpretation.material_required"})
 _SOURCE = "条例 arts. 18, 44; seeds 000 §三(二十一), 002 §三(三)"
+_BATCH = 1000
 
 RereviewChoice = Literal["keep", "convert"]
 
@@ -70,8 +72,55 @@ class RereviewOutcome:
     review: ReviewToStart | None
 
 
-def add_rereview(
-    session: Session,
+def add_rereviews(session: Session, rows: list[Rereview], *, at: datetime) -> list[Rereview]:
+    """Record the re-reviews whose document has none of that kind and cycle yet (the unique key
+    decides "once"), with one audit event each; returns those recorded."""
+    wanted = {(r.document_id, r.kind, r.cycle): r for r in rows}
+    ids = sorted({r.document_id for r in rows})
+    for i in range(0, len(ids), _BATCH):
+        for known in session.execute(
+            sa.select(col(Rereview.document_id), col(Rereview.kind), col(Rereview.cycle)).where(
+                col(Rereview.document_id).in_(ids[i : i + _BATCH])
+            )
+        ).all():
+            wanted.pop((known[0], known[1], known[2]), None)
+    fresh = list(wanted.values())
+    if not fresh:
+        return []
+    try:
+        with session.begin_nested():  # one batch; a concurrent run may have added some
+            session.add_all(fresh)
+    except IntegrityError:
+        fresh = [row for row in (_add_one(session, row) for row in fresh) if row is not None]
+    session.add_all(
+        AuditEvent(
+            occurred_at=at,
+            actor=SYSTEM,
+            role=Role.SYSTEM,
+            channel="system",
+            action=REREVIEW_CREATED,
+            document_id=row.document_id,
+            version_id=row.version_id,
+            after={"rereview_id": row.id, "kind": row.kind, "cycle": row.cycle},
+            reason=row.basis,
+        )
+        for row in fresh
+    )
+    session.flush()
+    return fresh
+
+
+def _add_one(session: Session, row: Rereview) -> Rereview | None:
+    fresh = Rereview.model_validate(row.model_dump(exclude={"id"}))
+    try:
+        with session.begin_nested():
+            session.add(fresh)
+    except IntegrityError:
+        return None
+    return fresh
+
+
+def new_rereview(
     *,
     document_id: int,
     version_id: int,
@@ -80,18 +129,9 @@ def add_rereview(
     due_at: datetime,
     basis: str,
     at: datetime,
-) -> Rereview | None:
-    """Record a re-review unless this document already has one of this kind and cycle."""
-    exists = session.exec(
-        select(Rereview.id).where(
-            col(Rereview.document_id) == document_id,
-            col(Rereview.kind) == kind,
-            col(Rereview.cycle) == cycle,
-        )
-    ).first()
-    if exists is not None:
-        return None
-    row = Rereview(
+) -> Rereview:
+    """An open re-review task (not yet added to the session)."""
+    return Rereview(
         document_id=document_id,
         version_id=version_id,
         kind=kind,
@@ -100,24 +140,6 @@ def add_rereview(
         due_at=due_at,
         created_at=at,
     )
-    try:
-        with session.begin_nested():  # a concurrent run created it first: step back
-            session.add(row)
-    except IntegrityError:
-        return None
-    record_event(
-        session=session,
-        actor=SYSTEM,
-        role=Role.SYSTEM,
-        channel="system",
-        action=REREVIEW_CREATED,
-        document_id=document_id,
-        version_id=version_id,
-        after={"rereview_id": row.id, "kind": kind, "cycle": cycle, "due_at": due_at.isoformat()},
-        reason=basis,
-        at=at,
-    )
-    return row
 
 
 def create_due_rereviews(session: Session, *, at: datetime) -> list[Rereview]:
@@ -161,27 +183,25 @@ def create_due_rereviews(session: Session, *, at: datetime) -> list[Rereview]:
         )
         .order_by(col(Document.id))
     ).all()
-    created: list[Rereview] = []
+    due_now: list[Rereview] = []
     for document_id, version_id, filed_at, profile_name, last in rows:
         if document_id is None or version_id is None:
             continue
         reviewed = max(filed_at, last or filed_at)
         due = periodic_rereview_due(local_date(reviewed), get_profile(profile_name))
-        if due.due_at > at:
-            continue
-        row = add_rereview(
-            session,
-            document_id=document_id,
-            version_id=version_id,
-            kind="periodic",
-            cycle=due.cycle,
-            due_at=due.due_at,
-            basis=due.source,
-            at=at,
-        )
-        if row is not None:
-            created.append(row)
-    return created
+        if due.due_at <= at:
+            due_now.append(
+                new_rereview(
+                    document_id=document_id,
+                    version_id=version_id,
+                    kind="periodic",
+                    cycle=due.cycle,
+                    due_at=due.due_at,
+                    basis=due.source,
+                    at=at,
+                )
+            )
+    return add_rereviews(session, due_now, at=at)
 
 
 def list_rereviews(

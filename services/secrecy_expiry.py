@@ -19,7 +19,7 @@ from models.rereviews import Rereview
 from policies.deadlines import DeadlineKind
 from policies.windows import cycle_of
 from services.clock import require_aware
-from services.rereview import add_rereview
+from services.rereview import add_rereviews, new_rereview
 
 
 def create_expiry_rereviews(session: Session, *, at: datetime) -> list[Rereview]:
@@ -35,24 +35,24 @@ def create_expiry_rereviews(session: Session, *, at: datetime) -> list[Rereview]
         )
         .order_by(col(Deadline.due_at), col(Deadline.id))
     ).all()
-    created: list[Rereview] = []
+    due_now: list[Rereview] = []
     for deadline, document in rows:
         version_id = deadline.version_id or document.current_version_id
         if version_id is None:
             continue
-        row = add_rereview(
-            session,
-            document_id=deadline.document_id,
-            version_id=version_id,
-            kind="secrecy_expiry",
-            cycle=cycle_of(deadline.due_at),
-            due_at=deadline.due_at,
-            basis=deadline.basis,
-            at=at,
+        due_now.append(
+            new_rereview(
+                document_id=deadline.document_id,
+                version_id=version_id,
+                kind="secrecy_expiry",
+                cycle=cycle_of(deadline.due_at),
+                due_at=deadline.due_at,
+                basis=deadline.basis,
+                at=at,
+            )
         )
-        if row is not None:
-            created.append(row)
         deadline.met_at = at  # the task exists: the deadline's trigger is handled
         session.add(deadline)
+    created = add_rereviews(session, due_now, at=at)
     session.flush()
     return created

@@ -3,10 +3,12 @@ domain §10 rule 16), on both databases with time passed in."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
@@ -327,3 +329,33 @@ def test_conversion_to_on_request_changes_the_marking_only(session: Session) -> 
         select(Marking).where(col(Marking.version_id) == document.current_version_id)
     ).one()
     assert marking.attribute is Attribute.ON_REQUEST
+
+
+def test_two_concurrent_runs_create_each_rereview_once(engine: Engine) -> None:
+    # The unique key (document, kind, cycle) decides: the second run's batch collides, steps back
+    # row by row and records nothing (PostgreSQL: its insert waits for the first to commit).
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers: there is no concurrent insert to collide with")
+    with Session(engine, expire_on_commit=False) as setup:
+        documents = [filed(setup) for _ in range(3)]
+    at = _at(2026, 3, 4)
+    first, second = Session(engine), Session(engine)
+    try:
+        assert len(create_due_rereviews(first, at=at)) == 3  # not committed yet
+        results: list[int] = []
+        racer = threading.Thread(
+            target=lambda: results.append(len(create_due_rereviews(second, at=at)))
+        )
+        racer.start()
+        racer.join(timeout=1)
+        assert racer.is_alive()  # waiting on the first run's uncommitted rows
+        first.commit()
+        racer.join(timeout=30)
+        second.commit()
+        assert results == [0]
+    finally:
+        first.close()
+        second.close()
+    with Session(engine) as check:
+        for document in documents:
+            assert len(rereviews_of(check, document)) == 1
