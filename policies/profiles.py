@@ -18,7 +18,9 @@ from policies.units import ClockHours, Months, WorkingDays
 
 # National law.
 PUBLISH_CEILING = WorkingDays(20)  # 条例 art. 26: 自形成或者变更之日起20个工作日内
-NONDISCLOSURE_REVIEW_INTERVAL = Months(12)  # 条例 art. 18 "定期评估审查": no interval set; annual
+# 条例 art. 18 "定期评估审查" (seed 000 §三(二十一) "定期"): the law sets no interval, so this is
+# a local choice: annual, like 龙泉市's yearly self-check of 不予公开/依申请公开 [R] (domain §6.3).
+NONDISCLOSURE_REVIEW_INTERVAL = Months(12)
 
 # Local windows.
 PUBLISH_AFTER_ISSUE = ClockHours(2)  # seed 000 §三(二十二): 印发之后的2小时内
