@@ -196,11 +196,16 @@ def _raw(sql: str) -> ColumnElement[bool]:
     return sa.literal_column(f"({sql})", sa.Boolean)
 
 
+def _watched(filters: StuckFilters) -> list[Status]:
+    """The statuses with an allowance, within the stage filter."""
+    return [s for s in WAITING_STATUSES if filters.stage is None or s.stage is filters.stage]
+
+
 def stuck_conditions(
     as_of: datetime, near_share: float, filters: StuckFilters
 ) -> tuple[list[ColumnElement[bool]], ColumnElement[bool]]:
     """The WHERE terms of the stuck set (after filters) and the overdue test within it."""
-    statuses = [s for s in WAITING_STATUSES if filters.stage is None or s.stage is filters.stage]
+    statuses = _watched(filters)
     cutoffs = _cutoffs(as_of, near_share, statuses)
     near = _entered_before(cutoffs, overdue=False)
     overdue = _entered_before(cutoffs, overdue=True)
@@ -371,47 +376,52 @@ def _describe(
     return items
 
 
-def _counts(
-    session: Session, where: list[ColumnElement[bool]], overdue: ColumnElement[bool]
-) -> tuple[list[CountRow], list[CountRow]]:
-    """Overdue and near counts per stage and per organ: one GROUP BY that reads only
-    ix_documents_waiting, then the organ names of the groups (same round trip)."""
+def counts_statement(
+    where: list[ColumnElement[bool]], overdue: ColumnElement[bool], statuses: Sequence[Status]
+) -> sa.Select[Any]:
+    """Per organ: (code, name, then for each status: waiting-and-stuck, of which overdue)."""
+    late = sa.case((overdue, 1), else_=0)
+    columns: list[Any] = []
+    for status in statuses:
+        is_status = col(Document.status) == status
+        columns.append(func.sum(sa.case((is_status, 1), else_=0)).label(f"all_{status.value}"))
+        columns.append(func.sum(sa.case((is_status, late), else_=0)).label(f"late_{status.value}"))
     grouped = (
-        sa.select(
-            col(Document.status).label("status"),
-            col(Document.organ_id).label("organ_id"),
-            func.count().label("total"),
-            func.sum(sa.case((overdue, 1), else_=0)).label("late"),
-        )
+        sa.select(col(Document.organ_id).label("organ_id"), *columns)
         .where(*where)
-        .group_by(col(Document.status), col(Document.organ_id))
+        .group_by(col(Document.organ_id))
         .subquery("grouped")
     )
-    rows = (
-        session.connection()
-        .execute(
-            sa.select(
-                grouped.c.status,
-                col(Organ.code),
-                col(Organ.name),
-                grouped.c.total,
-                grouped.c.late,
-            ).join(Organ, col(Organ.id) == grouped.c.organ_id)
-        )
-        .all()
+    return sa.select(col(Organ.code), col(Organ.name), *list(grouped.c)[1:]).join(
+        Organ, col(Organ.id) == grouped.c.organ_id
     )
+
+
+def _counts(
+    session: Session,
+    where: list[ColumnElement[bool]],
+    overdue: ColumnElement[bool],
+    statuses: Sequence[Status],
+) -> tuple[list[CountRow], list[CountRow]]:
+    """Overdue and near counts per stage and per organ: one GROUP BY organ (an integer: sorting
+    the status strings under a collation costs more than the whole scan) that reads only
+    ix_documents_waiting, with the organ names joined to the groups."""
+    rows = session.connection().execute(counts_statement(where, overdue, statuses)).all()
     stages: dict[Stage, list[int]] = defaultdict(lambda: [0, 0])
     organs: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for status, code, name, total, late in rows:
-        late = int(late or 0)
-        for bucket in (stages[Status(status).stage], organs[(code, name)]):
-            bucket[0] += late
-            bucket[1] += int(total) - late
+    for code, name, *sums in rows:
+        for index, status in enumerate(statuses):
+            total, overdue_count = int(sums[2 * index] or 0), int(sums[2 * index + 1] or 0)
+            if total == 0:
+                continue
+            for bucket in (stages[status.stage], organs[(code, name)]):
+                bucket[0] += overdue_count
+                bucket[1] += total - overdue_count
     by_stage = [
         CountRow(stage.value, stage.value, *stages[stage]) for stage in Stage if stage in stages
     ]
     by_organ = sorted(
-        (CountRow(code, name, late, near) for (code, name), (late, near) in organs.items()),
+        (CountRow(code, name, n_late, n_near) for (code, name), (n_late, n_near) in organs.items()),
         key=lambda row: (-row.total, row.key),
     )
     return by_stage, by_organ
@@ -434,7 +444,7 @@ def stuck_documents(
     _check_page(limit, offset)
     filters = filters or StuckFilters()
     where, overdue = stuck_conditions(as_of, share, filters)
-    by_stage, by_organ = _counts(session, where, overdue)
+    by_stage, by_organ = _counts(session, where, overdue, _watched(filters))
     rows = _page_rows(session, where, limit, offset)
     items = _describe(rows, as_of=as_of, near_share=share, flow_run_ui=flow_run_ui)
     late = sum(row.overdue for row in by_stage)
