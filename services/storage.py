@@ -5,11 +5,14 @@ Durability: a committed row never points at bytes a power loss can take away. Th
 fsynced before it is renamed into its content-addressed path (a torn file under a hash name would
 be trusted by every later upload of that content), and the directory — with any directory made
 for it — after the rename. To keep this off the request's critical path, the content's fsync
-starts in a small thread pool as soon as the upload is staged (`FileStager.finish`), and the
-rename runs when the unit of work commits (its `before_commit` event: after the rows are
-written, before the database commits), so the fsync overlaps receiving the rest of the request
-and writing the rows. A transaction that rolls back places nothing. Only a benchmark turns
-`FSYNC` off, to measure its cost; the product never does.
+starts in a thread pool as soon as the upload is staged (`FileStager.finish`); `store_file` hands
+the rename and the directory syncs to a second pool (they wait for that fsync; two pools, so a
+waiting placement never holds a worker the fsync needs) and writes the row meanwhile; the unit
+of work's commit waits for the placement (`before_commit`: after the rows are written, before the
+database commits). The fsync thus overlaps receiving the rest of the request and writing the
+rows. As before, a transaction that fails after `store_file` may leave the content stored with
+no row (harmless: content-addressed and immutable; a later upload of it reuses it). Only a
+benchmark turns `FSYNC` off, to measure its cost; the product never does.
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ _TEXT_CONTROLS_ALLOWED = frozenset("\t\n\r\f")
 _CLAIMED_BY_SUFFIX = {".pdf": (PDF,), ".docx": (DOCX,), ".txt": (TXT, TXT_GB18030)}
 FSYNC = True  # see the module docstring: switched off by bench/bench_upload.py only
 _SYNCS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gongkai-fsync")
-_TO_PLACE = "gongkai_files_to_place"  # Session.info key: what to do before the commit
+_PLACEMENTS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gongkai-place")
+_PLACING = "gongkai_files_placing"  # Session.info key: placements the commit waits for
 
 
 def safe_filename(name: str) -> str:
@@ -200,13 +204,14 @@ def store_file(
     *, session: Session, files_dir: Path, staged: StagedFile, at: datetime
 ) -> StoredFile:
     """Keep the staged content once (dedup by sha256), read-only, and return its row. The content
-    reaches its content-addressed path, synced, when the session commits (before the database
-    commits); a session that rolls back places nothing."""
+    is moved to its content-addressed path and synced in the background; the session's commit
+    waits for that before the database commits."""
     relative = storage_path_for(staged.sha256)
     target = files_dir / relative
     # Stored bytes are immutable and named by their hash: content already there was kept (and
     # synced) by an earlier upload, whose transaction may have failed, so the row may be missing.
-    _before_commit(session, _Placement(staged, target, already_stored=target.exists()))
+    placement = _Placement(staged, target, already_stored=target.exists())
+    session.info.setdefault(_PLACING, []).append(_PLACEMENTS.submit(placement))
     # One statement instead of look-up, savepoint, insert: a row that exists already (or that a
     # concurrent upload of the same content inserts first) makes the insert do nothing.
     inserted: StoredFile | None = session.scalars(
@@ -256,24 +261,23 @@ class _Placement:
             _sync_directory(directory.parent)
 
 
-def _before_commit(session: Session, placement: _Placement) -> None:
-    session.info.setdefault(_TO_PLACE, []).append(placement)
-
-
 @sa.event.listens_for(OrmSession, "before_commit")
-def _place_pending(session: OrmSession) -> None:
-    """Runs before every commit, for every session: places what store_file left to place."""
-    pending: list[_Placement] = session.info.pop(_TO_PLACE, [])
-    for placement in pending:
-        placement()
+def _wait_for_placements(session: OrmSession) -> None:
+    """Runs before every commit, for every session: the files this unit of work stored are in
+    their content-addressed paths, synced (a failed placement fails the commit)."""
+    placing: list[Future[None]] = session.info.pop(_PLACING, [])
+    for future in placing:
+        future.result()
 
 
 @sa.event.listens_for(OrmSession, "after_soft_rollback")
-def _forget_pending(session: OrmSession, _previous: Any) -> None:
-    """A rolled-back unit of work places nothing (its rows are gone; the caller discards the
-    staged files). A savepoint's rollback keeps the outer transaction's placements."""
-    if not session.in_transaction():
-        session.info.pop(_TO_PLACE, None)
+def _settle_placements(session: OrmSession, _previous: Any) -> None:
+    """A rolled-back unit of work lets its placements finish first (their errors no longer
+    matter), so that a retry or a discard of the staged files never races with them."""
+    if session.in_transaction():
+        return  # a savepoint: the outer transaction's commit still waits for them
+    for future in session.info.pop(_PLACING, []):
+        future.exception()
 
 
 def _make_directories(directory: Path) -> list[Path]:

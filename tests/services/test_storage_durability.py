@@ -1,6 +1,6 @@
 """Stored files are on disk before the row that points at them commits: the content is fsynced
-(from the moment it is staged) before its rename into the content-addressed path, which happens
-when the unit of work commits; the directories are synced after (services/storage.py)."""
+(from the moment it is staged) before its rename into the content-addressed path, the directories
+after; the unit of work's commit waits for all of it (services/storage.py)."""
 
 from __future__ import annotations
 
@@ -48,8 +48,7 @@ def test_content_is_synced_before_its_rename_and_every_new_directory_after(
     upload = staged(files_dir)
     stored = store_file(session=session, files_dir=files_dir, staged=upload, at=AT)
     target = files_dir / storage_path_for(upload.sha256)
-    assert not target.exists()  # placed when the unit of work commits
-    session.commit()
+    session.commit()  # waits for the placement running in the background
     assert stored.storage_path == storage_path_for(upload.sha256)
     assert target.read_bytes() == PDF
     assert not upload.path.exists()
@@ -89,15 +88,33 @@ def test_stored_content_is_read_only(session: Session, tmp_path: Path) -> None:
     assert mode == 0o444
 
 
-def test_a_unit_of_work_that_rolls_back_places_nothing(session: Session, tmp_path: Path) -> None:
+def test_a_failed_placement_fails_the_commit(session: Session, tmp_path: Path) -> None:
+    files_dir = tmp_path / "files"
+    upload = staged(files_dir)
+    upload.discard()  # the staged bytes vanish before they are placed
+    store_file(session=session, files_dir=files_dir, staged=upload, at=AT)
+    with pytest.raises(FileNotFoundError):
+        session.commit()
+    session.rollback()
+    assert session.exec(select(func.count()).select_from(StoredFile)).one() == 0
+
+
+def test_a_rollback_waits_for_the_placement_and_keeps_no_row(
+    session: Session, tmp_path: Path
+) -> None:
     files_dir = tmp_path / "files"
     upload = staged(files_dir)
     store_file(session=session, files_dir=files_dir, staged=upload, at=AT)
     session.rollback()
-    session.commit()  # a later commit of the same session does not place it either
-    assert not (files_dir / storage_path_for(upload.sha256)).exists()
-    assert upload.path.exists()  # left to the caller, who discards it
+    # Settled: the content is in place (unreferenced, reused by a later upload of it), no row.
+    assert (files_dir / storage_path_for(upload.sha256)).read_bytes() == PDF
+    assert not upload.path.exists()
     assert session.exec(select(func.count()).select_from(StoredFile)).one() == 0
+    again = staged(files_dir)
+    stored = store_file(session=session, files_dir=files_dir, staged=again, at=AT)
+    session.commit()
+    assert stored.sha256 == upload.sha256
+    assert not again.path.exists()
 
 
 def test_the_sync_switch_is_on(tmp_path: Path) -> None:
