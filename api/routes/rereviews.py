@@ -18,7 +18,8 @@ from models.rereviews import Rereview
 from models.users import User
 from policies.attributes import Attribute
 from policies.roles import Role
-from services.rereview import decide_rereview, list_rereviews
+from services.rereview import list_rereviews
+from services.rereview_decision import decide_rereview
 
 router = APIRouter(prefix="/rereviews", tags=["re-reviews"])
 Reviewer = Annotated[

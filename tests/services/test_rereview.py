@@ -25,7 +25,8 @@ from policies.roles import Role
 from policies.statuses import Status
 from services.errors import Conflict, Forbidden
 from services.publication import LocalSink, PublicationRefused, publish_version
-from services.rereview import ConversionRefused, create_due_rereviews, decide_rereview
+from services.rereview import create_due_rereviews
+from services.rereview_decision import ConversionRefused, decide_rereview
 from services.review import recheck_marking
 from services.review_start import versions_awaiting_review_start
 from tests.factories import id_of, make_document, make_user
