@@ -40,13 +40,13 @@ sys.path.insert(0, str(ROOT))
 
 from models.db import make_engine, session_scope  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
-from models.office import WAITING_STATUSES  # noqa: E402
 from policies.calendar import SHANGHAI  # noqa: E402
 from policies.roles import Role  # noqa: E402
 from services.accounts import create_user, ensure_organ, issue_token  # noqa: E402
 from services.office_monitor import (  # noqa: E402
     StuckFilters,
     counts_statement,
+    overdue_by_status,
     stuck_conditions,
     stuck_documents,
 )
@@ -176,7 +176,7 @@ def bare_statements(engine: Any) -> tuple[str, str, str, str]:
     from models.documents import Document
     from models.organs import Organ
 
-    where, overdue = stuck_conditions(AS_OF, 0.8, StuckFilters())
+    where, _ = stuck_conditions(AS_OF, 0.8, StuckFilters())
     page = (
         sa.select(Document.id, Document.status_changed_at)
         .where(*where)
@@ -215,7 +215,7 @@ def bare_statements(engine: Any) -> tuple[str, str, str, str]:
     with engine.connect() as connection:
         rows = connection.exec_driver_sql("EXPLAIN " + literal(bare))
         plan = "\n".join(r[0] for r in rows)
-    counts = literal(counts_statement(where, overdue, list(WAITING_STATUSES)))
+    counts = literal(counts_statement(where, overdue_by_status(AS_OF, 0.8, StuckFilters())))
     return literal(bare), literal(naive), counts, plan
 
 

@@ -376,16 +376,37 @@ def _describe(
     return items
 
 
+def overdue_by_status(
+    as_of: datetime, near_share: float, filters: StuckFilters
+) -> dict[Status, ColumnElement[bool]]:
+    """For each watched status, the overdue test of a document already known to wait in it
+    (usually one comparison of the entry time)."""
+    cutoffs = _cutoffs(as_of, near_share, _watched(filters))
+    tests: dict[Status, ColumnElement[bool]] = {}
+    for status in _watched(filters):
+        terms = []
+        for c in cutoffs:
+            if status not in c.statuses:
+                continue
+            term = col(Document.status_changed_at) < c.overdue_before
+            if c.profiles is not None:
+                term = sa.and_(term, col(Document.policy_profile).in_(c.profiles))
+            terms.append(term)
+        tests[status] = sa.or_(*terms) if terms else sa.false()
+    return tests
+
+
 def counts_statement(
-    where: list[ColumnElement[bool]], overdue: ColumnElement[bool], statuses: Sequence[Status]
+    where: list[ColumnElement[bool]], overdue: dict[Status, ColumnElement[bool]]
 ) -> sa.Select[Any]:
     """Per organ: (code, name, then for each status: waiting-and-stuck, of which overdue)."""
-    late = sa.case((overdue, 1), else_=0)
     columns: list[Any] = []
-    for status in statuses:
+    for status, late in overdue.items():
         is_status = col(Document.status) == status
         columns.append(func.sum(sa.case((is_status, 1), else_=0)).label(f"all_{status.value}"))
-        columns.append(func.sum(sa.case((is_status, late), else_=0)).label(f"late_{status.value}"))
+        columns.append(
+            func.sum(sa.case((sa.and_(is_status, late), 1), else_=0)).label(f"late_{status.value}")
+        )
     grouped = (
         sa.select(col(Document.organ_id).label("organ_id"), *columns)
         .where(*where)
@@ -398,15 +419,13 @@ def counts_statement(
 
 
 def _counts(
-    session: Session,
-    where: list[ColumnElement[bool]],
-    overdue: ColumnElement[bool],
-    statuses: Sequence[Status],
+    session: Session, where: list[ColumnElement[bool]], overdue: dict[Status, ColumnElement[bool]]
 ) -> tuple[list[CountRow], list[CountRow]]:
     """Overdue and near counts per stage and per organ: one GROUP BY organ (an integer: sorting
     the status strings under a collation costs more than the whole scan) that reads only
     ix_documents_waiting, with the organ names joined to the groups."""
-    rows = session.connection().execute(counts_statement(where, overdue, statuses)).all()
+    rows = session.connection().execute(counts_statement(where, overdue)).all()
+    statuses = list(overdue)
     stages: dict[Stage, list[int]] = defaultdict(lambda: [0, 0])
     organs: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for code, name, *sums in rows:
@@ -443,8 +462,8 @@ def stuck_documents(
     share = _share(near_share)
     _check_page(limit, offset)
     filters = filters or StuckFilters()
-    where, overdue = stuck_conditions(as_of, share, filters)
-    by_stage, by_organ = _counts(session, where, overdue, _watched(filters))
+    where, _ = stuck_conditions(as_of, share, filters)
+    by_stage, by_organ = _counts(session, where, overdue_by_status(as_of, share, filters))
     rows = _page_rows(session, where, limit, offset)
     items = _describe(rows, as_of=as_of, near_share=share, flow_run_ui=flow_run_ui)
     late = sum(row.overdue for row in by_stage)
