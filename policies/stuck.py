@@ -6,7 +6,8 @@ domain §5.1, §9.8). Working days are counted on the 调休 calendar, the entry
 and the deadline the end (24:00 Asia/Shanghai) of the Nth working day after it (domain §8.1;
 民法典 arts. 201, 203 by analogy), exactly as `policies.deadlines.stage_deadline` stores it. Hour
 allowances are elapsed clock time (domain §8.1; 民法典 art. 201 ¶2). The "near" share is a local
-choice: no source sets a warning threshold (default 80 %).
+choice: no source sets a warning threshold (default 80 %); it is measured in the allowance's unit
+(working days used of the working days allowed), as the window alerts measure theirs.
 
 The monitor must list stuck documents among a million without computing every deadline, so this
 module also turns (as_of, allowance) into an entry-time cutoff: whether a document is overdue (or
@@ -29,8 +30,8 @@ from policies.calendar import (
     local_date,
     require_aware,
 )
-from policies.deadlines import fraction_elapsed
 from policies.units import ClockHours, WorkingDays
+from policies.windows import WindowUnit, share_elapsed
 
 Allowance = WorkingDays | ClockHours
 
@@ -75,16 +76,26 @@ def _deadline_end(day: date, days: int, calendar: WorkingDayCalendar) -> tuple[d
 
 
 def stuck_level(
-    entered_at: datetime, due_at: datetime, as_of: datetime, near_share: float
+    entered_at: datetime,
+    due_at: datetime,
+    as_of: datetime,
+    near_share: float,
+    allowance: Allowance,
+    calendar: WorkingDayCalendar,
 ) -> StuckLevel | None:
-    """OVERDUE once as_of is past due_at; NEAR once the near share of the window has elapsed;
-    None while the document is still comfortably inside its allowance."""
+    """OVERDUE once as_of is past due_at; NEAR once the near share of the allowance is used, in
+    the allowance's own unit (working days on the 调休 calendar, or clock hours: the same measure
+    as the window alerts, policies.windows.share_elapsed); None while comfortably inside."""
     check_near_share(near_share)
     if as_of > due_at:
         return StuckLevel.OVERDUE
-    if fraction_elapsed(entered_at, due_at, as_of) >= near_share:
+    if share_elapsed(entered_at, due_at, as_of, _unit(allowance), calendar) >= near_share:
         return StuckLevel.NEAR
     return None
+
+
+def _unit(allowance: Allowance) -> WindowUnit:
+    return WindowUnit.CLOCK if isinstance(allowance, ClockHours) else WindowUnit.WORKING_DAYS
 
 
 def _is_working(calendar: WorkingDayCalendar, day: date) -> bool:
@@ -153,22 +164,20 @@ def near_before(
     as_of: datetime, allowance: Allowance, calendar: WorkingDayCalendar, near_share: float
 ) -> datetime:
     """The entry instant before which a document has used at least the near share of its
-    allowance at as_of (overdue ones included): entered_at < cutoff ⇔ stuck_level is not None,
-    to the microsecond. The share used only shrinks as entry moves later (a later entry has less
-    time behind it and a due date no earlier), so one cutoff exists."""
+    allowance at as_of (overdue ones included): entered_at < cutoff ⇔ stuck_level is not None.
+    The share used only shrinks as entry moves later (less time behind it, a due date no
+    earlier), so one cutoff exists; in working days it is a day boundary, since the share
+    depends on the entry date only."""
     require_aware(as_of)
     share = check_near_share(near_share)
-    ratio = share / (1 - share)
     if isinstance(allowance, ClockHours):
         return as_of - timedelta(hours=allowance.hours * share) + _ONE_MICROSECOND
     day = local_date(as_of)
     while True:
-        day_start, day_end = end_of_day(day - _ONE_DAY), end_of_day(day)
+        start = end_of_day(day - _ONE_DAY)  # 00:00 of the entry day: its date is what counts
         due = _due_for_entry_on(day, allowance, calendar)
-        if due < as_of:  # the whole day is overdue
-            return day_end
-        # For an entry t on this day: (as_of - t) / (due - t) >= share ⇔ t <= latest.
-        latest = as_of - (due - as_of) * ratio
-        if latest >= day_start:
-            return min(latest + _ONE_MICROSECOND, day_end)
+        if due < as_of or share_elapsed(start, due, as_of, WindowUnit.WORKING_DAYS, calendar) >= (
+            share
+        ):
+            return end_of_day(day)
         day -= _ONE_DAY

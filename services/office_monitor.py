@@ -342,8 +342,9 @@ def _describe(
         allowance = _allowance(profile_name, status) if profile is not None else None
         if profile is None or allowance is None:  # not a known profile: intake refuses those
             continue
-        due_at, provisional = allowance_due(entered_at, allowance, calendar_for(profile.name))
-        level = stuck_level(entered_at, due_at, as_of, near_share)
+        calendar = calendar_for(profile.name)
+        due_at, provisional = allowance_due(entered_at, allowance, calendar)
+        level = stuck_level(entered_at, due_at, as_of, near_share, allowance, calendar)
         if level is None:  # at the microsecond boundary of the cutoff
             continue
         held_by_drafter = status is Status.AWAITING_INTERPRETATION

@@ -29,6 +29,7 @@ from policies.units import ClockHours, WorkingDays
 
 CALENDAR = WorkingDayCalendar.from_package()
 SEVEN = WorkingDays(7)  # local secrecy-review allowance (profiles.py, domain §5.1 [R])
+TWO_HOURS = ClockHours(2)
 
 
 def _at(m: int, d: int, hh: int = 0, mm: int = 0, y: int = 2026) -> datetime:
@@ -47,9 +48,10 @@ def test_secrecy_allowance_across_national_day_2026() -> None:
     # Fri 10-16 10:00: age = 09-30, 10-08, 10-09, 10-10, 10-12 .. 10-16 = 9 working days.
     as_of = _at(10, 16, 10)
     assert age_in_working_days(entered, as_of, CALENDAR) == 9
-    assert stuck_level(entered, due, as_of, DEFAULT_NEAR_SHARE) is StuckLevel.OVERDUE
+    level = stuck_level(entered, due, as_of, DEFAULT_NEAR_SHARE, SEVEN, CALENDAR)
+    assert level is StuckLevel.OVERDUE
     # At 23:59 on the 7th working day it is not yet overdue (民法典 art. 203: ends at 24:00).
-    assert stuck_level(entered, due, _at(10, 14, 23, 59), 0.8) is StuckLevel.NEAR
+    assert stuck_level(entered, due, _at(10, 14, 23, 59), 0.8, SEVEN, CALENDAR) is StuckLevel.NEAR
     assert age_in_working_days(entered, _at(10, 14, 23, 59), CALENDAR) == 7
 
 
@@ -60,11 +62,23 @@ def test_makeup_day_not_counted_when_the_profile_says_so() -> None:
     assert age_in_working_days(_at(9, 29, 10), _at(10, 16, 10), strict) == 8
 
 
+def test_near_is_counted_in_working_days() -> None:
+    # Entered Tue 09-29, 7 WD (due 10-14 24:00). On Sun 10-11 10:00 only 09-30, 10-08, 10-09 and
+    # Sat 10-10 are used: 4 of 7 = 57 %, though 77 % of the clock time has passed. 80 % = 5.6 WD
+    # is reached on Tue 10-13 at 14:24 (09-30, 10-08, 10-09, 10-10, 10-12 + 0.6 of 10-13).
+    entered = _at(9, 29, 10)
+    due, _ = allowance_due(entered, SEVEN, CALENDAR)
+    assert stuck_level(entered, due, _at(10, 11, 10), 0.8, SEVEN, CALENDAR) is None
+    assert stuck_level(entered, due, _at(10, 13, 14, 0), 0.8, SEVEN, CALENDAR) is None
+    assert stuck_level(entered, due, _at(10, 13, 14, 30), 0.8, SEVEN, CALENDAR) is StuckLevel.NEAR
+    assert near_before(_at(10, 13, 14, 30), SEVEN, CALENDAR, 0.8) == _at(9, 30)
+
+
 def test_a_document_inside_its_allowance_is_not_stuck() -> None:
     entered = _at(10, 9, 10)  # due end of Mon 10-19 (10-10, 12, 13, 14, 15, 16, 19)
     due, _ = allowance_due(entered, SEVEN, CALENDAR)
     assert due == _at(10, 20)
-    assert stuck_level(entered, due, _at(10, 16, 10), 0.8) is None
+    assert stuck_level(entered, due, _at(10, 16, 10), 0.8, SEVEN, CALENDAR) is None
     assert age_in_working_days(entered, _at(10, 16, 10), CALENDAR) == 6
 
 
@@ -82,12 +96,14 @@ def test_ages_of_many_entries_match_one_by_one() -> None:
 def test_hour_allowances_are_clock_time() -> None:
     # 民法典 art. 201 ¶2: periods in hours run from the stated time.
     entered = _at(10, 1, 9)  # a holiday: clock hours ignore the calendar
-    due, provisional = allowance_due(entered, ClockHours(2), CALENDAR)
+    due, provisional = allowance_due(entered, TWO_HOURS, CALENDAR)
     assert due == _at(10, 1, 11)
     assert not provisional
-    assert stuck_level(entered, due, _at(10, 1, 10, 30), 0.7) is StuckLevel.NEAR
-    assert stuck_level(entered, due, _at(10, 1, 10), 0.7) is None
-    assert stuck_level(entered, due, _at(10, 1, 11, 1), 0.7) is StuckLevel.OVERDUE
+    levels = [
+        stuck_level(entered, due, _at(10, 1, hh, mm), 0.7, TWO_HOURS, CALENDAR)
+        for hh, mm in ((10, 0), (10, 30), (11, 1))
+    ]
+    assert levels == [None, StuckLevel.NEAR, StuckLevel.OVERDUE]
     assert age_in_hours(entered, _at(10, 1, 10, 30)) == 1.5
     assert age_in_hours(entered, _at(10, 1, 8)) == 0.0
 
@@ -136,6 +152,6 @@ def test_cutoffs_agree_with_the_per_document_test(
             if min(abs(entered - overdue_cut), abs(entered - near_cut)) < timedelta(seconds=1):
                 continue  # float rounding at the exact boundary instant
             due, _ = allowance_due(entered, allowance, CALENDAR)
-            level = stuck_level(entered, due, as_of, share)
+            level = stuck_level(entered, due, as_of, share, allowance, CALENDAR)
             assert (entered < overdue_cut) == (level is StuckLevel.OVERDUE), entered
             assert (entered < near_cut) == (level is not None), entered

@@ -151,7 +151,7 @@ def test_inside_the_allowance_or_out_of_the_stage_is_not_listed(
     session: Session, world: World
 ) -> None:
     ids = _ids(stuck_documents(session, as_of=AS_OF))
-    assert world.fresh_secrecy.id not in ids  # 10-09 + 7 WD = end of 10-19; 66 % used
+    assert world.fresh_secrecy.id not in ids  # 10-09 + 7 WD = end of 10-19; 5.42 WD = 77 % used
     assert world.published.id not in ids  # its stage-allowance row stays unmet, but it left
     assert ids == [
         world.late_prereview.id,
@@ -164,8 +164,8 @@ def test_inside_the_allowance_or_out_of_the_stage_is_not_listed(
 def test_near_versus_overdue(session: Session, world: World) -> None:
     report = stuck_documents(session, as_of=AS_OF, near_share=0.8)
     levels = {i.document_id: i.level for i in report.items}
-    # Sign-off 3 WD from Tue 10-13 09:00: due 10-16 24:00; (10-16 10:00 − 10-13 09:00) / 87 h
-    # = 73 / 87 = 84 % ≥ 80 %.
+    # Sign-off 3 WD from Tue 10-13 09:00: due 10-16 24:00; used at 10-16 10:00: 10-14, 10-15
+    # and 0.42 of 10-16 = 2.42 of 3 WD = 81 % ≥ 80 %.
     assert levels[world.near_signoff.id] is StuckLevel.NEAR
     assert (report.overdue, report.near, report.total) == (3, 1, 4)
     assert world.near_signoff.id not in _ids(stuck_documents(session, as_of=AS_OF, near_share=0.9))
@@ -177,10 +177,13 @@ def test_near_versus_overdue(session: Session, world: World) -> None:
 
 
 def test_as_of_reports_the_past(session: Session, world: World) -> None:
-    # On 10-09 10:00 the 09-29 document had used 240 h of 374 h (64 %): not yet listed.
-    report = stuck_documents(session, as_of=at(10, 9, 10))
+    # On Sat 10-10 (调休, worked) 10:00 the 09-29 document had used 09-30, 10-08, 10-09 and
+    # 0.42 of 10-10: 3.42 of 7 WD (49 %), not listed; the 09-28 pre-review 09-29, 09-30, 10-08,
+    # 10-09 + 0.42 = 4.42 of 5 WD (88 %): near.
+    report = stuck_documents(session, as_of=at(10, 10, 10))
     assert world.late_secrecy.id not in _ids(report)
-    assert world.late_prereview.id in _ids(report)  # 5 WD from 09-28: due 10-10 24:00; 95 %
+    levels = {i.document_id: i.level for i in report.items}
+    assert levels[world.late_prereview.id] is StuckLevel.NEAR
 
 
 def test_filters_and_counts(session: Session, world: World) -> None:
@@ -315,15 +318,19 @@ def test_each_stuck_alert_is_sent_once_per_threshold(session: Session, world: Wo
         assert thresholds[str(world.near_signoff.id)] == "near"
         assert thresholds[str(world.late_secrecy.id)] == "overdue"
 
-        # Later the near sign-off is overdue: one new alert, for the new threshold only.
+        # Sat 10-17 01:00: the near sign-off is overdue (a new alert for the new threshold
+        # only) and the 10-09 secrecy review has used 6 of 7 WD (near, its first alert).
         later = at(10, 17, 1)
-        assert raise_stuck_alerts(session, as_of=later) == 1
+        assert raise_stuck_alerts(session, as_of=later) == 2
         assert raise_stuck_alerts(session, as_of=later) == 0
         session.commit()
         deliver_pending(session, notifier, at=later)
         session.commit()
-        assert received[-1].startswith(f"stuck:{world.near_signoff.id}:awaiting_signoff:")
-        assert received[-1].endswith(":overdue")
+        new = {(int(k.split(":")[1]), k.split(":")[2], k.split(":")[-1]) for k in received[4:]}
+        assert new == {
+            (world.near_signoff.id, "awaiting_signoff", "overdue"),
+            (world.fresh_secrecy.id, "secrecy_review", "near"),
+        }
 
         # The overdue secrecy document goes back and re-enters the stage: new alerts again.
         document = session.get(Document, world.late_secrecy.id)
@@ -335,10 +342,10 @@ def test_each_stuck_alert_is_sent_once_per_threshold(session: Session, world: Wo
         session.commit()
         deliver_pending(session, notifier, at=later + timedelta(minutes=1))
         session.commit()
-    assert len(received) == 6
-    assert len(set(received)) == 6
+    assert len(received) == 7
+    assert len(set(received)) == 7
     alerts = session.exec(select(Alert).where(Alert.kind == "stuck")).all()
-    assert len(alerts) == 6
+    assert len(alerts) == 7
     assert all(a.notified_at is not None for a in alerts)
     first = next(a for a in alerts if a.document_id == world.late_secrecy.id)
     assert "secrecy_review" in first.message
