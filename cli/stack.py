@@ -41,6 +41,20 @@ def _prefect_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def _prefect_database(env: dict[str, str]) -> str:
+    """Which database the Prefect server uses (password hidden): the user's
+    PREFECT_SERVER_DATABASE_CONNECTION_URL when set, else SQLite under PREFECT_HOME."""
+    url = env.get("PREFECT_SERVER_DATABASE_CONNECTION_URL") or env.get(
+        "PREFECT_API_DATABASE_CONNECTION_URL"
+    )
+    if not url:
+        home = env["PREFECT_HOME"]
+        return f"SQLite in {home} (PREFECT_SERVER_DATABASE_CONNECTION_URL: PostgreSQL)"
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -132,6 +146,7 @@ def run_stack(settings: Settings) -> int:
         print(f"  files         {settings.files_dir.resolve()}")
         print(f"  policy        profile '{settings.policy_profile}'")
         print(f"  prefect UI    {ui}")
+        print(f"  prefect db    {_prefect_database(env)}")
         print(
             f"  API           {settings.api_base_url}"
             + ("" if len(children) == 3 else "  (api.app not present yet)")
