@@ -116,8 +116,10 @@ def synthetic(st: Stack, client: Any, template_id: int, count: int) -> float:
                 parameters={"document_id": -1 - n, "version_id": base["current_version_id"]},
                 name=f"synthetic-{n}",
                 tags=["gongkai", "document-review", "synthetic"],
+                # Never Scheduled: a runner that picks a run up as it turns Paused dies of the
+                # Pending refusal (prefect 3.8.8 runner, seen here).
+                state=Running(),
             )
-            client.set_flow_run_state(run.id, Running(), force=True)
             client.set_flow_run_state(
                 run.id, Suspended(timeout_seconds=180 * 24 * 3600), force=True
             )
