@@ -18,7 +18,7 @@ from models.db import is_disconnect, make_engine, session_scope
 from models.documents import Document
 from models.users import User
 from policies.roles import Role
-from services.accounts import authenticate
+from services.accounts import authenticate_on
 from services.document_queries import visible_document
 from services.errors import Forbidden, Unauthenticated
 
@@ -126,10 +126,8 @@ def current_user(
 
 
 def _authenticate(bind: Engine, token: str) -> User:
-    with Session(bind, expire_on_commit=False) as session:
-        user = authenticate(session=session, token=token)
-        session.expunge(user)
-    return user
+    with bind.connect() as connection:  # one Core SELECT: no ORM session per request
+        return authenticate_on(connection, token)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

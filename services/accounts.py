@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.organs import Organ
@@ -100,6 +101,29 @@ def authenticate(*, session: Session, token: str) -> User:
     if row is None or row[1] is not None:
         raise Unauthenticated("the bearer token is unknown or revoked")
     user = row[0]
+    if not user.active:
+        raise Unauthenticated("the token's user is not active")
+    return user
+
+
+_USERS = sa.inspect(User).local_table
+_TOKENS = sa.inspect(ApiToken).local_table
+# One Core statement, built once (its compiled form is cached): the per-request look-up needs no
+# ORM session, identity map or unit of work — only the user's columns and the token's revocation.
+_TOKEN_LOOKUP = (
+    sa.select(*_USERS.c, _TOKENS.c.revoked_at.label("token_revoked_at"))
+    .join_from(_USERS, _TOKENS, _TOKENS.c.user_id == _USERS.c.id)
+    .where(_TOKENS.c.token_hash == sa.bindparam("token_hash"))
+)
+
+
+def authenticate_on(connection: sa.Connection, token: str) -> User:
+    """`authenticate` on a bare connection (the API's per-request look-up): the same rules —
+    unknown or revoked token, or inactive user, is Unauthenticated — and a detached User."""
+    row = connection.execute(_TOKEN_LOOKUP, {"token_hash": hash_token(token)}).first()
+    if row is None or row.token_revoked_at is not None:
+        raise Unauthenticated("the bearer token is unknown or revoked")
+    user = User(**{column.name: row._mapping[column] for column in _USERS.c})
     if not user.active:
         raise Unauthenticated("the token's user is not active")
     return user

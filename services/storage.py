@@ -23,10 +23,10 @@ import os
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -213,22 +213,21 @@ def store_file(
     placement = _Placement(staged, target, already_stored=target.exists())
     session.info.setdefault(_PLACING, []).append(_PLACEMENTS.submit(placement))
     # One statement instead of look-up, savepoint, insert: a row that exists already (or that a
-    # concurrent upload of the same content inserts first) makes the insert do nothing.
-    inserted: StoredFile | None = session.scalars(
-        _insert_for(session)(StoredFile)
-        .values(
-            sha256=staged.sha256,
-            size_bytes=staged.size_bytes,
-            media_type=staged.media_type,
-            original_name=staged.original_name,
-            storage_path=relative,
-            created_at=at,
-        )
-        .on_conflict_do_nothing()
-        .returning(StoredFile)
-    ).first()
-    if inserted is not None:
-        return inserted
+    # concurrent upload of the same content inserts first) makes the insert do nothing. A Core
+    # statement built once per dialect (no ORM bulk-insert path, no per-request cache key); the
+    # row is returned as written, with the id the database gave it.
+    values: dict[str, Any] = {
+        "sha256": staged.sha256,
+        "size_bytes": staged.size_bytes,
+        "media_type": staged.media_type,
+        "original_name": staged.original_name,
+        "storage_path": relative,
+        "created_at": at,
+    }
+    connection = session.connection()
+    new_id = connection.execute(_insert_stored_file(connection.dialect.name), values).scalar()
+    if new_id is not None:
+        return StoredFile(id=new_id, **values)
     existing = session.exec(
         select(StoredFile).where(col(StoredFile.sha256) == staged.sha256)
     ).first()
@@ -312,6 +311,15 @@ def _sync_directory(path: Path) -> None:
         os.close(fd)
 
 
-def _insert_for(session: Session) -> Callable[[type[StoredFile]], Any]:
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+@lru_cache(maxsize=4)
+def _insert_stored_file(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id into stored_files, for this dialect."""
+    table = _table_of(StoredFile)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing().returning(table.c.id)
+
+
+def _table_of(model: type[Any]) -> sa.Table:
+    table = sa.inspect(model).local_table
+    assert isinstance(table, sa.Table)
+    return table

@@ -11,7 +11,14 @@ from models.documents import Document
 from models.users import User
 from policies.statuses import Status
 from services.clock import require_aware
-from services.intake.submissions import Draft, IntakeResult, Upload, profile_named, row_id
+from services.intake.submissions import (
+    Draft,
+    IntakeResult,
+    Upload,
+    insert_row,
+    profile_named,
+    row_id,
+)
 from services.intake.versions import record_version, store_uploads
 
 
@@ -37,8 +44,7 @@ def register_submission(
         created_by=row_id(submitter),
         created_at=at,
     )
-    session.add(document)
-    session.flush()  # the document's id: its version points to it
+    insert_row(session, document)  # the document's id: its version points to it
     return record_version(
         session=session,
         document=document,

@@ -29,6 +29,7 @@ from services.intake.submissions import (
     Draft,
     IntakeResult,
     Upload,
+    insert_row,
     row_id,
     submission_of,
 )
@@ -78,8 +79,7 @@ def record_version(
         main_file_id=row_id(main_file),
         idempotency_key=idempotency_key,
     )
-    session.add(version)
-    session.flush()  # the version's id: the rows below point to it
+    insert_row(session, version)  # the version's id: the rows below point to it
     document.current_version_id = version.id
     session.add(document)
     attachments = attach_files(session, document, version, others, new_document, at)

@@ -363,3 +363,39 @@ def test_a_drafter_cannot_submit_for_another_organ(
         "/documents", data=form(organ="zw"), files=main_file(), headers=people["drafter"].headers
     )
     assert response.status_code == 403
+
+
+def test_upload_refuses_revoked_tokens_and_inactive_users(
+    client: TestClient, app: FastAPI, people: dict[str, Person]
+) -> None:
+    """The per-request token look-up keeps its rules: a revoked token or an inactive user is 401,
+    and nothing is registered."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import col, select
+
+    from models.db import session_scope
+    from models.users import ApiToken, User
+    from services.accounts import hash_token, revoke_token
+
+    ok = client.post(
+        "/documents", data=form(), files=main_file(), headers=people["drafter"].headers
+    )
+    assert ok.status_code == 201, ok.text
+    with session_scope(app.state.engine) as session:
+        token = session.exec(
+            select(ApiToken).where(col(ApiToken.token_hash) == hash_token(people["drafter"].token))
+        ).one()
+        revoke_token(session=session, token_id=token.id or 0, at=datetime.now(UTC))
+        other = session.get(User, people["other_drafter"].user.id)
+        assert other is not None
+        other.active = False
+        session.add(other)
+    before = count_rows(app, Document)
+    for person in ("drafter", "other_drafter"):
+        refused = client.post(
+            "/documents", data=form(), files=main_file(), headers=people[person].headers
+        )
+        assert refused.status_code == 401, refused.text
+        assert refused.json()["error"] == "unauthenticated"
+    assert count_rows(app, Document) == before
