@@ -9,7 +9,7 @@ import anyio
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import now
+from api.deps import WRITE, now
 from api.review_starter import ReviewStarter
 from models.db import session_scope
 from services.review_start import (
@@ -23,7 +23,9 @@ SWEEP_BATCH = 100
 
 
 def _record(engine: Engine, review: ReviewToStart, flow_run_id: str) -> None:
-    with session_scope(engine) as session:
+    # A write unit of work: on SQLite it takes the write lock at BEGIN, so a burst of starts queues
+    # instead of failing with "database is locked" (api/deps.py).
+    with session_scope(engine.execution_options(**{WRITE: True})) as session:
         record_review_started(
             session=session,
             document_id=review.document_id,
