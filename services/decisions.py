@@ -7,7 +7,7 @@ moves the status through change_status; appends the audit event.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, select
 
 from models.decisions import Channel, Decision
 from models.documents import Document
+from models.rereviews import Rereview
 from models.users import User
 from models.versions import Version
 from policies.attributes import Attribute
@@ -280,7 +281,10 @@ def _consequence(
     elif step is Step.SIGN_OFF:
         profile = get_profile(document.policy_profile)
         for value in publication_deadlines(
-            at, profile, calendar_for(profile.name), formed_on=document.written_on
+            at,
+            profile,
+            calendar_for(profile.name),
+            formed_on=_formed_on(session, document, version_id),
         ):
             store_deadline(
                 session=session, document_id=doc_id, version_id=version_id, value=value, at=at
@@ -320,6 +324,15 @@ def _consequence(
             role, actor, channel = Role.SYSTEM, SYSTEM, "system"
         target = _after_clearance(session, document, marking.attribute)
         _move(session, doc_id, target, actor, role, channel, reason, at)
+
+
+def _formed_on(session: Session, document: Document, version_id: int) -> date:
+    """条例 art. 26 counts 20 WD "自形成或者变更之日": a version converted to publication after a
+    re-review (条例 art. 18) counts from the conversion, not from the old 成文日期."""
+    converted_at = session.exec(
+        select(Rereview.decided_at).where(col(Rereview.converted_version_id) == version_id)
+    ).first()
+    return local_date(converted_at) if converted_at is not None else document.written_on
 
 
 def find_user(*, session: Session, name: str) -> User | None:

@@ -23,11 +23,12 @@ from policies.attributes import Attribute
 from policies.calendar import SHANGHAI
 from policies.roles import Role
 from policies.statuses import Status
+from services.decisions import record_decision
 from services.errors import Conflict, Forbidden
 from services.publication import LocalSink, PublicationRefused, publish_version
 from services.rereview import create_due_rereviews
 from services.rereview_decision import ConversionRefused, decide_rereview
-from services.review import recheck_marking
+from services.review import Step, recheck_marking
 from services.review_start import versions_awaiting_review_start
 from tests.factories import id_of, make_document, make_user
 
@@ -360,3 +361,56 @@ def test_two_concurrent_runs_create_each_rereview_once(engine: Engine) -> None:
     with Session(engine) as check:
         for document in documents:
             assert len(rereviews_of(check, document)) == 1
+
+
+def test_a_converted_version_is_due_20_working_days_after_the_conversion_not_its_成文日期(
+    session: Session,
+) -> None:
+    """条例 art. 26 "自形成或者变更之日起20个工作日内": the sign-off stores the ceiling from the
+    conversion date; counted from the 2025 成文日期 it would be overdue before it was signed."""
+    document = filed(session)
+    run(session, _at(2026, 3, 4))
+    [task] = rereviews_of(session, document)
+    outcome = decide_rereview(
+        session,
+        rereview_id=id_of(task),
+        decision="convert",
+        to_attribute=Attribute.PROACTIVE,
+        reason_codes=[],
+        explanation="决策已完成，可以公开（条例第十八条）",
+        actor=office(session, document),
+        channel="api",
+        at=_at(2026, 3, 5, 10),
+    )
+    session.commit()
+    assert outcome.review is not None
+    version_id = outcome.review.version_id
+    recheck_marking(
+        session=session, document_id=id_of(document), version_id=version_id, at=_at(2026, 3, 5, 11)
+    )
+    for step, role, at in (
+        (Step.SECRECY_REVIEW, Role.SECRECY_REVIEWER, _at(2026, 3, 6, 9)),
+        (Step.SIGN_OFF, Role.SIGNER, _at(2026, 3, 6, 10)),
+    ):
+        person = office(session, document, role=role)
+        record_decision(
+            session=session,
+            document_id=id_of(document),
+            version_id=version_id,
+            step=step,
+            decision="approve",
+            actor=person,
+            actor_name=person.name,
+            role=role,
+            channel="api",
+            at=at,
+        )
+        session.commit()
+    ceiling = session.exec(
+        select(Deadline).where(
+            col(Deadline.document_id) == document.id, col(Deadline.kind) == "publication_ceiling"
+        )
+    ).one()
+    # Thu 2026-03-05 + 20 working days (no holiday in March 2026) = the end of Thu 2026-04-02.
+    assert ceiling.due_at == _at(2026, 4, 3)
+    assert ceiling.version_id == version_id
