@@ -58,7 +58,12 @@ def run_by_hand(name: str, *instants: datetime) -> None:
     runs go at once (the serve process runs up to four) and must all complete."""
     runs = []
     for as_of in instants:
-        run = run_deployment(name, parameters={"as_of": as_of.isoformat()}, timeout=0)
+        run = run_deployment(
+            name,
+            parameters={"as_of": as_of.isoformat()},
+            timeout=0,
+            _sync=True,  # Playwright's sync API may leave an event loop running in this thread
+        )
         assert isinstance(run, FlowRun)
         runs.append(run.id)
     for run_id in runs:

@@ -25,7 +25,12 @@ DEPLOYMENT = "validity-expiry/hourly"
 
 
 def run_expiry(as_of: str) -> FlowRun:
-    run = run_deployment(DEPLOYMENT, parameters={"as_of": as_of}, timeout=0)
+    run = run_deployment(
+        DEPLOYMENT,
+        parameters={"as_of": as_of},
+        timeout=0,
+        _sync=True,  # Playwright's sync API may leave an event loop running in this thread
+    )
     assert isinstance(run, FlowRun)
     final = wait_final(run.id)
     assert final.state is not None
