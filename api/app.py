@@ -20,11 +20,15 @@ from api.routes import rereviews as rereviews_routes
 from api.routes import validity as validity_routes
 from config.settings import Settings, get_settings
 
-ROUTERS = [documents.router, decisions.router]
-ROUTERS += [validity_routes.router, portal_router]
-ROUTERS += [office_monitor_routes.router]
-ROUTERS += [office_reports_routes.router]
-ROUTERS += [rereviews_routes.router]
+ROUTERS = [
+    documents.router,  # intake (issue 3)
+    decisions.router,  # human decisions (issue 6)
+    validity_routes.router,  # 有效性 changes (issue 4)
+    rereviews_routes.router,  # periodic re-review and conversion (issue 4)
+    portal_router,  # the public portal (issue 4)
+    office_monitor_routes.router,  # stuck documents and the dashboard (issue 5)
+    office_reports_routes.router,  # statistics and the annual report (issue 5)
+]
 
 
 def create_app(settings: Settings | None = None, *, run_reconciler: bool = True) -> FastAPI:

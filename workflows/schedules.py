@@ -24,18 +24,13 @@ class Scheduled:
     description: str
 
 
-# Areas append their own entries (one line each).
-SCHEDULED: tuple[Scheduled, ...] = ()
-SCHEDULED += (
+SCHEDULED: tuple[Scheduled, ...] = (
     Scheduled(
         "workflows.validity:expire_validity",
         "hourly",
         timedelta(hours=1),
         "Published documents past their validity end date become 已失效 (seed 004 §二(二)).",
     ),
-)
-
-SCHEDULED += (
     Scheduled(
         "workflows.lifecycle:check_windows_flow",
         "every-10-minutes",
@@ -50,9 +45,6 @@ SCHEDULED += (
         "Re-reviews of filed documents (条例 art. 18) and at the end of secrecy periods "
         "(保密法 2024 arts. 20, 24); never publishes by itself.",
     ),
-)
-
-SCHEDULED += (
     Scheduled(
         "workflows.office_digest:office_digest",
         "hourly",
