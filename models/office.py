@@ -5,6 +5,10 @@
   (policies/stuck.py) and the per-stage and per-organ counts read the index alone). Its size is
   the number of waiting documents, not of all documents; the oldest page of the stuck list is
   the first matching entries of an ordered scan, which stops after one page.
+- `ix_documents_waiting_status`: the same documents by status, then entry time and organ, for
+  the per-stage and per-organ counts: each (status, overdue or near) is one contiguous range of
+  entry times in it, so the counts are a few index-only range scans that read exactly the
+  stuck entries, with no per-row test (policies/stuck.py turns the allowance into the range).
 - `ix_deadlines_window_open`: unmet publication and interpretation deadlines by due date, for the
   overdue counts (stage-allowance rows are never closed when a stage ends, so the general
   `ix_deadlines_open` would walk every old one of those first).
@@ -60,6 +64,15 @@ DOCUMENTS_WAITING = sa.Index(
     _documents.c.status_changed_at,
     _documents.c.id,
     _documents.c.status,
+    _documents.c.organ_id,
+    _documents.c.policy_profile,
+    postgresql_where=sa.text(WAITING_WHERE),
+    sqlite_where=sa.text(WAITING_WHERE),
+)
+DOCUMENTS_WAITING_STATUS = sa.Index(
+    "ix_documents_waiting_status",
+    _documents.c.status,
+    _documents.c.status_changed_at,
     _documents.c.organ_id,
     _documents.c.policy_profile,
     postgresql_where=sa.text(WAITING_WHERE),

@@ -61,6 +61,7 @@ from services.review import Step, calendar_for
 from services.status import STATUS_CHANGED
 
 MAX_LIMIT = 500
+_Rows = sa.Select[*tuple[Any, ...]]  # a SELECT of any columns
 STUCK_ALERT_KIND = "stuck"
 _HOLDER_ROLE: dict[Status, Role] = {step.status: step.role for step in Step}
 
@@ -176,17 +177,54 @@ def _cutoffs(as_of: datetime, near_share: float, statuses: Iterable[Status]) -> 
     ]
 
 
-def _entered_before(cutoffs: Sequence[_Cutoff], *, overdue: bool) -> ColumnElement[bool]:
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What the statements depend on besides values: the cutoff groups (statuses, profiles),
+    the level and which filters are set. The statements are built once per shape (building them
+    costs more Python than PostgreSQL takes to run them) and run with the values as parameters:
+    `near_<i>` / `overdue_<i>` (group i's cutoffs), `latest`, `organ_id`, `attribute`."""
+
+    groups: tuple[tuple[tuple[Status, ...], tuple[str, ...] | None], ...]
+    level: StuckLevel | None
+    organ: bool
+    attribute: bool
+
+
+def _shape(cutoffs: Sequence[_Cutoff], filters: StuckFilters) -> tuple[_Shape, dict[str, Any]]:
+    """The statements' shape and their parameter values."""
+    params: dict[str, Any] = {}
+    for index, c in enumerate(cutoffs):
+        params[f"near_{index}"] = c.near_before
+        params[f"overdue_{index}"] = c.overdue_before
+    if cutoffs:
+        params["latest"] = max(c.near_before for c in cutoffs)
+    if filters.organ_id is not None:
+        params["organ_id"] = filters.organ_id
+    if filters.attribute is not None:
+        params["attribute"] = filters.attribute
+    shape = _Shape(
+        tuple((c.statuses, c.profiles) for c in cutoffs),
+        filters.level,
+        filters.organ_id is not None,
+        filters.attribute is not None,
+    )
+    return shape, params
+
+
+def _entered_before(shape: _Shape, *, overdue: bool) -> ColumnElement[bool]:
     terms = []
-    for c in cutoffs:
+    for index, (statuses, profiles) in enumerate(shape.groups):
+        cutoff: sa.BindParameter[datetime] = sa.bindparam(
+            f"overdue_{index}" if overdue else f"near_{index}"
+        )
         term = [
-            col(Document.status).in_(c.statuses)
-            if len(c.statuses) > 1
-            else col(Document.status) == c.statuses[0],
-            col(Document.status_changed_at) < (c.overdue_before if overdue else c.near_before),
+            col(Document.status).in_(statuses)
+            if len(statuses) > 1
+            else col(Document.status) == statuses[0],
+            col(Document.status_changed_at) < cutoff,
         ]
-        if c.profiles is not None:
-            term.append(col(Document.policy_profile).in_(c.profiles))
+        if profiles is not None:
+            term.append(col(Document.policy_profile).in_(profiles))
         terms.append(sa.and_(*term))
     return sa.or_(*terms) if terms else sa.false()
 
@@ -201,37 +239,47 @@ def _watched(filters: StuckFilters) -> list[Status]:
     return [s for s in WAITING_STATUSES if filters.stage is None or s.stage is filters.stage]
 
 
-def stuck_conditions(
-    as_of: datetime, near_share: float, filters: StuckFilters
-) -> tuple[list[ColumnElement[bool]], ColumnElement[bool]]:
-    """The WHERE terms of the stuck set (after filters) and the overdue test within it."""
-    statuses = _watched(filters)
-    cutoffs = _cutoffs(as_of, near_share, statuses)
-    near = _entered_before(cutoffs, overdue=False)
-    overdue = _entered_before(cutoffs, overdue=True)
-    # The partial index's own predicate and the latest cutoff: an ordered range scan of
-    # ix_documents_waiting that reads the index alone.
-    where: list[ColumnElement[bool]] = [_raw(WAITING_TERM), near]
-    if cutoffs:
-        latest = max(c.near_before for c in cutoffs)
-        where.insert(1, col(Document.status_changed_at) < latest)
-    if filters.level is StuckLevel.OVERDUE:
-        where[-1] = overdue
-    elif filters.level is StuckLevel.NEAR:
-        where.append(sa.not_(overdue))
-    if filters.organ_id is not None:
-        where.append(col(Document.organ_id) == filters.organ_id)
-    if filters.attribute is not None:
+def _filter_terms(shape: _Shape) -> list[ColumnElement[bool]]:
+    """The organ and attribute filters (the stage and level filters pick cutoffs and ranges)."""
+    terms: list[ColumnElement[bool]] = []
+    if shape.organ:
+        terms.append(col(Document.organ_id) == sa.bindparam("organ_id"))
+    if shape.attribute:
         current_marking = (
             select(Marking.id)
             .where(
                 col(Marking.version_id) == col(Document.current_version_id),
-                col(Marking.attribute) == filters.attribute,
+                col(Marking.attribute) == sa.bindparam("attribute"),
             )
             .exists()
         )
-        where.append(current_marking)
-    return where, overdue
+        terms.append(current_marking)
+    return terms
+
+
+def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
+    """The WHERE terms of the stuck set of a shape (parameters unbound)."""
+    near = _entered_before(shape, overdue=False)
+    overdue = _entered_before(shape, overdue=True)
+    # The partial index's own predicate and the latest cutoff: an ordered range scan of
+    # ix_documents_waiting that reads the index alone.
+    where: list[ColumnElement[bool]] = [_raw(WAITING_TERM), near]
+    if shape.groups:
+        where.insert(1, col(Document.status_changed_at) < sa.bindparam("latest"))
+    if shape.level is StuckLevel.OVERDUE:
+        where[-1] = overdue
+    elif shape.level is StuckLevel.NEAR:
+        where.append(sa.not_(overdue))
+    return where + _filter_terms(shape)
+
+
+def stuck_conditions(
+    as_of: datetime, near_share: float, filters: StuckFilters
+) -> list[ColumnElement[bool]]:
+    """The WHERE terms of the stuck set (after filters), with the values bound (for the
+    benchmark's plain SQL; the service runs cached statements with parameters)."""
+    shape, params = _shape(_cutoffs(as_of, near_share, _watched(filters)), filters)
+    return [sa.and_(*_conditions(shape)).params(params)]
 
 
 def _check_page(limit: int, offset: int) -> None:
@@ -262,25 +310,24 @@ def _allowance_text(allowance: Any) -> str:
     return f"{allowance.days} WD"
 
 
-def _page_rows(
-    session: Session, where: list[ColumnElement[bool]], limit: int, offset: int
-) -> Sequence[Any]:
+@lru_cache(maxsize=128)
+def _page_statement(shape: _Shape) -> _Rows:
     """One query: the page's ids from an ordered scan of ix_documents_waiting that reads only
-    the index and stops after one page, then those documents with organ, drafter and stored
-    stage deadline."""
+    the index and stops after one page (`limit`, `offset`), then those documents with organ,
+    drafter and stored stage deadline."""
     page = (
         sa.select(col(Document.id), col(Document.status_changed_at))
-        .where(*where)
+        .where(*_conditions(shape))
         .order_by(col(Document.status_changed_at), col(Document.id))
-        .limit(limit)
-        .offset(offset)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .offset(sa.bindparam("offset", type_=sa.Integer))
         .subquery("page")
     )
     stage_deadline = sa.and_(
         col(Deadline.document_id) == col(Document.id),
         col(Deadline.kind) == DeadlineKind.STAGE_ALLOWANCE.value,
     )
-    statement = (
+    return (
         sa.select(
             col(Document.id),
             col(Document.title),
@@ -304,7 +351,6 @@ def _page_rows(
         .outerjoin(Deadline, stage_deadline)
         .order_by(page.c.status_changed_at, page.c.id)
     )
-    return session.connection().execute(statement).all()
 
 
 def _describe(
@@ -377,66 +423,73 @@ def _describe(
     return items
 
 
-def overdue_by_status(
-    as_of: datetime, near_share: float, filters: StuckFilters
-) -> dict[Status, ColumnElement[bool]]:
-    """For each watched status, the overdue test of a document already known to wait in it
-    (usually one comparison of the entry time)."""
-    cutoffs = _cutoffs(as_of, near_share, _watched(filters))
-    tests: dict[Status, ColumnElement[bool]] = {}
-    for status in _watched(filters):
-        terms = []
-        for c in cutoffs:
-            if status not in c.statuses:
-                continue
-            term = col(Document.status_changed_at) < c.overdue_before
-            if c.profiles is not None:
-                term = sa.and_(term, col(Document.policy_profile).in_(c.profiles))
-            terms.append(term)
-        tests[status] = sa.or_(*terms) if terms else sa.false()
-    return tests
+def _is_status(status: Status) -> ColumnElement[bool]:
+    # Written literally, as the partial index's predicate writes it: both databases then prove
+    # that the term implies the predicate, in a prepared (generic) plan too.
+    return _raw(f"documents.status = '{status.value}'")
 
 
-def counts_statement(
-    where: list[ColumnElement[bool]], overdue: dict[Status, ColumnElement[bool]]
-) -> sa.Select[Any]:
-    """Per organ: (code, name, then for each status: waiting-and-stuck, of which overdue)."""
-    columns: list[Any] = []
-    for status, late in overdue.items():
-        is_status = col(Document.status) == status
-        columns.append(func.sum(sa.case((is_status, 1), else_=0)).label(f"all_{status.value}"))
-        columns.append(
-            func.sum(sa.case((sa.and_(is_status, late), 1), else_=0)).label(f"late_{status.value}")
-        )
-    grouped = (
-        sa.select(col(Document.organ_id).label("organ_id"), *columns)
-        .where(*where)
-        .group_by(col(Document.organ_id))
-        .subquery("grouped")
-    )
-    return sa.select(col(Organ.code), col(Organ.name), *list(grouped.c)[1:]).join(
-        Organ, col(Organ.id) == grouped.c.organ_id
-    )
+def counts_statement(as_of: datetime, near_share: float, filters: StuckFilters) -> _Rows:
+    """The counts statement with its values bound (for the benchmark's plain SQL)."""
+    shape, params = _shape(_cutoffs(as_of, near_share, _watched(filters)), filters)
+    statement = _counts_statement(shape)
+    if statement is None:
+        raise ValueError("no watched status left after the stage filter: nothing to count")
+    return statement.params(params)
+
+
+@lru_cache(maxsize=128)
+def _counts_statement(shape: _Shape) -> _Rows | None:
+    """Rows (status, late: 1 overdue / 0 near, organ code, organ name, documents) of the stuck
+    set after filters, or None when no watched status is left. Each status and level is one
+    range of entry times (policies.stuck: overdue before the overdue cutoff, near between the two
+    cutoffs), so each branch is an index-only range scan of ix_documents_waiting_status that reads
+    only the documents it counts, grouped by organ (an integer), with no per-row CASE."""
+    entered = col(Document.status_changed_at)
+    extra = _filter_terms(shape)
+    branches: list[_Rows] = []
+    for index, (statuses, profiles) in enumerate(shape.groups):
+        overdue: sa.BindParameter[datetime] = sa.bindparam(f"overdue_{index}")
+        near: sa.BindParameter[datetime] = sa.bindparam(f"near_{index}")
+        ranges: list[tuple[int, list[ColumnElement[bool]]]] = []
+        if shape.level is not StuckLevel.NEAR:
+            ranges.append((1, [entered < overdue]))
+        if shape.level is not StuckLevel.OVERDUE:
+            ranges.append((0, [entered >= overdue, entered < near]))
+        in_profiles = [] if profiles is None else [col(Document.policy_profile).in_(profiles)]
+        for status in statuses:
+            for late, in_range in ranges:
+                branches.append(
+                    sa.select(
+                        sa.literal_column(f"'{status.value}'", sa.String).label("status"),
+                        sa.literal_column(str(late), sa.Integer).label("late"),
+                        col(Document.organ_id).label("organ_id"),
+                        func.count().label("documents"),
+                    )
+                    .where(_is_status(status), *in_range, *in_profiles, *extra)
+                    .group_by(col(Document.organ_id))
+                )
+    if not branches:
+        return None
+    counted = sa.union_all(*branches).subquery("counted")
+    return sa.select(
+        counted.c.status, counted.c.late, col(Organ.code), col(Organ.name), counted.c.documents
+    ).join(Organ, col(Organ.id) == counted.c.organ_id)
 
 
 def _counts(
-    session: Session, where: list[ColumnElement[bool]], overdue: dict[Status, ColumnElement[bool]]
+    session: Session, shape: _Shape, params: dict[str, Any]
 ) -> tuple[list[CountRow], list[CountRow]]:
-    """Overdue and near counts per stage and per organ: one GROUP BY organ (an integer: sorting
-    the status strings under a collation costs more than the whole scan) that reads only
-    ix_documents_waiting, with the organ names joined to the groups."""
-    rows = session.connection().execute(counts_statement(where, overdue)).all()
-    statuses = list(overdue)
+    """Overdue and near counts per stage and per organ, in one statement of index range scans
+    (`_counts_statement`), with the organ names joined to the groups."""
+    statement = _counts_statement(shape)
+    rows = session.connection().execute(statement, params).all() if statement is not None else []
     stages: dict[Stage, list[int]] = defaultdict(lambda: [0, 0])
     organs: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for code, name, *sums in rows:
-        for index, status in enumerate(statuses):
-            total, overdue_count = int(sums[2 * index] or 0), int(sums[2 * index + 1] or 0)
-            if total == 0:
-                continue
-            for bucket in (stages[status.stage], organs[(code, name)]):
-                bucket[0] += overdue_count
-                bucket[1] += total - overdue_count
+    for status, late, code, name, documents in rows:
+        level = 0 if late else 1
+        stages[Status(status).stage][level] += int(documents)
+        organs[(code, name)][level] += int(documents)
     by_stage = [
         CountRow(stage.value, stage.value, *stages[stage]) for stage in Stage if stage in stages
     ]
@@ -463,9 +516,10 @@ def stuck_documents(
     share = _share(near_share)
     _check_page(limit, offset)
     filters = filters or StuckFilters()
-    where, _ = stuck_conditions(as_of, share, filters)
-    by_stage, by_organ = _counts(session, where, overdue_by_status(as_of, share, filters))
-    rows = _page_rows(session, where, limit, offset)
+    shape, params = _shape(_cutoffs(as_of, share, _watched(filters)), filters)
+    by_stage, by_organ = _counts(session, shape, params)
+    page = _page_statement(shape)
+    rows = session.connection().execute(page, {**params, "limit": limit, "offset": offset}).all()
     items = _describe(rows, as_of=as_of, near_share=share, flow_run_ui=flow_run_ui)
     late = sum(row.overdue for row in by_stage)
     near = sum(row.near for row in by_stage)

@@ -2,7 +2,8 @@
 
 One of four sibling revisions after 0003, merged by 0005; each belongs to one area of the
 schema, so work on the areas never conflicts. The monitor adds indexes only (models/office.py):
-documents waiting in a stage with an allowance in entry order, unmet publication and
+documents waiting in a stage with an allowance in entry order (the stuck list's pages) and by
+status then entry order (its counts: one index range per status and level), unmet publication and
 interpretation deadlines by due date, and audit events by action and time.
 
 Revision ID: 0004m
@@ -40,6 +41,13 @@ def upgrade() -> None:
         sqlite_where=sa.text(WAITING),
     )
     op.create_index(
+        "ix_documents_waiting_status",
+        "documents",
+        ["status", "status_changed_at", "organ_id", "policy_profile"],
+        postgresql_where=sa.text(WAITING),
+        sqlite_where=sa.text(WAITING),
+    )
+    op.create_index(
         "ix_deadlines_window_open",
         "deadlines",
         ["due_at", "kind"],
@@ -52,4 +60,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_audit_events_action_time", table_name="audit_events")
     op.drop_index("ix_deadlines_window_open", table_name="deadlines")
+    op.drop_index("ix_documents_waiting_status", table_name="documents")
     op.drop_index("ix_documents_waiting", table_name="documents")
