@@ -8,7 +8,11 @@ stage-allowance rows: those rows are one per document, reused by the next stage 
 when a stage ends, so at a million documents nearly all of them are stale. Instead
 `policies.stuck` turns (as_of, allowance) into an entry-time cutoff per status and profile, and
 the query is "status = S and entered before the cutoff" on `ix_documents_waiting` (models/
-office.py). Working-day ages are computed in Python for the page of rows returned only.
+office.py). The counts per stage and organ read `ix_documents_waiting_status` instead: overdue
+and near in one status are two ranges of entry times there, so each is an index-only range
+scan of exactly the documents counted. Working-day ages are computed in Python for the page of
+rows returned only. The statements are built once per shape (`_Shape`) and run with the cutoffs
+as parameters.
 """
 
 from __future__ import annotations
