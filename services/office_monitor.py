@@ -65,7 +65,7 @@ from services.review import Step, calendar_for
 from services.status import STATUS_CHANGED
 
 MAX_LIMIT = 500
-_Rows = sa.Select[*tuple[Any, ...]]  # a SELECT of any columns
+_Rows = sa.Select[tuple[Any, ...]]  # a SELECT of any columns
 STUCK_ALERT_KIND = "stuck"
 _HOLDER_ROLE: dict[Status, Role] = {step.status: step.role for step in Step}
 
