@@ -218,6 +218,22 @@ def test_filters_and_counts(session: Session, world: World) -> None:
     assert {r.key: (r.overdue, r.near) for r in report.by_organ} == {"a": (2, 1), "b": (1, 0)}
 
 
+def test_counts_per_level_and_a_stage_without_allowance(session: Session, world: World) -> None:
+    # The counts are range scans per status and level: the level filter keeps one range only,
+    # and a stage with no allowance (intake) has nothing to count or list.
+    near_only = stuck_documents(session, as_of=AS_OF, filters=StuckFilters(level=StuckLevel.NEAR))
+    assert {r.key: (r.overdue, r.near) for r in near_only.by_stage} == {"publication": (0, 1)}
+    overdue_b = stuck_documents(
+        session,
+        as_of=AS_OF,
+        filters=StuckFilters(level=StuckLevel.OVERDUE, organ_id=world.organ_b.id),
+    )
+    assert {r.key: (r.overdue, r.near) for r in overdue_b.by_organ} == {"b": (1, 0)}
+    assert {r.key: (r.overdue, r.near) for r in overdue_b.by_stage} == {"marking": (1, 0)}
+    intake = stuck_documents(session, as_of=AS_OF, filters=StuckFilters(stage=Stage.INTAKE))
+    assert (intake.total, intake.items, intake.by_stage, intake.by_organ) == (0, [], [], [])
+
+
 def test_bad_share_and_page_are_refused(session: Session, world: World) -> None:
     from services.errors import RequestInvalid
 
