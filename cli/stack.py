@@ -140,7 +140,7 @@ def run_stack(settings: Settings) -> int:
                     start_new_session=True,
                 )
             )
-        ui = settings.prefect_api_url.removesuffix("/api")
+        ui = settings.prefect_ui_base
         print("gongkai: embedded default (Ctrl-C stops everything)")
         print(f"  database      {settings.database_url}")
         print(f"  files         {settings.files_dir.resolve()}")

@@ -111,6 +111,13 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def prefect_ui_base(self) -> str:
+        """The Prefect UI that links point to: prefect_ui_url, or the API URL without /api."""
+        if self.prefect_ui_url:
+            return self.prefect_ui_url.rstrip("/")
+        return self.prefect_api_url.rstrip("/").removesuffix("/api")
+
+    @property
     def files_dir(self) -> Path:
         """Where uploaded files are stored, content-addressed by sha256."""
         return self.data_dir / "files"

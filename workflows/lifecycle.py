@@ -15,23 +15,14 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from config.settings import get_settings
-from policies.calendar import SHANGHAI
-from services.alerts import deliver_pending, make_notifier
 from services.rereview import create_due_rereviews
 from services.secrecy_expiry import create_expiry_rereviews
 from services.windows import check_windows
-from workflows.runtime import now, unit_of_work
+from workflows.alerts import deliver_alerts
+from workflows.runtime import as_of_instant, unit_of_work
 
 WINDOWS_FLOW = "check-windows"
 REREVIEWS_FLOW = "create-rereviews"
-
-
-def instant(as_of: str | None) -> datetime:
-    """The instant a run checks: `as_of` (naive = Asia/Shanghai), or now."""
-    if not as_of or not as_of.strip():
-        return now()
-    moment = datetime.fromisoformat(as_of.strip())
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=SHANGHAI)
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
@@ -42,23 +33,11 @@ def raise_window_alerts(at: datetime, shares: tuple[float, ...]) -> dict[str, An
     return {"checked": report.checked, "raised": list(report.raised)}
 
 
-@task(cache_policy=NO_CACHE, persist_result=False)
-def deliver_alerts(at: datetime) -> dict[str, Any]:
-    """Send undelivered alerts with the configured notifier (webhook, or log)."""
-    settings = get_settings()
-    notifier = make_notifier(
-        settings.alert_webhook_url, timeout=settings.alert_webhook_timeout_seconds
-    )
-    with unit_of_work() as session:
-        delivery = deliver_pending(session, notifier, at=at)
-    return {"delivered": delivery.delivered, "failed": delivery.failed, "error": delivery.error}
-
-
 @flow(name=WINDOWS_FLOW, persist_result=False)
 def check_windows_flow(as_of: str | None = None) -> dict[str, Any]:
     """Publication and interpretation windows (domain §10 rules 12, 13): alert at the configured
     shares and when overdue, then deliver the pending alerts."""
-    at = instant(as_of)
+    at = as_of_instant(as_of)
     alerts = raise_window_alerts(at, tuple(get_settings().alert_shares))
     delivery = deliver_alerts(at)
     return {"as_of": at.isoformat(), **alerts, **delivery}
@@ -82,7 +61,7 @@ def secrecy_expiry_rereviews(at: datetime) -> list[int]:
 @flow(name=REREVIEWS_FLOW, persist_result=False)
 def create_rereviews_flow(as_of: str | None = None) -> dict[str, Any]:
     """Create the re-reviews due at `as_of`: periodic (条例 art. 18) and secrecy expiry."""
-    at = instant(as_of)
+    at = as_of_instant(as_of)
     return {
         "as_of": at.isoformat(),
         "periodic": periodic_rereviews(at),

@@ -16,25 +16,11 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from config.settings import get_settings
-from policies.calendar import SHANGHAI
-from services.alerts import deliver_pending, make_notifier
 from services.office_monitor import raise_stuck_alerts
-from workflows.runtime import now, unit_of_work
+from workflows.alerts import deliver_alerts
+from workflows.runtime import as_of_instant, unit_of_work
 
 DIGEST_FLOW = "office-digest"
-
-
-def instant(as_of: str | None) -> datetime:
-    """The instant a run checks: `as_of` (naive = Asia/Shanghai), or now."""
-    if not as_of or not as_of.strip():
-        return now()
-    moment = datetime.fromisoformat(as_of.strip())
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=SHANGHAI)
-
-
-def _prefect_ui() -> str:
-    settings = get_settings()
-    return (settings.prefect_ui_url or settings.prefect_api_url).rstrip("/").removesuffix("/api")
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
@@ -42,26 +28,17 @@ def raise_stuck(at: datetime) -> int:
     """Alert every document past or near its stage allowance (once per threshold)."""
     with unit_of_work() as session:
         return raise_stuck_alerts(
-            session, as_of=at, near_share=get_settings().stuck_near_share, flow_run_ui=_prefect_ui()
+            session,
+            as_of=at,
+            near_share=get_settings().stuck_near_share,
+            flow_run_ui=get_settings().prefect_ui_base,
         )
-
-
-@task(cache_policy=NO_CACHE, persist_result=False)
-def deliver_digest(at: datetime) -> dict[str, Any]:
-    """Send the undelivered alerts as one batch with the configured notifier."""
-    settings = get_settings()
-    notifier = make_notifier(
-        settings.alert_webhook_url, timeout=settings.alert_webhook_timeout_seconds
-    )
-    with unit_of_work() as session:
-        delivery = deliver_pending(session, notifier, at=at)
-    return {"delivered": delivery.delivered, "failed": delivery.failed, "error": delivery.error}
 
 
 @flow(name=DIGEST_FLOW, persist_result=False)
 def office_digest(as_of: str | None = None) -> dict[str, Any]:
     """Stuck documents at `as_of` → alerts (once per threshold) → one digest to the notifier."""
-    at = instant(as_of)
+    at = as_of_instant(as_of)
     raised = raise_stuck(at)
-    delivery = deliver_digest(at)
+    delivery = deliver_alerts(at)
     return {"as_of": at.isoformat(), "raised": raised, **delivery}

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from config.settings import get_settings
 from models.db import make_engine, session_scope
+from policies.calendar import SHANGHAI
 
 # A human step waits as a suspended run, holding nothing; this is only a far backstop (prefect.md
 # §2.4: expiry fails the run). Overdue is tracked in our deadlines table, not by Prefect.
@@ -30,6 +31,15 @@ def unit_of_work() -> Iterator[Session]:
     """A session that commits once at the end (services never commit)."""
     with session_scope(engine()) as session:
         yield session
+
+
+def as_of_instant(as_of: str | None) -> datetime:
+    """The instant a scheduled run works for: `as_of` (ISO; without an offset it is read as
+    Asia/Shanghai time), or now when it is empty (a run from the schedule)."""
+    if not as_of or not as_of.strip():
+        return now()
+    moment = datetime.fromisoformat(as_of.strip())
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=SHANGHAI)
 
 
 def now() -> datetime:

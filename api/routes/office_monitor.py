@@ -93,14 +93,6 @@ def office_user(
 OfficeUser = Annotated[User, Depends(office_user)]
 
 
-def prefect_ui_base(settings: Settings) -> str:
-    """The Prefect UI the flow-run links point to (settings, or the API URL without /api)."""
-    if settings.prefect_ui_url:
-        return settings.prefect_ui_url.rstrip("/")
-    base = settings.prefect_api_url.rstrip("/")
-    return base.removesuffix("/api")
-
-
 def _as_of(value: datetime | None) -> datetime:
     if value is None:
         return now()
@@ -172,7 +164,7 @@ def get_stuck(
         filters=filters,
         limit=limit,
         offset=offset,
-        flow_run_ui=prefect_ui_base(settings),
+        flow_run_ui=settings.prefect_ui_base,
     )
 
 
@@ -265,7 +257,7 @@ def _board_html(
         session,
         as_of=_as_of(as_of),
         near_share=near if near is not None else settings.stuck_near_share,
-        flow_run_ui=prefect_ui_base(settings),
+        flow_run_ui=settings.prefect_ui_base,
     )
     return office_pages.board(board)
 

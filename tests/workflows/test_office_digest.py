@@ -17,7 +17,9 @@ from policies.statuses import Status
 from tests.browser_support import serve_app
 from tests.factories import make_document
 from workflows import runtime
-from workflows.office_digest import deliver_digest, instant, raise_stuck
+from workflows.alerts import deliver_alerts
+from workflows.office_digest import raise_stuck
+from workflows.runtime import as_of_instant
 
 
 @pytest.fixture
@@ -55,10 +57,10 @@ def test_the_digest_alerts_a_stuck_document_once(configured: list[str]) -> None:
             status_changed_at=datetime(2026, 9, 29, 10, tzinfo=SHANGHAI),
         )
         document_id = document.id
-    at = instant("2026-10-16T10:00:00")  # naive: read as Asia/Shanghai
+    at = as_of_instant("2026-10-16T10:00:00")  # naive: read as Asia/Shanghai
     assert at == datetime(2026, 10, 16, 10, tzinfo=SHANGHAI)
     for _ in range(2):
         raise_stuck.fn(at)
-        delivery = deliver_digest.fn(at)
+        delivery = deliver_alerts.fn(at)
         assert delivery["failed"] == 0
     assert configured == [f"stuck:{document_id}:secrecy_review:20260929T020000000000Z:overdue"]
