@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from policies.calendar import (
     FIXED_DATE_HOLIDAYS,
@@ -104,6 +105,17 @@ def _is_working(calendar: WorkingDayCalendar, day: date) -> bool:
         return day.weekday() < 5 and (day.month, day.day) not in FIXED_DATE_HOLIDAYS
 
 
+@lru_cache(maxsize=4096)
+def _working_days_from(first: date, end: date, calendar: WorkingDayCalendar) -> int:
+    """Working days in [first, end): whole days only, so the same few date pairs recur all day
+    (the office monitor asks for them on every page) and are counted once."""
+    count, day = 0, first
+    while day < end:
+        count += _is_working(calendar, day)
+        day += _ONE_DAY
+    return count
+
+
 def working_days_elapsed(start: datetime, as_of: datetime, calendar: WorkingDayCalendar) -> float:
     """Working days elapsed since start (its day is day zero; 民法典 art. 201): each working day
     after it counts fully once over, the current one by the share of it passed in Shanghai."""
@@ -111,10 +123,7 @@ def working_days_elapsed(start: datetime, as_of: datetime, calendar: WorkingDayC
     first = local_date(start) + _ONE_DAY
     local = as_of.astimezone(SHANGHAI)
     today = local.date()
-    elapsed, day = 0.0, first
-    while day < today:
-        elapsed += _is_working(calendar, day)
-        day += _ONE_DAY
+    elapsed = float(_working_days_from(first, today, calendar))
     if today >= first and _is_working(calendar, today):
         midnight = datetime.combine(today, time(0), tzinfo=SHANGHAI)
         elapsed += (local - midnight) / _ONE_DAY

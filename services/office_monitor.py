@@ -31,6 +31,7 @@ from sqlmodel import Session, col, func, select
 
 from models.alerts import Alert
 from models.audit import AuditEvent
+from models.base import UTCDateTime
 from models.deadlines import Deadline
 from models.documents import Document
 from models.office import WAITING_STATUSES, WAITING_TERM, WINDOW_TERM
@@ -215,18 +216,20 @@ def _shape(cutoffs: Sequence[_Cutoff], filters: StuckFilters) -> tuple[_Shape, d
     return shape, params
 
 
+def _cutoff_param(name: str) -> sa.BindParameter[datetime]:
+    """An entry-time cutoff, written into the SQL text when the statement runs (literal_execute):
+    the text then changes only when the cutoffs do (once a day for working-day allowances), so
+    PostgreSQL plans it once and reuses the plan (psycopg prepares a statement it has seen a few
+    times); as a parameter it would be planned again on every call, which costs more than the
+    index scan itself."""
+    return sa.bindparam(name, type_=UTCDateTime(), literal_execute=True)
+
+
 def _entered_before(shape: _Shape, *, overdue: bool) -> ColumnElement[bool]:
     terms = []
     for index, (statuses, profiles) in enumerate(shape.groups):
-        cutoff: sa.BindParameter[datetime] = sa.bindparam(
-            f"overdue_{index}" if overdue else f"near_{index}"
-        )
-        term = [
-            col(Document.status).in_(statuses)
-            if len(statuses) > 1
-            else col(Document.status) == statuses[0],
-            col(Document.status_changed_at) < cutoff,
-        ]
+        cutoff = _cutoff_param(f"overdue_{index}" if overdue else f"near_{index}")
+        term = [_is_status(*statuses), col(Document.status_changed_at) < cutoff]
         if profiles is not None:
             term.append(col(Document.policy_profile).in_(profiles))
         terms.append(sa.and_(*term))
@@ -269,7 +272,7 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     # ix_documents_waiting that reads the index alone.
     where: list[ColumnElement[bool]] = [_raw(WAITING_TERM), near]
     if shape.groups:
-        where.insert(1, col(Document.status_changed_at) < sa.bindparam("latest"))
+        where.insert(1, col(Document.status_changed_at) < _cutoff_param("latest"))
     if shape.level is StuckLevel.OVERDUE:
         where[-1] = overdue
     elif shape.level is StuckLevel.NEAR:
@@ -323,13 +326,13 @@ def _page_statement(shape: _Shape) -> _Rows:
         sa.select(col(Document.id), col(Document.status_changed_at))
         .where(*_conditions(shape))
         .order_by(col(Document.status_changed_at), col(Document.id))
-        .limit(sa.bindparam("limit", type_=sa.Integer))
-        .offset(sa.bindparam("offset", type_=sa.Integer))
+        .limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True))
+        .offset(sa.bindparam("offset", type_=sa.Integer, literal_execute=True))
         .subquery("page")
     )
     stage_deadline = sa.and_(
         col(Deadline.document_id) == col(Document.id),
-        col(Deadline.kind) == DeadlineKind.STAGE_ALLOWANCE.value,
+        _raw(f"deadlines.kind = '{DeadlineKind.STAGE_ALLOWANCE.value}'"),
     )
     return (
         sa.select(
@@ -427,10 +430,13 @@ def _describe(
     return items
 
 
-def _is_status(status: Status) -> ColumnElement[bool]:
+def _is_status(*statuses: Status) -> ColumnElement[bool]:
     # Written literally, as the partial index's predicate writes it: both databases then prove
-    # that the term implies the predicate, in a prepared (generic) plan too.
-    return _raw(f"documents.status = '{status.value}'")
+    # that the term implies the predicate, in a prepared (generic) plan too; and with no
+    # parameter left, a prepared statement keeps its plan (see _cutoff_param).
+    if len(statuses) == 1:
+        return _raw(f"documents.status = '{statuses[0].value}'")
+    return _raw(f"documents.status IN ({', '.join(repr(s.value) for s in statuses)})")
 
 
 def counts_statement(as_of: datetime, near_share: float, filters: StuckFilters) -> _Rows:
@@ -453,8 +459,8 @@ def _counts_statement(shape: _Shape) -> _Rows | None:
     extra = _filter_terms(shape)
     branches: list[_Rows] = []
     for index, (statuses, profiles) in enumerate(shape.groups):
-        overdue: sa.BindParameter[datetime] = sa.bindparam(f"overdue_{index}")
-        near: sa.BindParameter[datetime] = sa.bindparam(f"near_{index}")
+        overdue = _cutoff_param(f"overdue_{index}")
+        near = _cutoff_param(f"near_{index}")
         ranges: list[tuple[int, list[ColumnElement[bool]]]] = []
         if shape.level is not StuckLevel.NEAR:
             ranges.append((1, [entered < overdue]))
@@ -481,13 +487,57 @@ def _counts_statement(shape: _Shape) -> _Rows | None:
     ).join(Organ, col(Organ.id) == counted.c.organ_id)
 
 
-def _counts(
-    session: Session, shape: _Shape, params: dict[str, Any]
-) -> tuple[list[CountRow], list[CountRow]]:
+@dataclass(frozen=True, slots=True)
+class StuckCounts:
+    """Overdue and near documents per stage and per organ, over the whole filtered stuck set."""
+
+    by_stage: list[CountRow]
+    by_organ: list[CountRow]
+
+    @property
+    def overdue(self) -> int:
+        """Overdue documents in all stages."""
+        return sum(row.overdue for row in self.by_stage)
+
+    @property
+    def near(self) -> int:
+        """Near documents in all stages."""
+        return sum(row.near for row in self.by_stage)
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """One stuck-set question, made once and asked of the list and of the counts."""
+
+    as_of: datetime
+    near_share: float
+    shape: _Shape
+    params: dict[str, Any]
+
+
+def _query(as_of: datetime, near_share: float, filters: StuckFilters | None) -> _Query:
+    require_aware(as_of)
+    share = _share(near_share)
+    filters = filters or StuckFilters()
+    shape, params = _shape(_cutoffs(as_of, share, _watched(filters)), filters)
+    return _Query(as_of, share, shape, params)
+
+
+def _list(
+    session: Session, query: _Query, *, limit: int, offset: int, flow_run_ui: str | None
+) -> list[StuckDocument]:
+    """One page of the stuck set: one statement, then page-sized Python (`_describe`)."""
+    _check_page(limit, offset)
+    params = {**query.params, "limit": limit, "offset": offset}
+    rows = session.connection().execute(_page_statement(query.shape), params).all()
+    return _describe(rows, as_of=query.as_of, near_share=query.near_share, flow_run_ui=flow_run_ui)
+
+
+def _counts(session: Session, query: _Query) -> StuckCounts:
     """Overdue and near counts per stage and per organ, in one statement of index range scans
     (`_counts_statement`), with the organ names joined to the groups."""
-    statement = _counts_statement(shape)
-    rows = session.connection().execute(statement, params).all() if statement is not None else []
+    statement = _counts_statement(query.shape)
+    rows = [] if statement is None else session.connection().execute(statement, query.params).all()
     stages: dict[Stage, list[int]] = defaultdict(lambda: [0, 0])
     organs: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for status, late, code, name, documents in rows:
@@ -501,7 +551,34 @@ def _counts(
         (CountRow(code, name, n_late, n_near) for (code, name), (n_late, n_near) in organs.items()),
         key=lambda row: (-row.total, row.key),
     )
-    return by_stage, by_organ
+    return StuckCounts(by_stage, by_organ)
+
+
+def stuck_list(
+    session: Session,
+    *,
+    as_of: datetime,
+    near_share: float = DEFAULT_NEAR_SHARE,
+    filters: StuckFilters | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    flow_run_ui: str | None = None,
+) -> list[StuckDocument]:
+    """One page of documents past (or near) their stage allowance at as_of, oldest entry first
+    (the list alone, without counts)."""
+    query = _query(as_of, near_share, filters)
+    return _list(session, query, limit=limit, offset=offset, flow_run_ui=flow_run_ui)
+
+
+def stuck_counts(
+    session: Session,
+    *,
+    as_of: datetime,
+    near_share: float = DEFAULT_NEAR_SHARE,
+    filters: StuckFilters | None = None,
+) -> StuckCounts:
+    """Overdue and near counts per stage and per organ over the whole filtered stuck set."""
+    return _counts(session, _query(as_of, near_share, filters))
 
 
 def stuck_documents(
@@ -516,28 +593,21 @@ def stuck_documents(
 ) -> StuckReport:
     """Documents past (or near) their stage allowance at as_of, oldest entry first, one page,
     with overdue/near counts per stage and per organ over the whole filtered set."""
-    require_aware(as_of)
-    share = _share(near_share)
-    _check_page(limit, offset)
-    filters = filters or StuckFilters()
-    shape, params = _shape(_cutoffs(as_of, share, _watched(filters)), filters)
-    by_stage, by_organ = _counts(session, shape, params)
-    page = _page_statement(shape)
-    rows = session.connection().execute(page, {**params, "limit": limit, "offset": offset}).all()
-    items = _describe(rows, as_of=as_of, near_share=share, flow_run_ui=flow_run_ui)
-    late = sum(row.overdue for row in by_stage)
-    near = sum(row.near for row in by_stage)
+    query = _query(as_of, near_share, filters)
+    items = _list(session, query, limit=limit, offset=offset, flow_run_ui=flow_run_ui)
+    counts = _counts(session, query)
+    late, near = counts.overdue, counts.near
     return StuckReport(
         as_of=as_of,
-        near_share=share,
+        near_share=query.near_share,
         total=late + near,
         overdue=late,
         near=near,
         limit=limit,
         offset=offset,
         items=items,
-        by_stage=by_stage,
-        by_organ=by_organ,
+        by_stage=counts.by_stage,
+        by_organ=counts.by_organ,
     )
 
 

@@ -31,7 +31,9 @@ from services.office_monitor import (
     pending_rereviews,
     raise_stuck_alerts,
     returned_history,
+    stuck_counts,
     stuck_documents,
+    stuck_list,
 )
 from services.review import Step, open_step
 from services.status import change_status
@@ -232,6 +234,35 @@ def test_counts_per_level_and_a_stage_without_allowance(session: Session, world:
     assert {r.key: (r.overdue, r.near) for r in overdue_b.by_stage} == {"marking": (1, 0)}
     intake = stuck_documents(session, as_of=AS_OF, filters=StuckFilters(stage=Stage.INTAKE))
     assert (intake.total, intake.items, intake.by_stage, intake.by_organ) == (0, [], [], [])
+
+
+def test_the_list_and_the_counts_alone_agree_with_the_whole_report(
+    session: Session, world: World
+) -> None:
+    filters = StuckFilters(level=StuckLevel.OVERDUE)
+    report = stuck_documents(session, as_of=AS_OF, filters=filters, limit=2, offset=1)
+    listed = stuck_list(session, as_of=AS_OF, filters=filters, limit=2, offset=1)
+    counted = stuck_counts(session, as_of=AS_OF, filters=filters)
+    assert [item.document_id for item in listed] == _ids(report)
+    assert (counted.by_stage, counted.by_organ) == (report.by_stage, report.by_organ)
+    assert (counted.overdue, counted.near) == (report.overdue, report.near) == (3, 0)
+
+
+def test_the_stuck_statements_carry_their_values_in_the_sql_text() -> None:
+    # No bound parameter is left (filters aside): the SQL text is the same until the cutoffs
+    # move, so PostgreSQL reuses a prepared plan instead of planning every call again.
+    from services import office_monitor
+
+    query = office_monitor._query(AS_OF, 0.8, None)
+    page = office_monitor._page_statement(query.shape).compile()
+    counts = office_monitor._counts_statement(query.shape)
+    assert counts is not None
+    for compiled in (page, counts.compile()):
+        bound = set(compiled.params) - {p.key for p in compiled.literal_execute_params}
+        assert bound == set()
+    filtered = office_monitor._query(AS_OF, 0.8, StuckFilters(organ_id=1))
+    compiled = office_monitor._page_statement(filtered.shape).compile()
+    assert set(compiled.params) - {p.key for p in compiled.literal_execute_params} == {"organ_id"}
 
 
 def test_bad_share_and_page_are_refused(session: Session, world: World) -> None:
