@@ -31,7 +31,6 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
@@ -213,9 +212,8 @@ def store_file(
     placement = _Placement(staged, target, already_stored=target.exists())
     session.info.setdefault(_PLACING, []).append(_PLACEMENTS.submit(placement))
     # One statement instead of look-up, savepoint, insert: a row that exists already (or that a
-    # concurrent upload of the same content inserts first) makes the insert do nothing. A Core
-    # statement built once per dialect (no ORM bulk-insert path, no per-request cache key); the
-    # row is returned as written, with the id the database gave it.
+    # concurrent upload of the same content inserts first) makes the insert do nothing. The row
+    # is returned as written, with the id the database gave it.
     values: dict[str, Any] = {
         "sha256": staged.sha256,
         "size_bytes": staged.size_bytes,
@@ -224,8 +222,7 @@ def store_file(
         "storage_path": relative,
         "created_at": at,
     }
-    connection = session.connection()
-    new_id = connection.execute(_insert_stored_file(connection.dialect.name), values).scalar()
+    new_id = session.connection().execute(_insert_stored_file(), values).scalar()
     if new_id is not None:
         return StoredFile(id=new_id, **values)
     existing = session.exec(
@@ -311,12 +308,20 @@ def _sync_directory(path: Path) -> None:
         os.close(fd)
 
 
-@lru_cache(maxsize=4)
-def _insert_stored_file(dialect: str) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id into stored_files, for this dialect."""
+@lru_cache(maxsize=1)
+def _insert_stored_file() -> sa.TextClause:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id into stored_files (the same SQL on SQLite and
+    PostgreSQL). Written as text with typed parameters because SQLAlchemy's dialect `insert()
+    .on_conflict_do_nothing()` has no cache key: it was compiled anew on every upload (~0.3 ms);
+    a text statement is compiled once and then found in the engine's compiled cache."""
     table = _table_of(StoredFile)
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing().returning(table.c.id)
+    columns = [column for column in table.c if column.key != "id"]
+    names = ", ".join(column.name for column in columns)
+    params = ", ".join(f":{column.key}" for column in columns)
+    sql = (
+        f"INSERT INTO {table.name} ({names}) VALUES ({params}) ON CONFLICT DO NOTHING RETURNING id"
+    )
+    return sa.text(sql).bindparams(*(sa.bindparam(c.key, type_=c.type) for c in columns))
 
 
 def _table_of(model: type[Any]) -> sa.Table:

@@ -17,7 +17,7 @@ from services.audit import record_event
 from services.clock import require_aware
 from services.documents import get_document
 from services.errors import RequestInvalid
-from services.intake.submissions import MATERIAL_ADDED, Upload, row_id
+from services.intake.submissions import MATERIAL_ADDED, Upload, insert_rows, row_id
 from services.storage import store_file
 
 INTERPRETATION_KINDS = ("interpretation_plan", "interpretation_material")
@@ -32,23 +32,27 @@ def attach_files(
     at: datetime,
 ) -> list[tuple[str, StoredFile]]:
     """Attach the stored files to the version (a file sent twice once) and receive interpretation
-    files as the document's material; the attachments as recorded, in order (not flushed)."""
+    files as the document's material (rows written at once, `insert_rows`); the attachments as
+    recorded, in order."""
     attached: list[tuple[str, StoredFile]] = []
     attached_ids: set[int] = set()
+    rows: list[VersionAttachment | InterpretationMaterial] = []
     material_ids = set() if new_document else _material_file_ids(session, document, files)
     for kind, stored in files:
         file_id = row_id(stored)
         if file_id not in attached_ids:  # a new version has no other attachments yet
             attached_ids.add(file_id)
             attached.append((kind, stored))
-            session.add(VersionAttachment(version_id=row_id(version), file_id=file_id, kind=kind))
+            rows.append(VersionAttachment(version_id=row_id(version), file_id=file_id, kind=kind))
         if kind in INTERPRETATION_KINDS and file_id not in material_ids:
             material_ids.add(file_id)
-            session.add(
+            rows.append(
                 InterpretationMaterial(
                     document_id=row_id(document), file_id=file_id, kind=kind, received_at=at
                 )
             )
+    if rows:
+        insert_rows(session, rows)
     return attached
 
 

@@ -31,7 +31,9 @@ def store_intake_deadlines(
     new_document: bool,
     at: datetime,
 ) -> list[Deadline]:
-    """Set the document's intake deadlines for this version (one row per kind; not flushed)."""
+    """Set the document's intake deadlines for this version (one row per kind): a kind it has
+    already is updated in the session (not flushed); a new one is returned without an id, for
+    the caller to insert (`insert_rows`)."""
     values = []
     if draft.attribute is not None and draft.attribute.is_published:
         calendar = _calendar(profile.makeup_days_count)
@@ -48,16 +50,21 @@ def store_intake_deadlines(
     existing = {} if new_document else _deadlines_by_kind(session, document)
     rows = []
     for value in values:
-        row = existing.get(value.kind.value) or Deadline(
-            document_id=row_id(document),
-            kind=value.kind.value,
-            due_at=value.due_at,
-            basis=value.source,
-            created_at=at,
-        )
-        row.version_id = version.id
-        row.due_at, row.basis, row.provisional = value.due_at, value.source, value.provisional
-        session.add(row)
+        row = existing.get(value.kind.value)
+        if row is None:
+            row = Deadline(
+                document_id=row_id(document),
+                version_id=version.id,
+                kind=value.kind.value,
+                due_at=value.due_at,
+                basis=value.source,
+                provisional=value.provisional,
+                created_at=at,
+            )
+        else:
+            row.version_id = version.id
+            row.due_at, row.basis, row.provisional = value.due_at, value.source, value.provisional
+            session.add(row)
         rows.append(row)
     return rows
 

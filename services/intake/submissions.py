@@ -3,6 +3,7 @@ recorded result (`IntakeResult`), and the draft as the intake checks see it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -10,7 +11,8 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import make_transient_to_detached
-from sqlmodel import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, SQLModel
 
 from models.deadlines import Deadline
 from models.documents import Document
@@ -143,6 +145,48 @@ def insert_row(session: Session, row: _Row) -> _Row:
     make_transient_to_detached(row)
     session.add(row)
     return row
+
+
+def insert_rows(session: Session, rows: Sequence[SQLModel]) -> None:
+    """Write new rows that this transaction does not change afterwards (a version's marking,
+    findings and new deadlines, its audit event) with one Core INSERT per table — executemany for
+    several rows — instead of adding them to the session and flushing: the flush's unit of work
+    costs more than the statements. In the order given per table, each table in the order it
+    first appears (rows may only point to rows written before them). The rows stay outside the
+    session and get no id: nothing reads them back in this transaction."""
+    by_table: dict[sa.Table, list[dict[str, Any]]] = {}
+    for row in rows:
+        table = _table_of(type(row))
+        values = {column.key: getattr(row, column.key) for column in table.c if column.key != "id"}
+        by_table.setdefault(table, []).append(values)
+    connection = session.connection()
+    for table, values_list in by_table.items():
+        connection.execute(_insert(table), values_list)
+
+
+def set_current_version(session: Session, document: Document, version: Version) -> None:
+    """Point the document at its new version with one Core UPDATE, and record the value as the
+    session's committed state, so the session does not write it again (no flush of the document
+    for this; other pending changes to it are flushed as before)."""
+    session.connection().execute(
+        _set_current_version(), {"document_id": row_id(document), "version_id": row_id(version)}
+    )
+    set_committed_value(document, "current_version_id", version.id)
+
+
+@lru_cache(maxsize=1)
+def _set_current_version() -> sa.Update:
+    table = _table_of(Document)
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("document_id"))
+        .values(current_version_id=sa.bindparam("version_id"))
+    )
+
+
+@lru_cache(maxsize=16)
+def _insert(table: sa.Table) -> sa.Insert:
+    return sa.insert(table)
 
 
 def _table_of(model: type[Any]) -> sa.Table:
