@@ -35,15 +35,8 @@ from services.accounts import authenticate, find_organ
 from services.document_queries import document_dossier
 from services.documents import get_document
 from services.errors import Forbidden, NotFound, RequestInvalid, Unauthenticated
-from services.office_monitor import (
-    MAX_LIMIT,
-    OverdueReport,
-    StuckFilters,
-    StuckReport,
-    dashboard,
-    overdue_deadlines,
-    stuck_documents,
-)
+from services.office_overview import OverdueReport, dashboard, overdue_deadlines
+from services.stuck import MAX_LIMIT, StuckFilters, StuckReport, stuck_documents
 
 router = APIRouter(prefix="/office", tags=["office monitor"])
 

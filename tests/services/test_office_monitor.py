@@ -23,20 +23,17 @@ from policies.roles import Role
 from policies.statuses import Stage, Status
 from policies.stuck import StuckLevel
 from services.alerts import WebhookNotifier, deliver_pending
-from services.office_monitor import (
-    StuckFilters,
+from services.office_overview import (
     dashboard,
     escalations,
     overdue_deadlines,
     pending_rereviews,
-    raise_stuck_alerts,
     returned_history,
-    stuck_counts,
-    stuck_documents,
-    stuck_list,
 )
 from services.review import Step, open_step
 from services.status import change_status
+from services.stuck import StuckFilters, stuck_counts, stuck_documents, stuck_list
+from services.stuck_alerts import raise_stuck_alerts
 from tests.browser_support import serve_app
 from tests.factories import id_of, make_document, make_organ, make_user
 
@@ -251,17 +248,17 @@ def test_the_list_and_the_counts_alone_agree_with_the_whole_report(
 def test_the_stuck_statements_carry_their_values_in_the_sql_text() -> None:
     # No bound parameter is left (filters aside): the SQL text is the same until the cutoffs
     # move, so PostgreSQL reuses a prepared plan instead of planning every call again.
-    from services import office_monitor
+    from services import stuck
 
-    query = office_monitor._query(AS_OF, 0.8, None)
-    page = office_monitor._page_statement(query.shape).compile()
-    counts = office_monitor._counts_statement(query.shape)
+    query = stuck._query(AS_OF, 0.8, None)
+    page = stuck._page_statement(query.shape).compile()
+    counts = stuck._counts_statement(query.shape)
     assert counts is not None
     for compiled in (page, counts.compile()):
         bound = set(compiled.params) - {p.key for p in compiled.literal_execute_params}
         assert bound == set()
-    filtered = office_monitor._query(AS_OF, 0.8, StuckFilters(organ_id=1))
-    compiled = office_monitor._page_statement(filtered.shape).compile()
+    filtered = stuck._query(AS_OF, 0.8, StuckFilters(organ_id=1))
+    compiled = stuck._page_statement(filtered.shape).compile()
     assert set(compiled.params) - {p.key for p in compiled.literal_execute_params} == {"organ_id"}
 
 

@@ -1,27 +1,28 @@
-"""The office monitor (政务公开办, issue 5): stuck documents, overdue windows, 退文 history,
-pending re-reviews and escalations, and the stuck-document alerts of the digest.
+"""Stuck documents (issue 5, the office monitor): documents waiting in a stage past (overdue) or
+near their local allowance (policies/profiles.py), counted on the 调休 calendar exactly as
+`services.review.open_step` stores the stage deadline.
 
-Stuck = waiting in a stage with a local allowance (policies/profiles.py) and past it (overdue) or
-past the near share of it (near), counted on the 调休 calendar exactly as `services.review.
-open_step` stores the stage deadline. The list is queried by entry time, not through the stored
-stage-allowance rows: those rows are one per document, reused by the next stage and never closed
-when a stage ends, so at a million documents nearly all of them are stale. Instead
-`policies.stuck` turns (as_of, allowance) into an entry-time cutoff per status and profile, and
-the query is "status = S and entered before the cutoff" on `ix_documents_waiting` (models/
-office.py). The counts per stage and organ read `ix_documents_waiting_status` instead: overdue
-and near in one status are two ranges of entry times there, so each is an index-only range
-scan of exactly the documents counted. Working-day ages are computed in Python for the page of
-rows returned only. The statements are built once per shape (`_Shape`) and run with the cutoffs
-as parameters.
+The list is queried by entry time, not through the stored stage-allowance rows: those rows are
+one per document, reused by the next stage and never closed when a stage ends, so at a million
+documents nearly all of them are stale. Instead `policies.stuck` turns (as_of, allowance) into an
+entry-time cutoff per status and profile, and the query is "status = S and entered before the
+cutoff" on `ix_documents_waiting` (models/office.py). The counts per stage and organ read
+`ix_documents_waiting_status` instead: overdue and near in one status are two ranges of entry
+times there, so each is an index-only range scan of exactly the documents counted. Working-day
+ages are computed in Python for the page of rows returned only.
+
+The statements are built once per shape (`_Shape`); the cutoffs are written into their SQL text
+when they run (`_cutoff_param`), so the text changes only when the cutoffs do and PostgreSQL
+reuses one prepared plan meanwhile. The list (`stuck_list`) and the counts (`stuck_counts`) can
+be asked for alone; `stuck_documents` answers both from one set of cutoffs.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from enum import Enum
+from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -29,18 +30,14 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
-from models.alerts import Alert
-from models.audit import AuditEvent
 from models.base import UTCDateTime
 from models.deadlines import Deadline
 from models.documents import Document
-from models.office import WAITING_STATUSES, WAITING_TERM, WINDOW_TERM
+from models.office import WAITING_STATUSES, WAITING_TERM
 from models.organs import Organ
-from models.rereviews import Rereview
 from models.users import User
 from models.versions import Marking
 from policies.attributes import Attribute
-from policies.calendar import SHANGHAI
 from policies.deadlines import DeadlineKind
 from policies.profiles import PROFILES
 from policies.roles import Role
@@ -50,7 +47,6 @@ from policies.stuck import (
     Allowance,
     StuckLevel,
     age_in_hours,
-    age_in_working_days,
     ages_in_working_days,
     allowance_due,
     check_near_share,
@@ -59,15 +55,12 @@ from policies.stuck import (
     stuck_level,
 )
 from policies.units import ClockHours
-from services.alerts import AlertSpec, raise_alert
 from services.clock import require_aware
 from services.errors import RequestInvalid
 from services.review import Step, calendar_for
-from services.status import STATUS_CHANGED
 
 MAX_LIMIT = 500
 _Rows = sa.Select[tuple[Any, ...]]  # a SELECT of any columns
-STUCK_ALERT_KIND = "stuck"
 _HOLDER_ROLE: dict[Status, Role] = {step.status: step.role for step in Step}
 
 
@@ -609,305 +602,3 @@ def stuck_documents(
         by_stage=counts.by_stage,
         by_organ=counts.by_organ,
     )
-
-
-# --- Overdue publication and interpretation windows (domain §11 #1-#4) -----------------------
-
-
-@dataclass(frozen=True, slots=True)
-class OverdueItem:
-    """One unmet publication or interpretation deadline that has passed."""
-
-    deadline_id: int
-    document_id: int
-    title: str
-    organ_code: str
-    kind: str
-    due_at: datetime
-    basis: str
-
-
-@dataclass(frozen=True, slots=True)
-class OverdueReport:
-    """Overdue window deadlines per organ (publication and interpretation), and the oldest."""
-
-    as_of: datetime
-    publication: int
-    interpretation: int
-    by_organ: list[CountRow]  # overdue = publication, near = interpretation (see labels)
-    oldest: list[OverdueItem]
-
-
-_PUBLICATION_KINDS = (DeadlineKind.PUBLICATION_LOCAL.value, DeadlineKind.PUBLICATION_CEILING.value)
-
-
-def _window_open(as_of: datetime) -> list[ColumnElement[bool]]:
-    # Same predicate as ix_deadlines_window_open, so PostgreSQL can use the partial index.
-    return [_raw(WINDOW_TERM), col(Deadline.due_at) < as_of]
-
-
-def overdue_deadlines(session: Session, *, as_of: datetime, oldest: int = 20) -> OverdueReport:
-    """Unmet publication (条例 art. 26; seed 000 §三(二十二)) and interpretation (seeds 002, 004)
-    deadlines past due at as_of, counted per organ, with the `oldest` most overdue."""
-    require_aware(as_of)
-    rows = session.exec(
-        select(col(Document.organ_id), col(Deadline.kind), func.count())
-        .join(Document, col(Document.id) == col(Deadline.document_id))
-        .where(*_window_open(as_of))
-        .group_by(col(Document.organ_id), col(Deadline.kind))
-    ).all()
-    per_organ: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for organ_id, kind, count in rows:
-        per_organ[organ_id][0 if kind in _PUBLICATION_KINDS else 1] += int(count)
-    organs = (
-        {o.id: o for o in session.exec(select(Organ).where(col(Organ.id).in_(list(per_organ))))}
-        if per_organ
-        else {}
-    )
-    by_organ = sorted(
-        (
-            CountRow(organs[oid].code, organs[oid].name, pub, interp)
-            for oid, (pub, interp) in per_organ.items()
-        ),
-        key=lambda row: (-row.total, row.key),
-    )
-    late = session.exec(
-        select(Deadline, Document.title, Organ.code)
-        .join(Document, col(Document.id) == col(Deadline.document_id))
-        .join(Organ, col(Organ.id) == col(Document.organ_id))
-        .where(*_window_open(as_of))
-        .order_by(col(Deadline.due_at), col(Deadline.id))
-        .limit(oldest)
-    ).all()
-    return OverdueReport(
-        as_of=as_of,
-        publication=sum(row.overdue for row in by_organ),
-        interpretation=sum(row.near for row in by_organ),
-        by_organ=by_organ,
-        oldest=[
-            OverdueItem(d.id or 0, d.document_id, title, code, d.kind, d.due_at, d.basis)
-            for d, title, code in late
-        ],
-    )
-
-
-# --- 退文 history, re-reviews, escalations ----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ReturnedEvent:
-    """One 退文: the document went back to its drafter (at intake or by a reviewer)."""
-
-    document_id: int
-    title: str
-    occurred_at: datetime
-    actor: str
-    role: Role
-    channel: str
-    reason: str | None
-
-
-def returned_history(session: Session, *, limit: int = 20) -> list[ReturnedEvent]:
-    """The latest 退文 from the audit log (every status change to 'returned'), newest first."""
-    rows = session.exec(
-        select(AuditEvent, Document.title)
-        .join(Document, col(Document.id) == col(AuditEvent.document_id))
-        .where(
-            col(AuditEvent.action) == STATUS_CHANGED,
-            col(AuditEvent.after)["status"].as_string() == Status.RETURNED.value,
-        )
-        .order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id).desc())
-        .limit(limit)
-    ).all()
-    return [
-        ReturnedEvent(
-            e.document_id or 0, title, e.occurred_at, e.actor, e.role, e.channel, e.reason
-        )
-        for e, title in rows
-    ]
-
-
-@dataclass(frozen=True, slots=True)
-class RereviewItem:
-    """An open re-review (条例 art. 18; 保密法 2024 arts. 20, 24)."""
-
-    rereview_id: int
-    document_id: int
-    title: str
-    kind: str
-    due_at: datetime
-    overdue: bool
-
-
-def pending_rereviews(
-    session: Session, *, as_of: datetime, limit: int = 20
-) -> tuple[int, list[RereviewItem]]:
-    """How many re-reviews are open, and the `limit` due first."""
-    require_aware(as_of)
-    total = session.exec(
-        select(func.count()).select_from(Rereview).where(col(Rereview.status) == "open")
-    ).one()
-    rows = session.exec(
-        select(Rereview, Document.title)
-        .join(Document, col(Document.id) == col(Rereview.document_id))
-        .where(col(Rereview.status) == "open")
-        .order_by(col(Rereview.due_at), col(Rereview.id))
-        .limit(limit)
-    ).all()
-    return int(total), [
-        RereviewItem(r.id or 0, r.document_id, title, r.kind, r.due_at, r.due_at < as_of)
-        for r, title in rows
-    ]
-
-
-@dataclass(frozen=True, slots=True)
-class EscalationItem:
-    """A document escalated to the competent department (domain §10 rule 8), waiting."""
-
-    document_id: int
-    title: str
-    organ_code: str
-    since: datetime
-    age_working_days: int
-
-
-def escalations(
-    session: Session, *, as_of: datetime, limit: int = 20
-) -> tuple[int, list[EscalationItem]]:
-    """How many documents wait in 'escalated', and the `limit` waiting longest."""
-    require_aware(as_of)
-    waiting = col(Document.status) == Status.ESCALATED
-    total = session.exec(select(func.count()).select_from(Document).where(waiting)).one()
-    rows = (
-        session.connection()
-        .execute(
-            sa.select(
-                col(Document.id),
-                col(Document.title),
-                col(Organ.code),
-                col(Document.status_changed_at),
-            )
-            .join(Organ, col(Organ.id) == col(Document.organ_id))
-            .where(waiting)
-            .order_by(col(Document.status_changed_at), col(Document.id))
-            .limit(limit)
-        )
-        .all()
-    )
-    calendar = calendar_for("national")
-    return int(total), [
-        EscalationItem(doc_id or 0, title, code, since, age_in_working_days(since, as_of, calendar))
-        for doc_id, title, code, since in rows
-    ]
-
-
-@dataclass(frozen=True, slots=True)
-class Dashboard:
-    """Everything the office page shows, at one instant."""
-
-    stuck: StuckReport
-    overdue: OverdueReport
-    returned: list[ReturnedEvent]
-    rereviews_open: int
-    rereviews: list[RereviewItem]
-    escalated: int
-    escalations: list[EscalationItem] = field(default_factory=list)
-
-
-def dashboard(
-    session: Session,
-    *,
-    as_of: datetime,
-    near_share: float = DEFAULT_NEAR_SHARE,
-    limit: int = 50,
-    flow_run_ui: str | None = None,
-) -> Dashboard:
-    """The office dashboard's data: stuck list and counts, overdue windows, 退文, re-reviews,
-    escalations."""
-    stuck = stuck_documents(
-        session, as_of=as_of, near_share=near_share, limit=limit, flow_run_ui=flow_run_ui
-    )
-    rereviews_open, rereviews = pending_rereviews(session, as_of=as_of)
-    escalated, escalated_items = escalations(session, as_of=as_of)
-    return Dashboard(
-        stuck=stuck,
-        overdue=overdue_deadlines(session, as_of=as_of),
-        returned=returned_history(session),
-        rereviews_open=rereviews_open,
-        rereviews=rereviews,
-        escalated=escalated,
-        escalations=escalated_items,
-    )
-
-
-# --- Alerts for the digest ---------------------------------------------------------------------
-
-
-def stuck_alert_key(item: StuckDocument) -> str:
-    """Once per document, stage entry and threshold: a rerun finds the same key; re-entering the
-    stage later (a new status_changed_at) gives new keys."""
-    entered = item.entered_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    return f"stuck:{item.document_id}:{item.status.value}:{entered}:{item.level.value}"
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-ready value: instants as ISO 8601, enums as their values."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
-
-
-def _alert_spec(item: StuckDocument) -> AlertSpec:
-    local_due = item.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-    local_in = item.entered_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-    holder = item.held_by_name or (item.held_by_role.value if item.held_by_role else "?")
-    what = "past" if item.level is StuckLevel.OVERDUE else "near"
-    message = (
-        f"《{item.title}》{' ' + item.doc_number if item.doc_number else ''} is {what} its "
-        f"{item.status.value} allowance ({item.allowance}, local choice of profile "
-        f"{item.policy_profile}; no national limit): in the stage since {local_in}, due "
-        f"{local_due} Asia/Shanghai, {item.age_working_days} working days; held by {holder}."
-    )
-    payload = {k: _plain(v) for k, v in asdict(item).items() if v is not None}
-    return AlertSpec(
-        key=stuck_alert_key(item),
-        kind=STUCK_ALERT_KIND,
-        threshold=item.level.value,
-        message=message[:2000],
-        document_id=item.document_id,
-        organ_id=item.organ_id,
-        payload=payload,
-    )
-
-
-def raise_stuck_alerts(
-    session: Session,
-    *,
-    as_of: datetime,
-    near_share: float = DEFAULT_NEAR_SHARE,
-    flow_run_ui: str | None = None,
-    batch: int = MAX_LIMIT,
-) -> int:
-    """Raise one alert per stuck document, stage entry and threshold reached (near, overdue);
-    a document already overdue when first seen gets the overdue alert only. Returns how many
-    were new. The caller commits and delivers (services.alerts.deliver_pending)."""
-    raised, offset = 0, 0
-    while True:
-        page = stuck_documents(
-            session,
-            as_of=as_of,
-            near_share=near_share,
-            limit=batch,
-            offset=offset,
-            flow_run_ui=flow_run_ui,
-        )
-        keys = [stuck_alert_key(item) for item in page.items]
-        known = set(session.exec(select(Alert.key).where(col(Alert.key).in_(keys))).all())
-        for item, key in zip(page.items, keys, strict=True):
-            if key not in known and raise_alert(session, _alert_spec(item), at=as_of):
-                raised += 1
-        if len(page.items) < batch:
-            return raised
-        offset += batch
