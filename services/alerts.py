@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import httpx
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -59,6 +60,47 @@ def raise_alert(session: Session, spec: AlertSpec, *, at: datetime) -> Alert | N
     except IntegrityError:
         return None
     return alert
+
+
+RAISE_BATCH = 500  # alerts per INSERT statement
+
+
+def raise_alerts(session: Session, specs: Sequence[AlertSpec], *, at: datetime) -> list[str]:
+    """Record every alert whose key was never raised, a batch per INSERT … ON CONFLICT (key) DO
+    NOTHING: a key raised before, by a concurrent raiser or twice in `specs` is skipped by the
+    database itself, with no look-up and no savepoint per alert (a first check over a backlog
+    raises thousands). Returns the keys newly raised, in the order given."""
+    require_aware(at)
+    table = sa.inspect(Alert).local_table
+    assert isinstance(table, sa.Table)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+    )
+    new: set[str] = set()
+    for start in range(0, len(specs), RAISE_BATCH):
+        rows = [_row(spec, at) for spec in specs[start : start + RAISE_BATCH]]
+        new.update(session.connection().execute(statement, rows).scalars())
+    raised = []
+    for spec in specs:  # a key given twice is raised once
+        if spec.key in new:
+            new.discard(spec.key)
+            raised.append(spec.key)
+    return raised
+
+
+def _row(spec: AlertSpec, at: datetime) -> dict[str, Any]:
+    return {
+        "key": spec.key,
+        "kind": spec.kind,
+        "threshold": spec.threshold,
+        "message": spec.message,
+        "document_id": spec.document_id,
+        "organ_id": spec.organ_id,
+        "payload": spec.payload,
+        "raised_at": at,
+        "attempts": 0,
+    }
 
 
 class Notifier(Protocol):

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from models.alerts import Alert
 from policies.calendar import SHANGHAI
 from policies.stuck import DEFAULT_NEAR_SHARE, StuckLevel
-from services.alerts import AlertSpec, raise_alert
+from services.alerts import AlertSpec, raise_alerts
 from services.stuck import MAX_LIMIT, StuckDocument, stuck_list
 
 STUCK_ALERT_KIND = "stuck"
@@ -82,9 +82,10 @@ def raise_stuck_alerts(
         )
         keys = [stuck_alert_key(item) for item in page]
         known = set(session.exec(select(Alert.key).where(col(Alert.key).in_(keys))).all())
-        for item, key in zip(page, keys, strict=True):
-            if key not in known and raise_alert(session, _alert_spec(item), at=as_of):
-                raised += 1
+        specs = [
+            _alert_spec(item) for item, key in zip(page, keys, strict=True) if key not in known
+        ]
+        raised += len(raise_alerts(session, specs, at=as_of))
         if len(page) < batch:
             return raised
         offset += batch

@@ -32,7 +32,7 @@ from policies.windows import (
     window_start,
     window_unit,
 )
-from services.alerts import AlertSpec, raise_alert
+from services.alerts import AlertSpec, raise_alerts
 from services.clock import require_aware
 from services.review import calendar_for
 
@@ -152,11 +152,8 @@ def check_windows(
         for share in _crossed(window, at, wanted)
     ]
     known = _existing(session, [key for key, _, _ in candidates])
-    raised: list[str] = []
-    for key, window, share in candidates:
-        if key in known:
-            continue
-        spec = AlertSpec(
+    specs = [
+        AlertSpec(
             key=key,
             kind=ALERT_OVERDUE if share >= OVERDUE else ALERT_SHARE,
             threshold=threshold_label(share),
@@ -172,7 +169,8 @@ def check_windows(
                 "provisional": window.provisional,
             },
         )
-        if raise_alert(session, spec, at=at) is not None:
-            raised.append(key)
-    session.flush()
+        for key, window, share in candidates
+        if key not in known
+    ]
+    raised = raise_alerts(session, specs, at=at)
     return WindowReport(checked=len(rows), raised=tuple(raised))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models.alerts import Alert
@@ -16,6 +18,7 @@ from services.alerts import (
     deliver_pending,
     make_notifier,
     raise_alert,
+    raise_alerts,
 )
 from tests.browser_support import serve_app
 
@@ -42,6 +45,47 @@ def test_an_alert_is_raised_once_per_key(session: Session) -> None:
     assert other is not None
     assert again is None
     assert len(session.exec(select(Alert)).all()) == 2
+
+
+def test_a_batch_raises_each_new_key_once_in_one_statement(session: Session) -> None:
+    raise_alert(session, _spec("known"), at=AT)
+    batch = [_spec("a"), _spec("known"), _spec("b"), _spec("a")]
+    raised = raise_alerts(session, batch, at=AT + timedelta(hours=1))
+    session.commit()
+
+    assert raised == ["a", "b"]
+    stored = {a.key: a for a in session.exec(select(Alert)).all()}
+    assert sorted(stored) == ["a", "b", "known"]
+    assert stored["known"].raised_at == AT  # the first raise stands
+    assert stored["a"].payload == {"due_at": AT.isoformat()}
+    assert stored["a"].notified_at is None
+    assert raise_alerts(session, batch, at=AT) == []
+    assert raise_alerts(session, [], at=AT) == []
+
+
+def test_a_concurrent_raiser_of_the_same_key_wins_and_the_batch_steps_back(
+    engine: Engine,
+) -> None:
+    # The first raiser holds its uncommitted row; the batch waits on the key, then skips it.
+    first = Session(engine)
+    raise_alerts(first, [_spec("shared")], at=AT)
+    result: list[list[str]] = []
+
+    def second() -> None:
+        with Session(engine) as other:
+            result.append(raise_alerts(other, [_spec("shared"), _spec("own")], at=AT))
+            other.commit()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(0.5)
+    assert thread.is_alive()  # waiting for the first raiser's key (or SQLite's write lock)
+    first.commit()
+    first.close()
+    thread.join(10)
+    assert result == [["own"]]
+    with Session(engine) as check:
+        assert sorted(a.key for a in check.exec(select(Alert)).all()) == ["own", "shared"]
 
 
 def test_delivery_marks_alerts_sent_and_sends_each_once(session: Session) -> None:
