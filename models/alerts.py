@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import utc_column
+from models.base import empty_dict, utc_column
 
 
 class Alert(SQLModel, table=True):
@@ -29,7 +29,7 @@ class Alert(SQLModel, table=True):
     organ_id: int | None = Field(default=None, foreign_key="organs.id")
     message: str = Field(max_length=2000)  # readable, with the rule and its source
     payload: dict[str, Any] = Field(
-        default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False)
+        default_factory=empty_dict, sa_column=sa.Column(sa.JSON(), nullable=False)
     )
     raised_at: datetime = Field(sa_column=utc_column())
     notified_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

@@ -20,6 +20,19 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+# Default factories for table models. Plain functions, not the `list` / `dict` builtins: pydantic
+# inspects a default factory's signature on every construction that uses it, and a builtin's
+# signature is parsed from its text signature each time (~70 µs, against ~5 µs for a function).
+def empty_list() -> list[Any]:
+    """A new empty list (a column's default)."""
+    return []
+
+
+def empty_dict() -> dict[str, Any]:
+    """A new empty dict (a column's default)."""
+    return {}
+
+
 class UTCDateTime(sa.TypeDecorator[datetime]):
     """A timezone-aware timestamp stored as UTC; SQLite returns it aware too."""
 

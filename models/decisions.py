@@ -8,7 +8,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import enum_column, json_list_column, one_of, utc_column
+from models.base import empty_list, enum_column, json_list_column, one_of, utc_column
 from policies.attributes import Attribute
 from policies.roles import Role
 
@@ -36,7 +36,7 @@ class DecisionBase(SQLModel):
     step: str = Field(max_length=64)  # e.g. "secrecy_review", "office_prereview"
     attempt: int = 1
     kind: str = Field(max_length=32)
-    reason_codes: list[str] = Field(default_factory=list, sa_column=json_list_column())
+    reason_codes: list[str] = Field(default_factory=empty_list, sa_column=json_list_column())
     comment: str | None = Field(default=None, sa_type=sa.Text)
 
 

@@ -9,7 +9,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import json_list_column, one_of, utc_column
+from models.base import empty_list, json_list_column, one_of, utc_column
 
 REREVIEW_KINDS = ("periodic", "secrecy_expiry")
 RereviewKind = Literal["periodic", "secrecy_expiry"]
@@ -42,7 +42,7 @@ class Rereview(SQLModel, table=True):
     status: str = Field(default="open", max_length=16)
     decided_by: int | None = Field(default=None, foreign_key="users.id")
     decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-    reason_codes: list[str] = Field(default_factory=list, sa_column=json_list_column())
+    reason_codes: list[str] = Field(default_factory=empty_list, sa_column=json_list_column())
     explanation: str | None = Field(default=None, sa_type=sa.Text)
     converted_to: str | None = Field(default=None, max_length=16)
     converted_version_id: int | None = Field(default=None, foreign_key="versions.id")

@@ -8,7 +8,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import enum_column, json_list_column, one_of, utc_column
+from models.base import empty_list, enum_column, json_list_column, one_of, utc_column
 from policies.attributes import Attribute
 from policies.findings import Severity
 from policies.secrecy_levels import SecrecyLevel
@@ -59,7 +59,7 @@ class VersionAttachment(SQLModel, table=True):
 class MarkingBase(SQLModel):
     """The disclosure attribute, its reasons and the secrecy mark of one version."""
 
-    reason_codes: list[str] = Field(default_factory=list, sa_column=json_list_column())
+    reason_codes: list[str] = Field(default_factory=empty_list, sa_column=json_list_column())
     reason_explanation: str | None = Field(default=None, sa_type=sa.Text)
     secrecy_period_years: int | None = None  # 保密期限
     declassify_on: date | None = None  # 解密时间

@@ -10,9 +10,10 @@ secrecy_expiry.py adds those due at the end of a secrecy period.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
 from models.audit import AuditEvent
@@ -35,51 +36,59 @@ _BATCH = 1000
 
 
 def add_rereviews(session: Session, rows: list[Rereview], *, at: datetime) -> list[Rereview]:
-    """Record the re-reviews whose document has none of that kind and cycle yet (the unique key
-    decides "once"), with one audit event each; returns those recorded."""
-    wanted = {(r.document_id, r.kind, r.cycle): r for r in rows}
-    ids = sorted({r.document_id for r in rows})
-    for i in range(0, len(ids), _BATCH):
-        for known in session.execute(
-            sa.select(col(Rereview.document_id), col(Rereview.kind), col(Rereview.cycle)).where(
-                col(Rereview.document_id).in_(ids[i : i + _BATCH])
-            )
-        ).all():
-            wanted.pop((known[0], known[1], known[2]), None)
-    fresh = list(wanted.values())
-    if not fresh:
-        return []
-    try:
-        with session.begin_nested():  # one batch; a concurrent run may have added some
-            session.add_all(fresh)
-    except IntegrityError:
-        fresh = [row for row in (_add_one(session, row) for row in fresh) if row is not None]
-    session.add_all(
-        AuditEvent(
-            occurred_at=at,
-            actor=SYSTEM,
-            role=Role.SYSTEM,
-            channel="system",
-            action=REREVIEW_CREATED,
-            document_id=row.document_id,
-            version_id=row.version_id,
-            after={"rereview_id": row.id, "kind": row.kind, "cycle": row.cycle},
-            reason=row.basis,
-        )
-        for row in fresh
+    """Record the re-reviews whose document has none of that kind and cycle yet, with one audit
+    event each; returns those recorded (with their ids). The unique key decides "once": a batch
+    per INSERT … ON CONFLICT DO NOTHING, so a task recorded before, or by a concurrent run, is
+    skipped by the database without a look-up or a savepoint, and a first sweep over a backlog
+    of thousands writes them in a few statements."""
+    table, audit = _table(Rereview), _table(AuditEvent)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(table)
+        .on_conflict_do_nothing(index_elements=["document_id", "kind", "cycle"])
+        .returning(table.c.id, table.c.document_id, table.c.kind, table.c.cycle)
     )
-    session.flush()
+    unique = list({(r.document_id, r.kind, r.cycle): r for r in rows}.values())
+    columns = [column for column in table.c if column.key != "id"]
+    connection = session.connection()
+    recorded: dict[tuple[int, str, str], int] = {}
+    for i in range(0, len(unique), _BATCH):
+        values = [
+            {column.key: getattr(row, column.key) for column in columns}
+            for row in unique[i : i + _BATCH]
+        ]
+        for rereview_id, document_id, kind, cycle in connection.execute(statement, values):
+            recorded[(document_id, kind, cycle)] = rereview_id
+    fresh = []
+    for row in unique:  # new objects, not in the session: give them the ids just written
+        rereview_id = recorded.get((row.document_id, row.kind, row.cycle))
+        if rereview_id is not None:
+            row.id = rereview_id
+            fresh.append(row)
+    if fresh:
+        connection.execute(sa.insert(audit), [_created_event(row, at) for row in fresh])
     return fresh
 
 
-def _add_one(session: Session, row: Rereview) -> Rereview | None:
-    fresh = Rereview.model_validate(row.model_dump(exclude={"id"}))
-    try:
-        with session.begin_nested():
-            session.add(fresh)
-    except IntegrityError:
-        return None
-    return fresh
+def _table(model: type[Any]) -> sa.Table:
+    table = sa.inspect(model).local_table
+    assert isinstance(table, sa.Table)
+    return table
+
+
+def _created_event(row: Rereview, at: datetime) -> dict[str, object]:
+    return {
+        "occurred_at": at,
+        "actor": SYSTEM,
+        "role": Role.SYSTEM,
+        "channel": "system",
+        "action": REREVIEW_CREATED,
+        "document_id": row.document_id,
+        "version_id": row.version_id,
+        "before": None,
+        "after": {"rereview_id": row.id, "kind": row.kind, "cycle": row.cycle},
+        "reason": row.basis,
+    }
 
 
 def new_rereview(
