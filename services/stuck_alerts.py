@@ -86,6 +86,6 @@ def raise_stuck_alerts(
             _alert_spec(item) for item, key in zip(page, keys, strict=True) if key not in known
         ]
         raised += len(raise_alerts(session, specs, at=as_of))
-        if len(page) < batch:
+        if not page:  # not `len(page) < batch`: a page may hold fewer items than rows read
             return raised
         offset += batch

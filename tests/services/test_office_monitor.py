@@ -262,6 +262,15 @@ def test_the_stuck_statements_carry_their_values_in_the_sql_text() -> None:
     assert set(compiled.params) - {p.key for p in compiled.literal_execute_params} == {"organ_id"}
 
 
+def test_the_digest_pages_through_every_stuck_document(session: Session, world: World) -> None:
+    # Pages of one: every stuck document is alerted, however the set is cut.
+    assert raise_stuck_alerts(session, as_of=AS_OF, batch=1) == 4
+    assert raise_stuck_alerts(session, as_of=AS_OF, batch=3) == 0
+    session.commit()
+    keys = session.exec(select(Alert.key).where(Alert.kind == "stuck")).all()
+    assert len(keys) == 4
+
+
 def test_bad_share_and_page_are_refused(session: Session, world: World) -> None:
     from services.errors import RequestInvalid
 
