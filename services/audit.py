@@ -28,39 +28,7 @@ def record_event(
     reason: str | None = None,
 ) -> AuditEvent:
     """Append one audit event to the caller's transaction: who did what, when and why."""
-    event = new_event(
-        actor=actor,
-        role=role,
-        channel=channel,
-        action=action,
-        at=at,
-        document_id=document_id,
-        version_id=version_id,
-        before=before,
-        after=after,
-        reason=reason,
-    )
-    session.add(event)
-    session.flush()
-    return event
-
-
-def new_event(
-    *,
-    actor: str,
-    role: Role,
-    channel: Channel,
-    action: str,
-    at: datetime,
-    document_id: int | None = None,
-    version_id: int | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    reason: str | None = None,
-) -> AuditEvent:
-    """One audit event, not yet written: for a caller that writes it together with other new rows
-    (intake: services.intake.submissions.insert_rows) instead of through `record_event`."""
-    return AuditEvent(
+    event = AuditEvent(
         occurred_at=require_aware(at),
         actor=actor,
         role=role,
@@ -72,3 +40,6 @@ def new_event(
         after=after,
         reason=reason,
     )
+    session.add(event)
+    session.flush()
+    return event

@@ -17,7 +17,8 @@ from services.audit import record_event
 from services.clock import require_aware
 from services.documents import get_document
 from services.errors import RequestInvalid
-from services.intake.submissions import MATERIAL_ADDED, Upload, insert_rows, row_id
+from services.intake.rows import insert_rows, row_id
+from services.intake.submissions import MATERIAL_ADDED, Upload
 from services.storage import store_file
 
 INTERPRETATION_KINDS = ("interpretation_plan", "interpretation_material")

@@ -14,7 +14,8 @@ from models.versions import Version
 from policies.calendar import WorkingDayCalendar
 from policies.deadlines import DeadlineKind, publication_deadlines, secrecy_expiry_deadline
 from policies.profiles import PolicyProfile
-from services.intake.submissions import Draft, row_id, submission_of
+from services.intake.rows import new_row, row_id
+from services.intake.submissions import Draft, submission_of
 
 
 @lru_cache(maxsize=8)
@@ -52,7 +53,8 @@ def store_intake_deadlines(
     for value in values:
         row = existing.get(value.kind.value)
         if row is None:
-            row = Deadline(
+            row = new_row(
+                Deadline,
                 document_id=row_id(document),
                 version_id=version.id,
                 kind=value.kind.value,

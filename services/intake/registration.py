@@ -11,14 +11,8 @@ from models.documents import Document
 from models.users import User
 from policies.statuses import Status
 from services.clock import require_aware
-from services.intake.submissions import (
-    Draft,
-    IntakeResult,
-    Upload,
-    insert_row,
-    profile_named,
-    row_id,
-)
+from services.intake.rows import insert_row, new_row, row_id
+from services.intake.submissions import Draft, IntakeResult, Upload, profile_named
 from services.intake.versions import record_version, store_uploads
 
 
@@ -36,7 +30,8 @@ def register_submission(
     require_aware(at)
     profile = profile_named(draft.policy_profile)
     files = store_uploads(session=session, uploads=uploads, files_dir=files_dir, at=at)
-    document = Document(
+    document = new_row(
+        Document,
         **draft.document_fields(),
         status=Status.SUBMITTED,
         stage=Status.SUBMITTED.stage,

@@ -21,21 +21,19 @@ from policies.profiles import PolicyProfile
 from policies.roles import Role
 from policies.statuses import Status
 from policies.submission_checks import check_submission
-from services.audit import new_event, record_event
+from services.audit import record_event
+from services.clock import require_aware
 from services.document_queries import VersionRecord
 from services.errors import RequestInvalid
 from services.intake.attachments import attach_files
 from services.intake.deadlines import store_intake_deadlines
+from services.intake.rows import insert_row, insert_rows, new_row, row_id, set_current_version
 from services.intake.submissions import (
     SUBMISSION_RECEIVED,
     SUBMISSION_RETURNED,
     Draft,
     IntakeResult,
     Upload,
-    insert_row,
-    insert_rows,
-    row_id,
-    set_current_version,
     submission_of,
 )
 from services.status import change_status
@@ -76,7 +74,8 @@ def record_version(
     """Add version `number` with its files, check it, and record the findings and the audit event;
     blocking findings return the document (退文), else its deadlines are stored."""
     main_file, others = files
-    version = Version(
+    version = new_row(
+        Version,
         document_id=row_id(document),
         number=number,
         submitted_by=row_id(submitter),
@@ -130,7 +129,8 @@ def _marking(draft: Draft, version_id: int) -> Marking | None:
         return None
     if draft.secrecy_level.is_classified and draft.attribute is not Attribute.WITHHELD:
         return None
-    return Marking(
+    return new_row(
+        Marking,
         version_id=version_id,
         attribute=draft.attribute,
         secrecy_level=draft.secrecy_level,
@@ -145,7 +145,8 @@ def _marking(draft: Draft, version_id: int) -> Marking | None:
 
 
 def _recorded(finding: Finding, version_id: int, at: datetime) -> RecordedFinding:
-    return RecordedFinding(
+    return new_row(
+        RecordedFinding,
         version_id=version_id,
         rule=finding.rule,
         severity=finding.severity,
@@ -159,7 +160,10 @@ def _recorded(finding: Finding, version_id: int, at: datetime) -> RecordedFindin
 def _submission_event(
     submitter: User, result: IntakeResult, draft: Draft, at: datetime
 ) -> AuditEvent:
-    return new_event(
+    # The event services.audit.record_event would append, written with the version's other rows.
+    return new_row(
+        AuditEvent,
+        occurred_at=require_aware(at),
         actor=submitter.name,
         role=submitter.role,
         channel="api",
@@ -174,7 +178,6 @@ def _submission_event(
             "document_type": draft.document_type.value,
             "is_important_policy": draft.is_important_policy,
         },
-        at=at,
     )
 
 

@@ -1,0 +1,135 @@
+"""Writing a submission's new rows with Core statements instead of the session's unit of work:
+building the row objects (`new_row`), inserting them (`insert_row` when its id is needed and the
+session keeps it, `insert_rows` otherwise), and pointing a document at its new version.
+
+Why: on the 201 path the ORM's per-row work — SQLModel's __init__ setting each attribute through
+change tracking (~50 µs a row), the flush's unit of work — cost more than the statements."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from pydantic_core import PydanticUndefined
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import manager_of_class, set_committed_value
+from sqlmodel import Session, SQLModel
+
+from models.documents import Document
+from models.versions import Version
+
+_Model = TypeVar("_Model", bound=SQLModel)
+_Row = TypeVar("_Row", Document, Version)
+
+
+def row_id(row: Any) -> int:
+    """The primary key of a flushed row (a bug if it has none yet)."""
+    assert isinstance(row.id, int), f"{row!r} has no id yet"
+    return row.id
+
+
+def new_row(model: type[_Model], **values: Any) -> _Model:
+    """A new row object of a table model with its defaults and the values given, built the way
+    the ORM builds a row it loads (the class's __new__, values set directly, no __init__): ~3 µs
+    instead of ~50 µs. Like SQLModel's __init__ for a table model, nothing is validated; an
+    unknown name is refused. For rows written with `insert_row` or `insert_rows`."""
+    names, defaults, factories = _fields_of(model)
+    unknown = values.keys() - names
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field(s) {', '.join(sorted(unknown))}")
+    row: _Model = manager_of_class(model).new_instance()
+    attributes = row.__dict__
+    attributes.update(defaults)
+    for name, factory in factories.items():
+        attributes[name] = factory()
+    attributes.update(values)
+    return row
+
+
+@lru_cache(maxsize=32)
+def _fields_of(
+    model: type[SQLModel],
+) -> tuple[frozenset[str], dict[str, Any], dict[str, Callable[[], Any]]]:
+    """The model's field names, plain defaults, and default factories (called for each row)."""
+    defaults: dict[str, Any] = {}
+    factories: dict[str, Callable[[], Any]] = {}
+    for name, field in model.model_fields.items():
+        if field.default_factory is not None:
+            factories[name] = field.default_factory  # type: ignore[assignment]
+        elif field.default is not PydanticUndefined:
+            defaults[name] = field.default
+    return frozenset(model.model_fields), defaults, factories
+
+
+def insert_row(session: Session, row: _Row) -> _Row:
+    """Write one new row with a single Core INSERT … RETURNING id instead of an ORM flush, then
+    let the session hold it as a persistent row: later changes to it (a document's status) are
+    flushed as updates, and `session.get` finds it without reading it back. Every column is taken
+    from the object as built (its defaults included), as the ORM would have written it."""
+    table = _table_of(type(row))
+    values = {key: getattr(row, key) for key in _column_keys(table)}
+    new_id = session.connection().execute(_insert_returning_id(table), values).scalar_one()
+    set_committed_value(row, "id", new_id)
+    make_transient_to_detached(row)
+    session.add(row)
+    return row
+
+
+def insert_rows(session: Session, rows: Sequence[SQLModel]) -> None:
+    """Write new rows that this transaction does not change afterwards (a version's marking,
+    findings, new deadlines, attachments, its audit event) with one Core INSERT per table —
+    executemany for several rows. In the order given per table, each table in the order it first
+    appears (rows may only point to rows written before them). The rows stay outside the session
+    and get no id: nothing reads them back in this transaction."""
+    by_table: dict[sa.Table, list[dict[str, Any]]] = {}
+    for row in rows:
+        table = _table_of(type(row))
+        values = {key: getattr(row, key) for key in _column_keys(table)}
+        by_table.setdefault(table, []).append(values)
+    connection = session.connection()
+    for table, values_list in by_table.items():
+        connection.execute(_insert(table), values_list)
+
+
+def set_current_version(session: Session, document: Document, version: Version) -> None:
+    """Point the document at its new version with one Core UPDATE, and record the value as the
+    session's committed state, so the session does not write it again (other pending changes to
+    the document are flushed as before)."""
+    session.connection().execute(
+        _set_current_version(), {"document_id": row_id(document), "version_id": row_id(version)}
+    )
+    set_committed_value(document, "current_version_id", version.id)
+
+
+@lru_cache(maxsize=32)
+def _table_of(model: type[Any]) -> sa.Table:
+    table = sa.inspect(model).local_table
+    assert isinstance(table, sa.Table)
+    return table
+
+
+@lru_cache(maxsize=32)
+def _column_keys(table: sa.Table) -> tuple[str, ...]:
+    return tuple(column.key for column in table.c if column.key != "id")
+
+
+@lru_cache(maxsize=32)
+def _insert(table: sa.Table) -> sa.Insert:
+    return sa.insert(table)
+
+
+@lru_cache(maxsize=8)
+def _insert_returning_id(table: sa.Table) -> sa.Insert:
+    return sa.insert(table).returning(table.c.id)
+
+
+@lru_cache(maxsize=1)
+def _set_current_version() -> sa.Update:
+    table = _table_of(Document)
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("document_id"))
+        .values(current_version_id=sa.bindparam("version_id"))
+    )
