@@ -17,7 +17,7 @@ from services.audit import record_event
 from services.clock import require_aware
 from services.documents import get_document
 from services.errors import RequestInvalid
-from services.intake.rows import insert_rows, row_id
+from services.intake.rows import row_id
 from services.intake.submissions import MATERIAL_ADDED, Upload
 from services.storage import store_file
 
@@ -31,10 +31,10 @@ def attach_files(
     files: list[tuple[str, StoredFile]],
     new_document: bool,
     at: datetime,
-) -> list[tuple[str, StoredFile]]:
+) -> tuple[list[tuple[str, StoredFile]], list[VersionAttachment | InterpretationMaterial]]:
     """Attach the stored files to the version (a file sent twice once) and receive interpretation
-    files as the document's material (rows written at once, `insert_rows`); the attachments as
-    recorded, in order."""
+    files as the document's material: the attachments as recorded, in order, and the new rows
+    for the caller to write (`point_to_version_with_rows`)."""
     attached: list[tuple[str, StoredFile]] = []
     attached_ids: set[int] = set()
     rows: list[VersionAttachment | InterpretationMaterial] = []
@@ -52,9 +52,7 @@ def attach_files(
                     document_id=row_id(document), file_id=file_id, kind=kind, received_at=at
                 )
             )
-    if rows:
-        insert_rows(session, rows)
-    return attached
+    return attached, rows
 
 
 def _material_file_ids(

@@ -11,7 +11,7 @@ from models.documents import Document
 from models.users import User
 from policies.statuses import Status
 from services.clock import require_aware
-from services.intake.rows import insert_row, new_row, row_id
+from services.intake.rows import new_row, row_id
 from services.intake.submissions import Draft, IntakeResult, Upload, profile_named
 from services.intake.versions import record_version, store_uploads
 
@@ -39,7 +39,6 @@ def register_submission(
         created_by=row_id(submitter),
         created_at=at,
     )
-    insert_row(session, document)  # the document's id: its version points to it
     return record_version(
         session=session,
         document=document,

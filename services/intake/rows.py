@@ -77,20 +77,118 @@ def insert_row(session: Session, row: _Row) -> _Row:
     return row
 
 
+def insert_document_and_version(session: Session, document: Document, version: Version) -> None:
+    """Write a new document and its first version (`insert_row` each, the version pointing to the
+    document). On PostgreSQL in ONE statement — the document's INSERT as a data-modifying WITH
+    query whose id the version's INSERT takes — one round trip instead of two."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        insert_row(session, document)
+        version.document_id = row_id(document)
+        insert_row(session, version)
+        return
+    documents = _table_of(Document)
+    params = {f"d_{key}": getattr(document, key) for key in _column_keys(documents)}
+    params |= {f"v_{key}": getattr(version, key) for key in _version_keys()}
+    document_id, version_id = connection.execute(_insert_document_and_version(), params).one()
+    for row, new_id in ((document, document_id), (version, version_id)):
+        set_committed_value(row, "id", new_id)
+    set_committed_value(version, "document_id", document_id)
+    for row in (document, version):
+        make_transient_to_detached(row)
+        session.add(row)
+
+
+def _version_keys() -> tuple[str, ...]:
+    return tuple(key for key in _column_keys(_table_of(Version)) if key != "document_id")
+
+
+@lru_cache(maxsize=1)
+def _insert_document_and_version() -> sa.TextClause:
+    """WITH d AS (INSERT INTO documents … RETURNING id) INSERT INTO versions … SELECT d.id, …
+    RETURNING d.id, versions.id: text with typed parameters, compiled once."""
+    documents, versions = _table_of(Document), _table_of(Version)
+    document_keys, version_keys = _column_keys(documents), _version_keys()
+    binds = [sa.bindparam(f"d_{k}", type_=documents.c[k].type) for k in document_keys]
+    binds += [sa.bindparam(f"v_{k}", type_=versions.c[k].type) for k in version_keys]
+    document_columns = ", ".join(documents.c[k].name for k in document_keys)
+    version_columns = ", ".join(versions.c[k].name for k in version_keys)
+    sql = (
+        f"WITH d AS (INSERT INTO {documents.name} ({document_columns}) VALUES ("
+        + ", ".join(f":d_{k}" for k in document_keys)
+        + f") RETURNING id) INSERT INTO {versions.name} (document_id, {version_columns}) "
+        + "SELECT d.id, "
+        + ", ".join(f":v_{k}" for k in version_keys)
+        + f" FROM d RETURNING {versions.name}.document_id, {versions.name}.id"
+    )
+    return sa.text(sql).bindparams(*binds)
+
+
 def insert_rows(session: Session, rows: Sequence[SQLModel]) -> None:
     """Write new rows that this transaction does not change afterwards (a version's marking,
     findings, new deadlines, attachments, its audit event) with one Core INSERT per table —
     executemany for several rows. In the order given per table, each table in the order it first
     appears (rows may only point to rows written before them). The rows stay outside the session
     and get no id: nothing reads them back in this transaction."""
+    connection = session.connection()
+    for table, values_list in _values_by_table(rows).items():
+        connection.execute(_insert(table), values_list)
+
+
+def _values_by_table(rows: Sequence[SQLModel]) -> dict[sa.Table, list[dict[str, Any]]]:
     by_table: dict[sa.Table, list[dict[str, Any]]] = {}
     for row in rows:
         table = _table_of(type(row))
         values = {key: getattr(row, key) for key in _column_keys(table)}
         by_table.setdefault(table, []).append(values)
+    return by_table
+
+
+def point_to_version_with_rows(
+    session: Session, document: Document, version: Version, rows: Sequence[SQLModel]
+) -> None:
+    """Point the document at its new version and write the version's new rows (as
+    `set_current_version` and `insert_rows` do). On PostgreSQL in ONE statement: the inserts as
+    data-modifying WITH queries of the UPDATE, one round trip instead of one per table and one
+    for the update (each ~0.2 ms). SQLite has no data-modifying WITH: one statement each."""
     connection = session.connection()
-    for table, values_list in by_table.items():
-        connection.execute(_insert(table), values_list)
+    if connection.dialect.name != "postgresql":
+        set_current_version(session, document, version)
+        insert_rows(session, rows)
+        return
+    groups = _values_by_table(rows)
+    params: dict[str, Any] = {"document_id": row_id(document), "version_id": row_id(version)}
+    for n, values_list in enumerate(groups.values()):
+        for i, values in enumerate(values_list):
+            params.update({f"t{n}_{i}_{key}": value for key, value in values.items()})
+    shape = tuple((table, len(values_list)) for table, values_list in groups.items())
+    connection.execute(_update_with_inserts(shape), params)
+    set_committed_value(document, "current_version_id", version.id)
+
+
+@lru_cache(maxsize=64)
+def _update_with_inserts(shape: tuple[tuple[sa.Table, int], ...]) -> sa.TextClause:
+    """WITH t0 AS (INSERT …), t1 AS (INSERT …) UPDATE documents SET current_version_id …, for
+    this many rows per table: text with typed parameters, built and compiled once per shape."""
+    documents = _table_of(Document)
+    ctes, binds = (
+        [],
+        [
+            sa.bindparam("document_id", type_=documents.c.id.type),
+            sa.bindparam("version_id", type_=documents.c.current_version_id.type),
+        ],
+    )
+    for n, (table, count) in enumerate(shape):
+        keys = _column_keys(table)
+        rows = []
+        for i in range(count):
+            rows.append("(" + ", ".join(f":t{n}_{i}_{key}" for key in keys) + ")")
+            binds += [sa.bindparam(f"t{n}_{i}_{key}", type_=table.c[key].type) for key in keys]
+        columns = ", ".join(table.c[key].name for key in keys)
+        ctes.append(f"t{n} AS (INSERT INTO {table.name} ({columns}) VALUES {', '.join(rows)})")
+    update = f"UPDATE {documents.name} SET current_version_id = :version_id WHERE id = :document_id"
+    sql = ("WITH " + ", ".join(ctes) + " " if ctes else "") + update
+    return sa.text(sql).bindparams(*binds)
 
 
 def set_current_version(session: Session, document: Document, version: Version) -> None:

@@ -27,7 +27,13 @@ from services.document_queries import VersionRecord
 from services.errors import RequestInvalid
 from services.intake.attachments import attach_files
 from services.intake.deadlines import store_intake_deadlines
-from services.intake.rows import insert_row, insert_rows, new_row, row_id, set_current_version
+from services.intake.rows import (
+    insert_document_and_version,
+    insert_row,
+    new_row,
+    point_to_version_with_rows,
+    row_id,
+)
 from services.intake.submissions import (
     SUBMISSION_RECEIVED,
     SUBMISSION_RETURNED,
@@ -72,20 +78,25 @@ def record_version(
     idempotency_key: str | None,
 ) -> IntakeResult:
     """Add version `number` with its files, check it, and record the findings and the audit event;
-    blocking findings return the document (退文), else its deadlines are stored."""
+    blocking findings return the document (退文), else its deadlines are stored. A new document
+    (`new_document`) is written here, with its version 1."""
     main_file, others = files
     version = new_row(
         Version,
-        document_id=row_id(document),
+        document_id=document.id,  # a new document gets its id as it is written below
         number=number,
         submitted_by=row_id(submitter),
         submitted_at=at,
         main_file_id=row_id(main_file),
         idempotency_key=idempotency_key,
     )
-    insert_row(session, version)  # the version's id: the rows below point to it
-    set_current_version(session, document, version)
-    attachments = attach_files(session, document, version, others, new_document, at)
+    if new_document:  # the document's id and the version's: the rows below point to them
+        insert_document_and_version(session, document, version)
+    else:
+        insert_row(session, version)
+    attachments, attachment_rows = attach_files(
+        session, document, version, others, new_document, at
+    )
     findings = check_submission(submission_of(draft, {kind for kind, _ in others}), profile)
     marking = _marking(draft, row_id(version))
     recorded = [_recorded(finding, row_id(version), at) for finding in findings]
@@ -96,9 +107,12 @@ def record_version(
             session, document, version, draft, profile, new_document, at
         )
     # The new rows that nothing changes later in this transaction: Core INSERTs, no flush.
-    insert_rows(
+    point_to_version_with_rows(
         session,
+        document,
+        version,
         [
+            *attachment_rows,
             *([] if marking is None else [marking]),
             *recorded,
             *(d for d in result.deadlines if d.id is None),  # new kinds; known ones are updated

@@ -1,7 +1,9 @@
 """Intake writes its new rows with Core statements (services/intake/rows.py): a row built by
-`new_row` is written with the same column values as one built by the model's __init__ and
-flushed by the ORM, a document inserted with `insert_row` is held by the session like a loaded
-one (a later change is flushed as an update), and `insert_rows` keeps the order it is given."""
+`new_row` is written with the same column values as one built by the model's __init__; a
+document written with its version (`insert_document_and_version`, one statement on PostgreSQL)
+is held by the session like a loaded one (a later change is flushed as an update); a version's
+rows written with `point_to_version_with_rows` (one statement on PostgreSQL) read back as
+written, in the order given."""
 
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
 from models.documents import Document
-from models.versions import Marking, Version
+from models.versions import Marking, RecordedFinding, Version
 from policies.attributes import Attribute
+from policies.findings import Severity
 from policies.roles import Role
 from policies.statuses import Status
-from services.intake.rows import insert_row, insert_rows, new_row, set_current_version
+from services.intake.rows import insert_document_and_version, new_row, point_to_version_with_rows
 from tests.factories import id_of, make_stored_file, make_user
 
 AT = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
@@ -58,26 +61,35 @@ def test_rows_written_with_core_read_back_as_the_orm_writes_them(session: Sessio
         "created_by": id_of(drafter),
         "created_at": AT,
     }
-    document = insert_row(session, new_row(Document, **fields))
-    version = insert_row(
-        session,
-        new_row(
-            Version,
-            document_id=id_of(document),
-            number=1,
-            submitted_by=id_of(drafter),
-            submitted_at=AT,
-            main_file_id=id_of(stored),
-        ),
+    document = new_row(Document, **fields)
+    version = new_row(
+        Version,
+        number=1,
+        submitted_by=id_of(drafter),
+        submitted_at=AT,
+        main_file_id=id_of(stored),
     )
-    set_current_version(session, document, version)
+    insert_document_and_version(session, document, version)  # PostgreSQL: one statement
+    assert version.document_id == document.id
+    assert isinstance(version.id, int)
     event = {"actor": drafter.name, "role": Role.DRAFTER, "channel": "api", "occurred_at": AT}
-    insert_rows(
+    point_to_version_with_rows(  # PostgreSQL: one statement; SQLite: one per table and the update
         session,
+        document,
+        version,
         [
             new_row(AuditEvent, action="first", document_id=document.id, after={"n": 1}, **event),
             new_row(Marking, version_id=version.id, attribute=Attribute.WITHHELD, marking_text="m"),
             new_row(AuditEvent, action="second", document_id=document.id, **event),
+            new_row(
+                RecordedFinding,
+                version_id=version.id,
+                rule="r1",
+                severity=Severity.WARNING,
+                message="注意",
+                source="条例",
+                recorded_at=AT,
+            ),
         ],
     )
     document.title = "改过的标题"  # the session holds the inserted document: flushed as an update
@@ -108,4 +120,12 @@ def test_rows_written_with_core_read_back_as_the_orm_writes_them(session: Sessio
         ("second", None, None),
     ]
     marking = session.exec(select(Marking).where(col(Marking.version_id) == version.id)).one()
-    assert (marking.reason_codes, marking.secrecy_period_years) == ([], None)
+    assert (marking.attribute, marking.reason_codes) == (Attribute.WITHHELD, [])
+    finding = session.exec(
+        select(RecordedFinding).where(col(RecordedFinding.version_id) == version.id)
+    ).one()
+    assert (finding.severity, finding.message, finding.recorded_at) == (
+        Severity.WARNING,
+        "注意",
+        AT,
+    )
