@@ -14,6 +14,12 @@ Then 32 concurrent uploaders for 30 s against the real app: errors, and lost or 
 documents checked against the database.
 Prefect is pointed at a closed port, so reviews stay pending (the reconciler's job): the worst
 case for the API.
+
+`--phases N` (a diagnostic instead of the above): N registrations in this process, each a fresh
+2 MB PDF staged as an upload would be, through the worker-thread unit of work of POST /documents
+(api.submissions._submit, files fsynced); prints the median of the whole unit of work, of each
+SQL statement, of the database commit, and what is left (Python: the ORM session, building the
+rows and the answer, waiting for the file's placement).
 """
 
 from __future__ import annotations
@@ -188,8 +194,101 @@ def concurrent(url: str, headers: dict[str, str], uploaders: int, duration: floa
     return accepted, errors
 
 
+def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
+    """Per-phase breakdown of the registration's unit of work (see the module docstring)."""
+    from sqlalchemy.orm import Session as OrmSession
+    from sqlmodel import Session
+
+    from api.deps import make_api_engine
+    from api.review_starter import ReviewStarter
+    from api.submissions import _submit
+    from api.uploads import ReceivedForm
+    from config.settings import Settings
+    from models.users import User
+    from services.intake import Upload
+    from services.storage import FileStager
+
+    token_for(database_url)
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        prefect_api_url=f"http://127.0.0.1:{free_port()}/api",
+    )
+    engine = make_api_engine(database_url)
+    with Session(engine) as session:
+        user = session.exec(sa.select(User)).scalars().one()  # type: ignore[call-overload]
+        session.expunge(user)
+    starter = ReviewStarter(settings)
+    statements: dict[str, list[float]] = {}
+    commits: list[float] = []
+    placing: list[float] = []
+    marks: dict[str, float] = {}
+
+    def before_cursor(*_: Any) -> None:
+        marks["statement"] = time.perf_counter()
+
+    def after_cursor(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        key = " ".join(statement.split())[:48]
+        statements.setdefault(key, []).append(time.perf_counter() - marks["statement"])
+
+    def before_placements(_session: Any) -> None:  # first of the before_commit listeners
+        marks["placing"] = time.perf_counter()
+
+    def before_commit(_session: Any) -> None:  # after services.storage waited for placements
+        marks["commit"] = time.perf_counter()
+        placing.append(marks["commit"] - marks["placing"])
+
+    def after_commit(_session: Any) -> None:
+        commits.append(time.perf_counter() - marks["commit"])
+
+    sa.event.listen(engine, "before_cursor_execute", before_cursor)
+    sa.event.listen(engine, "after_cursor_execute", after_cursor)
+    sa.event.listen(OrmSession, "before_commit", before_placements, insert=True)
+    sa.event.listen(OrmSession, "before_commit", before_commit)
+    sa.event.listen(OrmSession, "after_commit", after_commit)
+    totals: list[float] = []
+    try:
+        for n in range(WARM_UP + count):
+            stager = FileStager(settings.files_dir, original_name="通知.pdf", max_bytes=PDF_SIZE)
+            stager.write(pdf(f"p{n}"))
+            form = ReceivedForm(
+                fields={name: [value] for name, value in fields(f"p{n}").items()},
+                uploads=[Upload("main", stager.finish())],
+            )
+            if n == WARM_UP:
+                for kept in (statements, commits, placing):
+                    kept.clear()
+            start = time.perf_counter()
+            answer = _submit(engine, user, settings, starter, form, None, None)
+            if n >= WARM_UP:
+                totals.append(time.perf_counter() - start)
+            assert answer.status_code == 201, answer.body
+    finally:
+        sa.event.remove(OrmSession, "before_commit", before_placements)
+        sa.event.remove(OrmSession, "before_commit", before_commit)
+        sa.event.remove(OrmSession, "after_commit", after_commit)
+        engine.dispose()
+
+    def ms(values: list[float]) -> float:
+        return statistics.median(values) * 1000
+
+    print(f"[{label}] unit of work (worker thread) median {ms(totals):5.2f} ms ({count} uploads)")
+    in_sql = 0.0
+    for statement, values in statements.items():
+        per_upload = len(values) / count
+        in_sql += ms(values) * per_upload
+        print(f"[{label}]   {ms(values):5.2f} ms x{per_upload:.0f}  {statement}")
+    print(f"[{label}]   {ms(placing):5.2f} ms     waiting for the file's placement (fsyncs)")
+    print(f"[{label}]   {ms(commits):5.2f} ms     database commit")
+    rest = ms(totals) - in_sql - ms(placing) - ms(commits)
+    print(f"[{label}]   {rest:5.2f} ms     the rest (Python: session, rows, checks, answer)")
+
+
 def run(label: str, database_url: str, data_dir: Path, args: argparse.Namespace) -> None:
     upgrade(database_url)
+    if args.phases:
+        phases(label, database_url, data_dir, args.phases)
+        return
     token = token_for(database_url)
     headers = {"Authorization": f"Bearer {token}"}
     env = {
@@ -266,6 +365,7 @@ def main() -> int:
     parser.add_argument("--uploaders", type=int, default=UPLOADERS)
     parser.add_argument("--duration", type=float, default=DURATION, help="seconds")
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--phases", type=int, default=0, help="diagnostic: N in-process uploads")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gongkai-bench-") as tmp:
         data = Path(tmp)

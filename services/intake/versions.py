@@ -1,6 +1,7 @@
 """Recording one submitted version: its files, marking and findings, the audit event, and the
-退文 when the checks block it. New rows are written with Core statements as they become known
-(`insert_row`, `insert_rows`), not through the session's flush: on the 201 path of a new
+退文 when the checks block it. New rows are written with Core statements (services/intake/rows.py:
+the document with its version, then the version's rows with the current-version update — one
+statement each on PostgreSQL), not through the session's flush: on the 201 path of a new
 document nothing is left for the commit to flush."""
 
 from __future__ import annotations
