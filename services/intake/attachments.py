@@ -17,7 +17,7 @@ from services.audit import record_event
 from services.clock import require_aware
 from services.documents import get_document
 from services.errors import RequestInvalid
-from services.intake.rows import row_id
+from services.intake.rows import new_row, row_id
 from services.intake.submissions import MATERIAL_ADDED, Upload
 from services.storage import store_file
 
@@ -34,7 +34,7 @@ def attach_files(
 ) -> tuple[list[tuple[str, StoredFile]], list[VersionAttachment | InterpretationMaterial]]:
     """Attach the stored files to the version (a file sent twice once) and receive interpretation
     files as the document's material: the attachments as recorded, in order, and the new rows
-    for the caller to write (`point_to_version_with_rows`)."""
+    for the caller to write (a new document's and version's ids are set on them as written)."""
     attached: list[tuple[str, StoredFile]] = []
     attached_ids: set[int] = set()
     rows: list[VersionAttachment | InterpretationMaterial] = []
@@ -44,12 +44,18 @@ def attach_files(
         if file_id not in attached_ids:  # a new version has no other attachments yet
             attached_ids.add(file_id)
             attached.append((kind, stored))
-            rows.append(VersionAttachment(version_id=row_id(version), file_id=file_id, kind=kind))
+            rows.append(
+                new_row(VersionAttachment, version_id=version.id, file_id=file_id, kind=kind)
+            )
         if kind in INTERPRETATION_KINDS and file_id not in material_ids:
             material_ids.add(file_id)
             rows.append(
-                InterpretationMaterial(
-                    document_id=row_id(document), file_id=file_id, kind=kind, received_at=at
+                new_row(
+                    InterpretationMaterial,
+                    document_id=document.id,
+                    file_id=file_id,
+                    kind=kind,
+                    received_at=at,
                 )
             )
     return attached, rows

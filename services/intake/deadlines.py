@@ -14,7 +14,7 @@ from models.versions import Version
 from policies.calendar import WorkingDayCalendar
 from policies.deadlines import DeadlineKind, publication_deadlines, secrecy_expiry_deadline
 from policies.profiles import PolicyProfile
-from services.intake.rows import new_row, row_id
+from services.intake.rows import new_row
 from services.intake.submissions import Draft, submission_of
 
 
@@ -55,7 +55,7 @@ def store_intake_deadlines(
         if row is None:
             row = new_row(
                 Deadline,
-                document_id=row_id(document),
+                document_id=document.id,  # a new document's: set as it is written
                 version_id=version.id,
                 kind=value.kind.value,
                 due_at=value.due_at,

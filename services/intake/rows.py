@@ -77,50 +77,108 @@ def insert_row(session: Session, row: _Row) -> _Row:
     return row
 
 
-def insert_document_and_version(session: Session, document: Document, version: Version) -> None:
-    """Write a new document and its first version (`insert_row` each, the version pointing to the
-    document). On PostgreSQL in ONE statement — the document's INSERT as a data-modifying WITH
-    query whose id the version's INSERT takes — one round trip instead of two."""
+def insert_new_document(
+    session: Session, document: Document, version: Version, rows: Sequence[SQLModel]
+) -> None:
+    """Write a new document, its version 1 (the document pointing to it) and the version's new
+    rows, whose document_id and version_id columns are the new document's and version's (set on
+    the objects too). The session then holds the document and the version as loaded rows.
+
+    On PostgreSQL in ONE statement: the version's id drawn from its sequence first, so that the
+    document can point to it (the foreign key is checked at the end of the statement), then the
+    inserts as data-modifying WITH queries — one round trip instead of three (~0.5 ms each in
+    the server). SQLite, which has no data-modifying WITH, gets one statement each."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         insert_row(session, document)
         version.document_id = row_id(document)
         insert_row(session, version)
+        _point_rows_to(rows, document, version)
+        point_to_version_with_rows(session, document, version, rows)
         return
-    documents = _table_of(Document)
-    params = {f"d_{key}": getattr(document, key) for key in _column_keys(documents)}
-    params |= {f"v_{key}": getattr(version, key) for key in _version_keys()}
-    document_id, version_id = connection.execute(_insert_document_and_version(), params).one()
-    for row, new_id in ((document, document_id), (version, version_id)):
-        set_committed_value(row, "id", new_id)
+    documents, versions = _table_of(Document), _table_of(Version)
+    params = {
+        f"d_{key}": getattr(document, key)
+        for key in _column_keys(documents)
+        if key not in _DOCUMENT_FROM_NEW
+    }
+    params |= {
+        f"v_{key}": getattr(version, key)
+        for key in _column_keys(versions)
+        if key not in _VERSION_FROM_NEW
+    }
+    groups = _values_by_table(rows)
+    for n, values_list in enumerate(groups.values()):
+        for i, values in enumerate(values_list):
+            params.update({f"t{n}_{i}_{k}": v for k, v in values.items() if k not in _ROW_FROM_NEW})
+    shape = tuple((table, len(values_list)) for table, values_list in groups.items())
+    statement = _insert_new_document(connection.dialect, shape)
+    document_id, version_id = connection.execute(statement, params).one()
+    set_committed_value(document, "id", document_id)
+    set_committed_value(document, "current_version_id", version_id)
+    set_committed_value(version, "id", version_id)
     set_committed_value(version, "document_id", document_id)
     for row in (document, version):
         make_transient_to_detached(row)
         session.add(row)
+    _point_rows_to(rows, document, version)
 
 
-def _version_keys() -> tuple[str, ...]:
-    return tuple(key for key in _column_keys(_table_of(Version)) if key != "document_id")
+# Where the new ids come from in the single statement (PostgreSQL).
+_DOCUMENT_FROM_NEW = {"current_version_id": "vid.id"}
+_VERSION_FROM_NEW = {"document_id": "d.id"}
+_ROW_FROM_NEW = {"document_id": "v.document_id", "version_id": "v.id"}
 
 
-@lru_cache(maxsize=1)
-def _insert_document_and_version() -> sa.TextClause:
-    """WITH d AS (INSERT INTO documents … RETURNING id) INSERT INTO versions … SELECT d.id, …
-    RETURNING d.id, versions.id: text with typed parameters, compiled once."""
+def _point_rows_to(rows: Sequence[SQLModel], document: Document, version: Version) -> None:
+    ids = {"document_id": document.id, "version_id": version.id}
+    for row in rows:
+        for key in _column_keys(_table_of(type(row))):
+            if key in ids:
+                setattr(row, key, ids[key])
+
+
+@lru_cache(maxsize=64)
+def _insert_new_document(
+    dialect: sa.Dialect, shape: tuple[tuple[sa.Table, int], ...]
+) -> sa.TextClause:
+    """WITH vid AS (SELECT nextval(…)), d AS (INSERT INTO documents …), v AS (INSERT INTO
+    versions …), t0 AS (INSERT INTO … SELECT … FROM v), … SELECT v.document_id, v.id FROM v, for
+    this many rows per table: text with typed, cast parameters (a row per SELECT, joined with
+    UNION ALL, needs the casts), built and compiled once per shape."""
     documents, versions = _table_of(Document), _table_of(Version)
-    document_keys, version_keys = _column_keys(documents), _version_keys()
-    binds = [sa.bindparam(f"d_{k}", type_=documents.c[k].type) for k in document_keys]
-    binds += [sa.bindparam(f"v_{k}", type_=versions.c[k].type) for k in version_keys]
-    document_columns = ", ".join(documents.c[k].name for k in document_keys)
-    version_columns = ", ".join(versions.c[k].name for k in version_keys)
-    sql = (
-        f"WITH d AS (INSERT INTO {documents.name} ({document_columns}) VALUES ("
-        + ", ".join(f":d_{k}" for k in document_keys)
-        + f") RETURNING id) INSERT INTO {versions.name} (document_id, {version_columns}) "
-        + "SELECT d.id, "
-        + ", ".join(f":v_{k}" for k in version_keys)
-        + f" FROM d RETURNING {versions.name}.document_id, {versions.name}.id"
-    )
+    binds: list[sa.BindParameter[Any]] = []
+
+    def columns(table: sa.Table) -> str:
+        return ", ".join(table.c[key].name for key in _column_keys(table))
+
+    def selected(table: sa.Table, sources: dict[str, str], prefix: str) -> str:
+        values = []
+        for key in _column_keys(table):
+            if key in sources:
+                values.append(sources[key])
+                continue
+            column = table.c[key]
+            binds.append(sa.bindparam(f"{prefix}_{key}", type_=column.type))
+            values.append(f"CAST(:{prefix}_{key} AS {column.type.compile(dialect=dialect)})")
+        return ", ".join(values)
+
+    sequence = f"pg_get_serial_sequence('{versions.name}', 'id')"
+    document_values = selected(documents, _DOCUMENT_FROM_NEW, "d")
+    version_values = selected(versions, _VERSION_FROM_NEW, "v")
+    ctes = [
+        f"vid AS (SELECT nextval({sequence}) AS id)",
+        f"d AS (INSERT INTO {documents.name} ({columns(documents)}) "
+        f"SELECT {document_values} FROM vid RETURNING id)",
+        f"v AS (INSERT INTO {versions.name} (id, {columns(versions)}) "
+        f"SELECT vid.id, {version_values} FROM vid, d RETURNING id, document_id)",
+    ]
+    for n, (table, count) in enumerate(shape):
+        rows = " UNION ALL ".join(
+            f"SELECT {selected(table, _ROW_FROM_NEW, f't{n}_{i}')} FROM v" for i in range(count)
+        )
+        ctes.append(f"t{n} AS (INSERT INTO {table.name} ({columns(table)}) {rows})")
+    sql = "WITH " + ", ".join(ctes) + " SELECT v.document_id, v.id FROM v"
     return sa.text(sql).bindparams(*binds)
 
 

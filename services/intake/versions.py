@@ -1,7 +1,7 @@
 """Recording one submitted version: its files, marking and findings, the audit event, and the
 退文 when the checks block it. New rows are written with Core statements (services/intake/rows.py:
-the document with its version, then the version's rows with the current-version update — one
-statement each on PostgreSQL), not through the session's flush: on the 201 path of a new
+a new document with its version and their rows, or a new version's rows with the current-version
+update — one statement on PostgreSQL), not through the session's flush: on the 201 path of a new
 document nothing is left for the commit to flush."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from services.errors import RequestInvalid
 from services.intake.attachments import attach_files
 from services.intake.deadlines import store_intake_deadlines
 from services.intake.rows import (
-    insert_document_and_version,
+    insert_new_document,
     insert_row,
     new_row,
     point_to_version_with_rows,
@@ -84,42 +84,40 @@ def record_version(
     main_file, others = files
     version = new_row(
         Version,
-        document_id=document.id,  # a new document gets its id as it is written below
+        document_id=document.id,  # a new document and its version get their ids as written
         number=number,
         submitted_by=row_id(submitter),
         submitted_at=at,
         main_file_id=row_id(main_file),
         idempotency_key=idempotency_key,
     )
-    if new_document:  # the document's id and the version's: the rows below point to them
-        insert_document_and_version(session, document, version)
-    else:
-        insert_row(session, version)
+    if not new_document:
+        insert_row(session, version)  # its id: the rows below point to it
     attachments, attachment_rows = attach_files(
         session, document, version, others, new_document, at
     )
     findings = check_submission(submission_of(draft, {kind for kind, _ in others}), profile)
-    marking = _marking(draft, row_id(version))
-    recorded = [_recorded(finding, row_id(version), at) for finding in findings]
+    marking = _marking(draft, version.id)
+    recorded = [_recorded(finding, version.id, at) for finding in findings]
     record = VersionRecord(version, main_file, attachments, marking, recorded)
     result = IntakeResult(document, record, findings)
     if not result.returned:
         result.deadlines = store_intake_deadlines(
             session, document, version, draft, profile, new_document, at
         )
-    # The new rows that nothing changes later in this transaction: Core INSERTs, no flush.
-    point_to_version_with_rows(
-        session,
-        document,
-        version,
-        [
-            *attachment_rows,
-            *([] if marking is None else [marking]),
-            *recorded,
-            *(d for d in result.deadlines if d.id is None),  # new kinds; known ones are updated
-            _submission_event(submitter, result, draft, at),
-        ],
-    )
+    # The new rows that nothing changes later in this transaction: Core INSERTs, no flush. For
+    # a new document, written with it and its version (their ids set on the rows as written).
+    rows = [
+        *attachment_rows,
+        *([] if marking is None else [marking]),
+        *recorded,
+        *(d for d in result.deadlines if d.id is None),  # new kinds; known ones are updated
+        _submission_event(submitter, result, draft, at),
+    ]
+    if new_document:
+        insert_new_document(session, document, version, rows)
+    else:
+        point_to_version_with_rows(session, document, version, rows)
     if result.returned:
         _return(session, result, at)
     elif number > 1:
@@ -136,7 +134,7 @@ def record_version(
     return result
 
 
-def _marking(draft: Draft, version_id: int) -> Marking | None:
+def _marking(draft: Draft, version_id: int | None) -> Marking | None:
     # A marking row must be lawful (the table refuses a classified document marked for
     # publication, 实施条例 2024 art. 5), so a 退文 whose attribute is missing or unlawful keeps
     # the proposed values in its audit event instead.
@@ -159,7 +157,7 @@ def _marking(draft: Draft, version_id: int) -> Marking | None:
     )
 
 
-def _recorded(finding: Finding, version_id: int, at: datetime) -> RecordedFinding:
+def _recorded(finding: Finding, version_id: int | None, at: datetime) -> RecordedFinding:
     return new_row(
         RecordedFinding,
         version_id=version_id,

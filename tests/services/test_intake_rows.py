@@ -1,9 +1,9 @@
 """Intake writes its new rows with Core statements (services/intake/rows.py): a row built by
-`new_row` is written with the same column values as one built by the model's __init__; a
-document written with its version (`insert_document_and_version`, one statement on PostgreSQL)
-is held by the session like a loaded one (a later change is flushed as an update); a version's
-rows written with `point_to_version_with_rows` (one statement on PostgreSQL) read back as
-written, in the order given."""
+`new_row` is written with the same column values as one built by the model's __init__; a new
+document, its version and their rows (`insert_new_document`, one statement on PostgreSQL) read
+back as written, the rows pointing to them, and the session holds the document like a loaded one
+(a later change is flushed as an update); a new version's rows are written with the
+current-version update (`point_to_version_with_rows`, one statement on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -14,14 +14,20 @@ import pytest
 from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
+from models.deadlines import Deadline
 from models.documents import Document
 from models.versions import Marking, RecordedFinding, Version
 from policies.attributes import Attribute
 from policies.findings import Severity
 from policies.roles import Role
 from policies.statuses import Status
-from services.intake.rows import insert_document_and_version, new_row, point_to_version_with_rows
-from tests.factories import id_of, make_stored_file, make_user
+from services.intake.rows import (
+    insert_new_document,
+    insert_row,
+    new_row,
+    point_to_version_with_rows,
+)
+from tests.factories import id_of, make_document, make_stored_file, make_user
 
 AT = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
 
@@ -46,7 +52,26 @@ def test_new_row_refuses_a_name_the_model_does_not_have() -> None:
         new_row(Marking, version_id=1, attribute=Attribute.PROACTIVE, marking_txt="x")
 
 
-def test_rows_written_with_core_read_back_as_the_orm_writes_them(session: Session) -> None:
+def _finding(rule: str, field: str | None = None) -> RecordedFinding:
+    return new_row(
+        RecordedFinding,
+        rule=rule,
+        severity=Severity.WARNING,
+        message=f"注意 {rule}",
+        source="条例",
+        field=field,
+        recorded_at=AT,
+    )
+
+
+def _event(actor: str, action: str, **values: Any) -> AuditEvent:
+    fields = {"actor": actor, "role": Role.DRAFTER, "channel": "api", "occurred_at": AT}
+    return new_row(AuditEvent, action=action, **fields, **values)
+
+
+def test_a_new_document_its_version_and_their_rows_read_back_as_written(
+    session: Session,
+) -> None:
     drafter = make_user(session)
     stored = make_stored_file(session)
     fields: dict[str, Any] = {
@@ -63,35 +88,21 @@ def test_rows_written_with_core_read_back_as_the_orm_writes_them(session: Sessio
     }
     document = new_row(Document, **fields)
     version = new_row(
-        Version,
-        number=1,
-        submitted_by=id_of(drafter),
-        submitted_at=AT,
-        main_file_id=id_of(stored),
+        Version, number=1, submitted_by=id_of(drafter), submitted_at=AT, main_file_id=id_of(stored)
     )
-    insert_document_and_version(session, document, version)  # PostgreSQL: one statement
-    assert version.document_id == document.id
+    rows: list[Any] = [  # no parent ids yet: they are the new document's and version's
+        _event(drafter.name, "first", after={"n": 1}),
+        new_row(Marking, attribute=Attribute.WITHHELD, marking_text="m"),
+        _finding("r1"),
+        _finding("r2", field="title"),  # two rows of a table: UNION ALL on PostgreSQL
+        new_row(Deadline, kind="publication", due_at=AT, basis="条例 art. 26", created_at=AT),
+        _event(drafter.name, "second"),
+    ]
+    insert_new_document(session, document, version, rows)  # PostgreSQL: one statement
     assert isinstance(version.id, int)
-    event = {"actor": drafter.name, "role": Role.DRAFTER, "channel": "api", "occurred_at": AT}
-    point_to_version_with_rows(  # PostgreSQL: one statement; SQLite: one per table and the update
-        session,
-        document,
-        version,
-        [
-            new_row(AuditEvent, action="first", document_id=document.id, after={"n": 1}, **event),
-            new_row(Marking, version_id=version.id, attribute=Attribute.WITHHELD, marking_text="m"),
-            new_row(AuditEvent, action="second", document_id=document.id, **event),
-            new_row(
-                RecordedFinding,
-                version_id=version.id,
-                rule="r1",
-                severity=Severity.WARNING,
-                message="注意",
-                source="条例",
-                recorded_at=AT,
-            ),
-        ],
-    )
+    assert version.document_id == document.id
+    assert document.current_version_id == version.id
+    assert [getattr(row, "version_id", version.id) for row in rows] == [version.id] * len(rows)
     document.title = "改过的标题"  # the session holds the inserted document: flushed as an update
     session.flush()
     session.expunge_all()
@@ -110,22 +121,59 @@ def test_rows_written_with_core_read_back_as_the_orm_writes_them(session: Sessio
         "title": "改过的标题",
         "current_version_id": version.id,
     }
+    stored_version = session.get(Version, version.id)
+    assert stored_version is not None
+    assert (stored_version.document_id, stored_version.main_file_id) == (document.id, stored.id)
     events = session.exec(
         select(AuditEvent)
         .where(col(AuditEvent.document_id) == document.id)
         .order_by(col(AuditEvent.id))
     ).all()
-    assert [(e.action, e.after, e.before) for e in events] == [
-        ("first", {"n": 1}, None),
-        ("second", None, None),
+    assert [(e.action, e.version_id, e.after, e.before) for e in events] == [
+        ("first", version.id, {"n": 1}, None),
+        ("second", version.id, None, None),
     ]
     marking = session.exec(select(Marking).where(col(Marking.version_id) == version.id)).one()
     assert (marking.attribute, marking.reason_codes) == (Attribute.WITHHELD, [])
-    finding = session.exec(
-        select(RecordedFinding).where(col(RecordedFinding.version_id) == version.id)
-    ).one()
-    assert (finding.severity, finding.message, finding.recorded_at) == (
-        Severity.WARNING,
-        "注意",
-        AT,
+    findings = session.exec(
+        select(RecordedFinding)
+        .where(col(RecordedFinding.version_id) == version.id)
+        .order_by(col(RecordedFinding.id))
+    ).all()
+    assert [(f.rule, f.field, f.message, f.recorded_at) for f in findings] == [
+        ("r1", None, "注意 r1", AT),
+        ("r2", "title", "注意 r2", AT),
+    ]
+    deadline = session.exec(select(Deadline).where(col(Deadline.document_id) == document.id)).one()
+    assert (deadline.version_id, deadline.due_at, deadline.provisional) == (version.id, AT, False)
+
+
+def test_a_new_versions_rows_are_written_with_the_current_version_update(
+    session: Session,
+) -> None:
+    document = make_document(session)
+    drafter_id = document.created_by
+    version = new_row(
+        Version,
+        document_id=document.id,
+        number=2,
+        submitted_by=drafter_id,
+        submitted_at=AT,
+        main_file_id=id_of(make_stored_file(session)),
     )
+    insert_row(session, version)
+    rows = [
+        new_row(Marking, version_id=version.id, attribute=Attribute.PROACTIVE, marking_text="m"),
+        _event("drafter", "resubmitted", document_id=document.id, version_id=version.id),
+    ]
+    point_to_version_with_rows(session, document, version, rows)  # PostgreSQL: one statement
+    session.flush()
+    session.expunge_all()
+
+    reloaded = session.get(Document, document.id)
+    assert reloaded is not None
+    assert reloaded.current_version_id == version.id
+    marking = session.exec(select(Marking).where(col(Marking.version_id) == version.id)).one()
+    assert marking.attribute is Attribute.PROACTIVE
+    event = session.exec(select(AuditEvent).where(col(AuditEvent.version_id) == version.id)).one()
+    assert (event.action, event.document_id) == ("resubmitted", document.id)
