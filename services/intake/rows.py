@@ -148,9 +148,10 @@ def _insert_new_document(
     UNION ALL, needs the casts), built and compiled once per shape."""
     documents, versions = _table_of(Document), _table_of(Version)
     binds: list[sa.BindParameter[Any]] = []
+    quote = dialect.identifier_preparer.quote
 
     def columns(table: sa.Table) -> str:
-        return ", ".join(table.c[key].name for key in _column_keys(table))
+        return ", ".join(quote(table.c[key].name) for key in _column_keys(table))
 
     def selected(table: sa.Table, sources: dict[str, str], prefix: str) -> str:
         values = []
@@ -168,16 +169,16 @@ def _insert_new_document(
     version_values = selected(versions, _VERSION_FROM_NEW, "v")
     ctes = [
         f"vid AS (SELECT nextval({sequence}) AS id)",
-        f"d AS (INSERT INTO {documents.name} ({columns(documents)}) "
+        f"d AS (INSERT INTO {quote(documents.name)} ({columns(documents)}) "
         f"SELECT {document_values} FROM vid RETURNING id)",
-        f"v AS (INSERT INTO {versions.name} (id, {columns(versions)}) "
+        f"v AS (INSERT INTO {quote(versions.name)} (id, {columns(versions)}) "
         f"SELECT vid.id, {version_values} FROM vid, d RETURNING id, document_id)",
     ]
     for n, (table, count) in enumerate(shape):
         rows = " UNION ALL ".join(
             f"SELECT {selected(table, _ROW_FROM_NEW, f't{n}_{i}')} FROM v" for i in range(count)
         )
-        ctes.append(f"t{n} AS (INSERT INTO {table.name} ({columns(table)}) {rows})")
+        ctes.append(f"t{n} AS (INSERT INTO {quote(table.name)} ({columns(table)}) {rows})")
     sql = "WITH " + ", ".join(ctes) + " SELECT v.document_id, v.id FROM v"
     return sa.text(sql).bindparams(*binds)
 
@@ -220,15 +221,18 @@ def point_to_version_with_rows(
         for i, values in enumerate(values_list):
             params.update({f"t{n}_{i}_{key}": value for key, value in values.items()})
     shape = tuple((table, len(values_list)) for table, values_list in groups.items())
-    connection.execute(_update_with_inserts(shape), params)
+    connection.execute(_update_with_inserts(connection.dialect, shape), params)
     set_committed_value(document, "current_version_id", version.id)
 
 
 @lru_cache(maxsize=64)
-def _update_with_inserts(shape: tuple[tuple[sa.Table, int], ...]) -> sa.TextClause:
+def _update_with_inserts(
+    dialect: sa.Dialect, shape: tuple[tuple[sa.Table, int], ...]
+) -> sa.TextClause:
     """WITH t0 AS (INSERT …), t1 AS (INSERT …) UPDATE documents SET current_version_id …, for
     this many rows per table: text with typed parameters, built and compiled once per shape."""
     documents = _table_of(Document)
+    quote = dialect.identifier_preparer.quote
     ctes, binds = (
         [],
         [
@@ -242,9 +246,13 @@ def _update_with_inserts(shape: tuple[tuple[sa.Table, int], ...]) -> sa.TextClau
         for i in range(count):
             rows.append("(" + ", ".join(f":t{n}_{i}_{key}" for key in keys) + ")")
             binds += [sa.bindparam(f"t{n}_{i}_{key}", type_=table.c[key].type) for key in keys]
-        columns = ", ".join(table.c[key].name for key in keys)
-        ctes.append(f"t{n} AS (INSERT INTO {table.name} ({columns}) VALUES {', '.join(rows)})")
-    update = f"UPDATE {documents.name} SET current_version_id = :version_id WHERE id = :document_id"
+        columns = ", ".join(quote(table.c[key].name) for key in keys)
+        values = ", ".join(rows)
+        ctes.append(f"t{n} AS (INSERT INTO {quote(table.name)} ({columns}) VALUES {values})")
+    update = (
+        f"UPDATE {quote(documents.name)} SET current_version_id = :version_id "
+        "WHERE id = :document_id"
+    )
     sql = ("WITH " + ", ".join(ctes) + " " if ctes else "") + update
     return sa.text(sql).bindparams(*binds)
 
