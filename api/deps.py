@@ -3,6 +3,7 @@ documents loaded and authorised before a route runs."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -12,6 +13,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from config.settings import Settings
 from models.db import is_disconnect, make_engine, session_scope
@@ -103,13 +105,18 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 _bearer = HTTPBearer(auto_error=False, description="A token from `gongkai create-token`.")
 
 
-def current_user(
-    engine: EngineDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
-    """The person behind the bearer token (one read of its own), else 401."""
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send 'Authorization: Bearer <token>'")
+    return credentials.credentials
+
+
+def current_user(engine: EngineDep, credentials: BearerCredentials) -> User:
+    """The person behind the bearer token (one read of its own), else 401."""
+    token = _bearer_token(credentials)
     # Not in the request's write transaction: that one begins only after the upload is received,
     # so neither SQLite's write lock nor a PostgreSQL transaction is held while bytes arrive. One
     # SELECT needs no transaction of its own: on PostgreSQL it runs in autocommit, which saves the
@@ -118,11 +125,11 @@ def current_user(
     if engine.dialect.name == "postgresql":
         bind = engine.execution_options(isolation_level="AUTOCOMMIT")
     try:
-        return _authenticate(bind, credentials.credentials)
+        return _authenticate(bind, token)
     except sa.exc.DBAPIError as error:
         if not is_disconnect(error):
             raise
-        return _authenticate(bind, credentials.credentials)  # once, on a fresh connection
+        return _authenticate(bind, token)  # once, on a fresh connection
 
 
 def _authenticate(bind: Engine, token: str) -> User:
@@ -133,16 +140,38 @@ def _authenticate(bind: Engine, token: str) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+def check_role(user: User, roles: tuple[Role, ...]) -> User:
+    """The user, if their role is one of these (403 otherwise)."""
+    if user.role not in roles:
+        names = ", ".join(r.value for r in roles)
+        raise Forbidden(f"role '{user.role}' may not do this; needs one of: {names}")
+    return user
+
+
 def require_roles(*roles: Role) -> Callable[[User], Awaitable[User]]:
     """A dependency that lets only these roles through (403 otherwise)."""
-    names = ", ".join(r.value for r in roles)
 
     async def guard(user: CurrentUser) -> User:
-        if user.role not in roles:
-            raise Forbidden(f"role '{user.role}' may not do this; needs one of: {names}")
-        return user
+        return check_role(user, roles)
 
     return guard
+
+
+def authenticate_meanwhile(
+    engine: Engine, credentials: HTTPAuthorizationCredentials | None, *roles: Role
+) -> asyncio.Future[User]:
+    """Start the token look-up and the role check in the threadpool and return at once: an upload
+    route receives its body meanwhile (the look-up is then off the request's critical path) and
+    awaits the user before anything touches the database. Without a bearer header the request
+    is refused at once (401), before a byte of the body is read; a token refused while the body
+    arrives stops the reading (`api.uploads.receive_form`)."""
+    _bearer_token(credentials)
+    future = asyncio.ensure_future(
+        run_in_threadpool(lambda: check_role(current_user(engine, credentials), roles))
+    )
+    # Marks the outcome as seen even if the request ends before awaiting it (no asyncio warning).
+    future.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return future
 
 
 Submitter = Annotated[User, Depends(require_roles(Role.DRAFTER, Role.ADMIN))]

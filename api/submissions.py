@@ -5,6 +5,7 @@ review after the commit, and keep the answer (with the request's fingerprint) fo
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -105,19 +106,40 @@ def _write_bind(engine: Engine) -> Engine:
 async def handle_submission(
     request: Request,
     *,
-    user: User,
+    user: User | asyncio.Future[User],
     settings: Settings,
     starter: ReviewStarter,
     background: BackgroundTasks,
     idempotency_key: str | None,
     document_id: int | None = None,
 ) -> JSONResponse:
-    """Receive, register and answer one submission (new document, or version n+1)."""
+    """Receive, register and answer one submission (new document, or version n+1). `user` may
+    still be being authenticated (`api.deps.authenticate_meanwhile`): the body is received
+    meanwhile and the user awaited before the unit of work begins."""
     engine = request.app.state.engine
     key = _checked_key(idempotency_key)
-    form = await receive_form(
-        request, files_dir=settings.files_dir, file_kinds=FILE_FIELDS, limits=limits_of(settings)
-    )
+    pending = user if isinstance(user, asyncio.Future) else None
+    try:
+        form = await receive_form(
+            request,
+            files_dir=settings.files_dir,
+            file_kinds=FILE_FIELDS,
+            limits=limits_of(settings),
+            refused=pending,
+        )
+    except BaseException:
+        if pending is not None:  # a refused token outranks whatever the body got wrong
+            await asyncio.wait([pending])
+            if error := pending.exception():
+                raise error from None
+        raise
+    try:
+        if pending is not None:
+            user = await pending
+    except BaseException:
+        form.discard()
+        raise
+    assert isinstance(user, User)
     try:
         answer = await run_in_threadpool(
             _submit, engine, user, settings, starter, form, key, document_id

@@ -4,8 +4,10 @@ request over the limit is refused as soon as the limit is passed."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -139,9 +141,16 @@ def _text(raw: bytes, what: str) -> str:
 
 
 async def receive_form(
-    request: Request, *, files_dir: Path, file_kinds: dict[str, str], limits: UploadLimits
+    request: Request,
+    *,
+    files_dir: Path,
+    file_kinds: dict[str, str],
+    limits: UploadLimits,
+    refused: asyncio.Future[Any] | None = None,
 ) -> ReceivedForm:
-    """Parse a multipart/form-data request from its stream; file fields map to upload kinds."""
+    """Parse a multipart/form-data request from its stream; file fields map to upload kinds.
+    `refused`, when given, is a check running meanwhile (the token look-up): if it fails, the
+    reading stops at the next chunk with its error and nothing received is kept."""
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     if content_type != b"multipart/form-data" or b"boundary" not in params:
         raise RequestInvalid("send the submission as multipart/form-data")
@@ -157,6 +166,8 @@ async def receive_form(
             if received > limits.max_request_bytes:
                 raise UploadTooLarge(f"the request is larger than {limits.max_request_bytes} bytes")
             parser.write(chunk)
+            if refused is not None and refused.done() and (error := refused.exception()):
+                raise error
         parser.finalize()
     except FormParserError as error:
         receiver.abort()

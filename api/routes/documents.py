@@ -9,13 +9,16 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
+    BearerCredentials,
     CurrentUser,
     DocumentDep,
     Drafter,
+    EngineDep,
     ReadSessionDep,
     SessionDep,
     SettingsDep,
     Submitter,
+    authenticate_meanwhile,
     now,
 )
 from api.errors import error_responses
@@ -26,6 +29,7 @@ from api.uploads import receive_form
 from api.views import document_detail, document_out, file_out
 from models.files import StoredFile
 from policies.attributes import Attribute
+from policies.roles import Role
 from policies.statuses import Stage, Status
 from services.accounts import find_organ
 from services.document_queries import DocumentFilters, document_dossier, list_documents
@@ -65,12 +69,16 @@ _UPLOAD_ERRORS = error_responses(400, 401, 403, 413, 415) | _RETURNED_422
 )
 async def submit_document(
     request: Request,
-    user: Submitter,
+    engine: EngineDep,
+    credentials: BearerCredentials,
     settings: SettingsDep,
     background: BackgroundTasks,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Register a draft; 201 with warnings and deadlines, or 422 退文 with every finding."""
+    """Register a draft (drafters and admins); 201 with warnings and deadlines, or 422 退文 with
+    every finding."""
+    # The token is looked up while the body arrives; the unit of work waits for the user.
+    user = authenticate_meanwhile(engine, credentials, Role.DRAFTER, Role.ADMIN)
     return await handle_submission(  # its own unit of work, begun once the upload is received
         request,
         user=user,

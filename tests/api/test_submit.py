@@ -399,3 +399,59 @@ def test_upload_refuses_revoked_tokens_and_inactive_users(
         assert refused.status_code == 401, refused.text
         assert refused.json()["error"] == "unauthenticated"
     assert count_rows(app, Document) == before
+
+
+def test_a_refused_token_outranks_the_body_and_keeps_nothing(
+    client: TestClient, people: dict[str, Person], settings: Settings, app: FastAPI
+) -> None:
+    """The token is looked up while the body arrives: a wrong token is still 401 (not the 413,
+    415 or 422 the body would earn), a wrong role 403, and no staged byte is left behind."""
+    wrong = {"Authorization": "Bearer not-a-token"}
+    big = b"%PDF-1.4\n" + b"0" * (60 * 1024 * 1024)
+    cases = [
+        (wrong, dict(data=form(), files=main_file()), 401),
+        (wrong, dict(data=form(), files=main_file("big.pdf", big)), 401),
+        (wrong, dict(data=form(), files=main_file("a.pdf", b"not a pdf")), 401),
+        (wrong, dict(data={"title": ""}, files=main_file()), 401),
+        ({}, dict(data=form(), files=main_file()), 401),
+        (people["reviewer"].headers, dict(data=form(), files=main_file()), 403),
+        (people["reviewer"].headers, dict(data=form(), files=main_file("big.pdf", big)), 403),
+    ]
+    for headers, body, expected in cases:
+        response = client.post("/documents", headers=headers, **body)  # type: ignore[arg-type]
+        assert response.status_code == expected, response.text
+        assert response.json()["error"] == ("unauthenticated" if expected == 401 else "forbidden")
+    assert stored_files(settings) == []
+    assert count_rows(app, Document) == 0
+
+
+def test_a_streamed_upload_with_a_refused_token_is_not_read_to_its_end(
+    client: TestClient, people: dict[str, Person], settings: Settings
+) -> None:
+    sent: list[int] = []
+    boundary = "gkboundary"
+
+    async def body():  # 16 MiB in 64 KiB chunks, slowly enough for the look-up to finish first
+        import asyncio
+
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="long.pdf"\r\n\r\n%PDF-1.4\n'
+        ).encode()
+        for _ in range(256):
+            sent.append(1)
+            await asyncio.sleep(0.001)
+            yield b"0" * 65536
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    response = client.post(
+        "/documents",
+        content=body(),
+        headers={
+            "Authorization": "Bearer not-a-token",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    assert response.status_code == 401
+    assert len(sent) < 256  # the reading stopped once the token was refused
+    assert stored_files(settings) == []
