@@ -6,6 +6,7 @@ import hashlib
 from typing import Any
 from uuid import UUID
 
+import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
@@ -112,9 +113,15 @@ def wait_suspended_at(
 ) -> None:
     """Wait until the document is in status and its run is suspended (no process)."""
 
+    seen: list[str] = ["nothing yet"]
+
     def probe() -> bool:
         state = read_run(run_id).state
-        if status_of(stack, document_id) is not status or state is None or not state.is_paused():
+        now = status_of(stack, document_id)
+        seen[0] = f"document {now.value}, run {state.name if state else None}: " + (
+            (state.message or "")[:200] if state else ""
+        )
+        if now is not status or state is None or not state.is_paused():
             return False
         keyset = state.state_details.run_input_keyset
         if not keyset:
@@ -127,7 +134,10 @@ def wait_suspended_at(
                 return False
         return True
 
-    wait_until(probe, timeout=timeout, what=f"document {document_id} suspended at {status}")
+    try:
+        wait_until(probe, timeout=timeout, what=f"document {document_id} suspended at {status}")
+    except pytest.fail.Exception as failed:  # say what was seen last, for a failure in CI
+        pytest.fail(f"{failed}; last seen: {seen[0]}")
 
 
 def wait_final(run_id: UUID, timeout: float = 90) -> FlowRun:
