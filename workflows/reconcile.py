@@ -9,6 +9,8 @@ mode); with several workers, only for runs whose last heartbeat is old.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     DeploymentFilter,
@@ -18,6 +20,8 @@ from prefect.client.schemas.filters import (
     FlowRunFilterStateType,
 )
 from prefect.client.schemas.objects import StateType
+from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
+from prefect.input.run_input import Keyset
 from prefect.states import Scheduled
 
 ORPHANED = [StateType.RUNNING, StateType.PENDING, StateType.CRASHED, StateType.CANCELLING]
@@ -49,3 +53,51 @@ async def reschedule_orphaned_runs(deployment_name: str) -> list[str]:
             )
             rescheduled.append(str(run.id))
     return rescheduled
+
+
+async def restore_missing_forms(deployment_name: str) -> list[str]:
+    """Give back its form to every suspended run of this deployment that has none; returns their
+    ids.
+
+    Prefect suspends in two writes (prefect.flow_runs.suspend_flow_run): it proposes the
+    Suspended state, then saves the input form's schema. A worker killed between the two leaves
+    a run waiting for input with no form, which neither the UI nor a REST resume can answer, and
+    which no rescheduling may touch (the suspend key has fired). The form saved here is the one
+    the step saves (`StepDecision`), with a description that links to the document, since the
+    step's own description was never stored."""
+    from workflows.forms import StepDecision
+    from workflows.runtime import document_url
+
+    restored: list[str] = []
+    async with get_client() as client:
+        runs = await client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[deployment_name])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+            ),
+        )
+        for run in runs:
+            keyset = run.state.state_details.run_input_keyset if run.state else None
+            if not keyset or await _has_input(client, run.id, keyset["schema"]):
+                continue
+            document_id = run.parameters.get("document_id")
+            form = StepDecision.with_initial_data(
+                description=f"此表单在工作进程中断后恢复。文件：{document_url(document_id)}"
+                if isinstance(document_id, int)
+                else "此表单在工作进程中断后恢复。"
+            )
+            await form.asave(cast(Keyset, keyset), flow_run_id=run.id)
+            restored.append(str(run.id))
+    return restored
+
+
+async def _has_input(client: Any, run_id: Any, key: str) -> bool:
+    try:
+        await client.read_flow_run_input(run_id, key)
+    except ObjectNotFound:
+        return False
+    except PrefectHTTPStatusError as error:
+        if error.response.status_code == 404:
+            return False
+        raise
+    return True

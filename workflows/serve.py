@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from prefect import serve
 
-    from workflows.reconcile import reschedule_orphaned_runs
+    from workflows.reconcile import reschedule_orphaned_runs, restore_missing_forms
     from workflows.review_flow import review_document
     from workflows.schedules import scheduled_deployments
 
@@ -46,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rescheduled = asyncio.run(reschedule_orphaned_runs(DEPLOYMENT))
     if rescheduled:
         print(f"rescheduled {len(rescheduled)} orphaned run(s): {', '.join(rescheduled)}")
+    restored = asyncio.run(restore_missing_forms(DEPLOYMENT))
+    if restored:
+        print(f"restored the form of {len(restored)} suspended run(s): {', '.join(restored)}")
     deployments = [deployment, *scheduled_deployments()]
     # Schedules stay active when this process stops: a restart must not need anyone to unpause.
     serve(*deployments, limit=args.limit, pause_on_shutdown=False)

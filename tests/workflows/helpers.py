@@ -125,12 +125,14 @@ def wait_suspended_at(
             return False
         keyset = state.state_details.run_input_keyset
         if not keyset:
+            seen[0] += "; no input keyset"
             return False
         # The state turns Paused a moment before the form's schema is saved.
         with get_client(sync_client=True) as client:
             try:
                 client.read_flow_run_input(run_id, keyset["schema"])
-            except Exception:
+            except Exception as error:
+                seen[0] += f"; schema {keyset['schema']!r} not readable: {error!r}"[:300]
                 return False
         return True
 
