@@ -46,6 +46,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from cli.stack import prefect_server_command  # noqa: E402
 from config.settings import Settings  # noqa: E402
 from models.db import make_engine, session_scope  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
@@ -232,17 +233,7 @@ def stack(prefect_db: str, limit: int = 4, our_db: str = "sqlite") -> Iterator[S
     log = (workdir / "server.log").open("ab")
     t0 = time.perf_counter()
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "prefect",
-            "server",
-            "start",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            f"{port}",
-        ],
+        prefect_server_command(port),
         env=env,
         cwd=ROOT,
         stdout=log,

@@ -26,6 +26,12 @@ from config.settings import Settings
 STOP_GRACE_SECONDS = 20
 
 
+def prefect_server_command(port: int) -> list[str]:
+    """The command that runs a local Prefect server (API and UI) on 127.0.0.1:port."""
+    host = ["--host", "127.0.0.1", "--port", str(port)]
+    return [sys.executable, "-m", "prefect", "server", "start", *host]
+
+
 def _prefect_env(settings: Settings) -> dict[str, str]:
     home = (settings.data_dir / "prefect").resolve()
     home.mkdir(parents=True, exist_ok=True)
@@ -101,17 +107,7 @@ def run_stack(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "prefect",
-                "server",
-                "start",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(api.port or 4200),
-            ],
+            prefect_server_command(api.port or 4200),
             env=env,
             start_new_session=True,  # Ctrl-C reaches only us; we stop children in order
         )

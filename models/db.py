@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 
 def normalise_url(url: str) -> str:
@@ -37,6 +39,26 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(url, **kwargs)
+
+
+@lru_cache(maxsize=64)
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The table a table model maps (for Core statements written beside the ORM)."""
+    mapper = sa.inspect(model)
+    assert mapper is not None, f"{model.__name__} is not a table model"
+    table = mapper.local_table
+    assert isinstance(table, sa.Table)
+    return table
+
+
+def insert_skipping_known(session: Session, model: type[SQLModel], *key: str) -> sa.Insert:
+    """INSERT … ON CONFLICT (key) DO NOTHING into the model's table, for the session's database
+    (PostgreSQL or SQLite): a row whose unique key is taken already, or taken meanwhile by a
+    concurrent writer, is skipped by the database, with no look-up and no savepoint."""
+    table = table_of(model)
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(key))
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(key))
 
 
 def is_disconnect(error: BaseException) -> bool:

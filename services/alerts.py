@@ -17,11 +17,10 @@ from typing import Any, Protocol
 
 import httpx
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models.alerts import Alert
+from models.db import insert_skipping_known, table_of
 from services.clock import require_aware
 
 logger = logging.getLogger("gongkai.alerts")
@@ -41,25 +40,11 @@ class AlertSpec:
 
 
 def raise_alert(session: Session, spec: AlertSpec, *, at: datetime) -> Alert | None:
-    """Record the alert unless its key was raised before; the new Alert, or None if not new."""
-    if session.exec(select(Alert.id).where(Alert.key == spec.key)).first() is not None:
+    """Record the alert unless its key was raised before; the new Alert, or None if not new
+    (one alert of `raise_alerts`)."""
+    if not raise_alerts(session, [spec], at=at):
         return None
-    alert = Alert(
-        key=spec.key,
-        kind=spec.kind,
-        threshold=spec.threshold,
-        message=spec.message,
-        document_id=spec.document_id,
-        organ_id=spec.organ_id,
-        payload=spec.payload,
-        raised_at=require_aware(at),
-    )
-    try:
-        with session.begin_nested():  # a concurrent raiser of the same key wins; we step back
-            session.add(alert)
-    except IntegrityError:
-        return None
-    return alert
+    return session.exec(select(Alert).where(Alert.key == spec.key)).one()
 
 
 RAISE_BATCH = 500  # alerts per INSERT statement
@@ -71,12 +56,7 @@ def raise_alerts(session: Session, specs: Sequence[AlertSpec], *, at: datetime) 
     database itself, with no look-up and no savepoint per alert (a first check over a backlog
     raises thousands). Returns the keys newly raised, in the order given."""
     require_aware(at)
-    table = sa.inspect(Alert).local_table
-    assert isinstance(table, sa.Table)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
-    )
+    statement = insert_skipping_known(session, Alert, "key").returning(table_of(Alert).c.key)
     new: set[str] = set()
     for start in range(0, len(specs), RAISE_BATCH):
         rows = [_row(spec, at) for spec in specs[start : start + RAISE_BATCH]]

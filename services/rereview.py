@@ -10,13 +10,12 @@ secrecy_expiry.py adds those due at the end of a secrecy period.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
 from models.audit import AuditEvent
+from models.db import insert_skipping_known, table_of
 from models.documents import Document
 from models.rereviews import Rereview
 from models.versions import Marking
@@ -41,12 +40,9 @@ def add_rereviews(session: Session, rows: list[Rereview], *, at: datetime) -> li
     per INSERT … ON CONFLICT DO NOTHING, so a task recorded before, or by a concurrent run, is
     skipped by the database without a look-up or a savepoint, and a first sweep over a backlog
     of thousands writes them in a few statements."""
-    table, audit = _table(Rereview), _table(AuditEvent)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(table)
-        .on_conflict_do_nothing(index_elements=["document_id", "kind", "cycle"])
-        .returning(table.c.id, table.c.document_id, table.c.kind, table.c.cycle)
+    table = table_of(Rereview)
+    statement = insert_skipping_known(session, Rereview, "document_id", "kind", "cycle").returning(
+        table.c.id, table.c.document_id, table.c.kind, table.c.cycle
     )
     unique = list({(r.document_id, r.kind, r.cycle): r for r in rows}.values())
     columns = [column for column in table.c if column.key != "id"]
@@ -66,14 +62,9 @@ def add_rereviews(session: Session, rows: list[Rereview], *, at: datetime) -> li
             row.id = rereview_id
             fresh.append(row)
     if fresh:
-        connection.execute(sa.insert(audit), [_created_event(row, at) for row in fresh])
+        events = [_created_event(row, at) for row in fresh]
+        connection.execute(sa.insert(table_of(AuditEvent)), events)
     return fresh
-
-
-def _table(model: type[Any]) -> sa.Table:
-    table = sa.inspect(model).local_table
-    assert isinstance(table, sa.Table)
-    return table
 
 
 def _created_event(row: Rereview, at: datetime) -> dict[str, object]:

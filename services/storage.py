@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
+from models.db import table_of
 from models.files import StoredFile
 from services.errors import EmptyFile, UnsupportedFileType, UploadTooLarge
 
@@ -314,7 +315,7 @@ def _insert_stored_file() -> sa.TextClause:
     PostgreSQL). Written as text with typed parameters because SQLAlchemy's dialect `insert()
     .on_conflict_do_nothing()` has no cache key: it was compiled anew on every upload (~0.3 ms);
     a text statement is compiled once and then found in the engine's compiled cache."""
-    table = _table_of(StoredFile)
+    table = table_of(StoredFile)
     columns = [column for column in table.c if column.key != "id"]
     names = ", ".join(column.name for column in columns)
     params = ", ".join(f":{column.key}" for column in columns)
@@ -322,9 +323,3 @@ def _insert_stored_file() -> sa.TextClause:
         f"INSERT INTO {table.name} ({names}) VALUES ({params}) ON CONFLICT DO NOTHING RETURNING id"
     )
     return sa.text(sql).bindparams(*(sa.bindparam(c.key, type_=c.type) for c in columns))
-
-
-def _table_of(model: type[Any]) -> sa.Table:
-    table = sa.inspect(model).local_table
-    assert isinstance(table, sa.Table)
-    return table

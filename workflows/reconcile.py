@@ -9,6 +9,7 @@ mode); with several workers, only for runs whose last heartbeat is old.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, cast
 
 from prefect.client.orchestration import get_client
@@ -19,28 +20,42 @@ from prefect.client.schemas.filters import (
     FlowRunFilterState,
     FlowRunFilterStateType,
 )
-from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.sorting import FlowRunSort
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.input.run_input import Keyset
 from prefect.states import Scheduled
 
 ORPHANED = [StateType.RUNNING, StateType.PENDING, StateType.CRASHED, StateType.CANCELLING]
 SHUTDOWN_CANCELLED = "Runner is shutting down."
+PAGE = 200  # Prefect's default API limit: a larger backlog is read page by page
+CHECKS_AT_ONCE = 16  # form look-ups in flight when serve starts
+
+
+async def _runs_in(client: Any, deployment_name: str, states: list[StateType]) -> list[FlowRun]:
+    """Every run of the deployment in one of these states, read page by page (all of them before
+    any is changed, so that changing one does not shift the pages)."""
+    runs: list[FlowRun] = []
+    while True:
+        page = await client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[deployment_name])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=states))
+            ),
+            sort=FlowRunSort.ID_DESC,
+            limit=PAGE,
+            offset=len(runs),
+        )
+        runs.extend(page)
+        if len(page) < PAGE:
+            return runs
 
 
 async def reschedule_orphaned_runs(deployment_name: str) -> list[str]:
     """Reschedule this deployment's runs that no process is executing; returns their ids."""
     rescheduled: list[str] = []
     async with get_client() as client:
-        runs = await client.read_flow_runs(
-            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[deployment_name])),
-            flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(
-                    type=FlowRunFilterStateType(any_=[*ORPHANED, StateType.CANCELLED])
-                )
-            ),
-        )
-        for run in runs:
+        for run in await _runs_in(client, deployment_name, [*ORPHANED, StateType.CANCELLED]):
             state = run.state
             if state is None:
                 continue
@@ -68,27 +83,28 @@ async def restore_missing_forms(deployment_name: str) -> list[str]:
     from workflows.forms import StepDecision
     from workflows.runtime import document_url
 
-    restored: list[str] = []
     async with get_client() as client:
-        runs = await client.read_flow_runs(
-            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[deployment_name])),
-            flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
-            ),
-        )
-        for run in runs:
+        paused = await _runs_in(client, deployment_name, [StateType.PAUSED])
+        gate = asyncio.Semaphore(CHECKS_AT_ONCE)  # a backlog of thousands is checked at start-up
+
+        async def restore(run: FlowRun) -> str | None:
             keyset = run.state.state_details.run_input_keyset if run.state else None
-            if not keyset or await _has_input(client, run.id, keyset["schema"]):
-                continue
-            document_id = run.parameters.get("document_id")
-            form = StepDecision.with_initial_data(
-                description=f"此表单在工作进程中断后恢复。文件：{document_url(document_id)}"
-                if isinstance(document_id, int)
-                else "此表单在工作进程中断后恢复。"
-            )
-            await form.asave(cast(Keyset, keyset), flow_run_id=run.id)
-            restored.append(str(run.id))
-    return restored
+            if not keyset:
+                return None
+            async with gate:
+                if await _has_input(client, run.id, keyset["schema"]):
+                    return None
+                document_id = run.parameters.get("document_id")
+                form = StepDecision.with_initial_data(
+                    description=f"此表单在工作进程中断后恢复。文件：{document_url(document_id)}"
+                    if isinstance(document_id, int)
+                    else "此表单在工作进程中断后恢复。"
+                )
+                await form.asave(cast(Keyset, keyset), flow_run_id=run.id)
+            return str(run.id)
+
+        restored = await asyncio.gather(*(restore(run) for run in paused))
+    return [run_id for run_id in restored if run_id is not None]
 
 
 async def _has_input(client: Any, run_id: Any, key: str) -> bool:

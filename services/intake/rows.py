@@ -17,6 +17,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import manager_of_class, set_committed_value
 from sqlmodel import Session, SQLModel
 
+from models.db import table_of
 from models.documents import Document
 from models.versions import Version
 
@@ -68,7 +69,7 @@ def insert_row(session: Session, row: _Row) -> _Row:
     let the session hold it as a persistent row: later changes to it (a document's status) are
     flushed as updates, and `session.get` finds it without reading it back. Every column is taken
     from the object as built (its defaults included), as the ORM would have written it."""
-    table = _table_of(type(row))
+    table = table_of(type(row))
     values = {key: getattr(row, key) for key in _column_keys(table)}
     new_id = session.connection().execute(_insert_returning_id(table), values).scalar_one()
     set_committed_value(row, "id", new_id)
@@ -96,7 +97,7 @@ def insert_new_document(
         _point_rows_to(rows, document, version)
         point_to_version_with_rows(session, document, version, rows)
         return
-    documents, versions = _table_of(Document), _table_of(Version)
+    documents, versions = table_of(Document), table_of(Version)
     params = {
         f"d_{key}": getattr(document, key)
         for key in _column_keys(documents)
@@ -133,7 +134,7 @@ _ROW_FROM_NEW = {"document_id": "v.document_id", "version_id": "v.id"}
 def _point_rows_to(rows: Sequence[SQLModel], document: Document, version: Version) -> None:
     ids = {"document_id": document.id, "version_id": version.id}
     for row in rows:
-        for key in _column_keys(_table_of(type(row))):
+        for key in _column_keys(table_of(type(row))):
             if key in ids:
                 setattr(row, key, ids[key])
 
@@ -146,7 +147,7 @@ def _insert_new_document(
     versions …), t0 AS (INSERT INTO … SELECT … FROM v), … SELECT v.document_id, v.id FROM v, for
     this many rows per table: text with typed, cast parameters (a row per SELECT, joined with
     UNION ALL, needs the casts), built and compiled once per shape."""
-    documents, versions = _table_of(Document), _table_of(Version)
+    documents, versions = table_of(Document), table_of(Version)
     binds: list[sa.BindParameter[Any]] = []
     quote = dialect.identifier_preparer.quote
 
@@ -197,7 +198,7 @@ def insert_rows(session: Session, rows: Sequence[SQLModel]) -> None:
 def _values_by_table(rows: Sequence[SQLModel]) -> dict[sa.Table, list[dict[str, Any]]]:
     by_table: dict[sa.Table, list[dict[str, Any]]] = {}
     for row in rows:
-        table = _table_of(type(row))
+        table = table_of(type(row))
         values = {key: getattr(row, key) for key in _column_keys(table)}
         by_table.setdefault(table, []).append(values)
     return by_table
@@ -231,7 +232,7 @@ def _update_with_inserts(
 ) -> sa.TextClause:
     """WITH t0 AS (INSERT …), t1 AS (INSERT …) UPDATE documents SET current_version_id …, for
     this many rows per table: text with typed parameters, built and compiled once per shape."""
-    documents = _table_of(Document)
+    documents = table_of(Document)
     quote = dialect.identifier_preparer.quote
     ctes, binds = (
         [],
@@ -268,13 +269,6 @@ def set_current_version(session: Session, document: Document, version: Version) 
 
 
 @lru_cache(maxsize=32)
-def _table_of(model: type[Any]) -> sa.Table:
-    table = sa.inspect(model).local_table
-    assert isinstance(table, sa.Table)
-    return table
-
-
-@lru_cache(maxsize=32)
 def _column_keys(table: sa.Table) -> tuple[str, ...]:
     return tuple(column.key for column in table.c if column.key != "id")
 
@@ -291,7 +285,7 @@ def _insert_returning_id(table: sa.Table) -> sa.Insert:
 
 @lru_cache(maxsize=1)
 def _set_current_version() -> sa.Update:
-    table = _table_of(Document)
+    table = table_of(Document)
     return (
         sa.update(table)
         .where(table.c.id == sa.bindparam("document_id"))

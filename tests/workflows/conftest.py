@@ -24,6 +24,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import Engine, make_url
 
+from cli.stack import prefect_server_command
 from models.db import make_engine
 from models.migrate import upgrade
 from tests.conftest import POSTGRES_ADMIN_URL, _psycopg_dsn
@@ -159,17 +160,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     }
     with (data_dir / "server.log").open("ab") as log:
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "prefect",
-                "server",
-                "start",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
+            prefect_server_command(port),
             env=server_env,
             stdout=log,
             stderr=subprocess.STDOUT,
