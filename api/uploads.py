@@ -110,7 +110,7 @@ class _Receiver:
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self._stager is not None:
-            self._stager.write(data[start:end])
+            self._stager.write(memoryview(data)[start:end])  # no copy of the file's bytes
             return
         self._data += data[start:end]
         if len(self._data) > self.limits.max_field_bytes:
