@@ -15,6 +15,11 @@ documents checked against the database.
 Prefect is pointed at a closed port, so reviews stay pending (the reconciler's job): the worst
 case for the API.
 
+Each half starts and ends with a page-cache probe: the median time to write a new 2 MB file
+without fsync. On the VMs this runs on it is bimodal (about 0.5 ms, or about 5 ms when the
+guest hands out pages the host has not backed yet), and the slow mode adds its ~5 ms to every
+route that writes 2 MB: read the ratios with it.
+
 `--phases N` (a diagnostic instead of the above): N registrations in this process, each a fresh
 2 MB PDF staged as an upload would be, through the worker-thread unit of work of POST /documents
 (api.submissions._submit, files fsynced); prints the median of the whole unit of work, of each
@@ -100,6 +105,21 @@ def serve(target: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[byte
             time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"{target} did not start")
+
+
+def page_cache_probe(directory: Path, files: int = 10) -> float:
+    """Median seconds to write a new 2 MB file (no fsync); the files are removed again."""
+    directory.mkdir(parents=True, exist_ok=True)
+    body = os.urandom(PDF_SIZE)
+    timings = []
+    for n in range(files):
+        path = directory / f"probe-{n}"
+        start = time.perf_counter()
+        with path.open("wb") as out:
+            out.write(body)
+        timings.append(time.perf_counter() - start)
+        path.unlink()
+    return statistics.median(timings)
 
 
 def token_for(url: str) -> str:
@@ -306,6 +326,7 @@ def run(label: str, database_url: str, data_dir: Path, args: argparse.Namespace)
     }
     try:
         urls = {target: url for target, (_, url) in servers.items()}
+        probe_before = page_cache_probe(data_dir / "probe")
         before = {target: cpu_seconds(process.pid) for target, (process, _) in servers.items()}
         timings = interleaved(urls, headers, args.rounds)
         requests = WARM_UP + args.rounds
@@ -329,6 +350,11 @@ def run(label: str, database_url: str, data_dir: Path, args: argparse.Namespace)
             )
         cost = (medians[REAL] - medians[NO_FSYNC]) * 1000
         print(f"[{label}] fsync costs {cost:+.1f} ms (difference of the medians)")
+        probe_after = page_cache_probe(data_dir / "probe")
+        print(
+            f"[{label}] page-cache probe (new 2 MB file, no fsync): {probe_before * 1000:.2f} ms "
+            f"before the rounds, {probe_after * 1000:.2f} ms after"
+        )
         report_concurrency(label, database_url, urls[REAL], headers, args)
     finally:
         for process, _ in servers.values():
