@@ -169,8 +169,6 @@ def _submit(
     registration; committed before the response is sent, so a 201 is never lost. A connection
     lost before the commit (PostgreSQL restarted; the pool is not pinged) is retried once on a
     fresh one; a loss during the commit is not (it may have committed) and fails the request."""
-    for upload in form.uploads:  # the fsyncs first, then the unit of work beside them
-        upload.staged.let_sync_begin()
     try:
         return _submit_once(engine, user, settings, starter, form, key, document_id)
     except _LostBeforeCommit:

@@ -5,15 +5,14 @@ Durability: a committed row never points at bytes a power loss can take away. Th
 fsynced before it is renamed into its content-addressed path (a torn file under a hash name would
 be trusted by every later upload of that content), and the directory — with any directory made
 for it — after the rename. To keep this off the request's critical path, the content's fsync
-starts in a thread pool as soon as the upload is staged (`FileStager.finish`; `ContentSync`: the
-unit of work lets it begin first); `store_file` hands the rename and the directory syncs to a
-second pool (they wait for that fsync; two pools, so a waiting placement never holds a worker the
-fsync needs) and writes the row meanwhile; the unit of work's commit waits for the placement
-(`before_commit`: after the rows are written, before the database commits). The fsync thus
-overlaps receiving the rest of the request and writing the rows. As before, a transaction that
-fails after `store_file` may leave the content stored with no row (harmless: content-addressed
-and immutable; a later upload of it reuses it). Only a benchmark turns `FSYNC` off, to measure
-its cost; the product never does.
+starts in a thread pool as soon as the upload is staged (`FileStager.finish`); `store_file` hands
+the rename and the directory syncs to a second pool (they wait for that fsync; two pools, so a
+waiting placement never holds a worker the fsync needs) and writes the row meanwhile; the unit
+of work's commit waits for the placement (`before_commit`: after the rows are written, before the
+database commits). The fsync thus overlaps receiving the rest of the request and writing the
+rows. As before, a transaction that fails after `store_file` may leave the content stored with
+no row (harmless: content-addressed and immutable; a later upload of it reuses it). Only a
+benchmark turns `FSYNC` off, to measure its cost; the product never does.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
-import threading
 import unicodedata
 import uuid
 import zipfile
@@ -52,8 +50,7 @@ _TEXT_CONTROLS_ALLOWED = frozenset("\t\n\r\f")
 # A name that claims a type must match the content (the content decides, the name may not lie).
 _CLAIMED_BY_SUFFIX = {".pdf": (PDF,), ".docx": (DOCX,), ".txt": (TXT, TXT_GB18030)}
 FSYNC = True  # see the module docstring: switched off by bench/bench_upload.py only
-SYNC_WORKERS = 8
-_SYNCS = ThreadPoolExecutor(max_workers=SYNC_WORKERS, thread_name_prefix="gongkai-fsync")
+_SYNCS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gongkai-fsync")
 _PLACEMENTS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gongkai-place")
 _PLACING = "gongkai_files_placing"  # Session.info key: placements the commit waits for
 
@@ -104,7 +101,7 @@ class StagedFile:
     size_bytes: int
     media_type: str
     original_name: str
-    synced: ContentSync | None = field(default=None, compare=False, repr=False)
+    synced: Future[None] | None = field(default=None, compare=False, repr=False)
 
     def discard(self) -> None:
         """Remove the staging file (after a refusal, or when the content is already stored)."""
@@ -113,42 +110,7 @@ class StagedFile:
     def wait_until_synced(self) -> None:
         """Wait for the content's fsync, started when it was staged (its error, if any)."""
         if self.synced is not None:
-            self.synced.done.result()
-
-    def let_sync_begin(self) -> None:
-        """Wait, briefly, until the content's fsync is under way (see ContentSync)."""
-        if self.synced is not None:
-            self.synced.wait_until_begun()
-
-
-class ContentSync:
-    """The fsync of one staged file, in a pool thread. That thread needs the GIL for a moment to
-    reach the fsync call; a unit of work that starts first holds the GIL in Python and delayed
-    the fsync by about 0.4 ms, all of it on the request's critical path, since the commit waits
-    for the fsync. So the unit of work waits until the fsync has begun (`wait_until_begun`,
-    about 0.05 ms), and then both run side by side. The wait is bounded: when every sync worker
-    is busy (many uploads at once), the unit of work goes on after BEGIN_TIMEOUT_SECONDS rather
-    than queue behind them."""
-
-    BEGIN_TIMEOUT_SECONDS = 0.001
-
-    def __init__(self, path: Path) -> None:
-        self._begun = threading.Event()
-        self.done: Future[None] = _SYNCS.submit(self._run, path)
-
-    def wait_until_begun(self) -> bool:
-        """Whether the fsync began within BEGIN_TIMEOUT_SECONDS."""
-        return self._begun.wait(self.BEGIN_TIMEOUT_SECONDS)
-
-    def _run(self, path: Path) -> None:
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        finally:
-            self._begun.set()
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            self.synced.result()
 
 
 class FileStager:
@@ -203,7 +165,7 @@ class FileStager:
                 f"“{self.original_name}” is named like {claimed[0]} but its content is "
                 f"{media_type}; upload the real file or name it for what it is."
             )
-        synced = ContentSync(self.path) if FSYNC else None
+        synced = _SYNCS.submit(_sync_file, self.path) if FSYNC else None
         return StagedFile(
             self.path, self._hash.hexdigest(), self._size, media_type, self.original_name, synced
         )
@@ -288,8 +250,8 @@ class _Placement:
             _sync_directory(self.target.parent)
             return
         made = _make_directories(self.target.parent)
-        os.chmod(self.staged.path, 0o444)  # the staging name is private: no need to wait
         self.staged.wait_until_synced()
+        os.chmod(self.staged.path, 0o444)
         os.replace(self.staged.path, self.target)
         _sync_directory(self.target.parent)
         for directory in made:  # a new directory's entry lives in its parent
@@ -325,6 +287,16 @@ def _make_directories(directory: Path) -> list[Path]:
     for path in reversed(missing):
         path.mkdir(exist_ok=True)
     return missing
+
+
+def _sync_file(path: Path) -> None:
+    if not FSYNC:
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _sync_directory(path: Path) -> None:

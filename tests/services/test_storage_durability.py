@@ -5,9 +5,6 @@ after; the unit of work's commit waits for all of it (services/storage.py)."""
 from __future__ import annotations
 
 import os
-import threading
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -118,52 +115,6 @@ def test_a_rollback_waits_for_the_placement_and_keeps_no_row(
     session.commit()
     assert stored.sha256 == upload.sha256
     assert not again.path.exists()
-
-
-@pytest.fixture
-def held_fsync(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Every fsync waits until the returned event is set (set again at the end of the test)."""
-    release = threading.Event()
-    real_fsync = os.fsync
-
-    def held(fd: int) -> None:
-        release.wait(10)
-        real_fsync(fd)
-
-    monkeypatch.setattr(os, "fsync", held)
-    yield release
-    release.set()
-
-
-def test_the_unit_of_work_waits_for_the_content_fsync_to_begin_not_to_end(
-    tmp_path: Path, held_fsync: threading.Event
-) -> None:
-    upload = staged(tmp_path / "files")
-    assert upload.synced is not None
-    assert upload.synced.wait_until_begun()  # under way: the fsync call is entered next
-    assert not upload.synced.done.done()  # and still running
-    held_fsync.set()
-    upload.wait_until_synced()
-
-
-def test_busy_sync_workers_hold_the_unit_of_work_back_for_a_bounded_time(
-    session: Session, tmp_path: Path, held_fsync: threading.Event
-) -> None:
-    files_dir = tmp_path / "files"
-    busy = [staged(files_dir, PDF + str(n).encode()) for n in range(storage.SYNC_WORKERS)]
-    upload = staged(files_dir)  # queued behind them
-    assert upload.synced is not None
-    started = time.monotonic()
-    upload.let_sync_begin()
-    waited = time.monotonic() - started
-    assert not upload.synced.wait_until_begun()
-    assert waited < 0.5  # BEGIN_TIMEOUT_SECONDS (1 ms), with room for a loaded machine
-    held_fsync.set()
-    stored = store_file(session=session, files_dir=files_dir, staged=upload, at=AT)
-    session.commit()
-    assert (files_dir / stored.storage_path).read_bytes() == PDF
-    for other in busy:
-        other.wait_until_synced()
 
 
 def test_the_sync_switch_is_on(tmp_path: Path) -> None:
