@@ -91,11 +91,14 @@ def pdf(tag: str) -> bytes:
     return head + os.urandom(PDF_SIZE - len(head))
 
 
-def serve(target: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+def serve(
+    target: list[str], env: dict[str, str], cwd: Path = ROOT
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A uvicorn server for `target`, run from the checkout `cwd`, once it answers."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1"]
     command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
-    process = subprocess.Popen(command, cwd=ROOT, env=os.environ | env)
+    process = subprocess.Popen(command, cwd=cwd, env=os.environ | env | {"PYTHONPATH": str(cwd)})
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:

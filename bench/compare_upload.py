@@ -21,7 +21,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -31,26 +30,19 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_upload import PG_ADMIN, WARM_UP, fields, free_port, pdf, token_for  # noqa: E402
+from bench.bench_upload import BARE as BARE_ROUTE  # noqa: E402
+from bench.bench_upload import (  # noqa: E402
+    PG_ADMIN,
+    REAL,
+    WARM_UP,
+    free_port,
+    post,
+    serve,
+    token_for,
+)
 from models.migrate import upgrade  # noqa: E402
 
 BASE, THIS, BARE = "base", "this", "bare"
-
-
-def serve(cwd: Path, target: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
-    process = subprocess.Popen(command, cwd=cwd, env=os.environ | env | {"PYTHONPATH": str(cwd)})
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            httpx.get(url + "/docs", timeout=1)
-            return process, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{target} in {cwd} did not start")
 
 
 def database(kind: str, name: str, data: Path) -> str:
@@ -92,11 +84,9 @@ def main() -> int:
                 "GONGKAI_PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api",
                 "GONGKAI_REVIEW_SWEEP_SECONDS": "0",
             }
-            servers[app] = serve(checkout, ["--factory", "api.app:create_app"], env)
+            servers[app] = serve(["--factory", "api.app:create_app"], env, checkout)
         (data / BARE).mkdir()
-        servers[BARE] = serve(
-            ROOT, ["bench.bare_upload:app"], {"BARE_UPLOAD_DIR": str(data / BARE)}
-        )
+        servers[BARE] = serve(["bench.bare_upload:app"], {"BARE_UPLOAD_DIR": str(data / BARE)})
         timings = rounds(servers, tokens, args.rounds)
     finally:
         for process, _ in servers.values():
@@ -126,21 +116,9 @@ def rounds(
             order = list(servers)
             random.shuffle(order)
             for target in order:
-                body = pdf(f"{n}-{target}")
-                start = time.perf_counter()
-                if target == BARE:
-                    response = clients[target].post(
-                        "/upload", files={"file": ("a.pdf", body, "application/pdf")}
-                    )
-                else:
-                    response = clients[target].post(
-                        "/documents",
-                        data=fields(f"{n}-{target}"),
-                        files={"file": ("通知.pdf", body, "application/pdf")},
-                        headers={"Authorization": f"Bearer {tokens[target]}"},
-                    )
-                elapsed = time.perf_counter() - start
-                assert response.status_code == 201, response.text
+                route = BARE_ROUTE if target == BARE else REAL
+                token = {"Authorization": f"Bearer {tokens[target]}"} if target in tokens else {}
+                elapsed = post(clients[target], route, f"{n}-{target}", token)
                 if n >= WARM_UP:
                     timings[target].append(elapsed)
     finally:
