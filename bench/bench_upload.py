@@ -25,6 +25,13 @@ route that writes 2 MB: read the ratios with it.
 (api.submissions._submit, files fsynced); prints the median of the whole unit of work, of each
 SQL statement, of the database commit, and what is left (Python: the ORM session, building the
 rows and the answer, waiting for the file's placement).
+
+`--timeline N` (a diagnostic instead of the above): N shuffled rounds against the real app and
+the bare route, each server wrapped in a thin ASGI layer that times every POST: receiving the
+body (from the request's start to its last body message), and after the body (to the response's
+start); for the app also the worker-thread unit of work within it (wall and thread CPU). Prints
+each phase's median per server: which phase the app's extra time is in, and whether the bare
+route's copy after the body met the slow page-cache mode.
 """
 
 from __future__ import annotations
@@ -72,6 +79,68 @@ def create_app_without_fsync() -> Any:
 
     storage.FSYNC = False
     return create_app()
+
+
+TIMELINE = "GONGKAI_BENCH_TIMELINE"  # env: the file a timed server appends its phases to
+_UNITS_OF_WORK: list[tuple[float, float]] = []  # (wall, thread CPU) of the last unit of work
+
+
+def timed(app: Any, label: str) -> Any:
+    """`app` with each POST's phases appended to the file named by $GONGKAI_BENCH_TIMELINE, one
+    line per request: label, receive, after body, unit of work, its CPU (seconds). Requests are
+    sequential in --timeline, so the last unit of work recorded is the request's own."""
+    out = os.open(os.environ[TIMELINE], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+
+    async def timed_app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        marks: dict[str, float] = {}
+
+        async def receive_timed() -> Any:
+            message = await receive()
+            if message["type"] == "http.request" and not message.get("more_body"):
+                marks.setdefault("body", time.perf_counter())
+            return message
+
+        async def send_timed(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                marks["response"] = time.perf_counter()
+            await send(message)
+
+        _UNITS_OF_WORK.clear()
+        await app(scope, receive_timed, send_timed)
+        work, cpu = _UNITS_OF_WORK[-1] if _UNITS_OF_WORK else (0.0, 0.0)
+        received, answered = marks["body"] - start, marks["response"] - marks["body"]
+        os.write(out, f"{label} {received} {answered} {work} {cpu}\n".encode())
+
+    return timed_app
+
+
+def create_timed_app() -> Any:
+    """The real app, timed (`timed`), with its unit of work (api.submissions._submit) timed too."""
+    from api import submissions
+    from api.app import create_app
+
+    submit = submissions._submit
+
+    def submit_timed(*args: Any) -> Any:
+        start, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return submit(*args)
+        finally:
+            _UNITS_OF_WORK.append((time.perf_counter() - start, time.thread_time() - cpu))
+
+    submissions._submit = submit_timed  # type: ignore[assignment]
+    return timed(create_app(), "app")
+
+
+def create_timed_bare() -> Any:
+    """The bare route, timed (`timed`)."""
+    from bench.bare_upload import app
+
+    return timed(app, "bare")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -308,10 +377,54 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
     print(f"[{label}]   {rest:5.2f} ms     the rest (Python: session, rows, checks, answer)")
 
 
+def timeline(label: str, database_url: str, data_dir: Path, rounds: int) -> None:
+    """Where each server's time goes, per phase of the request (see the module docstring)."""
+    headers = {"Authorization": f"Bearer {token_for(database_url)}"}
+    record = data_dir / "timeline.txt"
+    env = {
+        "GONGKAI_DATA_DIR": str(data_dir),
+        "GONGKAI_DATABASE_URL": database_url,
+        "GONGKAI_PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api",
+        "GONGKAI_REVIEW_SWEEP_SECONDS": "0",
+        "BARE_UPLOAD_DIR": str(data_dir),
+        TIMELINE: str(record),
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    servers = {
+        REAL: serve(["--factory", "bench.bench_upload:create_timed_app"], env),
+        BARE: serve(["--factory", "bench.bench_upload:create_timed_bare"], env),
+    }
+    try:
+        urls = {target: url for target, (_, url) in servers.items()}
+        latencies = interleaved(urls, headers, rounds)  # its first WARM_UP rounds warm up
+    finally:
+        for process, _ in servers.values():
+            process.terminate()
+            process.wait(10)
+    phases_of: dict[str, list[list[float]]] = {"app": [], "bare": []}
+    for line in record.read_text().splitlines():
+        name, *values = line.split()
+        phases_of[name].append([float(value) * 1000 for value in values])
+    for target, name in ((REAL, "app"), (BARE, "bare")):
+        kept = phases_of[name][WARM_UP:]
+        columns = zip(*kept, strict=True)
+        received, answered, work, cpu = (statistics.median(column) for column in columns)
+        line = (
+            f"[{label}] {target:<22} latency {statistics.median(latencies[target]) * 1000:5.1f} ms"
+            f"; receiving the body {received:4.1f} ms, after the body {answered:4.1f} ms"
+        )
+        if name == "app":
+            line += f" (the unit of work {work:4.1f} ms, {cpu:4.1f} ms of its thread's CPU)"
+        print(line)
+
+
 def run(label: str, database_url: str, data_dir: Path, args: argparse.Namespace) -> None:
     upgrade(database_url)
     if args.phases:
         phases(label, database_url, data_dir, args.phases)
+        return
+    if args.timeline:
+        timeline(label, database_url, data_dir, args.timeline)
         return
     token = token_for(database_url)
     headers = {"Authorization": f"Bearer {token}"}
@@ -396,6 +509,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=DURATION, help="seconds")
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--phases", type=int, default=0, help="diagnostic: N in-process uploads")
+    parser.add_argument("--timeline", type=int, default=0, help="diagnostic: N timed rounds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gongkai-bench-") as tmp:
         data = Path(tmp)
