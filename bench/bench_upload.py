@@ -231,9 +231,15 @@ def post(client: httpx.Client, target: str, tag: str, headers: dict[str, str]) -
 
 
 def interleaved(
-    urls: dict[str, str], headers: dict[str, str], rounds: int
+    urls: dict[str, str],
+    headers: dict[str, dict[str, str]],
+    rounds: int,
+    routes: dict[str, str] | None = None,
 ) -> dict[str, list[float]]:
-    """Latencies per target; each round visits every target once, in a shuffled order."""
+    """Latencies per target; each round visits every target once, in a shuffled order, after
+    WARM_UP rounds. `headers` per target; `routes` maps a target to the route it serves (REAL or
+    BARE; by default the target's own name)."""
+    routes = routes or {target: target for target in urls}
     timings: dict[str, list[float]] = {target: [] for target in urls}
     clients = {target: httpx.Client(base_url=url, timeout=60) for target, url in urls.items()}
     try:
@@ -241,7 +247,8 @@ def interleaved(
             order = list(urls)
             random.shuffle(order)
             for target in order:
-                elapsed = post(clients[target], target, f"s{n}-{order.index(target)}", headers)
+                tag = f"s{n}-{order.index(target)}"
+                elapsed = post(clients[target], routes[target], tag, headers[target])
                 if n >= WARM_UP:
                     timings[target].append(elapsed)
     finally:
@@ -377,15 +384,21 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
     print(f"[{label}]   {rest:5.2f} ms     the rest (Python: session, rows, checks, answer)")
 
 
-def timeline(label: str, database_url: str, data_dir: Path, rounds: int) -> None:
-    """Where each server's time goes, per phase of the request (see the module docstring)."""
-    headers = {"Authorization": f"Bearer {token_for(database_url)}"}
-    record = data_dir / "timeline.txt"
-    env = {
+def app_env(database_url: str, data_dir: Path) -> dict[str, str]:
+    """The app's settings for a benchmark server: Prefect at a closed port, no reconciler sweep."""
+    return {
         "GONGKAI_DATA_DIR": str(data_dir),
         "GONGKAI_DATABASE_URL": database_url,
         "GONGKAI_PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api",
         "GONGKAI_REVIEW_SWEEP_SECONDS": "0",
+    }
+
+
+def timeline(label: str, database_url: str, data_dir: Path, rounds: int) -> None:
+    """Where each server's time goes, per phase of the request (see the module docstring)."""
+    headers = {"Authorization": f"Bearer {token_for(database_url)}"}
+    record = data_dir / "timeline.txt"
+    env = app_env(database_url, data_dir) | {
         "BARE_UPLOAD_DIR": str(data_dir),
         TIMELINE: str(record),
     }
@@ -396,7 +409,7 @@ def timeline(label: str, database_url: str, data_dir: Path, rounds: int) -> None
     }
     try:
         urls = {target: url for target, (_, url) in servers.items()}
-        latencies = interleaved(urls, headers, rounds)  # its first WARM_UP rounds warm up
+        latencies = interleaved(urls, dict.fromkeys(urls, headers), rounds)
     finally:
         for process, _ in servers.values():
             process.terminate()
@@ -428,13 +441,7 @@ def run(label: str, database_url: str, data_dir: Path, args: argparse.Namespace)
         return
     token = token_for(database_url)
     headers = {"Authorization": f"Bearer {token}"}
-    env = {
-        "GONGKAI_DATA_DIR": str(data_dir),
-        "GONGKAI_DATABASE_URL": database_url,
-        "GONGKAI_PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api",
-        "GONGKAI_REVIEW_SWEEP_SECONDS": "0",
-        "BARE_UPLOAD_DIR": str(data_dir),
-    }
+    env = app_env(database_url, data_dir) | {"BARE_UPLOAD_DIR": str(data_dir)}
     servers = {
         REAL: serve(["--factory", "api.app:create_app"], env),
         NO_FSYNC: serve(["--factory", "bench.bench_upload:create_app_without_fsync"], env),
@@ -444,7 +451,7 @@ def run(label: str, database_url: str, data_dir: Path, args: argparse.Namespace)
         urls = {target: url for target, (_, url) in servers.items()}
         probe_before = page_cache_probe(data_dir / "probe")
         before = {target: cpu_seconds(process.pid) for target, (process, _) in servers.items()}
-        timings = interleaved(urls, headers, args.rounds)
+        timings = interleaved(urls, dict.fromkeys(urls, headers), args.rounds)
         requests = WARM_UP + args.rounds
         cpu = {
             target: (cpu_seconds(process.pid) - before[target]) / requests

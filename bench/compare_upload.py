@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -23,7 +22,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import httpx
 import psycopg
 import sqlalchemy as sa
 
@@ -34,9 +32,8 @@ from bench.bench_upload import BARE as BARE_ROUTE  # noqa: E402
 from bench.bench_upload import (  # noqa: E402
     PG_ADMIN,
     REAL,
-    WARM_UP,
-    free_port,
-    post,
+    app_env,
+    interleaved,
     serve,
     token_for,
 )
@@ -78,16 +75,14 @@ def main() -> int:
             url = database(args.database, name, data)
             upgrade(url)
             tokens[app] = token_for(url)
-            env = {
-                "GONGKAI_DATA_DIR": str(data / app),
-                "GONGKAI_DATABASE_URL": url,
-                "GONGKAI_PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api",
-                "GONGKAI_REVIEW_SWEEP_SECONDS": "0",
-            }
+            env = app_env(url, data / app)
             servers[app] = serve(["--factory", "api.app:create_app"], env, checkout)
         (data / BARE).mkdir()
         servers[BARE] = serve(["bench.bare_upload:app"], {"BARE_UPLOAD_DIR": str(data / BARE)})
-        timings = rounds(servers, tokens, args.rounds)
+        urls = {target: url for target, (_, url) in servers.items()}
+        headers = {app: {"Authorization": f"Bearer {token}"} for app, token in tokens.items()}
+        routes = {BASE: REAL, THIS: REAL, BARE: BARE_ROUTE}
+        timings = interleaved(urls, headers | {BARE: {}}, args.rounds, routes)
     finally:
         for process, _ in servers.values():
             process.terminate()
@@ -102,29 +97,6 @@ def main() -> int:
     per_round = statistics.median(a / b for a, b in zip(timings[THIS], timings[BASE], strict=True))
     print(f"[{args.database}] this / base, median of per-round ratios: {per_round:.3f}x")
     return 0
-
-
-def rounds(
-    servers: dict[str, tuple[subprocess.Popen[bytes], str]], tokens: dict[str, str], count: int
-) -> dict[str, list[float]]:
-    clients = {
-        target: httpx.Client(base_url=url, timeout=60) for target, (_, url) in servers.items()
-    }
-    timings: dict[str, list[float]] = {target: [] for target in servers}
-    try:
-        for n in range(WARM_UP + count):
-            order = list(servers)
-            random.shuffle(order)
-            for target in order:
-                route = BARE_ROUTE if target == BARE else REAL
-                token = {"Authorization": f"Bearer {tokens[target]}"} if target in tokens else {}
-                elapsed = post(clients[target], route, f"{n}-{target}", token)
-                if n >= WARM_UP:
-                    timings[target].append(elapsed)
-    finally:
-        for client in clients.values():
-            client.close()
-    return timings
 
 
 if __name__ == "__main__":
