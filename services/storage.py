@@ -6,13 +6,15 @@ fsynced before it is renamed into its content-addressed path (a torn file under 
 be trusted by every later upload of that content), and the directory — with any directory made
 for it — after the rename. To keep this off the request's critical path, the content's fsync
 starts in a thread pool as soon as the upload is staged (`FileStager.finish`); `store_file` hands
-the rename and the directory syncs to a second pool (they wait for that fsync; two pools, so a
-waiting placement never holds a worker the fsync needs) and writes the row meanwhile; the unit
-of work's commit waits for the placement (`before_commit`: after the rows are written, before the
-database commits). The fsync thus overlaps receiving the rest of the request and writing the
-rows. As before, a transaction that fails after `store_file` may leave the content stored with
-no row (harmless: content-addressed and immutable; a later upload of it reuses it). Only a
-benchmark turns `FSYNC` off, to measure its cost; the product never does.
+the placement to a second pool and writes the row meanwhile: it makes and syncs any new directory
+while the fsync runs, then leaves the rename and the directory's sync to the fsync's own thread,
+which does them as soon as the fsync returns (no other thread has to wake up for it; two pools,
+so that a placement never holds a worker an fsync needs). The unit of work's commit waits for
+the placement (`before_commit`: after the rows are written, before the database commits). The
+fsync thus overlaps receiving the rest of the request and writing the rows. As before, a
+transaction that fails after `store_file` may leave the content stored with no row (harmless:
+content-addressed and immutable; a later upload of it reuses it). Only a benchmark turns `FSYNC`
+off, to measure its cost; the product never does.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import threading
 import unicodedata
 import uuid
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -101,16 +105,53 @@ class StagedFile:
     size_bytes: int
     media_type: str
     original_name: str
-    synced: Future[None] | None = field(default=None, compare=False, repr=False)
+    synced: ContentSync | None = field(default=None, compare=False, repr=False)
 
     def discard(self) -> None:
         """Remove the staging file (after a refusal, or when the content is already stored)."""
         self.path.unlink(missing_ok=True)
 
-    def wait_until_synced(self) -> None:
-        """Wait for the content's fsync, started when it was staged (its error, if any)."""
-        if self.synced is not None:
-            self.synced.result()
+    def after_synced(self, step: Callable[[BaseException | None], None]) -> None:
+        """Run `step` with the error of the content's fsync (None if it succeeded) once it is
+        done (see `ContentSync.then`)."""
+        if self.synced is None:
+            step(None)
+            return
+        self.synced.then(step)
+
+
+class ContentSync:
+    """The fsync of one staged file, started in the fsync pool as soon as the file is staged,
+    and the one step to run when it is done: in the fsync's thread right after it returns, or at
+    once in the caller's thread when it is done already. Either way no thread waits for another."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._done = False
+        self._error: BaseException | None = None
+        self._step: Callable[[BaseException | None], None] | None = None
+        _SYNCS.submit(self._sync)
+
+    def _sync(self) -> None:
+        try:
+            _sync_file(self._path)
+        except BaseException as error:  # handed to the step, which reports it
+            self._error = error
+        with self._lock:
+            self._done = True
+            step, self._step = self._step, None
+        if step is not None:
+            step(self._error)
+
+    def then(self, step: Callable[[BaseException | None], None]) -> None:
+        """Run `step(error)` once the fsync is done (one step per file)."""
+        with self._lock:
+            if not self._done:
+                assert self._step is None, "one step per staged file"
+                self._step = step
+                return
+        step(self._error)
 
 
 class FileStager:
@@ -165,7 +206,7 @@ class FileStager:
                 f"“{self.original_name}” is named like {claimed[0]} but its content is "
                 f"{media_type}; upload the real file or name it for what it is."
             )
-        synced = _SYNCS.submit(_sync_file, self.path) if FSYNC else None
+        synced = ContentSync(self.path) if FSYNC else None
         return StagedFile(
             self.path, self._hash.hexdigest(), self._size, media_type, self.original_name, synced
         )
@@ -211,7 +252,8 @@ def store_file(
     # Stored bytes are immutable and named by their hash: content already there was kept (and
     # synced) by an earlier upload, whose transaction may have failed, so the row may be missing.
     placement = _Placement(staged, target, already_stored=target.exists())
-    session.info.setdefault(_PLACING, []).append(_PLACEMENTS.submit(placement))
+    _PLACEMENTS.submit(placement.begin)
+    session.info.setdefault(_PLACING, []).append(placement.placed)
     # One statement instead of look-up, savepoint, insert: a row that exists already (or that a
     # concurrent upload of the same content inserts first) makes the insert do nothing. The row
     # is returned as written, with the id the database gave it.
@@ -236,26 +278,44 @@ def store_file(
 
 @dataclass(frozen=True, slots=True)
 class _Placement:
-    """Moving one staged upload to its content-addressed path, durably."""
+    """Moving one staged upload to its content-addressed path, durably; `placed` is done when the
+    content is there and synced (or holds why it is not)."""
 
     staged: StagedFile
     target: Path
     already_stored: bool
+    placed: Future[None] = field(default_factory=Future)
 
-    def __call__(self) -> None:
-        if self.already_stored or self.target.exists():
-            # Its writer synced the content before the rename; its directory entry may still be
-            # on the way (a concurrent upload), so the directory is synced all the same.
-            self.staged.discard()
-            _sync_directory(self.target.parent)
+    def begin(self) -> None:
+        """In the placement pool: what does not need the content's fsync, then the rest after it."""
+        try:
+            if self.already_stored or self.target.exists():
+                # Its writer synced the content before the rename; its directory entry may still
+                # be on the way (a concurrent upload), so the directory is synced all the same.
+                self.staged.discard()
+                _sync_directory(self.target.parent)
+                self.placed.set_result(None)
+                return
+            # New directories' entries (each lives in its parent) are synced while the content's
+            # fsync is still running: after it, only the rename's own entry is left to sync.
+            for directory in _make_directories(self.target.parent):
+                _sync_directory(directory.parent)
+        except BaseException as error:  # reported by the commit that waits for it
+            self.placed.set_exception(error)
             return
-        made = _make_directories(self.target.parent)
-        self.staged.wait_until_synced()
-        os.chmod(self.staged.path, 0o444)
-        os.replace(self.staged.path, self.target)
-        _sync_directory(self.target.parent)
-        for directory in made:  # a new directory's entry lives in its parent
-            _sync_directory(directory.parent)
+        self.staged.after_synced(self._rename)
+
+    def _rename(self, sync_error: BaseException | None) -> None:
+        try:
+            if sync_error is not None:
+                raise sync_error
+            os.chmod(self.staged.path, 0o444)
+            os.replace(self.staged.path, self.target)
+            _sync_directory(self.target.parent)
+        except BaseException as error:  # reported by the commit that waits for it
+            self.placed.set_exception(error)
+        else:
+            self.placed.set_result(None)
 
 
 @sa.event.listens_for(OrmSession, "before_commit")

@@ -52,14 +52,14 @@ def test_content_is_synced_before_its_rename_and_every_new_directory_after(
     assert stored.storage_path == storage_path_for(upload.sha256)
     assert target.read_bytes() == PDF
     assert not upload.path.exists()
-    # The staging file itself (still under .staging, so before the rename), then the file's
-    # directory, then the parents of the two directories this upload created (ab/ and ab/cd/).
-    assert synced == [
-        (str(upload.path), False),
-        (str(target.parent), True),
-        (str(target.parent.parent), True),
-        (str(files_dir), True),
-    ]
+    # The staging file itself (still under .staging, so before the rename) and, meanwhile, the
+    # parents of the two directories this upload created (ab/ and ab/cd/); the file's directory
+    # last, after the rename.
+    assert len(synced) == 4
+    assert synced[-1] == (str(target.parent), True)
+    assert sorted(synced[:-1]) == sorted(
+        [(str(upload.path), False), (str(target.parent.parent), True), (str(files_dir), True)]
+    )
 
 
 def test_content_already_stored_is_not_rewritten_and_its_directory_is_synced(
@@ -96,6 +96,27 @@ def test_a_failed_placement_fails_the_commit(session: Session, tmp_path: Path) -
     with pytest.raises(FileNotFoundError):
         session.commit()
     session.rollback()
+    assert session.exec(select(func.count()).select_from(StoredFile)).one() == 0
+
+
+def test_a_failed_content_fsync_fails_the_commit_and_places_nothing(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files_dir = tmp_path / "files"
+    real_fsync = os.fsync
+
+    def failing(fd: int) -> None:
+        if not os.path.isdir(os.readlink(f"/proc/self/fd/{fd}")):
+            raise OSError(5, "Input/output error")  # the disk refused the content
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing)
+    upload = staged(files_dir)
+    store_file(session=session, files_dir=files_dir, staged=upload, at=AT)
+    with pytest.raises(OSError, match="Input/output error"):
+        session.commit()
+    session.rollback()
+    assert not (files_dir / storage_path_for(upload.sha256)).exists()  # never renamed into place
     assert session.exec(select(func.count()).select_from(StoredFile)).one() == 0
 
 
