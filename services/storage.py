@@ -247,33 +247,57 @@ def store_file(
     """Keep the staged content once (dedup by sha256), read-only, and return its row. The content
     is moved to its content-addressed path and synced in the background; the session's commit
     waits for that before the database commits."""
-    relative = storage_path_for(staged.sha256)
-    target = files_dir / relative
+    place_file(session=session, files_dir=files_dir, staged=staged)
+    return insert_stored_file(session, stored_file_values(staged, at))
+
+
+def insert_stored_file(session: Session, values: dict[str, Any]) -> StoredFile:
+    """Write the stored_files row with these values, or find the one recorded before for this
+    content; either way as recorded, with its id. One statement instead of look-up, savepoint,
+    insert: a row that exists already (or that a concurrent upload of the same content inserts
+    first) makes the insert do nothing."""
+    new_id = session.connection().execute(_insert_stored_file(), values).scalar()
+    if new_id is not None:
+        return StoredFile(id=new_id, **values)
+    existing = session.exec(
+        select(StoredFile).where(col(StoredFile.sha256) == values["sha256"])
+    ).first()
+    if existing is None:
+        raise AssertionError(f"stored file {values['sha256']} neither inserted nor found")
+    return existing
+
+
+def file_to_store(
+    *, session: Session, files_dir: Path, staged: StagedFile, at: datetime
+) -> StoredFile:
+    """`store_file` without writing the row: the content is placed in the same way, and the row,
+    returned without an id, is left for the caller's own statement to write (with the rows that
+    point to it, in one round trip: services/intake/rows.py `insert_new_document`)."""
+    place_file(session=session, files_dir=files_dir, staged=staged)
+    return StoredFile(**stored_file_values(staged, at))
+
+
+def place_file(*, session: Session, files_dir: Path, staged: StagedFile) -> None:
+    """Start moving the staged content to its content-addressed path; the session's commit waits
+    for it."""
+    target = files_dir / storage_path_for(staged.sha256)
     # Stored bytes are immutable and named by their hash: content already there was kept (and
     # synced) by an earlier upload, whose transaction may have failed, so the row may be missing.
     placement = _Placement(staged, target, already_stored=target.exists())
     _PLACEMENTS.submit(placement.begin)
     session.info.setdefault(_PLACING, []).append(placement.placed)
-    # One statement instead of look-up, savepoint, insert: a row that exists already (or that a
-    # concurrent upload of the same content inserts first) makes the insert do nothing. The row
-    # is returned as written, with the id the database gave it.
-    values: dict[str, Any] = {
+
+
+def stored_file_values(staged: StagedFile, at: datetime) -> dict[str, Any]:
+    """The columns of the stored_files row of this content (all but its id)."""
+    return {
         "sha256": staged.sha256,
         "size_bytes": staged.size_bytes,
         "media_type": staged.media_type,
         "original_name": staged.original_name,
-        "storage_path": relative,
+        "storage_path": storage_path_for(staged.sha256),
         "created_at": at,
     }
-    new_id = session.connection().execute(_insert_stored_file(), values).scalar()
-    if new_id is not None:
-        return StoredFile(id=new_id, **values)
-    existing = session.exec(
-        select(StoredFile).where(col(StoredFile.sha256) == staged.sha256)
-    ).first()
-    if existing is None:
-        raise AssertionError(f"stored file {staged.sha256} neither inserted nor found")
-    return existing
 
 
 @dataclass(frozen=True, slots=True)

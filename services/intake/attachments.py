@@ -17,7 +17,7 @@ from services.audit import record_event
 from services.clock import require_aware
 from services.documents import get_document
 from services.errors import RequestInvalid
-from services.intake.rows import new_row, row_id
+from services.intake.rows import FileRef, file_id_of, new_row, row_id
 from services.intake.submissions import MATERIAL_ADDED, Upload
 from services.storage import store_file
 
@@ -36,11 +36,13 @@ def attach_files(
     files as the document's material: the attachments as recorded, in order, and the new rows
     for the caller to write (a new document's and version's ids are set on them as written)."""
     attached: list[tuple[str, StoredFile]] = []
-    attached_ids: set[int] = set()
+    attached_ids: set[int | FileRef] = set()
     rows: list[VersionAttachment | InterpretationMaterial] = []
-    material_ids = set() if new_document else _material_file_ids(session, document, files)
+    material_ids: set[int | FileRef] = set()
+    if not new_document:
+        material_ids.update(_material_file_ids(session, document, files))
     for kind, stored in files:
-        file_id = row_id(stored)
+        file_id = file_id_of(stored)  # a new document's files are written with it (a FileRef)
         if file_id not in attached_ids:  # a new version has no other attachments yet
             attached_ids.add(file_id)
             attached.append((kind, stored))

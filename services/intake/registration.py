@@ -29,7 +29,9 @@ def register_submission(
     """Record a new draft as version 1 and check it; blocking findings return it (退文)."""
     require_aware(at)
     profile = profile_named(draft.policy_profile)
-    files = store_uploads(session=session, uploads=uploads, files_dir=files_dir, at=at)
+    files = store_uploads(
+        session=session, uploads=uploads, files_dir=files_dir, at=at, new_document=True
+    )
     document = new_row(
         Document,
         **draft.document_fields(),

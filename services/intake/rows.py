@@ -8,6 +8,7 @@ change tracking (~50 µs a row), the flush's unit of work — cost more than the
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -15,11 +16,13 @@ import sqlalchemy as sa
 from pydantic_core import PydanticUndefined
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import manager_of_class, set_committed_value
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col, select
 
 from models.db import table_of
 from models.documents import Document
+from models.files import StoredFile
 from models.versions import Version
+from services.storage import insert_stored_file
 
 _Model = TypeVar("_Model", bound=SQLModel)
 _Row = TypeVar("_Row", Document, Version)
@@ -29,6 +32,19 @@ def row_id(row: Any) -> int:
     """The primary key of a flushed row (a bug if it has none yet)."""
     assert isinstance(row.id, int), f"{row!r} has no id yet"
     return row.id
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """Stands for the id of a stored file that the statement writing the row also writes (a new
+    document's files: `insert_new_document`); equal for equal content, like the id it stands for."""
+
+    sha256: str
+
+
+def file_id_of(stored: StoredFile) -> int | FileRef:
+    """The stored file's id, or, for a row still to be written, a FileRef to it."""
+    return FileRef(stored.sha256) if stored.id is None else stored.id
 
 
 def new_row(model: type[_Model], **values: Any) -> _Model:
@@ -79,42 +95,67 @@ def insert_row(session: Session, row: _Row) -> _Row:
 
 
 def insert_new_document(
-    session: Session, document: Document, version: Version, rows: Sequence[SQLModel]
+    session: Session,
+    document: Document,
+    version: Version,
+    rows: Sequence[SQLModel],
+    files: Sequence[StoredFile] = (),
 ) -> None:
-    """Write a new document, its version 1 (the document pointing to it) and the version's new
+    """Write a new document, its version 1 (the document pointing to it), the version's new
     rows, whose document_id and version_id columns are the new document's and version's (set on
-    the objects too). The session then holds the document and the version as loaded rows.
+    the objects too), and `files`: stored files without an id yet (`services.storage.
+    file_to_store`), which the version and the rows point to with a FileRef. The session then
+    holds the document and the version as loaded rows; the files and the rows get their ids.
 
-    On PostgreSQL in ONE statement: the version's id drawn from its sequence first, so that the
-    document can point to it (the foreign key is checked at the end of the statement), then the
-    inserts as data-modifying WITH queries — one round trip instead of three (~0.5 ms each in
-    the server). SQLite, which has no data-modifying WITH, gets one statement each."""
+    On PostgreSQL in ONE statement: the files inserted (content already recorded is found
+    instead), the version's id drawn from its sequence, so that the document can point to it
+    (the foreign key is checked at the end of the statement), then the inserts as data-modifying
+    WITH queries — one round trip instead of four (~0.5 ms each in the server). SQLite, which has
+    no data-modifying WITH, gets one statement each."""
     connection = session.connection()
+    to_write = [stored for stored in files if stored.id is None]
     if connection.dialect.name != "postgresql":
+        for stored in to_write:
+            _take(stored, insert_stored_file(session, _values_of(stored)))
+        _resolve_file_refs(version, rows, files)
         insert_row(session, document)
         version.document_id = row_id(document)
         insert_row(session, version)
         _point_rows_to(rows, document, version)
         point_to_version_with_rows(session, document, version, rows)
         return
-    documents, versions = table_of(Document), table_of(Version)
-    params = {
-        f"d_{key}": getattr(document, key)
-        for key in _column_keys(documents)
-        if key not in _DOCUMENT_FROM_NEW
-    }
-    params |= {
-        f"v_{key}": getattr(version, key)
-        for key in _column_keys(versions)
-        if key not in _VERSION_FROM_NEW
-    }
+    distinct = list({stored.sha256: stored for stored in to_write}.values())
+    refs: set[str] = set()  # the parameters that stand for a file's id (given its sha256)
+
+    def add(prefix: str, values: dict[str, Any], skip: dict[str, str]) -> None:
+        for key, value in values.items():
+            if key in skip:
+                continue
+            if isinstance(value, FileRef):
+                refs.add(f"{prefix}_{key}")
+                value = value.sha256
+            params[f"{prefix}_{key}"] = value
+
+    params: dict[str, Any] = {}
+    for j, stored in enumerate(distinct):
+        add(f"f{j}", _values_of(stored), {})
+    add("d", _values_of(document), _DOCUMENT_FROM_NEW)
+    add("v", _values_of(version), _VERSION_FROM_NEW)
     groups = _values_by_table(rows)
     for n, values_list in enumerate(groups.values()):
         for i, values in enumerate(values_list):
-            params.update({f"t{n}_{i}_{k}": v for k, v in values.items() if k not in _ROW_FROM_NEW})
+            add(f"t{n}_{i}", values, _ROW_FROM_NEW)
     shape = tuple((table, len(values_list)) for table, values_list in groups.items())
-    statement = _insert_new_document(connection.dialect, shape)
-    document_id, version_id = connection.execute(statement, params).one()
+    statement = _insert_new_document(connection.dialect, shape, len(distinct), frozenset(refs))
+    # A file recorded meanwhile by a concurrent upload of the same content is not in this
+    # statement's snapshot: then nothing is written and the statement runs again (once), seeing it.
+    for _attempt in range(2):
+        written = connection.execute(statement, params).first()
+        if written is not None:
+            break
+    else:
+        raise AssertionError("a new document's files were neither inserted nor found")
+    document_id, version_id, file_ids = written
     set_committed_value(document, "id", document_id)
     set_committed_value(document, "current_version_id", version_id)
     set_committed_value(version, "id", version_id)
@@ -123,6 +164,55 @@ def insert_new_document(
         make_transient_to_detached(row)
         session.add(row)
     _point_rows_to(rows, document, version)
+    _set_file_ids(session, to_write, file_ids or {})
+    _resolve_file_refs(version, rows, files)
+
+
+def _values_of(row: SQLModel) -> dict[str, Any]:
+    return {key: getattr(row, key) for key in _column_keys(table_of(type(row)))}
+
+
+def _set_file_ids(session: Session, files: Sequence[StoredFile], new: dict[str, int]) -> None:
+    """Give the files their ids: written by the statement (`new`, by sha256), or recorded before
+    (read back, as services.storage.store_file returns them: the row as first recorded)."""
+    recorded = [stored.sha256 for stored in files if stored.sha256 not in new]
+    found = {}
+    if recorded:
+        found = {
+            row.sha256: row
+            for row in session.exec(
+                select(StoredFile).where(col(StoredFile.sha256).in_(recorded))
+            ).all()
+        }
+    for stored in files:
+        if stored.sha256 in new:
+            stored.id = new[stored.sha256]
+        else:
+            _take(stored, found[stored.sha256])
+
+
+def _take(stored: StoredFile, recorded: StoredFile) -> None:
+    stored.id = recorded.id
+    for key, value in _values_of(recorded).items():
+        setattr(stored, key, value)
+
+
+def _resolve_file_refs(
+    version: Version, rows: Sequence[SQLModel], files: Sequence[StoredFile]
+) -> None:
+    """Replace each FileRef on the version and the rows by the file's id (the files have theirs)."""
+    ids = {stored.sha256: stored.id for stored in files}
+    if isinstance(version.main_file_id, FileRef):
+        main_file_id = ids[version.main_file_id.sha256]
+        if version.id is None:
+            version.main_file_id = main_file_id
+        else:  # held by the session as written: not a change to flush
+            set_committed_value(version, "main_file_id", main_file_id)
+    for row in rows:
+        for key in _column_keys(table_of(type(row))):
+            value = getattr(row, key)
+            if isinstance(value, FileRef):
+                setattr(row, key, ids[value.sha256])
 
 
 # Where the new ids come from in the single statement (PostgreSQL).
@@ -141,15 +231,25 @@ def _point_rows_to(rows: Sequence[SQLModel], document: Document, version: Versio
 
 @lru_cache(maxsize=64)
 def _insert_new_document(
-    dialect: sa.Dialect, shape: tuple[tuple[sa.Table, int], ...]
+    dialect: sa.Dialect,
+    shape: tuple[tuple[sa.Table, int], ...],
+    file_count: int,
+    refs: frozenset[str],
 ) -> sa.TextClause:
-    """WITH vid AS (SELECT nextval(…)), d AS (INSERT INTO documents …), v AS (INSERT INTO
-    versions …), t0 AS (INSERT INTO … SELECT … FROM v), … SELECT v.document_id, v.id FROM v, for
-    this many rows per table: text with typed, cast parameters (a row per SELECT, joined with
-    UNION ALL, needs the casts), built and compiled once per shape."""
-    documents, versions = table_of(Document), table_of(Version)
+    """WITH f AS (INSERT INTO stored_files … ON CONFLICT DO NOTHING), files AS (those and the
+    ones recorded before), vid AS (SELECT nextval(…) if every file is there), d AS (INSERT INTO
+    documents …), v AS (INSERT INTO versions …), t0 AS (INSERT INTO … SELECT … FROM v), … SELECT
+    v.document_id, v.id, {sha256: id} of the new files FROM v, for this many files and rows per
+    table, the parameters in `refs` standing for a file's id by its sha256: text with typed, cast
+    parameters (a row per SELECT, joined with UNION ALL, needs the casts), built and compiled once
+    per shape. No row comes back when a file is missing (see `insert_new_document`)."""
+    documents, versions, stored_files = table_of(Document), table_of(Version), table_of(StoredFile)
     binds: list[sa.BindParameter[Any]] = []
     quote = dialect.identifier_preparer.quote
+    sha256_type = stored_files.c.sha256.type.compile(dialect=dialect)
+
+    def cast(name: str) -> str:
+        return f"CAST(:{name} AS {sha256_type})"
 
     def columns(table: sa.Table) -> str:
         return ", ".join(quote(table.c[key].name) for key in _column_keys(table))
@@ -160,16 +260,34 @@ def _insert_new_document(
             if key in sources:
                 values.append(sources[key])
                 continue
+            name = f"{prefix}_{key}"
+            if name in refs:
+                binds.append(sa.bindparam(name, type_=stored_files.c.sha256.type))
+                values.append(f"(SELECT id FROM files WHERE sha256 = {cast(name)})")
+                continue
             column = table.c[key]
-            binds.append(sa.bindparam(f"{prefix}_{key}", type_=column.type))
-            values.append(f"CAST(:{prefix}_{key} AS {column.type.compile(dialect=dialect)})")
+            binds.append(sa.bindparam(name, type_=column.type))
+            values.append(f"CAST(:{name} AS {column.type.compile(dialect=dialect)})")
         return ", ".join(values)
 
+    ctes = []
+    vid_condition = ""
+    if file_count:
+        new_files = ", ".join(f"({selected(stored_files, {}, f'f{j}')})" for j in range(file_count))
+        shas = ", ".join(cast(f"f{j}_sha256") for j in range(file_count))
+        files_table = quote(stored_files.name)
+        ctes += [
+            f"f AS (INSERT INTO {files_table} ({columns(stored_files)}) VALUES {new_files} "
+            "ON CONFLICT DO NOTHING RETURNING id, sha256)",
+            f"files AS (SELECT id, sha256 FROM f UNION ALL "
+            f"SELECT id, sha256 FROM {files_table} WHERE sha256 IN ({shas}))",
+        ]
+        vid_condition = f" WHERE (SELECT count(*) FROM files) = {file_count}"
     sequence = f"pg_get_serial_sequence('{versions.name}', 'id')"
     document_values = selected(documents, _DOCUMENT_FROM_NEW, "d")
     version_values = selected(versions, _VERSION_FROM_NEW, "v")
-    ctes = [
-        f"vid AS (SELECT nextval({sequence}) AS id)",
+    ctes += [
+        f"vid AS (SELECT nextval({sequence}) AS id{vid_condition})",
         f"d AS (INSERT INTO {quote(documents.name)} ({columns(documents)}) "
         f"SELECT {document_values} FROM vid RETURNING id)",
         f"v AS (INSERT INTO {quote(versions.name)} (id, {columns(versions)}) "
@@ -180,7 +298,8 @@ def _insert_new_document(
             f"SELECT {selected(table, _ROW_FROM_NEW, f't{n}_{i}')} FROM v" for i in range(count)
         )
         ctes.append(f"t{n} AS (INSERT INTO {quote(table.name)} ({columns(table)}) {rows})")
-    sql = "WITH " + ", ".join(ctes) + " SELECT v.document_id, v.id FROM v"
+    new_ids = "(SELECT json_object_agg(sha256, id) FROM f)" if file_count else "NULL"
+    sql = "WITH " + ", ".join(ctes) + f" SELECT v.document_id, v.id, {new_ids} FROM v"
     return sa.text(sql).bindparams(*binds)
 
 

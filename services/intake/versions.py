@@ -1,8 +1,8 @@
 """Recording one submitted version: its files, marking and findings, the audit event, and the
 退文 when the checks block it. New rows are written with Core statements (services/intake/rows.py:
-a new document with its version and their rows, or a new version's rows with the current-version
-update — one statement on PostgreSQL), not through the session's flush: on the 201 path of a new
-document nothing is left for the commit to flush."""
+a new document with its files, its version and their rows, or a new version's rows with the
+current-version update — one statement on PostgreSQL), not through the session's flush: on the
+201 path of a new document nothing is left for the commit to flush."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from services.errors import RequestInvalid
 from services.intake.attachments import attach_files
 from services.intake.deadlines import store_intake_deadlines
 from services.intake.rows import (
+    file_id_of,
     insert_new_document,
     insert_row,
     new_row,
@@ -44,25 +45,30 @@ from services.intake.submissions import (
     submission_of,
 )
 from services.status import change_status
-from services.storage import store_file
+from services.storage import file_to_store, store_file
 
 StoredUploads = tuple[StoredFile, list[tuple[str, StoredFile]]]
 
 
 def store_uploads(
-    *, session: Session, uploads: list[Upload], files_dir: Path, at: datetime
+    *,
+    session: Session,
+    uploads: list[Upload],
+    files_dir: Path,
+    at: datetime,
+    new_document: bool = False,
 ) -> StoredUploads:
-    """Keep the main file and the attachments (content-addressed); exactly one main file."""
+    """Keep the main file and the attachments (content-addressed); exactly one main file. For a
+    new document the files' rows are left to `insert_new_document`, which writes them with it."""
     main = [u for u in uploads if u.kind == "main"]
     if len(main) != 1:
         raise RequestInvalid("exactly one main file is required")
-    main_file = store_file(session=session, files_dir=files_dir, staged=main[0].staged, at=at)
-    others = [
-        (u.kind, store_file(session=session, files_dir=files_dir, staged=u.staged, at=at))
-        for u in uploads
-        if u.kind != "main"
-    ]
-    return main_file, others
+    keep = file_to_store if new_document else store_file
+
+    def kept(upload: Upload) -> StoredFile:
+        return keep(session=session, files_dir=files_dir, staged=upload.staged, at=at)
+
+    return kept(main[0]), [(u.kind, kept(u)) for u in uploads if u.kind != "main"]
 
 
 def record_version(
@@ -88,7 +94,7 @@ def record_version(
         number=number,
         submitted_by=row_id(submitter),
         submitted_at=at,
-        main_file_id=row_id(main_file),
+        main_file_id=file_id_of(main_file),
         idempotency_key=idempotency_key,
     )
     if not new_document:
@@ -115,7 +121,8 @@ def record_version(
         _submission_event(submitter, result, draft, at),
     ]
     if new_document:
-        insert_new_document(session, document, version, rows)
+        stored = [main_file, *(file for _, file in others)]
+        insert_new_document(session, document, version, rows, stored)
     else:
         point_to_version_with_rows(session, document, version, rows)
     if result.returned:

@@ -7,21 +7,28 @@ current-version update (`point_to_version_with_rows`, one statement on PostgreSQ
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
 from models.deadlines import Deadline
 from models.documents import Document
-from models.versions import Marking, RecordedFinding, Version
+from models.files import StoredFile
+from models.versions import Marking, RecordedFinding, Version, VersionAttachment
 from policies.attributes import Attribute
 from policies.findings import Severity
 from policies.roles import Role
 from policies.statuses import Status
 from services.intake.rows import (
+    FileRef,
+    file_id_of,
     insert_new_document,
     insert_row,
     new_row,
@@ -177,3 +184,114 @@ def test_a_new_versions_rows_are_written_with_the_current_version_update(
     assert marking.attribute is Attribute.PROACTIVE
     event = session.exec(select(AuditEvent).where(col(AuditEvent.version_id) == version.id)).one()
     assert (event.action, event.document_id) == ("resubmitted", document.id)
+
+
+def _file_to_store(content: str, name: str = "附件.pdf") -> StoredFile:
+    """A stored_files row not written yet (as services.storage.file_to_store returns it)."""
+    sha256 = hashlib.sha256(content.encode()).hexdigest()
+    return StoredFile(
+        sha256=sha256,
+        size_bytes=len(content),
+        media_type="application/pdf",
+        original_name=name,
+        storage_path=f"{sha256[:2]}/{sha256[2:4]}/{sha256}",
+        created_at=AT,
+    )
+
+
+def _new_document(session: Session, main: StoredFile, attachments: list[StoredFile]) -> Any:
+    drafter = make_user(session)
+    document = new_row(
+        Document,
+        title="关于文件一并写入的通知",
+        organ_id=drafter.organ_id,
+        document_type="notice",
+        written_on=AT.date(),
+        policy_profile="national",
+        status=Status.SUBMITTED,
+        stage=Status.SUBMITTED.stage,
+        status_changed_at=AT,
+        created_by=id_of(drafter),
+        created_at=AT,
+    )
+    version = new_row(
+        Version,
+        number=1,
+        submitted_by=id_of(drafter),
+        submitted_at=AT,
+        main_file_id=file_id_of(main),
+    )
+    rows = [new_row(VersionAttachment, file_id=file_id_of(f), kind="other") for f in attachments]
+    insert_new_document(session, document, version, rows, [main, *attachments])
+    return version, rows
+
+
+def test_a_new_documents_files_are_written_with_it_and_point_to_by_their_ids(
+    session: Session,
+) -> None:
+    recorded = make_stored_file(session, original_name="先传的.pdf")
+    main = _file_to_store("正文")
+    again = _file_to_store("正文", name="同一内容.pdf")  # the same content twice: one row
+    known = _file_to_store("x", name="后传的.pdf")
+    known.sha256, known.storage_path = recorded.sha256, recorded.storage_path
+    assert file_id_of(main) == FileRef(main.sha256) == file_id_of(again)
+    version, rows = _new_document(session, main, [again, known])
+    session.flush()
+
+    assert isinstance(main.id, int)
+    assert again.id == main.id
+    # Content recorded before is found, as first recorded (its name), not written again.
+    assert (known.id, known.original_name) == (recorded.id, "先传的.pdf")
+    assert version.main_file_id == main.id
+    assert [row.file_id for row in rows] == [main.id, recorded.id]
+    session.expunge_all()
+    assert session.get(Version, version.id).main_file_id == main.id  # type: ignore[union-attr]
+    attachments = session.exec(
+        select(VersionAttachment.file_id)
+        .where(col(VersionAttachment.version_id) == version.id)
+        .order_by(col(VersionAttachment.id))
+    ).all()
+    assert attachments == [main.id, recorded.id]
+    shas = session.exec(select(StoredFile.sha256).order_by(col(StoredFile.id))).all()
+    assert shas == [recorded.sha256, main.sha256]
+
+
+@pytest.mark.postgres
+def test_content_recorded_by_a_concurrent_upload_meanwhile_is_found_on_a_second_try(
+    postgres_engine: Engine,
+) -> None:
+    """The same content recorded by another transaction that commits while this statement
+    waits on it: not in the statement's snapshot, so nothing is written and the statement runs
+    again, then finding it — one document, pointing to the other upload's row."""
+    from tests.conftest import _truncate_all  # the PostgreSQL fixtures' own cleaning
+
+    _truncate_all(postgres_engine)
+    main = _file_to_store("同时上传的正文")
+    other = postgres_engine.connect()
+    other_begun = other.begin()
+    other.execute(
+        sa.insert(StoredFile.__table__),  # type: ignore[attr-defined]
+        {k: v for k, v in main.model_dump().items() if k != "id"},
+    )  # not committed yet: this statement's insert of the same sha256 waits for it
+    results: list[Any] = []
+
+    def register() -> None:
+        with Session(postgres_engine) as session:
+            version, _ = _new_document(session, main, [])
+            results.append((version.id, main.id))
+            session.commit()
+
+    worker = threading.Thread(target=register)
+    worker.start()
+    worker.join(timeout=1.0)
+    assert worker.is_alive()  # waiting on the other transaction's row
+    other_begun.commit()
+    other.close()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    [(version_id, main_file_id)] = results
+    with Session(postgres_engine) as session:
+        [row] = session.exec(select(StoredFile)).all()
+        assert main_file_id == row.id
+        assert session.get(Version, version_id).main_file_id == row.id  # type: ignore[union-attr]
+        assert session.exec(select(sa.func.count()).select_from(Document)).one() == 1
