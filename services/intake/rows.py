@@ -86,8 +86,7 @@ def insert_row(session: Session, row: _Row) -> _Row:
     flushed as updates, and `session.get` finds it without reading it back. Every column is taken
     from the object as built (its defaults included), as the ORM would have written it."""
     table = table_of(type(row))
-    values = {key: getattr(row, key) for key in _column_keys(table)}
-    new_id = session.connection().execute(_insert_returning_id(table), values).scalar_one()
+    new_id = session.connection().execute(_insert_returning_id(table), _values_of(row)).scalar_one()
     set_committed_value(row, "id", new_id)
     make_transient_to_detached(row)
     session.add(row)
@@ -125,6 +124,7 @@ def insert_new_document(
         point_to_version_with_rows(session, document, version, rows)
         return
     distinct = list({stored.sha256: stored for stored in to_write}.values())
+    params: dict[str, Any] = {}
     refs: set[str] = set()  # the parameters that stand for a file's id (given its sha256)
 
     def add(prefix: str, values: dict[str, Any], skip: dict[str, str]) -> None:
@@ -136,7 +136,6 @@ def insert_new_document(
                 value = value.sha256
             params[f"{prefix}_{key}"] = value
 
-    params: dict[str, Any] = {}
     for j, stored in enumerate(distinct):
         add(f"f{j}", _values_of(stored), {})
     add("d", _values_of(document), _DOCUMENT_FROM_NEW)
@@ -169,6 +168,7 @@ def insert_new_document(
 
 
 def _values_of(row: SQLModel) -> dict[str, Any]:
+    """The row's column values, all but its id, as the object holds them."""
     return {key: getattr(row, key) for key in _column_keys(table_of(type(row)))}
 
 
@@ -317,9 +317,7 @@ def insert_rows(session: Session, rows: Sequence[SQLModel]) -> None:
 def _values_by_table(rows: Sequence[SQLModel]) -> dict[sa.Table, list[dict[str, Any]]]:
     by_table: dict[sa.Table, list[dict[str, Any]]] = {}
     for row in rows:
-        table = table_of(type(row))
-        values = {key: getattr(row, key) for key in _column_keys(table)}
-        by_table.setdefault(table, []).append(values)
+        by_table.setdefault(table_of(type(row)), []).append(_values_of(row))
     return by_table
 
 

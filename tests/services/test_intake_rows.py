@@ -21,6 +21,7 @@ from models.audit import AuditEvent
 from models.deadlines import Deadline
 from models.documents import Document
 from models.files import StoredFile
+from models.users import User
 from models.versions import Marking, RecordedFinding, Version, VersionAttachment
 from policies.attributes import Attribute
 from policies.findings import Severity
@@ -34,6 +35,7 @@ from services.intake.rows import (
     new_row,
     point_to_version_with_rows,
 )
+from services.storage import storage_path_for
 from tests.factories import id_of, make_document, make_stored_file, make_user
 
 AT = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
@@ -76,13 +78,9 @@ def _event(actor: str, action: str, **values: Any) -> AuditEvent:
     return new_row(AuditEvent, action=action, **fields, **values)
 
 
-def test_a_new_document_its_version_and_their_rows_read_back_as_written(
-    session: Session,
-) -> None:
-    drafter = make_user(session)
-    stored = make_stored_file(session)
-    fields: dict[str, Any] = {
-        "title": "关于核心写入的通知",
+def _document_fields(drafter: User, title: str) -> dict[str, Any]:
+    return {
+        "title": title,
         "organ_id": drafter.organ_id,
         "document_type": "notice",
         "written_on": AT.date(),
@@ -93,6 +91,14 @@ def test_a_new_document_its_version_and_their_rows_read_back_as_written(
         "created_by": id_of(drafter),
         "created_at": AT,
     }
+
+
+def test_a_new_document_its_version_and_their_rows_read_back_as_written(
+    session: Session,
+) -> None:
+    drafter = make_user(session)
+    stored = make_stored_file(session)
+    fields = _document_fields(drafter, "关于核心写入的通知")
     document = new_row(Document, **fields)
     version = new_row(
         Version, number=1, submitted_by=id_of(drafter), submitted_at=AT, main_file_id=id_of(stored)
@@ -194,26 +200,14 @@ def _file_to_store(content: str, name: str = "附件.pdf") -> StoredFile:
         size_bytes=len(content),
         media_type="application/pdf",
         original_name=name,
-        storage_path=f"{sha256[:2]}/{sha256[2:4]}/{sha256}",
+        storage_path=storage_path_for(sha256),
         created_at=AT,
     )
 
 
 def _new_document(session: Session, main: StoredFile, attachments: list[StoredFile]) -> Any:
     drafter = make_user(session)
-    document = new_row(
-        Document,
-        title="关于文件一并写入的通知",
-        organ_id=drafter.organ_id,
-        document_type="notice",
-        written_on=AT.date(),
-        policy_profile="national",
-        status=Status.SUBMITTED,
-        stage=Status.SUBMITTED.stage,
-        status_changed_at=AT,
-        created_by=id_of(drafter),
-        created_at=AT,
-    )
+    document = new_row(Document, **_document_fields(drafter, "关于文件一并写入的通知"))
     version = new_row(
         Version,
         number=1,
