@@ -6,10 +6,12 @@ api/submissions.py)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
 import psycopg
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
@@ -76,3 +78,33 @@ def test_an_upload_whose_connection_dies_while_it_arrives_is_accepted(
     assert dropped[0] >= 1
     assert response.status_code == 201, response.text
     assert count_rows(app, Document) == 1
+
+
+def test_the_token_look_up_runs_outside_a_transaction(
+    client: TestClient, people: dict[str, Person], app: FastAPI, pg_database: str
+) -> None:
+    """On PostgreSQL the look-up is one SELECT in autocommit (no BEGIN/ROLLBACK round trips);
+    the upload's own statements run in its transaction. Checked on every request, not only the
+    first (the look-up's bind is made once per engine)."""
+    seen: list[tuple[bool, str]] = []
+
+    def record(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append((connection.connection.dbapi_connection.autocommit, statement))
+
+    engine = app.state.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        for title in ("第一份", "第二份"):
+            response = client.post(
+                "/documents",
+                data=form(title=title),
+                files=main_file(),
+                headers=people["drafter"].headers,
+            )
+            assert response.status_code == 201, response.text
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    look_ups = [autocommit for autocommit, statement in seen if "api_tokens" in statement]
+    writes = [autocommit for autocommit, statement in seen if statement.lstrip().startswith("WITH")]
+    assert look_ups == [True, True]
+    assert writes == [False, False]
