@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from pydantic_core import PydanticUndefined
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm.attributes import manager_of_class
 from sqlmodel import Session, SQLModel
+
+_Model = TypeVar("_Model", bound=SQLModel)
 
 
 def normalise_url(url: str) -> str:
@@ -49,6 +53,40 @@ def table_of(model: type[SQLModel]) -> sa.Table:
     table = mapper.local_table
     assert isinstance(table, sa.Table)
     return table
+
+
+def new_row(model: type[_Model], **values: Any) -> _Model:
+    """A new row object of a table model with its defaults and the values given, built the way
+    the ORM builds a row it loads (the class's __new__, values set directly, no __init__): ~3 µs
+    instead of ~50 µs. Like SQLModel's __init__ for a table model, nothing is validated; an
+    unknown name is refused. For new rows written with Core statements (services/intake/rows.py)
+    and for rows read without the ORM (services/accounts.py `authenticate_on`)."""
+    names, defaults, factories = _fields_of(model)
+    unknown = values.keys() - names
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field(s) {', '.join(sorted(unknown))}")
+    row: _Model = manager_of_class(model).new_instance()
+    attributes = row.__dict__
+    attributes.update(defaults)
+    for name, factory in factories.items():
+        attributes[name] = factory()
+    attributes.update(values)
+    return row
+
+
+@lru_cache(maxsize=32)
+def _fields_of(
+    model: type[SQLModel],
+) -> tuple[frozenset[str], dict[str, Any], dict[str, Callable[[], Any]]]:
+    """The model's field names, plain defaults, and default factories (called for each row)."""
+    defaults: dict[str, Any] = {}
+    factories: dict[str, Callable[[], Any]] = {}
+    for name, field in model.model_fields.items():
+        if field.default_factory is not None:
+            factories[name] = field.default_factory  # type: ignore[assignment]
+        elif field.default is not PydanticUndefined:
+            defaults[name] = field.default
+    return frozenset(model.model_fields), defaults, factories
 
 
 def insert_skipping_known(session: Session, model: type[SQLModel], *key: str) -> sa.Insert:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from models.db import new_row
 from models.documents import Document
 from models.files import StoredFile
 from models.publications import InterpretationMaterial
@@ -17,7 +18,7 @@ from services.audit import record_event
 from services.clock import require_aware
 from services.documents import get_document
 from services.errors import RequestInvalid
-from services.intake.rows import FileRef, file_id_of, new_row, row_id
+from services.intake.rows import FileRef, file_id_of, row_id
 from services.intake.submissions import MATERIAL_ADDED, Upload
 from services.storage import store_file
 

@@ -8,13 +8,13 @@ from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
+from models.db import new_row
 from models.deadlines import Deadline
 from models.documents import Document
 from models.versions import Version
 from policies.calendar import WorkingDayCalendar
 from policies.deadlines import DeadlineKind, publication_deadlines, secrecy_expiry_deadline
 from policies.profiles import PolicyProfile
-from services.intake.rows import new_row
 from services.intake.submissions import Draft, submission_of
 
 

@@ -7,15 +7,14 @@ change tracking (~50 µs a row), the flush's unit of work — cost more than the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from pydantic_core import PydanticUndefined
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import manager_of_class, set_committed_value
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, col, select
 
 from models.db import table_of
@@ -24,7 +23,6 @@ from models.files import StoredFile
 from models.versions import Version
 from services.storage import insert_stored_file
 
-_Model = TypeVar("_Model", bound=SQLModel)
 _Row = TypeVar("_Row", Document, Version)
 
 
@@ -45,39 +43,6 @@ class FileRef:
 def file_id_of(stored: StoredFile) -> int | FileRef:
     """The stored file's id, or, for a row still to be written, a FileRef to it."""
     return FileRef(stored.sha256) if stored.id is None else stored.id
-
-
-def new_row(model: type[_Model], **values: Any) -> _Model:
-    """A new row object of a table model with its defaults and the values given, built the way
-    the ORM builds a row it loads (the class's __new__, values set directly, no __init__): ~3 µs
-    instead of ~50 µs. Like SQLModel's __init__ for a table model, nothing is validated; an
-    unknown name is refused. For rows written with `insert_row` or `insert_rows`."""
-    names, defaults, factories = _fields_of(model)
-    unknown = values.keys() - names
-    if unknown:
-        raise TypeError(f"{model.__name__} has no field(s) {', '.join(sorted(unknown))}")
-    row: _Model = manager_of_class(model).new_instance()
-    attributes = row.__dict__
-    attributes.update(defaults)
-    for name, factory in factories.items():
-        attributes[name] = factory()
-    attributes.update(values)
-    return row
-
-
-@lru_cache(maxsize=32)
-def _fields_of(
-    model: type[SQLModel],
-) -> tuple[frozenset[str], dict[str, Any], dict[str, Callable[[], Any]]]:
-    """The model's field names, plain defaults, and default factories (called for each row)."""
-    defaults: dict[str, Any] = {}
-    factories: dict[str, Callable[[], Any]] = {}
-    for name, field in model.model_fields.items():
-        if field.default_factory is not None:
-            factories[name] = field.default_factory  # type: ignore[assignment]
-        elif field.default is not PydanticUndefined:
-            defaults[name] = field.default
-    return frozenset(model.model_fields), defaults, factories
 
 
 def insert_row(session: Session, row: _Row) -> _Row:

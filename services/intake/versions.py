@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from models.audit import AuditEvent
+from models.db import new_row
 from models.documents import Document
 from models.files import StoredFile
 from models.users import User
@@ -32,7 +33,6 @@ from services.intake.rows import (
     file_id_of,
     insert_new_document,
     insert_row,
-    new_row,
     point_to_version_with_rows,
     row_id,
 )

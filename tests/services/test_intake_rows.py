@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
+from models.db import new_row
 from models.deadlines import Deadline
 from models.documents import Document
 from models.files import StoredFile
@@ -32,7 +33,6 @@ from services.intake.rows import (
     file_id_of,
     insert_new_document,
     insert_row,
-    new_row,
     point_to_version_with_rows,
 )
 from services.storage import storage_path_for
