@@ -121,7 +121,8 @@ def current_user(engine: EngineDep, credentials: BearerCredentials) -> User:
     # Not in the request's write transaction: that one begins only after the upload is received,
     # so neither SQLite's write lock nor a PostgreSQL transaction is held while bytes arrive. One
     # SELECT needs no transaction of its own: on PostgreSQL it runs in autocommit, which saves the
-    # BEGIN and ROLLBACK round trips (SQLite's BEGIN is local and cheap; its hook stays as it is).
+    # BEGIN and ROLLBACK round trips; on SQLite the driver's cursor runs it without a BEGIN too
+    # (services.accounts.authenticate_on).
     bind = _lookup_bind(engine)
     try:
         return _authenticate(bind, token)

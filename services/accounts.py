@@ -120,7 +120,6 @@ _TOKEN_LOOKUP = (
     .join_from(_USERS, _TOKENS, _TOKENS.c.user_id == _USERS.c.id)
     .where(_TOKENS.c.token_hash == sa.bindparam("token_hash"))
 )
-_LOOKUP_COLUMNS = (*_USERS.c, _TOKENS.c.revoked_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +155,7 @@ def _driver_look_up(dialect: sa.Dialect) -> _DriverLookUp:
     compiled = _TOKEN_LOOKUP.compile(dialect=dialect)
     processors = tuple(
         column.type.dialect_impl(dialect).result_processor(dialect, None)
-        for column in _LOOKUP_COLUMNS
+        for column in _TOKEN_LOOKUP.selected_columns
     )
     positions = tuple(compiled.positiontup or ()) if compiled.positional else None
     return _DriverLookUp(compiled.string, positions, processors)
