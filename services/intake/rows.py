@@ -89,16 +89,17 @@ def insert_new_document(
         point_to_version_with_rows(session, document, version, rows)
         return
     distinct = list({stored.sha256: stored for stored in to_write}.values())
+    file_number = {stored.sha256: j for j, stored in enumerate(distinct)}
     params: dict[str, Any] = {}
-    refs: set[str] = set()  # the parameters that stand for a file's id (given its sha256)
+    refs: dict[str, int] = {}  # the columns that hold a new file's id: that file's number
 
     def add(prefix: str, values: dict[str, Any], skip: dict[str, str]) -> None:
         for key, value in values.items():
             if key in skip:
                 continue
-            if isinstance(value, FileRef):
-                refs.add(f"{prefix}_{key}")
-                value = value.sha256
+            if isinstance(value, FileRef):  # found by the file's own sha256 parameter
+                refs[f"{prefix}_{key}"] = file_number[value.sha256]
+                continue
             params[f"{prefix}_{key}"] = value
 
     for j, stored in enumerate(distinct):
@@ -110,7 +111,8 @@ def insert_new_document(
         for i, values in enumerate(values_list):
             add(f"t{n}_{i}", values, _ROW_FROM_NEW)
     shape = tuple((table, len(values_list)) for table, values_list in groups.items())
-    statement = _insert_new_document(connection.dialect, shape, len(distinct), frozenset(refs))
+    refs_key = tuple(sorted(refs.items()))
+    statement = _insert_new_document(connection.dialect, shape, len(distinct), refs_key)
     # A file recorded meanwhile by a concurrent upload of the same content is not in this
     # statement's snapshot: then nothing is written and the statement runs again (once), seeing it.
     for _attempt in range(2):
@@ -199,22 +201,32 @@ def _insert_new_document(
     dialect: sa.Dialect,
     shape: tuple[tuple[sa.Table, int], ...],
     file_count: int,
-    refs: frozenset[str],
+    refs: tuple[tuple[str, int], ...],
 ) -> sa.TextClause:
     """WITH f AS (INSERT INTO stored_files … ON CONFLICT DO NOTHING), files AS (those and the
     ones recorded before), vid AS (SELECT nextval(…) if every file is there), d AS (INSERT INTO
     documents …), v AS (INSERT INTO versions …), t0 AS (INSERT INTO … SELECT … FROM v), … SELECT
     v.document_id, v.id, {sha256: id} of the new files FROM v, for this many files and rows per
-    table, the parameters in `refs` standing for a file's id by its sha256: text with typed, cast
-    parameters (a row per SELECT, joined with UNION ALL, needs the casts), built and compiled once
-    per shape. No row comes back when a file is missing (see `insert_new_document`)."""
+    table, the columns in `refs` holding the id of the file with that number (found by the file's
+    own sha256 parameter): text with typed parameters, built and compiled once per shape. Every
+    parameter is typed in the SQL (a row per SELECT, joined with UNION ALL, needs it): by the cast
+    the driver's dialect renders for its type, or else by a CAST. No row comes back when a file is
+    missing (see `insert_new_document`).
+
+    Kept short: for a document with one file and no attachments the statement stays within
+    psycopg's limits for caching its conversion to PostgreSQL's placeholders (4,096 bytes and 50
+    parameters), which otherwise runs again on every upload (~0.1 ms)."""
     documents, versions, stored_files = table_of(Document), table_of(Version), table_of(StoredFile)
     binds: list[sa.BindParameter[Any]] = []
     quote = dialect.identifier_preparer.quote
-    sha256_type = stored_files.c.sha256.type.compile(dialect=dialect)
+    file_of = dict(refs)
 
-    def cast(name: str) -> str:
-        return f"CAST(:{name} AS {sha256_type})"
+    def typed(name: str, type_: sa.types.TypeEngine[Any]) -> str:
+        bind = sa.bindparam(name, type_=type_)
+        binds.append(bind)
+        if "::" in str(bind.compile(dialect=dialect)):  # the dialect renders %(name)s::TYPE
+            return f":{name}"
+        return f"CAST(:{name} AS {type_.compile(dialect=dialect)})"
 
     def columns(table: sa.Table) -> str:
         return ", ".join(quote(table.c[key].name) for key in _column_keys(table))
@@ -226,20 +238,17 @@ def _insert_new_document(
                 values.append(sources[key])
                 continue
             name = f"{prefix}_{key}"
-            if name in refs:
-                binds.append(sa.bindparam(name, type_=stored_files.c.sha256.type))
-                values.append(f"(SELECT id FROM files WHERE sha256 = {cast(name)})")
+            if name in file_of:
+                values.append(f"(SELECT id FROM files WHERE sha256 = :f{file_of[name]}_sha256)")
                 continue
-            column = table.c[key]
-            binds.append(sa.bindparam(name, type_=column.type))
-            values.append(f"CAST(:{name} AS {column.type.compile(dialect=dialect)})")
+            values.append(typed(name, table.c[key].type))
         return ", ".join(values)
 
     ctes = []
     vid_condition = ""
     if file_count:
         new_files = ", ".join(f"({selected(stored_files, {}, f'f{j}')})" for j in range(file_count))
-        shas = ", ".join(cast(f"f{j}_sha256") for j in range(file_count))
+        shas = ", ".join(f":f{j}_sha256" for j in range(file_count))
         files_table = quote(stored_files.name)
         ctes += [
             f"f AS (INSERT INTO {files_table} ({columns(stored_files)}) VALUES {new_files} "

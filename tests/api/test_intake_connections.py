@@ -1,7 +1,8 @@
 """The API's PostgreSQL pool is not pinged before each checkout (a round trip per request saved):
 connections that the server dropped (a restart) cost one retry, not a failed upload — whether
 they die before the request or while its upload is still arriving (api/deps.py,
-api/submissions.py)."""
+api/submissions.py). The token look-up runs outside a transaction, and a plain draft's one
+statement is one whose conversion the driver caches."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
+from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, MAX_CACHED_STATEMENT_PARAMS
 from sqlalchemy.engine import make_url
 
 from models.documents import Document
@@ -108,3 +110,32 @@ def test_the_token_look_up_runs_outside_a_transaction(
         sa.event.remove(engine, "reset", record)
     assert len(returned) >= 4  # two look-ups, two units of work
     assert psycopg.pq.TransactionStatus.INTRANS not in returned
+
+
+def test_a_plain_drafts_statement_is_one_the_driver_caches(
+    client: TestClient, people: dict[str, Person], app: FastAPI, database_url: str
+) -> None:
+    """psycopg caches a statement's conversion to PostgreSQL's $n placeholders only up to 4,096
+    bytes and 50 parameters; the one statement that writes a draft with one file and no
+    attachments (services/intake/rows.py `_insert_new_document`) stays within both, so that its
+    conversion runs once, not on every upload."""
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("the statement is PostgreSQL's: SQLite writes the rows one by one")
+    written: list[tuple[str, dict[str, Any]]] = []
+
+    def record(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.startswith("WITH f AS (INSERT INTO stored_files"):
+            written.append((statement, parameters))
+
+    engine = app.state.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.post(
+            "/documents", data=form(), files=main_file(), headers=people["drafter"].headers
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 201, response.text
+    [(statement, parameters)] = written
+    assert len(statement.encode()) <= MAX_CACHED_STATEMENT_LENGTH
+    assert len(parameters) <= MAX_CACHED_STATEMENT_PARAMS
