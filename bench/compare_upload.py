@@ -82,7 +82,7 @@ def half(
             tokens[app] = token_for(url)
             env = app_env(url, data / app)
             servers[app] = serve(["--factory", "api.app:create_app"], env, checkouts[app])
-        (data / BARE).mkdir(exist_ok=True)
+        (data / BARE).mkdir()
         servers[BARE] = serve(["bench.bare_upload:app"], {"BARE_UPLOAD_DIR": str(data / BARE)})
         urls = {target: url for target, (_, url) in servers.items()}
         headers = {app: {"Authorization": f"Bearer {token}"} for app, token in tokens.items()}

@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
-from models.db import table_of
+from models.db import new_row, table_of
 from models.files import StoredFile
 from services.errors import EmptyFile, UnsupportedFileType, UploadTooLarge
 
@@ -258,7 +258,7 @@ def insert_stored_file(session: Session, values: dict[str, Any]) -> StoredFile:
     first) makes the insert do nothing."""
     new_id = session.connection().execute(_insert_stored_file(), values).scalar()
     if new_id is not None:
-        return StoredFile(id=new_id, **values)
+        return new_row(StoredFile, id=new_id, **values)
     existing = session.exec(
         select(StoredFile).where(col(StoredFile.sha256) == values["sha256"])
     ).first()
@@ -274,7 +274,7 @@ def file_to_store(
     returned without an id, is left for the caller's own statement to write (with the rows that
     point to it, in one round trip: services/intake/rows.py `insert_new_document`)."""
     place_file(session=session, files_dir=files_dir, staged=staged)
-    return StoredFile(**stored_file_values(staged, at))
+    return new_row(StoredFile, **stored_file_values(staged, at))
 
 
 def place_file(*, session: Session, files_dir: Path, staged: StagedFile) -> None:

@@ -111,8 +111,7 @@ def insert_new_document(
         for i, values in enumerate(values_list):
             add(f"t{n}_{i}", values, _ROW_FROM_NEW)
     shape = tuple((table, len(values_list)) for table, values_list in groups.items())
-    refs_key = tuple(sorted(refs.items()))
-    statement = _insert_new_document(connection.dialect, shape, len(distinct), refs_key)
+    statement = _insert_new_document(connection.dialect, shape, len(distinct), tuple(refs.items()))
     # A file recorded meanwhile by a concurrent upload of the same content is not in this
     # statement's snapshot: then nothing is written and the statement runs again (once), seeing it.
     for _attempt in range(2):
