@@ -78,7 +78,10 @@ def new_row(model: type[_Model], **values: Any) -> _Model:
 def _fields_of(
     model: type[SQLModel],
 ) -> tuple[frozenset[str], dict[str, Any], dict[str, Callable[[], Any]]]:
-    """The model's field names, plain defaults, and default factories (called for each row)."""
+    """The model's field names, plain defaults, and default factories (called for each row).
+    Configures the mappers first (as the ORM's first query would): a row built before any query
+    needs its class's attributes instrumented."""
+    sa.orm.configure_mappers()
     defaults: dict[str, Any] = {}
     factories: dict[str, Callable[[], Any]] = {}
     for name, field in model.model_fields.items():

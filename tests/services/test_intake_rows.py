@@ -8,6 +8,8 @@ current-version update (`point_to_version_with_rows`, one statement on PostgreSQ
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -54,6 +56,22 @@ def test_new_row_takes_the_model_defaults_and_a_fresh_factory_value_per_row() ->
     assert first.reason_codes == []
     assert first.reason_codes is not second.reason_codes
     assert first.id is None
+
+
+def test_a_row_built_before_any_query_reads_its_attributes() -> None:
+    # A fresh interpreter, where no query has configured the mappers yet (a server's first
+    # request builds its User with new_row before the ORM has run anything).
+    script = (
+        "import models\n"
+        "from models.db import new_row\n"
+        "from models.users import User\n"
+        "print(new_row(User, name='起草人').name)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "起草人"
 
 
 def test_new_row_refuses_a_name_the_model_does_not_have() -> None:
