@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from config.settings import Settings
 from models.db import is_disconnect, make_engine, session_scope
 from models.documents import Document
+from models.driver import execute_one
 from models.users import User
 from policies.roles import Role
 from services.accounts import authenticate_on
@@ -28,6 +29,9 @@ from services.errors import Forbidden, Unauthenticated
 WRITE = "gongkai_write"
 SQLITE_BUSY_MS = 60_000
 POOL_RECYCLE_SECONDS = 1800
+
+
+_BEGIN, _BEGIN_IMMEDIATE = sa.text("BEGIN"), sa.text("BEGIN IMMEDIATE")
 
 
 def make_api_engine(url: str) -> Engine:
@@ -57,7 +61,7 @@ def make_api_engine(url: str) -> Engine:
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
         immediate = connection.get_execution_options().get(WRITE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        execute_one(connection, _BEGIN_IMMEDIATE if immediate else _BEGIN, {})
 
     return engine
 

@@ -23,8 +23,10 @@ route that writes 2 MB: read the ratios with it.
 `--phases N` (a diagnostic instead of the above): N registrations in this process, each a fresh
 2 MB PDF staged as an upload would be, through the worker-thread unit of work of POST /documents
 (api.submissions._submit, files fsynced); prints the median of the whole unit of work, of each
-SQL statement, of the database commit, and what is left (Python: the ORM session, building the
-rows and the answer, waiting for the file's placement).
+SQL statement that SQLAlchemy runs (on SQLite the intake's INSERTs run on the driver's cursor,
+models/driver.py, which engine events do not see: their time is in the rest), of waiting for the
+file's placement, of the database commit, and what is left (Python: the ORM session, building
+the rows and the answer).
 
 `--timeline N` (a diagnostic instead of the above): N shuffled rounds against the real app and
 the bare route, each server wrapped in a thin ASGI layer that times every POST: receiving the

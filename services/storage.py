@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from models.db import new_row, table_of
+from models.driver import execute_one
 from models.files import StoredFile
 from services.errors import EmptyFile, UnsupportedFileType, UploadTooLarge
 
@@ -256,7 +257,7 @@ def insert_stored_file(session: Session, values: dict[str, Any]) -> StoredFile:
     content; either way as recorded, with its id. One statement instead of look-up, savepoint,
     insert: a row that exists already (or that a concurrent upload of the same content inserts
     first) makes the insert do nothing."""
-    new_id = session.connection().execute(_insert_stored_file(), values).scalar()
+    new_id = execute_one(session.connection(), _insert_stored_file(), values)
     if new_id is not None:
         return new_row(StoredFile, id=new_id, **values)
     existing = session.exec(

@@ -3,7 +3,9 @@ building the row objects (`new_row`), inserting them (`insert_row` when its id i
 session keeps it, `insert_rows` otherwise), and pointing a document at its new version.
 
 Why: on the 201 path the ORM's per-row work — SQLModel's __init__ setting each attribute through
-change tracking (~50 µs a row), the flush's unit of work — cost more than the statements."""
+change tracking (~50 µs a row), the flush's unit of work — cost more than the statements. On
+SQLite the statements run on the driver's cursor (models/driver.py); on PostgreSQL a new document
+is one statement (`insert_new_document`)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from models.db import table_of
 from models.documents import Document
+from models.driver import execute_many, execute_one
 from models.files import StoredFile
 from models.versions import Version
 from services.storage import insert_stored_file
@@ -51,7 +54,8 @@ def insert_row(session: Session, row: _Row) -> _Row:
     flushed as updates, and `session.get` finds it without reading it back. Every column is taken
     from the object as built (its defaults included), as the ORM would have written it."""
     table = table_of(type(row))
-    new_id = session.connection().execute(_insert_returning_id(table), _values_of(row)).scalar_one()
+    new_id = execute_one(session.connection(), _insert_returning_id(table), _values_of(row))
+    assert isinstance(new_id, int), f"no id returned for the new {table.name} row"
     set_committed_value(row, "id", new_id)
     make_transient_to_detached(row)
     session.add(row)
@@ -284,7 +288,7 @@ def insert_rows(session: Session, rows: Sequence[SQLModel]) -> None:
     and get no id: nothing reads them back in this transaction."""
     connection = session.connection()
     for table, values_list in _values_by_table(rows).items():
-        connection.execute(_insert(table), values_list)
+        execute_many(connection, _insert(table), values_list)
 
 
 def _values_by_table(rows: Sequence[SQLModel]) -> dict[sa.Table, list[dict[str, Any]]]:
@@ -352,8 +356,10 @@ def set_current_version(session: Session, document: Document, version: Version) 
     """Point the document at its new version with one Core UPDATE, and record the value as the
     session's committed state, so the session does not write it again (other pending changes to
     the document are flushed as before)."""
-    session.connection().execute(
-        _set_current_version(), {"document_id": row_id(document), "version_id": row_id(version)}
+    execute_one(
+        session.connection(),
+        _set_current_version(),
+        {"document_id": row_id(document), "version_id": row_id(version)},
     )
     set_committed_value(document, "current_version_id", version.id)
 
