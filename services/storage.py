@@ -4,15 +4,15 @@ then moved to an immutable content-addressed path (design.md "Files").
 Durability: a committed row never points at bytes a power loss can take away. The content is
 fsynced before it is renamed into its content-addressed path (a torn file under a hash name would
 be trusted by every later upload of that content), and the directory — with any directory made
-for it — after the rename. To keep this off the request's critical path, the content's fsync
-starts in a thread pool as soon as the upload is staged (`FileStager.finish`); `store_file` hands
-the placement to a second pool and writes the row meanwhile: it makes and syncs any new directory
-while the fsync runs, then leaves the rename and the directory's sync to the fsync's own thread,
-which does them as soon as the fsync returns (no other thread has to wake up for it; two pools,
-so that a placement never holds a worker an fsync needs). The unit of work's commit waits for
-the placement (`before_commit`: after the rows are written, before the database commits). The
-fsync thus overlaps receiving the rest of the request and writing the rows. As before, a
-transaction that fails after `store_file` may leave the content stored with no row (harmless:
+for it — after the rename. The content's fsync starts in a thread pool as soon as the upload is
+staged (`FileStager.finish`), so it overlaps receiving the rest of the request and writing the
+rows; a directory still to be made is made and synced meanwhile in a second pool (two pools, so
+that one never holds a worker the other needs). The thread that commits completes the placement
+(`before_commit`: after the rows are written, before the database commits): it waits for the
+fsync, renames, and syncs the directory. Doing that last step in the fsync's own thread, as soon
+as the fsync returned, gained nothing: that thread could not take the GIL back from the unit of
+work, so the rename ran only once the commit waited for it, after two hand-offs between threads.
+A transaction that fails after `store_file` may leave the content stored with no row (harmless:
 content-addressed and immutable; a later upload of it reuses it). Only a benchmark turns `FSYNC`
 off, to measure its cost; the product never does.
 """
@@ -20,13 +20,12 @@ off, to measure its cost; the product never does.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import os
-import threading
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -106,53 +105,16 @@ class StagedFile:
     size_bytes: int
     media_type: str
     original_name: str
-    synced: ContentSync | None = field(default=None, compare=False, repr=False)
+    synced: Future[None] | None = field(default=None, compare=False, repr=False)
 
     def discard(self) -> None:
         """Remove the staging file (after a refusal, or when the content is already stored)."""
         self.path.unlink(missing_ok=True)
 
-    def after_synced(self, step: Callable[[BaseException | None], None]) -> None:
-        """Run `step` with the error of the content's fsync (None if it succeeded) once it is
-        done (see `ContentSync.then`)."""
-        if self.synced is None:
-            step(None)
-            return
-        self.synced.then(step)
-
-
-class ContentSync:
-    """The fsync of one staged file, started in the fsync pool as soon as the file is staged,
-    and the one step to run when it is done: in the fsync's thread right after it returns, or at
-    once in the caller's thread when it is done already. Either way no thread waits for another."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._lock = threading.Lock()
-        self._done = False
-        self._error: BaseException | None = None
-        self._step: Callable[[BaseException | None], None] | None = None
-        _SYNCS.submit(self._sync)
-
-    def _sync(self) -> None:
-        try:
-            _sync_file(self._path)
-        except BaseException as error:  # handed to the step, which reports it
-            self._error = error
-        with self._lock:
-            self._done = True
-            step, self._step = self._step, None
-        if step is not None:
-            step(self._error)
-
-    def then(self, step: Callable[[BaseException | None], None]) -> None:
-        """Run `step(error)` once the fsync is done (one step per file)."""
-        with self._lock:
-            if not self._done:
-                assert self._step is None, "one step per staged file"
-                self._step = step
-                return
-        step(self._error)
+    def wait_synced(self) -> None:
+        """Return once the content is on disk (raise the fsync's error if it failed)."""
+        if self.synced is not None:
+            self.synced.result()
 
 
 class FileStager:
@@ -207,7 +169,7 @@ class FileStager:
                 f"“{self.original_name}” is named like {claimed[0]} but its content is "
                 f"{media_type}; upload the real file or name it for what it is."
             )
-        synced = ContentSync(self.path) if FSYNC else None
+        synced = _SYNCS.submit(_sync_file, self.path) if FSYNC else None
         return StagedFile(
             self.path, self._hash.hexdigest(), self._size, media_type, self.original_name, synced
         )
@@ -245,9 +207,9 @@ def storage_path_for(sha256: str) -> str:
 def store_file(
     *, session: Session, files_dir: Path, staged: StagedFile, at: datetime
 ) -> StoredFile:
-    """Keep the staged content once (dedup by sha256), read-only, and return its row. The content
-    is moved to its content-addressed path and synced in the background; the session's commit
-    waits for that before the database commits."""
+    """Keep the staged content once (dedup by sha256), read-only, and return its row. The
+    session's commit moves the content to its content-addressed path, synced, before the
+    database commits."""
     place_file(session=session, files_dir=files_dir, staged=staged)
     return insert_stored_file(session, stored_file_values(staged, at))
 
@@ -279,14 +241,19 @@ def file_to_store(
 
 
 def place_file(*, session: Session, files_dir: Path, staged: StagedFile) -> None:
-    """Start moving the staged content to its content-addressed path; the session's commit waits
-    for it."""
+    """Prepare moving the staged content to its content-addressed path; the session's commit
+    completes it (`_Placement.complete`) before the database commits."""
     target = files_dir / storage_path_for(staged.sha256)
     # Stored bytes are immutable and named by their hash: content already there was kept (and
     # synced) by an earlier upload, whose transaction may have failed, so the row may be missing.
-    placement = _Placement(staged, target, already_stored=target.exists())
-    _PLACEMENTS.submit(placement.begin)
-    session.info.setdefault(_PLACING, []).append(placement.placed)
+    if target.exists():
+        placement = _Placement(staged, target, already_stored=True)
+    elif target.parent.exists():
+        placement = _Placement(staged, target, already_stored=False)
+    else:  # new directories are made and synced meanwhile (rare: 65,536 of them in all)
+        directories = _PLACEMENTS.submit(_make_synced_directories, target.parent)
+        placement = _Placement(staged, target, already_stored=False, directories=directories)
+    session.info.setdefault(_PLACING, []).append(placement)
 
 
 def stored_file_values(staged: StagedFile, at: datetime) -> dict[str, Any]:
@@ -303,63 +270,54 @@ def stored_file_values(staged: StagedFile, at: datetime) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class _Placement:
-    """Moving one staged upload to its content-addressed path, durably; `placed` is done when the
-    content is there and synced (or holds why it is not)."""
+    """Moving one staged upload to its content-addressed path, durably, completed by the thread
+    that commits (no hand-off to another thread on the request's path)."""
 
     staged: StagedFile
     target: Path
     already_stored: bool
-    placed: Future[None] = field(default_factory=Future)
+    directories: Future[None] | None = None
 
-    def begin(self) -> None:
-        """In the placement pool: what does not need the content's fsync, then the rest after it."""
-        try:
-            if self.already_stored or self.target.exists():
-                # Its writer synced the content before the rename; its directory entry may still
-                # be on the way (a concurrent upload), so the directory is synced all the same.
-                self.staged.discard()
-                _sync_directory(self.target.parent)
-                self.placed.set_result(None)
-                return
-            # New directories' entries (each lives in its parent) are synced while the content's
-            # fsync is still running: after it, only the rename's own entry is left to sync.
-            for directory in _make_directories(self.target.parent):
-                _sync_directory(directory.parent)
-        except BaseException as error:  # reported by the commit that waits for it
-            self.placed.set_exception(error)
-            return
-        self.staged.after_synced(self._rename)
-
-    def _rename(self, sync_error: BaseException | None) -> None:
-        try:
-            if sync_error is not None:
-                raise sync_error
-            os.chmod(self.staged.path, 0o444)
-            os.replace(self.staged.path, self.target)
+    def complete(self) -> None:
+        """The content in its path and synced, or the error why it is not."""
+        if self.directories is not None:
+            self.directories.result()
+        if self.already_stored or self.target.exists():
+            # Its writer synced the content before the rename; its directory entry may still be
+            # on the way (a concurrent upload), so the directory is synced all the same.
+            self.staged.discard()
             _sync_directory(self.target.parent)
-        except BaseException as error:  # reported by the commit that waits for it
-            self.placed.set_exception(error)
-        else:
-            self.placed.set_result(None)
+            return
+        self.staged.wait_synced()
+        os.chmod(self.staged.path, 0o444)
+        os.replace(self.staged.path, self.target)
+        _sync_directory(self.target.parent)
 
 
 @sa.event.listens_for(OrmSession, "before_commit")
 def _wait_for_placements(session: OrmSession) -> None:
     """Runs before every commit, for every session: the files this unit of work stored are in
     their content-addressed paths, synced (a failed placement fails the commit)."""
-    placing: list[Future[None]] = session.info.pop(_PLACING, [])
-    for future in placing:
-        future.result()
+    placing: list[_Placement] = session.info.pop(_PLACING, [])
+    for placement in placing:
+        placement.complete()
 
 
 @sa.event.listens_for(OrmSession, "after_soft_rollback")
 def _settle_placements(session: OrmSession, _previous: Any) -> None:
-    """A rolled-back unit of work lets its placements finish first (their errors no longer
-    matter), so that a retry or a discard of the staged files never races with them."""
+    """A rolled-back unit of work completes its placements all the same (their errors no longer
+    matter): the content is kept, unreferenced, for a retry or a later upload of it."""
     if session.in_transaction():
-        return  # a savepoint: the outer transaction's commit still waits for them
-    for future in session.info.pop(_PLACING, []):
-        future.exception()
+        return  # a savepoint: the outer transaction's commit still completes them
+    for placement in session.info.pop(_PLACING, []):
+        with contextlib.suppress(Exception):
+            placement.complete()
+
+
+def _make_synced_directories(directory: Path) -> None:
+    """Make the directory and any missing parents, each one's entry synced in its parent."""
+    for made in _make_directories(directory):
+        _sync_directory(made.parent)
 
 
 def _make_directories(directory: Path) -> list[Path]:

@@ -48,7 +48,7 @@ def test_content_is_synced_before_its_rename_and_every_new_directory_after(
     upload = staged(files_dir)
     stored = store_file(session=session, files_dir=files_dir, staged=upload, at=AT)
     target = files_dir / storage_path_for(upload.sha256)
-    session.commit()  # waits for the placement running in the background
+    session.commit()  # completes the placement first
     assert stored.storage_path == storage_path_for(upload.sha256)
     assert target.read_bytes() == PDF
     assert not upload.path.exists()
