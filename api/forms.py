@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -26,12 +27,22 @@ MULTI_VALUED = frozenset({"reason_codes"})
 def _enum_by_code_or_label(enum: type[StrEnum], value: Any) -> Any:
     if not isinstance(value, str):
         return value
-    text = value.strip()
+    member = _members_by_code_or_label(enum).get(value.strip())
+    if member is None:
+        choices = ", ".join(f"{m.value} ({getattr(m, 'label', m.value)})" for m in enum)
+        raise ValueError(f"expected one of: {choices}")
+    return member
+
+
+@cache
+def _members_by_code_or_label(enum: type[StrEnum]) -> dict[str, StrEnum]:
+    """Each member by its code and by its label; where two share a text, the first member."""
+    members: dict[str, StrEnum] = {}
     for member in enum:
-        if text in (member.value, getattr(member, "label", None)):
-            return member
-    choices = ", ".join(f"{m.value} ({getattr(m, 'label', m.value)})" for m in enum)
-    raise ValueError(f"expected one of: {choices}")
+        for text in (member.value, getattr(member, "label", None)):
+            if isinstance(text, str):
+                members.setdefault(text, member)
+    return members
 
 
 class DraftForm(BaseModel):
