@@ -28,7 +28,6 @@ class _Compiled:
     """A statement as SQLite's driver runs it: its SQL, its parameters' names in order, the
     converter of each (None: passed as is), and the values the statement itself holds."""
 
-    statement: _Statement
     sql: str
     names: tuple[str, ...]
     processors: tuple[_Processor | None, ...]
@@ -92,7 +91,7 @@ def _compiled(statement: _Statement, dialect: sa.Dialect, keys: tuple[str, ...])
         binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
     )
     given = {name: binds[name].effective_value for name in names if not binds[name].required}
-    return _Compiled(statement, compiled.string, names, processors, given)
+    return _Compiled(compiled.string, names, processors, given)
 
 
 def _defaulted(statement: _Statement, names: tuple[str, ...], keys: tuple[str, ...]) -> list[str]:
