@@ -244,16 +244,10 @@ def place_file(*, session: Session, files_dir: Path, staged: StagedFile) -> None
     """Prepare moving the staged content to its content-addressed path; the session's commit
     completes it (`_Placement.complete`) before the database commits."""
     target = files_dir / storage_path_for(staged.sha256)
-    # Stored bytes are immutable and named by their hash: content already there was kept (and
-    # synced) by an earlier upload, whose transaction may have failed, so the row may be missing.
-    if target.exists():
-        placement = _Placement(staged, target, already_stored=True)
-    elif target.parent.exists():
-        placement = _Placement(staged, target, already_stored=False)
-    else:  # new directories are made and synced meanwhile (rare: 65,536 of them in all)
-        directories = _PLACEMENTS.submit(_make_synced_directories, target.parent)
-        placement = _Placement(staged, target, already_stored=False, directories=directories)
-    session.info.setdefault(_PLACING, []).append(placement)
+    directories = None
+    if not target.parent.exists():  # made and synced meanwhile (rare: 65,536 of them in all)
+        directories = _PLACEMENTS.submit(_make_directories, target.parent)
+    session.info.setdefault(_PLACING, []).append(_Placement(staged, target, directories))
 
 
 def stored_file_values(staged: StagedFile, at: datetime) -> dict[str, Any]:
@@ -275,16 +269,17 @@ class _Placement:
 
     staged: StagedFile
     target: Path
-    already_stored: bool
     directories: Future[None] | None = None
 
     def complete(self) -> None:
         """The content in its path and synced, or the error why it is not."""
         if self.directories is not None:
             self.directories.result()
-        if self.already_stored or self.target.exists():
-            # Its writer synced the content before the rename; its directory entry may still be
-            # on the way (a concurrent upload), so the directory is synced all the same.
+        if self.target.exists():
+            # Stored bytes are immutable and named by their hash: content already there was kept
+            # by an earlier upload (whose transaction may have failed, so the row may be missing)
+            # or a concurrent one. Its writer synced it before the rename; its directory entry
+            # may still be on the way, so the directory is synced all the same.
             self.staged.discard()
             _sync_directory(self.target.parent)
             return
@@ -314,22 +309,16 @@ def _settle_placements(session: OrmSession, _previous: Any) -> None:
             placement.complete()
 
 
-def _make_synced_directories(directory: Path) -> None:
-    """Make the directory and any missing parents, each one's entry synced in its parent."""
-    for made in _make_directories(directory):
-        _sync_directory(made.parent)
-
-
-def _make_directories(directory: Path) -> list[Path]:
-    """Create the directory and any missing parents; the ones that were missing (a concurrent
-    upload may create some first: their entries are synced all the same)."""
+def _make_directories(directory: Path) -> None:
+    """Make the directory and any missing parents, each one's entry synced in its parent (one
+    that a concurrent upload makes first is synced all the same)."""
     missing: list[Path] = []
     while not directory.exists():
         missing.append(directory)
         directory = directory.parent
     for path in reversed(missing):
         path.mkdir(exist_ok=True)
-    return missing
+        _sync_directory(path.parent)
 
 
 def _sync_file(path: Path) -> None:
