@@ -1,6 +1,7 @@
 """Statements run on SQLite's own cursor (models/driver.py) store exactly what SQLAlchemy's
 execution stores, return the new id, raise SQLAlchemy's errors, refuse a statement whose
-left-out columns need SQLAlchemy's defaults, and are left to SQLAlchemy on PostgreSQL."""
+left-out columns need SQLAlchemy's defaults, and are left to SQLAlchemy on PostgreSQL; a query
+run on the driver's cursor (on both databases) reads a row as SQLAlchemy reads it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlmodel import Session
 
 from models.audit import AuditEvent
 from models.db import table_of
-from models.driver import execute_many, execute_one
+from models.driver import execute_many, execute_one, fetch_one
 from policies.roles import Role
 
 AT = datetime(2025, 3, 3, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))
@@ -149,3 +150,16 @@ def test_engine_events_see_the_statements_only_where_sqlalchemy_runs_them(
     else:
         [statement] = seen
         assert statement.startswith("INSERT INTO audit_events")
+
+
+def test_a_query_on_the_driver_reads_a_row_as_sqlalchemy_reads_it(session: Session) -> None:
+    connection = session.connection()
+    new_id = connection.execute(
+        sa.insert(AUDIT).returning(AUDIT.c.id), _event("read back")
+    ).scalar_one()
+    query = sa.select(AUDIT).where(AUDIT.c.id == sa.bindparam("id"))
+    by_driver = fetch_one(connection, query, {"id": new_id})
+    assert by_driver == tuple(connection.execute(query, {"id": new_id}).one())
+    assert by_driver is not None
+    assert by_driver[1] == AT  # occurred_at, converted back to an aware datetime
+    assert fetch_one(connection, query, {"id": new_id + 1}) is None
