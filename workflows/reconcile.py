@@ -5,13 +5,19 @@ down."). Rescheduling such a run makes the flow start again from the top: persis
 their stored results, the interrupted task repeats idempotently (publication is keyed by version),
 and suspended steps return their stored input. Call it when the only runner starts (embedded
 mode); with several workers, only for runs whose last heartbeat is old.
+
+A run suspended without its form is given one back when serve starts, and by the scheduled
+`form-repair` flow (every 10 minutes) while it runs: a form whose save failed (the Prefect API
+unreachable for a moment) no longer waits for a restart.
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import Any, cast
 
+from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     DeploymentFilter,
@@ -26,10 +32,17 @@ from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.input.run_input import Keyset
 from prefect.states import Scheduled
 
+from workflows.runtime import as_of_instant
+
 ORPHANED = [StateType.RUNNING, StateType.PENDING, StateType.CRASHED, StateType.CANCELLING]
 SHUTDOWN_CANCELLED = "Runner is shutting down."
 PAGE = 200  # Prefect's default API limit: a larger backlog is read page by page
 CHECKS_AT_ONCE = 16  # form look-ups in flight when serve starts
+FORM_REPAIR_FLOW = "form-repair"
+# A live worker saves a suspended run's form right after the Suspended state (within seconds);
+# the scheduled repair leaves runs suspended more recently alone, so that its save never races
+# the worker's own (the second save of a form fails, and the worker's flow with it).
+FORM_SAVE_GRACE = timedelta(minutes=5)
 
 
 async def _runs_in(client: Any, deployment_name: str, states: list[StateType]) -> list[FlowRun]:
@@ -70,9 +83,11 @@ async def reschedule_orphaned_runs(deployment_name: str) -> list[str]:
     return rescheduled
 
 
-async def restore_missing_forms(deployment_name: str) -> list[str]:
-    """Give back its form to every suspended run of this deployment that has none; returns their
-    ids.
+async def restore_missing_forms(
+    deployment_name: str, *, suspended_before: datetime | None = None
+) -> list[str]:
+    """Give back its form to every suspended run of this deployment that has none (only those
+    suspended before `suspended_before`, when given); returns their ids.
 
     Prefect suspends in two writes (prefect.flow_runs.suspend_flow_run): it proposes the
     Suspended state, then saves the input form's schema. A worker killed between the two leaves
@@ -88,9 +103,12 @@ async def restore_missing_forms(deployment_name: str) -> list[str]:
         gate = asyncio.Semaphore(CHECKS_AT_ONCE)  # a backlog of thousands is checked at start-up
 
         async def restore(run: FlowRun) -> str | None:
-            keyset = run.state.state_details.run_input_keyset if run.state else None
-            if not keyset:
+            state = run.state
+            keyset = state.state_details.run_input_keyset if state else None
+            if not keyset or state is None:
                 return None
+            if suspended_before is not None and state.timestamp >= suspended_before:
+                return None  # its worker may be saving the form right now
             async with gate:
                 if await _has_input(client, run.id, keyset["schema"]):
                     return None
@@ -105,6 +123,17 @@ async def restore_missing_forms(deployment_name: str) -> list[str]:
 
         restored = await asyncio.gather(*(restore(run) for run in paused))
     return [run_id for run_id in restored if run_id is not None]
+
+
+@flow(name=FORM_REPAIR_FLOW, persist_result=False)
+async def repair_forms(as_of: str | None = None) -> dict[str, Any]:
+    """Suspended review runs without their form (a save that failed while the worker lived on)
+    get it back, if suspended at least FORM_SAVE_GRACE before `as_of` (ISO; empty = now)."""
+    from workflows.serve import DEPLOYMENT
+
+    at = as_of_instant(as_of)
+    restored = await restore_missing_forms(DEPLOYMENT, suspended_before=at - FORM_SAVE_GRACE)
+    return {"as_of": at.isoformat(), "restored": restored}
 
 
 async def _has_input(client: Any, run_id: Any, key: str) -> bool:

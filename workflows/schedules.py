@@ -52,6 +52,13 @@ SCHEDULED: tuple[Scheduled, ...] = (
         "Office digest: documents near or past their stage allowance (local choices, "
         "profiles.py), one alert per threshold, delivered with the pending alerts.",
     ),
+    Scheduled(
+        "workflows.reconcile:repair_forms",
+        "every-10-minutes",
+        timedelta(minutes=10),
+        "Suspended review runs whose decision form was not saved (the Prefect API unreachable "
+        "for a moment) get it back, so that reviewers can decide them without a restart.",
+    ),
 )
 
 

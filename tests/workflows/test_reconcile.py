@@ -1,14 +1,19 @@
-"""A run suspended without its form (the worker died between Prefect's two writes of a suspend)
-gets its form back when serve starts, and its step can then be decided."""
+"""A run suspended without its form (the worker died between Prefect's two writes of a suspend,
+or the form's save failed) gets its form back when serve starts, or from the scheduled
+`form-repair` deployment while serve runs, and its step can then be decided."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from datetime import timedelta
+from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
 from policies.statuses import Status
@@ -18,8 +23,10 @@ from tests.workflows.helpers import (
     new_document,
     read_run,
     start_review,
+    wait_final,
     wait_suspended_at,
 )
+from workflows.reconcile import FORM_REPAIR_FLOW, FORM_SAVE_GRACE
 
 pytestmark = pytest.mark.usefixtures("prefect_client_settings")
 
@@ -48,19 +55,36 @@ def _restore(stack: Stack) -> list[str]:
     return restored
 
 
-def test_a_suspended_run_without_its_form_gets_it_back_and_can_be_decided(stack: Stack) -> None:
-    doc, version, people = new_document(stack)
-    run = start_review(doc, version)
-    wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
+def _repair(as_of: str) -> None:
+    """The scheduled repair, run by hand for this instant by the serve process."""
+    run = run_deployment(
+        f"{FORM_REPAIR_FLOW}/every-10-minutes", parameters={"as_of": as_of}, timeout=0, _sync=True
+    )
+    assert isinstance(run, FlowRun)
+    final = wait_final(run.id)
+    assert final.state is not None
+    assert final.state.is_completed(), final.state
+
+
+def _lose_form(run: UUID) -> dict[str, str]:
+    """What a worker killed between the Suspended state and the form's save leaves behind (or a
+    save that failed): the run waits for input that has no form."""
     state = read_run(run).state
     assert state is not None
     keyset = state.state_details.run_input_keyset
     assert keyset is not None
-    # What a worker killed between the Suspended state and the form's save leaves behind.
     with get_client(sync_client=True) as client:
         client.delete_flow_run_input(run, keyset["schema"])
         client.delete_flow_run_input(run, keyset["description"])
     assert not _form_exists(run, keyset["schema"])
+    return dict(keyset)
+
+
+def test_a_suspended_run_without_its_form_gets_it_back_and_can_be_decided(stack: Stack) -> None:
+    doc, version, people = new_document(stack)
+    run = start_review(doc, version)
+    wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
+    keyset = _lose_form(run)
 
     assert _restore(stack) == [str(run)]
     assert _restore(stack) == []  # once
@@ -70,5 +94,30 @@ def test_a_suspended_run_without_its_form_gets_it_back_and_can_be_decided(stack:
     assert f"/documents/{doc}" in description
 
     wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
+    decide_in_ui(run, decision="approve", reviewer=people["secrecy_reviewer"])
+    wait_suspended_at(stack, run, doc, Status.AWAITING_SIGNOFF)
+
+
+def test_the_scheduled_repair_gives_a_form_back_once_its_worker_had_time_to_save_it(
+    stack: Stack,
+) -> None:
+    doc, version, people = new_document(stack)
+    run = start_review(doc, version)
+    wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
+    keyset = _lose_form(run)
+    state = read_run(run).state
+    assert state is not None
+    suspended_at = state.timestamp
+
+    # Within the grace a live worker may still be saving the form: the repair leaves it alone.
+    _repair((suspended_at + FORM_SAVE_GRACE - timedelta(seconds=30)).isoformat())
+    assert not _form_exists(run, keyset["schema"])
+
+    _repair((suspended_at + FORM_SAVE_GRACE + timedelta(seconds=30)).isoformat())
+    assert _form_exists(run, keyset["schema"])
+    with get_client(sync_client=True) as client:
+        description = client.read_flow_run_input(run, keyset["description"])
+    assert f"/documents/{doc}" in description
+
     decide_in_ui(run, decision="approve", reviewer=people["secrecy_reviewer"])
     wait_suspended_at(stack, run, doc, Status.AWAITING_SIGNOFF)
