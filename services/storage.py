@@ -121,16 +121,18 @@ class FileStager:
     """Receives one upload chunk by chunk: hashes it, enforces the limit, types it by content."""
 
     def __init__(self, files_dir: Path, *, original_name: str, max_bytes: int) -> None:
-        staging = files_dir / STAGING
-        staging.mkdir(parents=True, exist_ok=True)
-        self.path = staging / f"{uuid.uuid4().hex}.part"
+        self.path = files_dir / STAGING / f"{uuid.uuid4().hex}.part"
         self.original_name = safe_filename(original_name)
         self._max_bytes = max_bytes
         self._hash = hashlib.sha256()
         self._size = 0
         self._head = b""
         self._sniffer: _TextSniffer | None = _TextSniffer()
-        self._file = self.path.open("xb")
+        try:
+            self._file = self.path.open("xb")
+        except FileNotFoundError:  # the first upload (or the folder was removed): make it
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("xb")
 
     def write(self, chunk: bytes | memoryview) -> None:
         """Append a chunk; refuse as soon as the file passes the size limit."""
@@ -321,10 +323,10 @@ def _make_directories(directory: Path) -> None:
         _sync_directory(path.parent)
 
 
-def _sync_file(path: Path) -> None:
+def _sync_file(path: Path, flags: int = os.O_RDONLY) -> None:
     if not FSYNC:
         return
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, flags)
     try:
         os.fsync(fd)
     finally:
@@ -332,13 +334,7 @@ def _sync_file(path: Path) -> None:
 
 
 def _sync_directory(path: Path) -> None:
-    if not FSYNC:
-        return
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _sync_file(path, os.O_RDONLY | os.O_DIRECTORY)
 
 
 @lru_cache(maxsize=1)
