@@ -43,6 +43,10 @@ FORM_REPAIR_FLOW = "form-repair"
 # the scheduled repair leaves runs suspended more recently alone, so that its save never races
 # the worker's own (the second save of a form fails, and the worker's flow with it).
 FORM_SAVE_GRACE = timedelta(minutes=5)
+# The scheduled repair checks the forms of runs suspended within this span before the grace (one
+# look-up per run: a backlog of thousands of waiting reviews is not read every 10 minutes); older
+# ones were checked by the repair runs of that day, and serve checks all of them when it starts.
+FORM_REPAIR_LOOKBACK = timedelta(days=1)
 
 
 async def _runs_in(client: Any, deployment_name: str, states: list[StateType]) -> list[FlowRun]:
@@ -84,10 +88,13 @@ async def reschedule_orphaned_runs(deployment_name: str) -> list[str]:
 
 
 async def restore_missing_forms(
-    deployment_name: str, *, suspended_before: datetime | None = None
+    deployment_name: str,
+    *,
+    suspended_after: datetime | None = None,
+    suspended_before: datetime | None = None,
 ) -> list[str]:
     """Give back its form to every suspended run of this deployment that has none (only those
-    suspended before `suspended_before`, when given); returns their ids.
+    suspended within `suspended_after`–`suspended_before`, where given); returns their ids.
 
     Prefect suspends in two writes (prefect.flow_runs.suspend_flow_run): it proposes the
     Suspended state, then saves the input form's schema. A worker killed between the two leaves
@@ -109,6 +116,8 @@ async def restore_missing_forms(
                 return None
             if suspended_before is not None and state.timestamp >= suspended_before:
                 return None  # its worker may be saving the form right now
+            if suspended_after is not None and state.timestamp < suspended_after:
+                return None
             async with gate:
                 if await _has_input(client, run.id, keyset["schema"]):
                     return None
@@ -128,11 +137,15 @@ async def restore_missing_forms(
 @flow(name=FORM_REPAIR_FLOW, persist_result=False)
 async def repair_forms(as_of: str | None = None) -> dict[str, Any]:
     """Suspended review runs without their form (a save that failed while the worker lived on)
-    get it back, if suspended at least FORM_SAVE_GRACE before `as_of` (ISO; empty = now)."""
+    get it back, if suspended at least FORM_SAVE_GRACE before `as_of` (ISO; empty = now) and
+    at most FORM_REPAIR_LOOKBACK before that."""
     from workflows.serve import DEPLOYMENT
 
     at = as_of_instant(as_of)
-    restored = await restore_missing_forms(DEPLOYMENT, suspended_before=at - FORM_SAVE_GRACE)
+    before = at - FORM_SAVE_GRACE
+    restored = await restore_missing_forms(
+        DEPLOYMENT, suspended_after=before - FORM_REPAIR_LOOKBACK, suspended_before=before
+    )
     return {"as_of": at.isoformat(), "restored": restored}
 
 

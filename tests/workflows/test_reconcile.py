@@ -26,7 +26,7 @@ from tests.workflows.helpers import (
     wait_final,
     wait_suspended_at,
 )
-from workflows.reconcile import FORM_REPAIR_FLOW, FORM_SAVE_GRACE
+from workflows.reconcile import FORM_REPAIR_FLOW, FORM_REPAIR_LOOKBACK, FORM_SAVE_GRACE
 
 pytestmark = pytest.mark.usefixtures("prefect_client_settings")
 
@@ -111,6 +111,10 @@ def test_the_scheduled_repair_gives_a_form_back_once_its_worker_had_time_to_save
 
     # Within the grace a live worker may still be saving the form: the repair leaves it alone.
     _repair((suspended_at + FORM_SAVE_GRACE - timedelta(seconds=30)).isoformat())
+    assert not _form_exists(run, keyset["schema"])
+    # Past the look-back the run is left to serve's start-up check.
+    late = suspended_at + FORM_SAVE_GRACE + FORM_REPAIR_LOOKBACK + timedelta(seconds=30)
+    _repair(late.isoformat())
     assert not _form_exists(run, keyset["schema"])
 
     _repair((suspended_at + FORM_SAVE_GRACE + timedelta(seconds=30)).isoformat())
