@@ -33,6 +33,7 @@ from prefect.input.run_input import Keyset
 from prefect.states import Scheduled
 
 from workflows.runtime import as_of_instant
+from workflows.serve import DEPLOYMENT
 
 ORPHANED = [StateType.RUNNING, StateType.PENDING, StateType.CRASHED, StateType.CANCELLING]
 SHUTDOWN_CANCELLED = "Runner is shutting down."
@@ -139,8 +140,6 @@ async def repair_forms(as_of: str | None = None) -> dict[str, Any]:
     """Suspended review runs without their form (a save that failed while the worker lived on)
     get it back, if suspended at least FORM_SAVE_GRACE before `as_of` (ISO; empty = now) and
     at most FORM_REPAIR_LOOKBACK before that."""
-    from workflows.serve import DEPLOYMENT
-
     at = as_of_instant(as_of)
     before = at - FORM_SAVE_GRACE
     restored = await restore_missing_forms(
