@@ -112,8 +112,7 @@ async def restore_missing_forms(
 
         async def restore(run: FlowRun) -> str | None:
             state = run.state
-            keyset = state.state_details.run_input_keyset if state else None
-            if not keyset or state is None:
+            if state is None or not (keyset := state.state_details.run_input_keyset):
                 return None
             if suspended_before is not None and state.timestamp >= suspended_before:
                 return None  # its worker may be saving the form right now

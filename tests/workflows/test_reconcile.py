@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -66,9 +66,10 @@ def _repair(as_of: str) -> None:
     assert final.state.is_completed(), final.state
 
 
-def _lose_form(run: UUID) -> dict[str, str]:
+def _lose_form(run: UUID) -> tuple[dict[str, str], datetime]:
     """What a worker killed between the Suspended state and the form's save leaves behind (or a
-    save that failed): the run waits for input that has no form."""
+    save that failed): the run waits for input that has no form. Returns the form's keys and
+    when the run was suspended."""
     state = read_run(run).state
     assert state is not None
     keyset = state.state_details.run_input_keyset
@@ -77,14 +78,14 @@ def _lose_form(run: UUID) -> dict[str, str]:
         client.delete_flow_run_input(run, keyset["schema"])
         client.delete_flow_run_input(run, keyset["description"])
     assert not _form_exists(run, keyset["schema"])
-    return dict(keyset)
+    return dict(keyset), state.timestamp
 
 
 def test_a_suspended_run_without_its_form_gets_it_back_and_can_be_decided(stack: Stack) -> None:
     doc, version, people = new_document(stack)
     run = start_review(doc, version)
     wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
-    keyset = _lose_form(run)
+    keyset, _ = _lose_form(run)
 
     assert _restore(stack) == [str(run)]
     assert _restore(stack) == []  # once
@@ -104,10 +105,7 @@ def test_the_scheduled_repair_gives_a_form_back_once_its_worker_had_time_to_save
     doc, version, people = new_document(stack)
     run = start_review(doc, version)
     wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
-    keyset = _lose_form(run)
-    state = read_run(run).state
-    assert state is not None
-    suspended_at = state.timestamp
+    keyset, suspended_at = _lose_form(run)
 
     # Within the grace a live worker may still be saving the form: the repair leaves it alone.
     _repair((suspended_at + FORM_SAVE_GRACE - timedelta(seconds=30)).isoformat())
