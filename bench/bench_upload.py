@@ -5,7 +5,8 @@ Starts three uvicorn servers on 127.0.0.1 per database (a temp SQLite file, then
 PostgreSQL database when reachable): the real app (create_app, files fsynced as in production),
 the real app with the fsync switched off (services.storage.FSYNC, in that server process only —
 to measure what durability costs), and a bare FastAPI route that streams the same upload to disk
-(bench/bare_upload.py, the baseline). Each round posts a fresh random 2 MB PDF to each of the
+(bench/bare_upload.py, the baseline), all under uvicorn's defaults (HTTP parsed by httptools,
+installed with the project). Each round posts a fresh random 2 MB PDF to each of the
 three, in a shuffled order, so that load from anything else on the machine falls on all three
 alike; the first rounds warm up. Prints the median latency of each, the ratios to the baseline
 (target ≤ 1.5×), the median of the per-round ratios, and each server process's CPU time per
