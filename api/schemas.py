@@ -171,12 +171,17 @@ class DocumentDetail(BaseModel):
 
 
 class DocumentPage(BaseModel):
-    """One page of documents."""
+    """One page of documents, newest first."""
 
     items: list[DocumentOut]
-    total: int
+    total: int = Field(description="How many documents match, on every page.")
     limit: int
     offset: int
+    next_cursor: str | None = Field(
+        description="Send as `cursor` for the next page (null: this page is the last). Pages by "
+        "cursor neither skip nor repeat a document when others are added meanwhile, and stay "
+        "fast deep in the list; `offset` does neither."
+    )
 
 
 def finding_list(findings: list[Finding]) -> list[FindingOut]:

@@ -52,6 +52,9 @@ class Document(DocumentBase, table=True):
         sa.Index("ix_documents_organ_status", "organ_id", "status"),
         sa.Index("ix_documents_valid_until", "valid_until"),
         sa.Index("ix_documents_written_on", "written_on"),
+        # The document list's order (newest first), whole and per organ: its pages are ranges.
+        sa.Index("ix_documents_created", "created_at", "id"),
+        sa.Index("ix_documents_organ_created", "organ_id", "created_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from sqlalchemy import Integer, literal, tuple_
 from sqlmodel import Session, col, func, select
 
 from models.audit import AuditEvent
+from models.base import UTCDateTime
 from models.deadlines import Deadline
 from models.documents import Document
 from models.files import StoredFile
@@ -43,10 +46,38 @@ class DocumentFilters:
     attribute: Attribute | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ListPosition:
+    """Where a page of the list ended: its last document's creation time and id (the list's
+    order). The next page starts after it, however many documents were added or changed since."""
+
+    created_at: datetime
+    document_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentListPage:
+    """One page of the list, the total that match, and where the next page starts (None: this
+    page is the last)."""
+
+    documents: list[Document]
+    total: int
+    next_after: ListPosition | None
+
+
 def list_documents(
-    *, session: Session, user: User, filters: DocumentFilters, limit: int, offset: int
-) -> tuple[list[Document], int]:
-    """One page of the documents the user may see, newest first, and the total that match."""
+    *,
+    session: Session,
+    user: User,
+    filters: DocumentFilters,
+    limit: int,
+    offset: int = 0,
+    after: ListPosition | None = None,
+) -> DocumentListPage:
+    """One page of the documents the user may see, newest first (then by id, descending), and
+    the total that match: the page after `after` (keyset: an index range, as fast deep in the
+    list as at its start, and no document skipped or repeated when others are added meanwhile),
+    or `offset` documents in."""
     query = select(Document)
     if user.role is Role.DRAFTER:
         query = query.where(col(Document.organ_id) == user.organ_id)
@@ -61,12 +92,25 @@ def list_documents(
             Marking, col(Marking.version_id) == col(Document.current_version_id)
         ).where(col(Marking.attribute) == filters.attribute)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    page = session.exec(
+    if after is not None:
+        query = query.where(
+            tuple_(col(Document.created_at), col(Document.id))
+            < tuple_(
+                literal(after.created_at, UTCDateTime()), literal(after.document_id, Integer())
+            )
+        )
+    rows = session.exec(
         query.order_by(col(Document.created_at).desc(), col(Document.id).desc())
-        .limit(limit)
+        .limit(limit + 1)
         .offset(offset)
     ).all()
-    return list(page), int(total)
+    page = list(rows[:limit])
+    next_after = None
+    if len(rows) > limit:
+        last = page[-1]
+        assert last.id is not None
+        next_after = ListPosition(last.created_at, last.id)
+    return DocumentListPage(page, int(total), next_after)
 
 
 @dataclass(slots=True)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.cursors import cursor_with_offset, decode_cursor, encode_cursor
 from api.deps import (
     BearerCredentials,
     CurrentUser,
@@ -210,19 +211,35 @@ def list_documents_route(
     attribute: Annotated[str | None, Query(description="code or label, e.g. 不予公开")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(description="the previous page's next_cursor: the page after it (not with offset)"),
+    ] = None,
 ) -> DocumentPage:
-    """One page of documents, newest first, with the total that match."""
+    """One page of documents, newest first, with the total that match and the cursor of the
+    next page."""
+    if cursor is not None and offset:
+        raise cursor_with_offset()
     filters = DocumentFilters(
         status=status_,
         stage=stage,
         organ_id=_organ_filter(session, organ),
         attribute=_attribute_filter(attribute),
     )
-    rows, total = list_documents(
-        session=session, user=user, filters=filters, limit=limit, offset=offset
+    page = list_documents(
+        session=session,
+        user=user,
+        filters=filters,
+        limit=limit,
+        offset=offset,
+        after=None if cursor is None else decode_cursor(cursor),
     )
     return DocumentPage(
-        items=[document_out(d) for d in rows], total=total, limit=limit, offset=offset
+        items=[document_out(d) for d in page.documents],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+        next_cursor=None if page.next_after is None else encode_cursor(page.next_after),
     )
 
 

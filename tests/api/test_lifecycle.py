@@ -175,6 +175,37 @@ def test_the_list_filters_and_paginates(client: TestClient, people: dict[str, Pe
     assert bad.json()["findings"][0]["field"] == "status"
 
 
+def test_the_list_pages_by_cursor_and_refuses_a_cursor_it_did_not_give(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    drafter = people["drafter"].headers
+    submitted = [
+        client.post("/documents", data=form(), files=main_file(), headers=drafter).json()
+        for _ in range(3)
+    ]
+    client.post(
+        "/documents", data=form(), files=main_file(), headers=people["other_drafter"].headers
+    )
+    first = client.get("/documents", params={"limit": 2}, headers=drafter).json()
+    assert first["total"] == 3
+    assert first["next_cursor"]
+    second = client.get(
+        "/documents", params={"limit": 2, "cursor": first["next_cursor"]}, headers=drafter
+    ).json()
+    assert second["next_cursor"] is None
+    listed = [item["id"] for item in first["items"] + second["items"]]
+    assert listed == [body["document"]["id"] for body in reversed(submitted)]
+
+    for params, field in (
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": "MjAyNS0wMy0wM3w3"}, "cursor"),  # base64 of a date without time zone
+        ({"cursor": first["next_cursor"], "offset": 2}, "offset"),
+    ):
+        refused = client.get("/documents", params=params, headers=drafter)
+        assert refused.status_code == 422, params
+        assert refused.json()["findings"][0]["field"] == field
+
+
 def test_with_prefect_unreachable_the_document_waits_for_the_reconciler(
     client: TestClient, people: dict[str, Person], app: FastAPI
 ) -> None:
