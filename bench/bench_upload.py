@@ -10,7 +10,10 @@ installed with the project). Each round posts a fresh random 2 MB PDF to each of
 three, in a shuffled order, so that load from anything else on the machine falls on all three
 alike; the first rounds warm up. Prints the median latency of each, the ratios to the baseline
 (target ≤ 1.5×), the median of the per-round ratios, and each server process's CPU time per
-upload (less sensitive to other load than latency; the database server's CPU is not in it).
+upload (less sensitive to other load than latency; the database server's CPU is not in it) and
+its minor page faults per upload: the bare route takes new memory for every upload (UploadFile
+spools 1 MiB in memory and reads back in 1 MiB chunks), the app almost none, and on VMs where a
+fault is slow that alone can add several ms to the bare route: read the ratios with it.
 Then 32 concurrent uploaders for 30 s against the real app: errors, and lost or duplicated
 documents checked against the database.
 Prefect is pointed at a closed port, so reviews stay pending (the reconciler's job): the worst
@@ -150,6 +153,11 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used (Linux /proc), in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def minor_faults(pid: int) -> int:
+    """Minor page faults a process has taken (Linux /proc): new memory it touched."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[7])
 
 
 def free_port() -> int:
@@ -454,17 +462,25 @@ def run(label: str, database_url: str, data_dir: Path, args: argparse.Namespace)
         urls = {target: url for target, (_, url) in servers.items()}
         probe_before = page_cache_probe(data_dir / "probe")
         before = {target: cpu_seconds(process.pid) for target, (process, _) in servers.items()}
+        faults_before = {
+            target: minor_faults(process.pid) for target, (process, _) in servers.items()
+        }
         timings = interleaved(urls, dict.fromkeys(urls, headers), args.rounds)
         requests = WARM_UP + args.rounds
         cpu = {
             target: (cpu_seconds(process.pid) - before[target]) / requests
             for target, (process, _) in servers.items()
         }
+        faults = {
+            target: (minor_faults(process.pid) - faults_before[target]) / requests
+            for target, (process, _) in servers.items()
+        }
         medians = {target: statistics.median(values) for target, values in timings.items()}
         for target, median in medians.items():
             print(
                 f"[{label}] {target:<28} median {median * 1000:6.1f} ms, "
-                f"server CPU {cpu[target] * 1000:5.1f} ms/upload"
+                f"server CPU {cpu[target] * 1000:5.1f} ms/upload, "
+                f"{faults[target]:5.0f} minor page faults/upload"
             )
         for target in (REAL, NO_FSYNC):
             per_round = statistics.median(
