@@ -179,8 +179,8 @@ class DocumentPage(BaseModel):
     offset: int
     next_cursor: str | None = Field(
         description="Send as `cursor` for the next page (null: this page is the last). Pages by "
-        "cursor neither skip nor repeat a document when others are added meanwhile, and stay "
-        "fast deep in the list; `offset` does neither."
+        "cursor never skip or repeat a document when others are added meanwhile and are as fast "
+        "deep in the list as at its start; pages by `offset` may shift and slow down with depth."
     )
 
 
