@@ -7,7 +7,7 @@ import base64
 import binascii
 from datetime import datetime
 
-from policies.findings import Finding, Severity
+from api.errors import field_finding
 from services.document_queries import ListPosition
 from services.errors import RequestInvalid
 
@@ -35,7 +35,7 @@ def cursor_with_offset() -> RequestInvalid:
     """The error for a request that sends both a cursor and an offset."""
     return RequestInvalid(
         "cursor and offset: send one of them, not both",
-        [_finding("offset", "0 (or left out) when a cursor is sent")],
+        [field_finding("offset", "0 (or left out) when a cursor is sent")],
     )
 
 
@@ -43,11 +43,5 @@ def _invalid() -> RequestInvalid:
     expected = "the next_cursor of the previous page, unchanged"
     return RequestInvalid(
         f"cursor: not a cursor of this list; send {expected}, or leave it out for the first page",
-        [_finding("cursor", expected)],
-    )
-
-
-def _finding(field: str, expected: str) -> Finding:
-    return Finding(
-        "request.invalid", Severity.BLOCKING, f"{field}: {expected}", "API request schema", field
+        [field_finding("cursor", expected)],
     )

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas import ErrorBody, FindingOut
-from policies.findings import Severity
+from policies.findings import Finding, Severity
 from services.decisions import DecisionInvalid, NotAllowed
 from services.errors import (
     Conflict,
@@ -84,6 +84,12 @@ async def _domain_error(_: Request, error: Exception) -> JSONResponse:
 def _field(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
     return ".".join(parts) or "request"
+
+
+def field_finding(field: str, message: str, rule: str = "request.invalid") -> Finding:
+    """A blocking finding on one request field: which field, and what to send instead."""
+    text = message if message.startswith(f"{field}:") else f"{field}: {message}"
+    return Finding(rule, Severity.BLOCKING, text, "API request schema (see /openapi.json)", field)
 
 
 def validation_findings(errors: list[Any]) -> list[FindingOut]:

@@ -11,10 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from api.errors import validation_findings
+from api.errors import field_finding, validation_findings
 from policies.attributes import Attribute
 from policies.document_types import DocumentType
-from policies.findings import Finding, Severity
+from policies.findings import Finding
 from policies.secrecy_levels import SecrecyLevel
 from services.errors import RequestInvalid
 
@@ -116,24 +116,19 @@ def parse_draft_form(fields: dict[str, list[str]]) -> DraftForm:
         if name in MULTI_VALUED:
             data[name] = values
         elif len(values) > 1:
-            problems.append(_finding(name, "give this field once"))
+            problems.append(field_finding(name, "give this field once"))
         elif values[0] != "" or name in ("attribute", "secrecy_level"):
             data[name] = values[0]
     try:
         form = DraftForm.model_validate(data)
     except ValidationError as error:
         for item in validation_findings(list(error.errors())):
-            problems.append(_finding(item.field or "request", item.message, item.rule))
+            problems.append(field_finding(item.field or "request", item.message, item.rule))
         form = None
     if problems or form is None:
         fields_named = ", ".join(sorted({p.field or "" for p in problems}))
         raise RequestInvalid(f"invalid fields: {fields_named}", problems)
     return form
-
-
-def _finding(field: str, message: str, rule: str = "request.invalid") -> Finding:
-    text = message if message.startswith(f"{field}:") else f"{field}: {message}"
-    return Finding(rule, Severity.BLOCKING, text, "API request schema (see /openapi.json)", field)
 
 
 def openapi_form_schema(files: dict[str, str]) -> dict[str, Any]:

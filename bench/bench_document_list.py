@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import tempfile
@@ -25,17 +24,15 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.app import create_app  # noqa: E402
 from api.cursors import encode_cursor  # noqa: E402
-from bench.bench_portal import PG_ADMIN, fill  # noqa: E402
+from bench.bench_portal import PG_ADMIN, fill, migrated_database  # noqa: E402
 from config.settings import Settings  # noqa: E402
 from models.db import make_engine, session_scope  # noqa: E402
-from models.migrate import upgrade  # noqa: E402
 from models.organs import Organ  # noqa: E402
 from policies.roles import Role  # noqa: E402
 from services.accounts import create_user, issue_token  # noqa: E402
@@ -118,44 +115,36 @@ def main() -> int:
     except psycopg.OperationalError as error:
         print(f"PostgreSQL not reachable at {PG_ADMIN}: {error}")
         return 1
-    name = f"gongkai_bench_list_{os.getpid()}"
-    url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            upgrade(url)
-            print(f"filled {args.documents:,} documents in {fill(dsn, args.documents):.1f} s")
+    with admin, migrated_database(admin, "list") as (url, dsn):
+        print(f"filled {args.documents:,} documents in {fill(dsn, args.documents):.1f} s")
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            connection.execute("VACUUM ANALYZE documents")  # as autovacuum leaves it
+        made = tokens(url)
+        cases = []
+        for who, role, organ_id in (
+            ("office", Role.DISCLOSURE_OFFICE, None),
+            ("drafter", Role.DRAFTER, 1),
+        ):
+            token = made[role.value]
+            offset, cursor = halfway(dsn, organ_id)
+            base = f"/documents?limit={PER_PAGE}"
+            cases += [
+                (f"{who}: first page", base, token),
+                (f"{who}: halfway by offset", f"{base}&offset={offset}", token),
+                (f"{who}: halfway by cursor", f"{base}&cursor={cursor}", token),
+            ]
+        with tempfile.TemporaryDirectory(prefix="gongkai-bench-list-") as tmp:
+            indexed = asyncio.run(measure(url, cases, Path(tmp)))
             with psycopg.connect(dsn, autocommit=True) as connection:
-                connection.execute("VACUUM ANALYZE documents")  # as autovacuum leaves it
-            made = tokens(url)
-            cases = []
-            for who, role, organ_id in (
-                ("office", Role.DISCLOSURE_OFFICE, None),
-                ("drafter", Role.DRAFTER, 1),
-            ):
-                token = made[role.value]
-                offset, cursor = halfway(dsn, organ_id)
-                base = f"/documents?limit={PER_PAGE}"
-                cases += [
-                    (f"{who}: first page", base, token),
-                    (f"{who}: halfway by offset", f"{base}&offset={offset}", token),
-                    (f"{who}: halfway by cursor", f"{base}&cursor={cursor}", token),
-                ]
-            with tempfile.TemporaryDirectory(prefix="gongkai-bench-list-") as tmp:
-                indexed = asyncio.run(measure(url, cases, Path(tmp)))
-                with psycopg.connect(dsn, autocommit=True) as connection:
-                    for index in INDEXES:
-                        connection.execute(f"DROP INDEX {index}")
-                    connection.execute("ANALYZE documents")
-                baseline = asyncio.run(measure(url, cases, Path(tmp)))
-            for label, _, _ in cases:
-                print(
-                    f"{label:28} {indexed[label]:7.2f} ms | without the list indexes "
-                    f"{baseline[label]:7.2f} ms | ratio {indexed[label] / baseline[label]:4.2f}x"
-                )
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                for index in INDEXES:
+                    connection.execute(f"DROP INDEX {index}")
+                connection.execute("ANALYZE documents")
+            baseline = asyncio.run(measure(url, cases, Path(tmp)))
+        for label, _, _ in cases:
+            print(
+                f"{label:28} {indexed[label]:7.2f} ms | without the list indexes "
+                f"{baseline[label]:7.2f} ms | ratio {indexed[label] / baseline[label]:4.2f}x"
+            )
     return 0
 
 
