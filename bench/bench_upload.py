@@ -32,6 +32,13 @@ models/driver.py, which engine events do not see: their time is in the rest), of
 file's placement, of the database commit, and what is left (Python: the ORM session, building
 the rows and the answer).
 
+`--floor N` (a diagnostic instead of the above): N shuffled rounds against the real app, the floor
+(bench/floor_upload.py: only the storage work issue 3 requires of every upload — hashed while
+streamed, fsynced, renamed into its content path, directory synced, one row committed — with
+no token, checks or answer) and the bare route. Prints each one's median, the per-round ratios
+floor / bare (what the storage requirements cost on this machine) and app / floor (what the
+app's own work costs), and the page-cache probe before and after.
+
 `--timeline N` (a diagnostic instead of the above): N shuffled rounds against the real app and
 the bare route, each server wrapped in a thin ASGI layer that times every POST: receiving the
 body (from the request's start to its last body message), and after the body (to the response's
@@ -76,6 +83,7 @@ UPLOADERS = 32
 DURATION = 30.0
 PG_ADMIN = os.environ.get("GONGKAI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REAL, NO_FSYNC, BARE = "POST /documents", "POST /documents, fsync off", "bare streaming route"
+FLOOR = "floor (storage only)"
 
 
 def create_app_without_fsync() -> Any:
@@ -442,10 +450,54 @@ def timeline(label: str, database_url: str, data_dir: Path, rounds: int) -> None
         print(line)
 
 
+def floor(label: str, database_url: str, data_dir: Path, rounds: int) -> None:
+    """The app against the floor and the bare route (see the module docstring)."""
+    headers = {"Authorization": f"Bearer {token_for(database_url)}"}
+    floor_dir = data_dir / "floor"
+    floor_database = (
+        f"sqlite:///{data_dir / 'floor.db'}" if database_url.startswith("sqlite") else database_url
+    )
+    env = app_env(database_url, data_dir) | {
+        "BARE_UPLOAD_DIR": str(data_dir),
+        "FLOOR_DIR": str(floor_dir),
+        "FLOOR_DATABASE_URL": floor_database,
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    servers = {
+        REAL: serve(["--factory", "api.app:create_app"], env),
+        FLOOR: serve(["--factory", "bench.floor_upload:create_floor"], env),
+        BARE: serve(["bench.bare_upload:app"], env),
+    }
+    try:
+        urls = {target: url for target, (_, url) in servers.items()}
+        probe_before = page_cache_probe(data_dir / "probe")
+        routes = {REAL: REAL, FLOOR: REAL, BARE: BARE}
+        timings = interleaved(urls, dict.fromkeys(urls, headers), rounds, routes)
+        probe_after = page_cache_probe(data_dir / "probe")
+    finally:
+        for process, _ in servers.values():
+            process.terminate()
+            process.wait(10)
+    for target, values in timings.items():
+        print(f"[{label}] {target:<22} median {statistics.median(values) * 1000:6.1f} ms")
+    for over, under in ((FLOOR, BARE), (REAL, FLOOR), (REAL, BARE)):
+        per_round = statistics.median(
+            a / b for a, b in zip(timings[over], timings[under], strict=True)
+        )
+        print(f"[{label}] {over} / {under}: {per_round:.2f}x (median of per-round ratios)")
+    print(
+        f"[{label}] page-cache probe (new 2 MB file, no fsync): {probe_before * 1000:.2f} ms "
+        f"before the rounds, {probe_after * 1000:.2f} ms after"
+    )
+
+
 def run(label: str, database_url: str, data_dir: Path, args: argparse.Namespace) -> None:
     upgrade(database_url)
     if args.phases:
         phases(label, database_url, data_dir, args.phases)
+        return
+    if args.floor:
+        floor(label, database_url, data_dir, args.floor)
         return
     if args.timeline:
         timeline(label, database_url, data_dir, args.timeline)
@@ -536,6 +588,7 @@ def main() -> int:
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--phases", type=int, default=0, help="diagnostic: N in-process uploads")
     parser.add_argument("--timeline", type=int, default=0, help="diagnostic: N timed rounds")
+    parser.add_argument("--floor", type=int, default=0, help="diagnostic: N rounds with the floor")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gongkai-bench-") as tmp:
         data = Path(tmp)
