@@ -35,9 +35,10 @@ the rows and the answer).
 `--floor N` (a diagnostic instead of the above): N shuffled rounds against the real app, the floor
 (bench/floor_upload.py: only the storage work issue 3 requires of every upload — hashed while
 streamed, fsynced, renamed into its content path, directory synced, one row committed — with
-no token, checks or answer) and the bare route. Prints each one's median, the per-round ratios
-floor / bare (what the storage requirements cost on this machine) and app / floor (what the
-app's own work costs), and the page-cache probe before and after.
+no token, checks or answer), the floor without its fsyncs, the floor without SHA-256, and the
+bare route. Prints each one's median, the per-round ratios floor / bare (what the storage
+requirements cost on this machine), app / floor (what the app's own work costs), floor / each
+variant (what the fsyncs and the hash cost), and the page-cache probe before and after.
 
 `--timeline N` (a diagnostic instead of the above): N shuffled rounds against the real app and
 the bare route, each server wrapped in a thin ASGI layer that times every POST: receiving the
@@ -84,6 +85,7 @@ DURATION = 30.0
 PG_ADMIN = os.environ.get("GONGKAI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REAL, NO_FSYNC, BARE = "POST /documents", "POST /documents, fsync off", "bare streaming route"
 FLOOR = "floor (storage only)"
+FLOOR_NO_FSYNC, FLOOR_NO_SHA256 = "floor without fsync", "floor without SHA-256"
 
 
 def create_app_without_fsync() -> Any:
@@ -466,12 +468,20 @@ def floor(label: str, database_url: str, data_dir: Path, rounds: int) -> None:
     servers = {
         REAL: serve(["--factory", "api.app:create_app"], env),
         FLOOR: serve(["--factory", "bench.floor_upload:create_floor"], env),
+        FLOOR_NO_FSYNC: serve(
+            ["--factory", "bench.floor_upload:create_floor_without_fsync"],
+            env | {"FLOOR_DIR": str(data_dir / "floor-no-fsync")},
+        ),
+        FLOOR_NO_SHA256: serve(
+            ["--factory", "bench.floor_upload:create_floor_without_sha256"],
+            env | {"FLOOR_DIR": str(data_dir / "floor-no-sha256")},
+        ),
         BARE: serve(["bench.bare_upload:app"], env),
     }
     try:
         urls = {target: url for target, (_, url) in servers.items()}
         probe_before = page_cache_probe(data_dir / "probe")
-        routes = {REAL: REAL, FLOOR: REAL, BARE: BARE}
+        routes = dict.fromkeys(urls, REAL) | {BARE: BARE}
         timings = interleaved(urls, dict.fromkeys(urls, headers), rounds, routes)
         probe_after = page_cache_probe(data_dir / "probe")
     finally:
@@ -480,7 +490,9 @@ def floor(label: str, database_url: str, data_dir: Path, rounds: int) -> None:
             process.wait(10)
     for target, values in timings.items():
         print(f"[{label}] {target:<22} median {statistics.median(values) * 1000:6.1f} ms")
-    for over, under in ((FLOOR, BARE), (REAL, FLOOR), (REAL, BARE)):
+    pairs = [(FLOOR, BARE), (REAL, FLOOR), (REAL, BARE)]
+    pairs += [(FLOOR, FLOOR_NO_FSYNC), (FLOOR, FLOOR_NO_SHA256)]
+    for over, under in pairs:
         per_round = statistics.median(
             a / b for a, b in zip(timings[over], timings[under], strict=True)
         )

@@ -10,13 +10,17 @@ over the floor's is what the app's own work costs; the floor's over the bare rou
 storage requirements of issue 3 (hashed, durable before the 201) cost on this machine.
 
 Configured by environment: FLOOR_DIR (where files go) and FLOOR_DATABASE_URL (SQLite or
-PostgreSQL; the floor writes its own table, `floor_files`)."""
+PostgreSQL; the floor writes its own table, `floor_files`). Two variants take one requirement
+away, to price it: `create_floor_without_fsync` (no fsync of the content or the directory; the
+database still commits durably) and `create_floor_without_sha256` (the receiver's SHA-256
+replaced by a digest that reads nothing: each upload gets a random name)."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -86,7 +90,36 @@ def _postgresql_writer(url: str) -> Callable[[tuple[Any, ...], Callable[[], None
     return write
 
 
-def create_floor() -> FastAPI:
+class _NoDigest:
+    """Stands in for hashlib.sha256 in the receiver: reads nothing, names each upload at random."""
+
+    def __init__(self) -> None:
+        self._name = uuid.uuid4().hex * 2
+
+    def update(self, _data: object) -> None:
+        pass
+
+    def hexdigest(self) -> str:
+        return self._name
+
+
+def create_floor_without_fsync() -> FastAPI:
+    """The floor without the fsyncs of files and directories (uvicorn --factory)."""
+    from services import storage
+
+    storage.FSYNC = False
+    return create_floor(sync=False)
+
+
+def create_floor_without_sha256() -> FastAPI:
+    """The floor without hashing the upload (uvicorn --factory)."""
+    from services import storage
+
+    storage.hashlib = type("NoHashlib", (), {"sha256": _NoDigest})  # type: ignore[assignment]
+    return create_floor()
+
+
+def create_floor(*, sync: bool = True) -> FastAPI:
     """The floor app (uvicorn --factory)."""
     files_dir = Path(os.environ["FLOOR_DIR"])
     url = os.environ["FLOOR_DATABASE_URL"]
@@ -105,7 +138,8 @@ def create_floor() -> FastAPI:
             target.parent.mkdir(parents=True, exist_ok=True)
             staged.wait_synced()
             os.replace(staged.path, target)
-            _sync_directory(target.parent)
+            if sync:
+                _sync_directory(target.parent)
 
         values = (staged.sha256, staged.size_bytes, staged.original_name, path)
         return {"id": write(values, place), "sha256": staged.sha256}
