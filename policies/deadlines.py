@@ -40,6 +40,7 @@ class DeadlineKind(StrEnum):
     SECRET_ANNUAL_REVIEW = "secret_annual_review"  # #18 保密法 2024 art. 24
     NONDISCLOSURE_REVIEW = "nondisclosure_review"  # #19 条例 art. 18
     STAGE_ALLOWANCE = "stage_allowance"  # local allowances per stage
+    REREVIEW_DECISION = "rereview_decision"  # domain §10 rules 10, 16: a local allowance
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,24 @@ def nondisclosure_review_deadline(last_reviewed_on: date, profile: PolicyProfile
         DeadlineKind.NONDISCLOSURE_REVIEW,
         end_of_day(add_months(last_reviewed_on, interval.months)),
         f"条例 art. 18: 定期评估审查 (every {interval.months} months, {profile.name})",
+    )
+
+
+def rereview_decision_deadline(
+    due_at: datetime, profile: PolicyProfile, calendar: WorkingDayCalendar
+) -> Deadline:
+    """By when an open re-review task must be decided: the profile's allowance in working days
+    after the task fell due, that day being day zero (domain §10 rule 10: "an unhandled task is
+    overdue after a configurable period"; rule 16: "listed as overdue review"). A local choice:
+    no national limit exists (policies.profiles)."""
+    allowance = profile.rereview_decision_allowance
+    return _working(
+        DeadlineKind.REREVIEW_DECISION,
+        local_date(due_at),
+        allowance,
+        calendar,
+        f"domain §10 rules 10, 16: re-review undecided after {allowance.days} WD "
+        f"(local choice, {profile.name}; no national limit)",
     )
 
 

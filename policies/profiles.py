@@ -32,6 +32,10 @@ SECRECY_REVIEW_ALLOWANCE = WorkingDays(7)  # local choice: "7个工作日" in co
 OFFICE_PREREVIEW_ALLOWANCE = WorkingDays(5)  # local choice: no source sets one
 SIGNOFF_ALLOWANCE = WorkingDays(3)  # local choice: no source sets one
 INTERPRETATION_ALLOWANCE = WorkingDays(3)  # local choice, aligned with seeds 002/004's 3 WD
+# Domain §10 rules 10 and 16: a re-review task left undecided is overdue "after a configurable
+# period"; no source sets one. Local default: 20 WD, the national ceiling for publishing
+# information after it changes (条例 art. 26), since converting a document is such a change.
+REREVIEW_DECISION_ALLOWANCE = WorkingDays(20)
 
 THREE_LABELS = frozenset({Attribute.PROACTIVE, Attribute.ON_REQUEST, Attribute.WITHHELD})
 FOUR_LABELS = frozenset(Attribute)  # seed 001 §二(四)1 adds 删减后公开
@@ -69,6 +73,7 @@ class PolicyProfile:
     signoff_allowance: WorkingDays = SIGNOFF_ALLOWANCE
     interpretation_allowance: WorkingDays = INTERPRETATION_ALLOWANCE
     nondisclosure_review_interval: Months = NONDISCLOSURE_REVIEW_INTERVAL
+    rereview_decision_allowance: WorkingDays = REREVIEW_DECISION_ALLOWANCE
     makeup_days_count: bool = True  # domain §8.1: 调休上班 weekend days count [U], default ON
     on_request_needs_reason: bool = False  # domain §9.7: national texts require none
     redacted_needs_reason: bool = True  # domain §3.1: by analogy to 条例 art. 37

@@ -25,6 +25,7 @@ from policies.stuck import (
     age_in_working_days,
 )
 from services.clock import require_aware
+from services.rereview import count_overdue_rereviews, rereview_task
 from services.review import calendar_for
 from services.status import STATUS_CHANGED
 from services.stuck import CountRow, StuckReport, stuck_documents
@@ -148,35 +149,55 @@ def returned_history(session: Session, *, limit: int = 20) -> list[ReturnedEvent
 
 @dataclass(frozen=True, slots=True)
 class RereviewItem:
-    """An open re-review (条例 art. 18; 保密法 2024 arts. 20, 24)."""
+    """An open re-review (条例 art. 18; 保密法 2024 arts. 20, 24), the end of its decision period
+    and whether it is overdue (domain §10 rules 10, 16)."""
 
     rereview_id: int
     document_id: int
     title: str
     kind: str
     due_at: datetime
+    decide_by: datetime
     overdue: bool
 
 
-def pending_rereviews(
-    session: Session, *, as_of: datetime, limit: int = 20
-) -> tuple[int, list[RereviewItem]]:
-    """How many re-reviews are open, and the `limit` due first."""
+@dataclass(frozen=True, slots=True)
+class PendingRereviews:
+    """How many re-reviews are open, how many of them are overdue, and the first ones due."""
+
+    open: int
+    overdue: int
+    items: list[RereviewItem]
+
+
+def pending_rereviews(session: Session, *, as_of: datetime, limit: int = 20) -> PendingRereviews:
+    """How many re-reviews are open and overdue at as_of, and the `limit` due first."""
     require_aware(as_of)
     total = session.exec(
         select(func.count()).select_from(Rereview).where(col(Rereview.status) == "open")
     ).one()
     rows = session.exec(
-        select(Rereview, Document.title)
+        select(Rereview, Document.title, Document.policy_profile)
         .join(Document, col(Document.id) == col(Rereview.document_id))
         .where(col(Rereview.status) == "open")
         .order_by(col(Rereview.due_at), col(Rereview.id))
         .limit(limit)
     ).all()
-    return int(total), [
-        RereviewItem(r.id or 0, r.document_id, title, r.kind, r.due_at, r.due_at < as_of)
-        for r, title in rows
-    ]
+    items = []
+    for rereview, title, profile in rows:
+        task = rereview_task(rereview, profile, as_of=as_of)
+        items.append(
+            RereviewItem(
+                rereview.id or 0,
+                rereview.document_id,
+                title,
+                rereview.kind,
+                rereview.due_at,
+                task.decide_by,
+                task.overdue,
+            )
+        )
+    return PendingRereviews(int(total), count_overdue_rereviews(session, as_of=as_of), items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,8 +248,7 @@ class Dashboard:
     stuck: StuckReport
     overdue: OverdueReport
     returned: list[ReturnedEvent]
-    rereviews_open: int
-    rereviews: list[RereviewItem]
+    rereviews: PendingRereviews
     escalated: int
     escalations: list[EscalationItem] = field(default_factory=list)
 
@@ -246,13 +266,12 @@ def dashboard(
     stuck = stuck_documents(
         session, as_of=as_of, near_share=near_share, limit=limit, flow_run_ui=flow_run_ui
     )
-    rereviews_open, rereviews = pending_rereviews(session, as_of=as_of)
+    rereviews = pending_rereviews(session, as_of=as_of)
     escalated, escalated_items = escalations(session, as_of=as_of)
     return Dashboard(
         stuck=stuck,
         overdue=overdue_deadlines(session, as_of=as_of),
         returned=returned_history(session),
-        rereviews_open=rereviews_open,
         rereviews=rereviews,
         escalated=escalated,
         escalations=escalated_items,

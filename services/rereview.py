@@ -1,6 +1,8 @@
 """Re-review tasks of documents kept from the public: created once per document, kind and cycle
 (条例 art. 18 定期评估审查; seeds 000 §三(二十一), 002 §三(三); domain §10 rule 16), listed for the
-office. Deciding them is services/rereview_decision.py.
+office with the date by which each must be decided and whether it is overdue (domain §10 rules 10,
+16: the profile's allowance after the task fell due, policies.deadlines
+`rereview_decision_deadline`). Deciding them is services/rereview_decision.py.
 
 A filed 依申请公开/不予公开 document whose last review (its filing, or the last re-review decision)
 is older than the profile's interval gets one periodic re-review per cycle; services/
@@ -9,9 +11,11 @@ secrecy_expiry.py adds those due at the end of a secrecy period.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from models.audit import AuditEvent
@@ -21,13 +25,15 @@ from models.rereviews import Rereview
 from models.versions import Marking
 from policies.attributes import Attribute
 from policies.calendar import local_date
+from policies.deadlines import rereview_decision_deadline
 from policies.profiles import PROFILES, get_profile
 from policies.roles import Role
 from policies.statuses import Status
+from policies.stuck import overdue_before
 from policies.windows import periodic_rereview_due
 from services.clock import require_aware
 from services.errors import NotFound
-from services.review import SYSTEM
+from services.review import SYSTEM, calendar_for
 
 REREVIEW_CREATED = "rereview.created"
 KEPT_FROM_PUBLIC = (Attribute.ON_REQUEST, Attribute.WITHHELD)
@@ -166,15 +172,80 @@ def create_due_rereviews(session: Session, *, at: datetime) -> list[Rereview]:
     return add_rereviews(session, due_now, at=at)
 
 
+@dataclass(frozen=True, slots=True)
+class RereviewTask:
+    """A re-review, the end of the period within which it must be decided (under its document's
+    profile), whether that end is a guess beyond the calendar's years, and whether it is overdue:
+    still open after that end."""
+
+    rereview: Rereview
+    decide_by: datetime
+    decide_by_provisional: bool
+    overdue: bool
+
+
+def rereview_task(rereview: Rereview, profile_name: str, *, as_of: datetime) -> RereviewTask:
+    """The task view of one re-review of a document under this profile, at as_of."""
+    require_aware(as_of)
+    profile = get_profile(profile_name)
+    deadline = rereview_decision_deadline(rereview.due_at, profile, calendar_for(profile.name))
+    overdue = rereview.status == "open" and deadline.due_at < as_of
+    return RereviewTask(rereview, deadline.due_at, deadline.provisional, overdue)
+
+
+def task_of(session: Session, rereview: Rereview, *, as_of: datetime) -> RereviewTask:
+    """`rereview_task` of a re-review, under its document's profile."""
+    document = session.get(Document, rereview.document_id)
+    if document is None:
+        raise NotFound(f"document {rereview.document_id} does not exist")
+    return rereview_task(rereview, document.policy_profile, as_of=as_of)
+
+
 def list_rereviews(
-    session: Session, *, status: str | None = "open", limit: int = 100, offset: int = 0
-) -> list[Rereview]:
-    """Re-reviews, oldest due first (ix_rereviews_status_due)."""
-    statement = select(Rereview)
+    session: Session,
+    *,
+    as_of: datetime,
+    status: str | None = "open",
+    limit: int = 100,
+    offset: int = 0,
+) -> list[RereviewTask]:
+    """Re-reviews, oldest due first (ix_rereviews_status_due), as tasks at as_of."""
+    statement = select(Rereview, Document.policy_profile).join(
+        Document, col(Document.id) == col(Rereview.document_id)
+    )
     if status is not None:
         statement = statement.where(col(Rereview.status) == status)
     statement = statement.order_by(col(Rereview.due_at), col(Rereview.id))
-    return list(session.exec(statement.offset(offset).limit(limit)).all())
+    rows = session.exec(statement.offset(offset).limit(limit)).all()
+    return [rereview_task(row, profile, as_of=as_of) for row, profile in rows]
+
+
+def overdue_rereview(as_of: datetime) -> ColumnElement[bool]:
+    """The condition on Rereview joined with its Document that holds for an open re-review that
+    is overdue at as_of, as `rereview_task` finds it: for each profile, due before the instant
+    from which a task would not yet be overdue (policies.stuck.overdue_before, the same
+    working-day counting)."""
+    require_aware(as_of)
+    per_profile = [
+        sa.and_(
+            col(Document.policy_profile) == name,
+            col(Rereview.due_at)
+            < overdue_before(as_of, profile.rereview_decision_allowance, calendar_for(name)),
+        )
+        for name, profile in PROFILES.items()
+    ]
+    return sa.and_(col(Rereview.status) == "open", sa.or_(*per_profile))
+
+
+def count_overdue_rereviews(session: Session, *, as_of: datetime) -> int:
+    """How many open re-reviews are overdue at as_of."""
+    statement = (
+        select(func.count())
+        .select_from(Rereview)
+        .join(Document, col(Document.id) == col(Rereview.document_id))
+        .where(overdue_rereview(as_of))
+    )
+    return int(session.exec(statement).one())
 
 
 def get_rereview(session: Session, rereview_id: int, *, for_update: bool = False) -> Rereview:

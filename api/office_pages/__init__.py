@@ -176,17 +176,18 @@ def board(data: Dashboard) -> str:
             "returned",
         ),
         _table(
-            f"Pending re-reviews ({data.rereviews_open})",
-            ["Document", "Kind", "Due", "Overdue"],
+            f"Pending re-reviews ({data.rereviews.open}, {data.rereviews.overdue} overdue)",
+            ["Document", "Kind", "Due", "Decide by", "Overdue"],
             (
                 [
                     f'<a href="/office/documents/{r.document_id}">#{r.document_id} '
                     f"{escape(r.title)}</a>",
                     escape(r.kind),
                     _when(r.due_at),
+                    _when(r.decide_by),
                     "yes" if r.overdue else "",
                 ]
-                for r in data.rereviews
+                for r in data.rereviews.items
             ),
             "rereviews",
         ),

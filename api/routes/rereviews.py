@@ -14,11 +14,10 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ReadSessionDep, SessionDep, now, require_roles
 from api.errors import error_responses
 from api.reconciler import start_review
-from models.rereviews import Rereview
 from models.users import User
 from policies.attributes import Attribute
 from policies.roles import Role
-from services.rereview import list_rereviews
+from services.rereview import RereviewTask, list_rereviews, task_of
 from services.rereview_decision import decide_rereview
 
 router = APIRouter(prefix="/rereviews", tags=["re-reviews"])
@@ -29,7 +28,8 @@ Decider = Annotated[User, Depends(require_roles(Role.DISCLOSURE_OFFICE, Role.SEC
 
 
 class RereviewOut(BaseModel):
-    """A re-review task and, once decided, its outcome."""
+    """A re-review task, the end of the period within which it must be decided, and, once
+    decided, its outcome."""
 
     id: int
     document_id: int
@@ -46,11 +46,27 @@ class RereviewOut(BaseModel):
     explanation: str | None
     converted_to: Attribute | None
     converted_version_id: int | None
+    decide_by: datetime = Field(
+        description="end of the period within which an open task must be decided: the "
+        "document's profile's allowance in working days after due_at (domain §10 rules 10, 16; "
+        "a local choice, no national limit)"
+    )
+    decide_by_provisional: bool = Field(
+        description="decide_by is counted beyond the working-day calendar's years (a guess)"
+    )
+    overdue: bool = Field(description="still open after decide_by")
 
     @classmethod
-    def of(cls, row: Rereview) -> RereviewOut:
-        """The response shape of a stored re-review."""
-        return cls.model_validate(row, from_attributes=True)
+    def of(cls, task: RereviewTask) -> RereviewOut:
+        """The response shape of a stored re-review, as a task at the time of the request."""
+        return cls.model_validate(
+            task.rereview.model_dump()
+            | {
+                "decide_by": task.decide_by,
+                "decide_by_provisional": task.decide_by_provisional,
+                "overdue": task.overdue,
+            }
+        )
 
 
 class RereviewDecisionIn(BaseModel):
@@ -92,10 +108,10 @@ def list_tasks(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[RereviewOut]:
     """The re-review tasks the office and the secrecy reviewers work through."""
-    rows = list_rereviews(
-        session, status=None if state == "all" else state, limit=limit, offset=offset
+    tasks = list_rereviews(
+        session, as_of=now(), status=None if state == "all" else state, limit=limit, offset=offset
     )
-    return [RereviewOut.of(row) for row in rows]
+    return [RereviewOut.of(task) for task in tasks]
 
 
 @router.post(
@@ -115,6 +131,7 @@ async def decide(
 ) -> RereviewDecisionOut:
     """404: no such re-review; 409: already decided, or the document is no longer filed; 422:
     the decision or the converted marking fails a rule (findings name field and source)."""
+    at = now()
     outcome = await run_in_threadpool(
         lambda: decide_rereview(
             session,
@@ -125,13 +142,14 @@ async def decide(
             explanation=body.explanation,
             actor=user,
             channel="api",
-            at=now(),
+            at=at,
         )
     )
+    task = await run_in_threadpool(lambda: task_of(session, outcome.rereview, as_of=at))
     review: Literal["starting", "pending", "none"] = "none"
     if outcome.review is not None:
         starter = request.app.state.review_starter
         review = "starting" if starter.available else "pending"
         if review == "starting":  # after the commit, like a submission
             background.add_task(start_review, request.app.state.engine, starter, outcome.review)
-    return RereviewDecisionOut(rereview=RereviewOut.of(outcome.rereview), review=review)
+    return RereviewDecisionOut(rereview=RereviewOut.of(task), review=review)

@@ -61,6 +61,10 @@ def test_the_office_lists_open_rereviews_and_a_drafter_may_not(
         "open",
     )
     assert "条例 art. 18" in item["basis"]
+    # Domain §10 rules 10, 16: due at the end of Tue 2026-03-03, so to be decided within 20 WD
+    # from Wed 03-04 (day zero): by the end of Wed 04-01. Long past today, and still open.
+    assert datetime.fromisoformat(item["decide_by"]) == datetime(2026, 4, 2, tzinfo=SHANGHAI)
+    assert (item["decide_by_provisional"], item["overdue"]) == (False, True)
     kept = client.get("/rereviews?status=kept", headers=people["reviewer"].headers)
     assert kept.json() == []
 
@@ -75,6 +79,7 @@ def test_keep_is_recorded_once_and_audited(
     )
     assert first.status_code == 201, first.text
     assert first.json()["rereview"]["status"] == "kept"
+    assert first.json()["rereview"]["overdue"] is False  # decided: no longer overdue
     assert first.json()["review"] == "none"
     again = client.post(
         f"/rereviews/{task_id}/decision", json=body, headers=people["office"].headers

@@ -17,6 +17,7 @@ from policies.deadlines import (
     interpretation_deadline,
     nondisclosure_review_deadline,
     publication_deadlines,
+    rereview_decision_deadline,
     secrecy_expiry_deadline,
     secret_annual_review_deadline,
     secret_report_deadline,
@@ -25,7 +26,7 @@ from policies.deadlines import (
 from policies.profiles import get_profile
 from policies.secrecy_levels import SecrecyLevel
 from policies.statuses import Status
-from policies.units import Months
+from policies.units import Months, WorkingDays
 
 CALENDAR = WorkingDayCalendar.from_package()
 K = DeadlineKind
@@ -176,6 +177,25 @@ def test_non_disclosed_records_are_reviewed_periodically(
     profile = replace(get_profile("national"), nondisclosure_review_interval=interval)
     deadline = nondisclosure_review_deadline(date(2025, 3, 15), profile)
     assert (deadline.kind, deadline.due_at) == (K.NONDISCLOSURE_REVIEW, expected)
+
+
+def test_a_rereview_is_overdue_20_working_days_after_it_fell_due() -> None:
+    """Domain §10 rules 10, 16: an undecided re-review is overdue after a configurable period
+    (local default 20 WD, policies.profiles). A task due at 24:00 of Wed 2026-09-30 counts from
+    Thu 10-01, day zero; the National Day rest (10-01..10-07) adds nothing and Sat 10-10 is
+    worked (调休): 10-08, 10-09, 10-10, 10-12 .. 10-16, 10-19 .. 10-23, 10-26 .. 10-30, 11-02 and
+    Tue 11-03 are the 20 working days, so it must be decided by the end of 11-03."""
+    national = get_profile("national")
+    deadline = rereview_decision_deadline(_at(2026, 10, 1), national, CALENDAR)
+    assert deadline.kind is K.REREVIEW_DECISION
+    assert deadline.due_at == _at(2026, 11, 4)
+    assert not deadline.provisional
+    assert "domain §10 rules 10, 16" in deadline.source
+    # A profile's own period: 5 WD are 10-08, 10-09, 10-10, 10-12, Tue 10-13.
+    shorter = replace(national, rereview_decision_allowance=WorkingDays(5))
+    assert rereview_decision_deadline(_at(2026, 10, 1), shorter, CALENDAR).due_at == _at(
+        2026, 10, 14
+    )
 
 
 @pytest.mark.parametrize(

@@ -335,9 +335,15 @@ def test_overdue_windows_returned_rereviews_and_escalations(session: Session, wo
     history = returned_history(session)
     assert [(h.document_id, h.reason) for h in history] == [(returned.id, "退文: 缺少公开属性")]
 
-    count, rereviews = pending_rereviews(session, as_of=AS_OF)
-    assert count == 1
-    assert rereviews[0].overdue
+    # Domain §10 rules 10, 16: open, but overdue only 20 WD after it fell due (the National Day
+    # rest adds nothing; decide by the end of Tue 11-03, policies/test_deadlines.py).
+    pending = pending_rereviews(session, as_of=AS_OF)
+    assert (pending.open, pending.overdue) == (1, 0)
+    assert pending.items[0].decide_by == at(11, 4)
+    assert not pending.items[0].overdue
+    late = pending_rereviews(session, as_of=at(11, 4, 0, 1))
+    assert (late.open, late.overdue) == (1, 1)
+    assert late.items[0].overdue
 
     count, items = escalations(session, as_of=AS_OF)
     assert count == 1

@@ -26,7 +26,7 @@ from policies.statuses import Status
 from services.decisions import record_decision
 from services.errors import Conflict, Forbidden
 from services.publication import LocalSink, PublicationRefused, publish_version
-from services.rereview import create_due_rereviews
+from services.rereview import count_overdue_rereviews, create_due_rereviews, list_rereviews
 from services.rereview_decision import ConversionRefused, decide_rereview
 from services.review import Step, recheck_marking
 from services.review_start import versions_awaiting_review_start
@@ -414,3 +414,53 @@ def test_a_converted_version_is_due_20_working_days_after_the_conversion_not_its
     # Thu 2026-03-05 + 20 working days (no holiday in March 2026) = the end of Thu 2026-04-02.
     assert ceiling.due_at == _at(2026, 4, 3)
     assert ceiling.version_id == version_id
+
+
+def test_an_open_rereview_is_overdue_20_working_days_after_it_fell_due(session: Session) -> None:
+    """Domain §10 rules 10, 16: listed as overdue once undecided past the profile's allowance
+    (local default 20 WD); the count over all open tasks agrees with each task's flag, and a
+    decided task is never overdue. Tasks fall due on consecutive days around the 2026 National
+    Day rest (10-01..10-07) and the 调休 Saturday 10-10."""
+    documents = [filed(session) for _ in range(12)]
+    for n, document in enumerate(documents):
+        session.add(
+            Rereview(
+                document_id=id_of(document),
+                version_id=document.current_version_id or 0,
+                kind="periodic",
+                cycle=f"2026-09-{25 + n}" if n < 6 else f"2026-10-0{n - 5}",
+                basis="条例 art. 18",
+                due_at=_at(2026, 9, 25) + (_at(2026, 9, 26) - _at(2026, 9, 25)) * n,
+                created_at=_at(2026, 9, 25),
+                status="kept" if n == 0 else "open",
+            )
+        )
+    session.commit()
+    for as_of in (
+        _at(2026, 10, 22, 12),
+        _at(2026, 10, 27, 9),
+        _at(2026, 11, 3, 23),
+        _at(2027, 1, 1),
+    ):
+        tasks = list_rereviews(session, as_of=as_of, status=None, limit=50)
+        flagged = [t for t in tasks if t.overdue]
+        assert count_overdue_rereviews(session, as_of=as_of) == len(flagged)
+        for task in tasks:
+            assert task.overdue == (task.rereview.status == "open" and task.decide_by < as_of)
+    # The first open task fell due at 00:00 Sat 09-26 (day zero): its 20 WD are 09-28 .. 09-30,
+    # 10-08 .. 10-10, 10-12 .. 10-16, 10-19 .. 10-23 and 10-26 .. Thu 10-29.
+    [second] = [
+        t
+        for t in list_rereviews(session, as_of=_at(2026, 10, 27, 9))
+        if t.rereview.document_id == documents[1].id
+    ]
+    assert second.decide_by == _at(2026, 10, 30)
+    assert not second.overdue
+    assert list_rereviews(session, as_of=_at(2026, 10, 30, 0, 1))[0].overdue
+    first_open = list_rereviews(session, as_of=_at(2026, 10, 27, 9))[0]
+    assert first_open.rereview.document_id == documents[1].id
+    assert count_overdue_rereviews(session, as_of=_at(2026, 10, 22, 12)) == 0
+    # Late on Tue 11-03: those due 09-26 .. 09-29 are overdue; due 09-30 or in the rest days,
+    # day zero's first working day is 10-08, and 20 WD end with Tue 11-03 itself.
+    assert count_overdue_rereviews(session, as_of=_at(2026, 11, 3, 23)) == 4
+    assert count_overdue_rereviews(session, as_of=_at(2027, 1, 1)) == 11  # the kept one is not
