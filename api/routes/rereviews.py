@@ -18,7 +18,7 @@ from models.users import User
 from policies.attributes import Attribute
 from policies.roles import Role
 from services.rereview import RereviewTask, list_rereviews, task_of
-from services.rereview_decision import decide_rereview
+from services.rereview_decision import RereviewOutcome, decide_rereview
 
 router = APIRouter(prefix="/rereviews", tags=["re-reviews"])
 Reviewer = Annotated[
@@ -131,9 +131,10 @@ async def decide(
 ) -> RereviewDecisionOut:
     """404: no such re-review; 409: already decided, or the document is no longer filed; 422:
     the decision or the converted marking fails a rule (findings name field and source)."""
-    at = now()
-    outcome = await run_in_threadpool(
-        lambda: decide_rereview(
+
+    def decided() -> tuple[RereviewOutcome, RereviewTask]:
+        at = now()
+        outcome = decide_rereview(
             session,
             rereview_id=rereview_id,
             decision=body.decision,
@@ -144,8 +145,9 @@ async def decide(
             channel="api",
             at=at,
         )
-    )
-    task = await run_in_threadpool(lambda: task_of(session, outcome.rereview, as_of=at))
+        return outcome, task_of(session, outcome.rereview, as_of=at)
+
+    outcome, task = await run_in_threadpool(decided)
     review: Literal["starting", "pending", "none"] = "none"
     if outcome.review is not None:
         starter = request.app.state.review_starter
