@@ -32,7 +32,10 @@ from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 
 from api.uploads import ReceivedForm, UploadLimits, receive_form
-from services.storage import STAGING, storage_path_for
+
+# The app's own placement (exists check, read-only, rename, directory sync; fsyncs switched by
+# services.storage.FSYNC), so that the floor measures the same steps, not a copy of them.
+from services.storage import STAGING, _make_directories, _Placement, storage_path_for
 
 _TABLE = (
     "CREATE TABLE IF NOT EXISTS floor_files (id {key}, sha256 TEXT UNIQUE NOT NULL, "
@@ -43,14 +46,6 @@ _INSERT = (
     "VALUES ({0}, {0}, {0}, {0}) ON CONFLICT DO NOTHING RETURNING id"
 )
 _LIMITS = UploadLimits(max_file_bytes=50 << 20, max_request_bytes=51 << 20, max_files=1)
-
-
-def _sync_directory(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _sqlite_writer(path: str) -> Callable[[tuple[Any, ...], Callable[[], None]], Any]:
@@ -108,7 +103,7 @@ def create_floor_without_fsync() -> FastAPI:
     from services import storage
 
     storage.FSYNC = False
-    return create_floor(sync=False)
+    return create_floor()
 
 
 def create_floor_without_sha256() -> FastAPI:
@@ -119,7 +114,7 @@ def create_floor_without_sha256() -> FastAPI:
     return create_floor()
 
 
-def create_floor(*, sync: bool = True) -> FastAPI:
+def create_floor() -> FastAPI:
     """The floor app (uvicorn --factory)."""
     files_dir = Path(os.environ["FLOOR_DIR"])
     url = os.environ["FLOOR_DATABASE_URL"]
@@ -134,15 +129,10 @@ def create_floor(*, sync: bool = True) -> FastAPI:
         path = storage_path_for(staged.sha256)
         target = files_dir / path
 
-        def place() -> None:  # as services.storage does, before the commit
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staged.wait_synced()
-            os.replace(staged.path, target)
-            if sync:
-                _sync_directory(target.parent)
-
+        if not target.parent.exists():
+            _make_directories(target.parent)
         values = (staged.sha256, staged.size_bytes, staged.original_name, path)
-        return {"id": write(values, place), "sha256": staged.sha256}
+        return {"id": write(values, _Placement(staged, target).complete), "sha256": staged.sha256}
 
     app = FastAPI()
 

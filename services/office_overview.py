@@ -25,7 +25,7 @@ from policies.stuck import (
     age_in_working_days,
 )
 from services.clock import require_aware
-from services.rereview import count_overdue_rereviews, rereview_task
+from services.rereview import count_overdue_rereviews, list_rereviews
 from services.review import calendar_for
 from services.status import STATUS_CHANGED
 from services.stuck import CountRow, StuckReport, stuck_documents
@@ -176,27 +176,18 @@ def pending_rereviews(session: Session, *, as_of: datetime, limit: int = 20) -> 
     total = session.exec(
         select(func.count()).select_from(Rereview).where(col(Rereview.status) == "open")
     ).one()
-    rows = session.exec(
-        select(Rereview, Document.title, Document.policy_profile)
-        .join(Document, col(Document.id) == col(Rereview.document_id))
-        .where(col(Rereview.status) == "open")
-        .order_by(col(Rereview.due_at), col(Rereview.id))
-        .limit(limit)
-    ).all()
-    items = []
-    for rereview, title, profile in rows:
-        task = rereview_task(rereview, profile, as_of=as_of)
-        items.append(
-            RereviewItem(
-                rereview.id or 0,
-                rereview.document_id,
-                title,
-                rereview.kind,
-                rereview.due_at,
-                task.decide_by,
-                task.overdue,
-            )
+    items = [
+        RereviewItem(
+            task.rereview.id or 0,
+            task.rereview.document_id,
+            task.document_title,
+            task.rereview.kind,
+            task.rereview.due_at,
+            task.decide_by,
+            task.overdue,
         )
+        for task in list_rereviews(session, as_of=as_of, limit=limit)
+    ]
     return PendingRereviews(int(total), count_overdue_rereviews(session, as_of=as_of), items)
 
 

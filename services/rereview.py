@@ -179,26 +179,26 @@ class RereviewTask:
     still open after that end."""
 
     rereview: Rereview
+    document_title: str
     decide_by: datetime
     decide_by_provisional: bool
     overdue: bool
 
 
-def rereview_task(rereview: Rereview, profile_name: str, *, as_of: datetime) -> RereviewTask:
-    """The task view of one re-review of a document under this profile, at as_of."""
+def _task(rereview: Rereview, title: str, profile_name: str, as_of: datetime) -> RereviewTask:
     require_aware(as_of)
     profile = get_profile(profile_name)
     deadline = rereview_decision_deadline(rereview.due_at, profile, calendar_for(profile.name))
     overdue = rereview.status == "open" and deadline.due_at < as_of
-    return RereviewTask(rereview, deadline.due_at, deadline.provisional, overdue)
+    return RereviewTask(rereview, title, deadline.due_at, deadline.provisional, overdue)
 
 
 def task_of(session: Session, rereview: Rereview, *, as_of: datetime) -> RereviewTask:
-    """`rereview_task` of a re-review, under its document's profile."""
+    """The task view of one re-review at as_of, under its document's profile."""
     document = session.get(Document, rereview.document_id)
     if document is None:
         raise NotFound(f"document {rereview.document_id} does not exist")
-    return rereview_task(rereview, document.policy_profile, as_of=as_of)
+    return _task(rereview, document.title, document.policy_profile, as_of)
 
 
 def list_rereviews(
@@ -210,19 +210,19 @@ def list_rereviews(
     offset: int = 0,
 ) -> list[RereviewTask]:
     """Re-reviews, oldest due first (ix_rereviews_status_due), as tasks at as_of."""
-    statement = select(Rereview, Document.policy_profile).join(
+    statement = select(Rereview, Document.title, Document.policy_profile).join(
         Document, col(Document.id) == col(Rereview.document_id)
     )
     if status is not None:
         statement = statement.where(col(Rereview.status) == status)
     statement = statement.order_by(col(Rereview.due_at), col(Rereview.id))
     rows = session.exec(statement.offset(offset).limit(limit)).all()
-    return [rereview_task(row, profile, as_of=as_of) for row, profile in rows]
+    return [_task(row, title, profile, as_of) for row, title, profile in rows]
 
 
-def overdue_rereview(as_of: datetime) -> ColumnElement[bool]:
+def _overdue(as_of: datetime) -> ColumnElement[bool]:
     """The condition on Rereview joined with its Document that holds for an open re-review that
-    is overdue at as_of, as `rereview_task` finds it: for each profile, due before the instant
+    is overdue at as_of, as `_task` finds it: for each profile, due before the instant
     from which a task would not yet be overdue (policies.stuck.overdue_before, the same
     working-day counting)."""
     require_aware(as_of)
@@ -243,7 +243,7 @@ def count_overdue_rereviews(session: Session, *, as_of: datetime) -> int:
         select(func.count())
         .select_from(Rereview)
         .join(Document, col(Document.id) == col(Rereview.document_id))
-        .where(overdue_rereview(as_of))
+        .where(_overdue(as_of))
     )
     return int(session.exec(statement).one())
 
