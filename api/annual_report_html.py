@@ -10,7 +10,7 @@ from pathlib import Path
 from string import Template
 
 from policies.annual_report import APPLICANT_COLUMNS, HEADING_ROWS, Section, Table
-from services.annual_report import AnnualReport, Cell
+from services.office.annual_report import AnnualReport, Cell
 
 _TEMPLATE = Template(
     (Path(__file__).parent / "office_reports_templates" / "annual_report.html").read_text("utf-8")

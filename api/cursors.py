@@ -8,7 +8,7 @@ import binascii
 from datetime import datetime
 
 from api.errors import field_finding
-from services.document_queries import ListPosition
+from services.documents import ListPosition
 from services.errors import RequestInvalid
 
 

@@ -23,7 +23,7 @@ from models.driver import execute_one
 from models.users import User
 from policies.roles import Role
 from services.accounts import authenticate_on
-from services.document_queries import visible_document
+from services.documents import visible_document
 from services.errors import Forbidden, Unauthenticated
 
 WRITE = "gongkai_write"

@@ -13,7 +13,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas import ErrorBody, FindingOut
 from policies.findings import Finding, Severity
-from services.decisions import DecisionInvalid, NotAllowed
 from services.errors import (
     Conflict,
     DomainError,
@@ -28,6 +27,7 @@ from services.errors import (
     UnsupportedFileType,
     UploadTooLarge,
 )
+from services.review.decisions import DecisionInvalid, NotAllowed
 
 log = logging.getLogger("gongkai.api")
 

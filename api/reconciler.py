@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import WRITE, now
 from api.review_starter import ReviewStarter
 from models.db import session_scope
-from services.review_start import (
+from services.review.starts import (
     ReviewToStart,
     record_review_started,
     versions_awaiting_review_start,

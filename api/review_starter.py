@@ -24,7 +24,7 @@ from prefect.settings import (
 )
 
 from config.settings import Settings
-from services.review_start import ReviewToStart
+from services.review.starts import ReviewToStart
 
 log = logging.getLogger("gongkai.review_starter")
 

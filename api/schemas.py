@@ -12,8 +12,8 @@ from policies.findings import Finding, Severity
 from policies.roles import Role
 from policies.secrecy_levels import SecrecyLevel
 from policies.statuses import Stage, Status
-from services.decisions import DecisionChoice
-from services.review import Step
+from services.review.decisions import DecisionChoice
+from services.review.steps import Step
 
 
 class FindingOut(BaseModel):

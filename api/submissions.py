@@ -33,7 +33,8 @@ from policies.findings import Finding, Severity, blocking
 from policies.roles import Role
 from services.accounts import find_organ
 from services.errors import Forbidden, NotFound, RequestInvalid
-from services.idempotency import (
+from services.intake import Draft, IntakeResult, register_submission, resubmit
+from services.intake.idempotency import (
     MAX_KEY_CHARS,
     find_response,
     is_same_request,
@@ -41,8 +42,7 @@ from services.idempotency import (
     remember_response,
     request_fingerprint,
 )
-from services.intake import Draft, IntakeResult, register_submission, resubmit
-from services.review_start import ReviewToStart
+from services.review.starts import ReviewToStart
 
 FILE_FIELDS = {
     "file": "main",

@@ -20,7 +20,7 @@ from models.documents import Document
 from models.files import StoredFile
 from models.versions import Marking
 from policies.statuses import Status
-from services.document_queries import Dossier, VersionRecord
+from services.documents import Dossier, VersionRecord
 
 
 def document_out(document: Document) -> DocumentOut:

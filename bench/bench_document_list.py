@@ -36,7 +36,7 @@ from models.db import make_engine, session_scope  # noqa: E402
 from models.organs import Organ  # noqa: E402
 from policies.roles import Role  # noqa: E402
 from services.accounts import create_user, issue_token  # noqa: E402
-from services.document_queries import ListPosition  # noqa: E402
+from services.documents import ListPosition  # noqa: E402
 
 ROUNDS = 30
 WARM_UP = 3

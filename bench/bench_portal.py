@@ -40,7 +40,7 @@ from api.app import create_app  # noqa: E402
 from config.settings import Settings  # noqa: E402
 from models.db import make_engine  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
-from services.portal import (  # noqa: E402
+from services.publication.portal import (  # noqa: E402
     CatalogueFilters,
     _catalogue_select,
     catalogue_statement,

@@ -39,8 +39,8 @@ from models.db import make_engine, session_scope  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
 from policies.roles import Role  # noqa: E402
 from services.accounts import create_user, ensure_organ  # noqa: E402
-from services.annual_report import build_annual_report  # noqa: E402
-from services.statistics import Period, office_statistics  # noqa: E402
+from services.office.annual_report import build_annual_report  # noqa: E402
+from services.office.statistics import Period, office_statistics  # noqa: E402
 
 PG_ADMIN = os.environ.get("GONGKAI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 RUNS = 9

@@ -44,7 +44,7 @@ from models.migrate import upgrade  # noqa: E402
 from policies.calendar import SHANGHAI  # noqa: E402
 from policies.roles import Role  # noqa: E402
 from services.accounts import create_user, ensure_organ, issue_token  # noqa: E402
-from services.stuck import (  # noqa: E402
+from services.office.stuck import (  # noqa: E402
     StuckFilters,
     counts_statement,
     stuck_conditions,

@@ -42,7 +42,7 @@ class DocumentBase(SQLModel):
 
 
 class Document(DocumentBase, table=True):
-    """A document and where its review stands; only services.status changes status."""
+    """A document and where its review stands; only services.review.status changes status."""
 
     __tablename__ = "documents"
     __table_args__ = (

@@ -14,8 +14,8 @@ from models.driver import fetch_one
 from models.organs import Organ
 from models.users import ApiToken, User
 from policies.roles import Role
-from services.clock import require_aware
 from services.errors import Conflict, NotFound, Unauthenticated
+from services.timestamps import require_aware
 
 TOKEN_PREFIX = "gk_"
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from models.audit import AuditEvent
 from models.decisions import Channel
 from policies.roles import Role
-from services.clock import require_aware
+from services.timestamps import require_aware
 
 
 def record_event(

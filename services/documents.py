@@ -1,11 +1,24 @@
-"""Reading documents and their versions."""
+"""Reading documents: one by id, who may see which, lists with filters, and the full dossier."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from sqlalchemy import Integer, literal, tuple_
+from sqlmodel import Session, col, func, select
+
+from models.audit import AuditEvent
+from models.base import UTCDateTime
+from models.deadlines import Deadline
 from models.documents import Document
-from models.versions import Marking, Version
+from models.files import StoredFile
+from models.publications import InterpretationMaterial
+from models.users import User
+from models.versions import Marking, RecordedFinding, Version, VersionAttachment
+from policies.attributes import Attribute
+from policies.roles import Role
+from policies.statuses import Stage, Status
 from services.errors import NotFound
 
 
@@ -39,3 +52,171 @@ def get_marking(*, session: Session, version_id: int) -> Marking:
     if marking is None:
         raise NotFound(f"version {version_id} has no marking")
     return marking
+
+
+def can_view(user: User, document: Document) -> bool:
+    """Drafters see their own organ's documents; reviewers, office, signers and admins see all."""
+    return user.role is not Role.DRAFTER or user.organ_id == document.organ_id
+
+
+def visible_document(*, session: Session, user: User, document_id: int) -> Document:
+    """The document if the user may see it; NotFound otherwise (existence is not disclosed)."""
+    document = get_document(session=session, document_id=document_id)
+    if not can_view(user, document):
+        raise NotFound(f"document {document_id} does not exist")
+    return document
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFilters:
+    """Optional filters of the document list."""
+
+    status: Status | None = None
+    stage: Stage | None = None
+    organ_id: int | None = None
+    attribute: Attribute | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListPosition:
+    """Where a page of the list ended: its last document's creation time and id (the list's
+    order). The next page starts after it, however many documents were added or changed since."""
+
+    created_at: datetime
+    document_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentListPage:
+    """One page of the list, the total that match, and where the next page starts (None: this
+    page is the last)."""
+
+    documents: list[Document]
+    total: int
+    next_after: ListPosition | None
+
+
+def list_documents(
+    *,
+    session: Session,
+    user: User,
+    filters: DocumentFilters,
+    limit: int,
+    offset: int = 0,
+    after: ListPosition | None = None,
+) -> DocumentListPage:
+    """One page of the documents the user may see, newest first (then by id, descending), and
+    the total that match: the page after `after` (keyset: an index range, as fast deep in the
+    list as at its start, and no document skipped or repeated when others are added meanwhile),
+    or `offset` documents in."""
+    query = select(Document)
+    if user.role is Role.DRAFTER:
+        query = query.where(col(Document.organ_id) == user.organ_id)
+    if filters.status is not None:
+        query = query.where(col(Document.status) == filters.status)
+    if filters.stage is not None:
+        query = query.where(col(Document.stage) == filters.stage)
+    if filters.organ_id is not None:
+        query = query.where(col(Document.organ_id) == filters.organ_id)
+    if filters.attribute is not None:
+        query = query.join(
+            Marking, col(Marking.version_id) == col(Document.current_version_id)
+        ).where(col(Marking.attribute) == filters.attribute)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    if after is not None:
+        query = query.where(
+            tuple_(col(Document.created_at), col(Document.id))
+            < tuple_(
+                literal(after.created_at, UTCDateTime()), literal(after.document_id, Integer())
+            )
+        )
+    rows = session.exec(
+        query.order_by(col(Document.created_at).desc(), col(Document.id).desc())
+        .limit(limit + 1)
+        .offset(offset)
+    ).all()
+    page = list(rows[:limit])
+    next_after = None
+    if len(rows) > limit:
+        last = page[-1]
+        assert last.id is not None
+        next_after = ListPosition(last.created_at, last.id)
+    return DocumentListPage(page, int(total), next_after)
+
+
+@dataclass(slots=True)
+class VersionRecord:
+    """One version with its files, marking and findings."""
+
+    version: Version
+    main_file: StoredFile
+    attachments: list[tuple[str, StoredFile]]
+    marking: Marking | None
+    findings: list[RecordedFinding]
+
+
+@dataclass(slots=True)
+class Dossier:
+    """Everything recorded about a document, for its detail page."""
+
+    document: Document
+    versions: list[VersionRecord] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)
+    materials: list[tuple[InterpretationMaterial, StoredFile]] = field(default_factory=list)
+    history: list[AuditEvent] = field(default_factory=list)
+
+
+def document_dossier(*, session: Session, document: Document) -> Dossier:
+    """The document's versions (oldest first), deadlines, interpretation materials and history."""
+    dossier = Dossier(document)
+    versions = session.exec(
+        select(Version).where(col(Version.document_id) == document.id).order_by(col(Version.number))
+    ).all()
+    for version in versions:
+        dossier.versions.append(version_record(session, version))
+    dossier.deadlines = list(
+        session.exec(
+            select(Deadline)
+            .where(col(Deadline.document_id) == document.id)
+            .order_by(col(Deadline.due_at))
+        ).all()
+    )
+    dossier.materials = [
+        (m, f)
+        for m, f in session.exec(
+            select(InterpretationMaterial, StoredFile)
+            .join(StoredFile, col(StoredFile.id) == col(InterpretationMaterial.file_id))
+            .where(col(InterpretationMaterial.document_id) == document.id)
+            .order_by(col(InterpretationMaterial.id))
+        ).all()
+    ]
+    dossier.history = list(
+        session.exec(
+            select(AuditEvent)
+            .where(col(AuditEvent.document_id) == document.id)
+            .order_by(col(AuditEvent.occurred_at), col(AuditEvent.id))
+        ).all()
+    )
+    return dossier
+
+
+def version_record(session: Session, version: Version) -> VersionRecord:
+    """One version with its main file, attachments, marking and recorded findings."""
+    main_file = session.get(StoredFile, version.main_file_id)
+    if main_file is None:
+        raise NotFound(f"file {version.main_file_id} of version {version.id} is missing")
+    attachments = session.exec(
+        select(VersionAttachment.kind, StoredFile)
+        .join(StoredFile, col(StoredFile.id) == col(VersionAttachment.file_id))
+        .where(col(VersionAttachment.version_id) == version.id)
+        .order_by(col(VersionAttachment.id))
+    ).all()
+    marking = session.exec(select(Marking).where(col(Marking.version_id) == version.id)).first()
+    findings = session.exec(
+        select(RecordedFinding)
+        .where(col(RecordedFinding.version_id) == version.id)
+        .order_by(col(RecordedFinding.id))
+    ).all()
+    return VersionRecord(
+        version, main_file, [(k, f) for k, f in attachments], marking, list(findings)
+    )

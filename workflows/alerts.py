@@ -1,4 +1,4 @@
-"""Delivering alerts: the task every scheduled check ends with (services/alerts.py)."""
+"""Delivering alerts: the task every scheduled check ends with (services/office/alerts.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from config.settings import get_settings
-from services.alerts import deliver_pending, make_notifier
+from services.office.alerts import deliver_pending, make_notifier
 from workflows.runtime import unit_of_work
 
 

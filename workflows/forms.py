@@ -7,7 +7,7 @@ from typing import Literal
 from prefect.input import RunInput
 from pydantic import Field
 
-from services.review import StepView
+from services.review.steps import StepView
 
 STEP_TITLES = {
     "office_prereview": "政务公开工作机构预审 (office pre-review)",

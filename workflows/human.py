@@ -18,9 +18,9 @@ from sqlmodel import Session
 
 from models.decisions import Decision
 from policies.attributes import Attribute
-from services.decisions import current_attempt, find_decision, find_user, record_decision
 from services.errors import DomainError
-from services.review import Step, current_status, open_step
+from services.review.decisions import current_attempt, find_decision, find_user, record_decision
+from services.review.steps import Step, current_status, open_step
 from workflows.forms import StepDecision, describe
 from workflows.runtime import SUSPEND_BACKSTOP_SECONDS, document_url, now, unit_of_work
 

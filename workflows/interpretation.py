@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import task
 
 from policies.statuses import Status
-from services.review import Step, advance_interpretation
+from services.review.steps import Step, advance_interpretation
 from workflows.human import wait_for_decision
 from workflows.runtime import now, unit_of_work
 

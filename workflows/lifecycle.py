@@ -15,9 +15,9 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from config.settings import get_settings
-from services.rereview import create_due_rereviews
-from services.secrecy_expiry import create_expiry_rereviews
-from services.windows import check_windows
+from services.publication.windows import check_windows
+from services.review.rereviews import create_due_rereviews
+from services.review.secrecy_expiry import create_expiry_rereviews
 from workflows.alerts import deliver_alerts
 from workflows.runtime import as_of_instant, unit_of_work
 

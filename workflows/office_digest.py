@@ -16,7 +16,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from config.settings import get_settings
-from services.stuck_alerts import raise_stuck_alerts
+from services.office.digest import raise_stuck_alerts
 from workflows.alerts import deliver_alerts
 from workflows.runtime import as_of_instant, unit_of_work
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
-from services.validity import expire_due
+from services.publication.validity import expire_due
 from workflows.runtime import as_of_instant, unit_of_work
 
 

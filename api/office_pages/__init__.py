@@ -13,8 +13,8 @@ from string import Template
 from fastapi.responses import HTMLResponse
 
 from policies.calendar import SHANGHAI
-from services.office_overview import Dashboard
-from services.stuck import CountRow, StuckDocument
+from services.office.overview import Dashboard
+from services.office.stuck import CountRow, StuckDocument
 
 _HERE = Path(__file__).parent
 _PAGE = Template((_HERE / "dashboard.html").read_text(encoding="utf-8"))

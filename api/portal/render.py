@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 from xml.etree import ElementTree as ET
 
-from services.portal import (
+from services.publication.portal import (
     REDACTED_NOTE,
     CatalogueEntry,
     CatalogueFilters,

@@ -20,7 +20,7 @@ from api.deps import EngineDep, SettingsDep
 from api.errors import error_responses
 from api.portal import render
 from services.errors import NotFound
-from services.portal import (
+from services.publication.portal import (
     CatalogueFilters,
     PortalFile,
     catalogue_page,

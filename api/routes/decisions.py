@@ -1,6 +1,6 @@
 """Decisions: a reviewer decides the step a document waits at, through the REST door.
 
-The same service call as the Prefect UI door (services.decisions.record_decision), then the
+The same service call as the Prefect UI door (services.review.decisions.record_decision), then the
 suspended run is resumed with the same flat input; the flow finds the recorded row and does not
 record it again. Recording and resuming are one unit: if Prefect refuses, nothing is kept.
 """
@@ -18,8 +18,8 @@ from api.review_resumer import resume_review
 from api.schemas import DecisionIn, DecisionOut
 from models.documents import Document
 from models.users import User
-from services.decisions import record_decision
 from services.errors import Conflict
+from services.review.decisions import record_decision
 
 router = APIRouter(prefix="/documents", tags=["decisions"])
 

@@ -33,7 +33,7 @@ from policies.attributes import Attribute
 from policies.roles import Role
 from policies.statuses import Stage, Status
 from services.accounts import find_organ
-from services.document_queries import DocumentFilters, document_dossier, list_documents
+from services.documents import DocumentFilters, document_dossier, list_documents
 from services.errors import NotFound, RequestInvalid
 from services.intake import INTERPRETATION_KINDS, add_interpretation_material
 

@@ -32,11 +32,10 @@ from policies.roles import Role
 from policies.statuses import Stage
 from policies.stuck import StuckLevel
 from services.accounts import authenticate, find_organ
-from services.document_queries import document_dossier
-from services.documents import get_document
+from services.documents import document_dossier, get_document
 from services.errors import Forbidden, NotFound, RequestInvalid, Unauthenticated
-from services.office_overview import OverdueReport, dashboard, overdue_deadlines
-from services.stuck import MAX_LIMIT, StuckFilters, StuckReport, stuck_documents
+from services.office.overview import OverdueReport, dashboard, overdue_deadlines
+from services.office.stuck import MAX_LIMIT, StuckFilters, StuckReport, stuck_documents
 
 router = APIRouter(prefix="/office", tags=["office monitor"])
 

@@ -38,7 +38,8 @@ from models.annual_reports import AnnualReportImport
 from models.users import User
 from policies.annual_report import HEADING_ROWS, TaskKind
 from policies.roles import Role
-from services.annual_report import (
+from services.errors import RequestInvalid, UnsupportedFileType, UploadTooLarge
+from services.office.annual_report import (
     AnnualReport,
     ReportInvalid,
     build_annual_report,
@@ -49,8 +50,7 @@ from services.annual_report import (
     report_imports,
     report_tasks,
 )
-from services.errors import RequestInvalid, UnsupportedFileType, UploadTooLarge
-from services.statistics import Period, Statistics, office_statistics
+from services.office.statistics import Period, Statistics, office_statistics
 
 router = APIRouter(prefix="/office", tags=["office reports"])
 Office = Annotated[User, Depends(require_roles(Role.DISCLOSURE_OFFICE, Role.ADMIN))]
@@ -89,7 +89,7 @@ class StageTimeOut(BaseModel):
 
 
 class StatisticsOut(BaseModel):
-    """The office's figures for a period (definitions: services/statistics.py)."""
+    """The office's figures for a period (definitions: services/office/statistics.py)."""
 
     period_from: date
     period_to: date

@@ -17,8 +17,8 @@ from api.reconciler import start_review
 from models.users import User
 from policies.attributes import Attribute
 from policies.roles import Role
-from services.rereview import RereviewTask, list_rereviews, task_of
-from services.rereview_decision import RereviewOutcome, decide_rereview
+from services.review.rereview_decisions import RereviewOutcome, decide_rereview
+from services.review.rereviews import RereviewTask, list_rereviews, task_of
 
 router = APIRouter(prefix="/rereviews", tags=["re-reviews"])
 Reviewer = Annotated[

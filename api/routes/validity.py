@@ -17,7 +17,7 @@ from api.errors import error_responses
 from models.users import User
 from policies.roles import Role
 from policies.validity import Validity
-from services.validity import change_validity, set_valid_until
+from services.publication.validity import change_validity, set_valid_until
 
 router = APIRouter(prefix="/documents", tags=["validity"])
 Officer = Annotated[User, Depends(require_roles(Role.DISCLOSURE_OFFICE, Role.ADMIN, Role.SIGNER))]

@@ -9,9 +9,7 @@ record everything — also a 退文, so the office sees its history (domain §10
 """
 
 from services.intake.attachments import INTERPRETATION_KINDS, add_interpretation_material
-from services.intake.registration import register_submission
-from services.intake.resubmission import resubmit
-from services.intake.submissions import (
+from services.intake.drafts import (
     MATERIAL_ADDED,
     SUBMISSION_RECEIVED,
     SUBMISSION_RETURNED,
@@ -21,6 +19,8 @@ from services.intake.submissions import (
     profile_named,
     submission_of,
 )
+from services.intake.registration import register_submission
+from services.intake.resubmission import resubmit
 
 __all__ = [
     "INTERPRETATION_KINDS",

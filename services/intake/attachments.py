@@ -15,12 +15,12 @@ from models.publications import InterpretationMaterial
 from models.users import User
 from models.versions import Version, VersionAttachment
 from services.audit import record_event
-from services.clock import require_aware
 from services.documents import get_document
 from services.errors import RequestInvalid
+from services.intake.drafts import MATERIAL_ADDED, Upload
 from services.intake.rows import FileRef, file_id_of, row_id
-from services.intake.submissions import MATERIAL_ADDED, Upload
 from services.storage import store_file
+from services.timestamps import require_aware
 
 INTERPRETATION_KINDS = ("interpretation_plan", "interpretation_material")
 

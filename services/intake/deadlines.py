@@ -15,7 +15,7 @@ from models.versions import Version
 from policies.calendar import WorkingDayCalendar
 from policies.deadlines import DeadlineKind, publication_deadlines, secrecy_expiry_deadline
 from policies.profiles import PolicyProfile
-from services.intake.submissions import Draft, submission_of
+from services.intake.drafts import Draft, submission_of
 
 
 @lru_cache(maxsize=8)

@@ -11,10 +11,10 @@ from models.db import new_row
 from models.documents import Document
 from models.users import User
 from policies.statuses import Status
-from services.clock import require_aware
+from services.intake.drafts import Draft, IntakeResult, Upload, profile_named
 from services.intake.rows import row_id
-from services.intake.submissions import Draft, IntakeResult, Upload, profile_named
 from services.intake.versions import record_version, store_uploads
+from services.timestamps import require_aware
 
 
 def register_submission(

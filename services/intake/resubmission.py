@@ -10,11 +10,11 @@ from sqlmodel import Session, col, func, select
 from models.users import User
 from models.versions import Version
 from policies.statuses import Status
-from services.clock import require_aware
 from services.documents import get_document
 from services.errors import Conflict
-from services.intake.submissions import Draft, IntakeResult, Upload, profile_named
+from services.intake.drafts import Draft, IntakeResult, Upload, profile_named
 from services.intake.versions import record_version, store_uploads
+from services.timestamps import require_aware
 
 
 def resubmit(

@@ -24,19 +24,11 @@ from policies.roles import Role
 from policies.statuses import Status
 from policies.submission_checks import check_submission
 from services.audit import record_event
-from services.clock import require_aware
-from services.document_queries import VersionRecord
+from services.documents import VersionRecord
 from services.errors import RequestInvalid
 from services.intake.attachments import attach_files
 from services.intake.deadlines import store_intake_deadlines
-from services.intake.rows import (
-    file_id_of,
-    insert_new_document,
-    insert_row,
-    point_to_version_with_rows,
-    row_id,
-)
-from services.intake.submissions import (
+from services.intake.drafts import (
     SUBMISSION_RECEIVED,
     SUBMISSION_RETURNED,
     Draft,
@@ -44,8 +36,16 @@ from services.intake.submissions import (
     Upload,
     submission_of,
 )
-from services.status import change_status
+from services.intake.rows import (
+    file_id_of,
+    insert_new_document,
+    insert_row,
+    point_to_version_with_rows,
+    row_id,
+)
+from services.review.status import change_status
 from services.storage import file_to_store, store_file
+from services.timestamps import require_aware
 
 StoredUploads = tuple[StoredFile, list[tuple[str, StoredFile]]]
 

@@ -16,7 +16,7 @@ from config.settings import Settings
 from models.documents import Document
 from models.idempotency import IdempotentResponse
 from models.versions import Version
-from services.idempotency import KEY_REUSED, KEY_REUSED_SOURCE, request_fingerprint
+from services.intake.idempotency import KEY_REUSED, KEY_REUSED_SOURCE, request_fingerprint
 from tests.api.conftest import (
     PDF_BYTES,
     Person,

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from models.db import session_scope
 from tests.api.conftest import Person, TestClient
-from tests.services.test_statistics import build_dataset
+from tests.services.office.test_statistics import build_dataset
 
 YEAR = 2098
 ENDPOINTS = [

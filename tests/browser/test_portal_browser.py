@@ -12,7 +12,7 @@ from sqlmodel import Session
 from config.settings import Settings
 from policies.roles import Role
 from policies.validity import Validity
-from services.validity import change_validity
+from services.publication.validity import change_validity
 from tests.api.conftest import app, settings  # noqa: F401  (the real app on both databases)
 from tests.browser_support import serve_app
 from tests.factories import T0

@@ -15,7 +15,7 @@ from models.files import StoredFile
 from models.publications import Publication
 from models.versions import Version, VersionAttachment
 from policies.statuses import Status
-from services.publication import PortalSink, publish_version
+from services.publication.publishing import PortalSink, publish_version
 from tests.factories import T0, id_of, make_document, make_organ, make_user
 
 

@@ -17,7 +17,7 @@ from config.settings import Settings
 from models.documents import Document
 from models.publications import Publication
 from policies.statuses import Status
-from services.publication import (
+from services.publication.publishing import (
     PortalSink,
     PublicationDeliveryFailed,
     PublicationDeliveryRefused,

@@ -11,7 +11,7 @@ from config.settings import Settings
 from models.audit import AuditEvent
 from models.documents import Document
 from models.validity import ValidityChangeRecord
-from services.validity import expire_due
+from services.publication.validity import expire_due
 from tests.api.conftest import Person, TestClient
 from tests.portal.helpers import publish, unpublished
 

@@ -27,7 +27,7 @@ from policies.calendar import SHANGHAI
 from policies.statuses import Status
 from services.accounts import issue_token
 from tests.api.conftest import TestClient
-from tests.services.test_windows import SIGNED, signed_off
+from tests.services.publication.test_windows import SIGNED, signed_off
 from tests.workflows.conftest import Stack, wait_until
 from tests.workflows.helpers import new_document, wait_final, wait_suspended_at
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from config.settings import Settings
 from models.documents import Document
 from models.validity import ValidityChangeRecord
-from services.publication import PortalSink, publish_version
+from services.publication.publishing import PortalSink, publish_version
 from tests.factories import T0, id_of
 from tests.portal.helpers import signed_off_document
 from tests.workflows.conftest import Stack

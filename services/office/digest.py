@@ -1,0 +1,91 @@
+"""Stuck-document alerts for the office digest (issue 5): one alert per document, stage entry and
+threshold reached (near, overdue), raised in the shared alerts table (services.office.alerts) and
+delivered by its notifier."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from models.alerts import Alert
+from policies.calendar import SHANGHAI
+from policies.stuck import DEFAULT_NEAR_SHARE, StuckLevel
+from services.office.alerts import AlertSpec, raise_alerts
+from services.office.stuck import MAX_LIMIT, StuckDocument, stuck_list
+
+STUCK_ALERT_KIND = "stuck"
+
+
+def stuck_alert_key(item: StuckDocument) -> str:
+    """Once per document, stage entry and threshold: a rerun finds the same key; re-entering the
+    stage later (a new status_changed_at) gives new keys."""
+    entered = item.entered_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"stuck:{item.document_id}:{item.status.value}:{entered}:{item.level.value}"
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready value: instants as ISO 8601, enums as their values."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _alert_spec(item: StuckDocument) -> AlertSpec:
+    local_due = item.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    local_in = item.entered_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    holder = item.held_by_name or (item.held_by_role.value if item.held_by_role else "?")
+    what = "past" if item.level is StuckLevel.OVERDUE else "near"
+    message = (
+        f"《{item.title}》{' ' + item.doc_number if item.doc_number else ''} is {what} its "
+        f"{item.status.value} allowance ({item.allowance}, local choice of profile "
+        f"{item.policy_profile}; no national limit): in the stage since {local_in}, due "
+        f"{local_due} Asia/Shanghai, {item.age_working_days} working days; held by {holder}."
+    )
+    payload = {k: _plain(v) for k, v in asdict(item).items() if v is not None}
+    return AlertSpec(
+        key=stuck_alert_key(item),
+        kind=STUCK_ALERT_KIND,
+        threshold=item.level.value,
+        message=message[:2000],
+        document_id=item.document_id,
+        organ_id=item.organ_id,
+        payload=payload,
+    )
+
+
+def raise_stuck_alerts(
+    session: Session,
+    *,
+    as_of: datetime,
+    near_share: float = DEFAULT_NEAR_SHARE,
+    flow_run_ui: str | None = None,
+    batch: int = MAX_LIMIT,
+) -> int:
+    """Raise one alert per stuck document, stage entry and threshold reached (near, overdue);
+    a document already overdue when first seen gets the overdue alert only. Returns how many
+    were new. The caller commits and delivers (services.office.alerts.deliver_pending)."""
+    raised, offset = 0, 0
+    while True:
+        page = stuck_list(  # the list alone: the digest needs no counts
+            session,
+            as_of=as_of,
+            near_share=near_share,
+            limit=batch,
+            offset=offset,
+            flow_run_ui=flow_run_ui,
+        )
+        keys = [stuck_alert_key(item) for item in page]
+        known = set(session.exec(select(Alert.key).where(col(Alert.key).in_(keys))).all())
+        specs = [
+            _alert_spec(item) for item, key in zip(page, keys, strict=True) if key not in known
+        ]
+        raised += len(raise_alerts(session, specs, at=as_of))
+        if not page:  # not `len(page) < batch`: a page may hold fewer items than rows read
+            return raised
+        offset += batch

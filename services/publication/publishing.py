@@ -1,0 +1,326 @@
+"""Publication (网上公开) of a signed-off version through a publisher, once per version.
+
+The publication row is what the public portal (api/portal) shows: the default sink is the
+portal itself. A government CMS can be plugged in instead through the Publisher interface
+(WebhookSink). Publishing is once per version: the row's idempotency key is unique, a version
+that has a row is never sent again, and a delivery that is retried (network error, 5xx, or a
+task retried after a lost commit) carries the same Idempotency-Key, so the CMS stores it once.
+The record carries the metadata of 条例 art. 12 ¶3 and the validity (有效性, seed 000; domain
+§10 rule 14).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal, Protocol
+
+import httpx
+from sqlmodel import Session, col, select
+
+from models.deadlines import Deadline
+from models.files import StoredFile
+from models.organs import Organ
+from models.publications import Publication
+from models.versions import Version, VersionAttachment
+from policies.attributes import Attribute
+from policies.deadlines import interpretation_deadline
+from policies.profiles import InterpretationMode, get_profile
+from policies.roles import Role
+from policies.statuses import Status
+from services.documents import get_marking
+from services.errors import DomainError, NotFound, Unavailable
+from services.review.status import change_status
+from services.review.steps import (
+    SYSTEM,
+    calendar_for,
+    has_interpretation_material,
+    needs_interpretation,
+    require_current_version,
+    store_deadline,
+)
+from services.text_extraction import TextNotExtractable, extract_text
+
+logger = logging.getLogger("gongkai.publication")
+SUMMARY_CHARS = 120  # 内容概述 (条例 art. 12 ¶3): the opening of the published text
+PublisherKind = Literal["portal", "webhook"]
+
+
+class PublicationRefused(DomainError):
+    """The version cannot be published (attribute, missing redacted version, wrong status)."""
+
+
+@dataclass(frozen=True)
+class PublicationPayload:
+    """What is sent to the portal: 索引号, 名称, 生成日期, 发布机构, 属性 and 有效性."""
+
+    index_number: str
+    title: str
+    doc_number: str | None
+    written_on: str
+    organ: str
+    attribute: str
+    marking_text: str
+    validity: str
+    file_id: int
+    published_at: str
+    idempotency_key: str
+    summary: str | None = None
+
+
+class Publisher(Protocol):
+    """Puts a payload where the public can see it; publishing the same key twice is a no-op."""
+
+    name: str
+
+    def publish(self, payload: PublicationPayload) -> None:
+        """Publish (or re-publish identically) the payload."""
+
+
+class LocalSink:
+    """The default publisher: one JSON file per version under <data_dir>/portal."""
+
+    name = "local"
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path_for(self, idempotency_key: str) -> Path:
+        """The file a publication is written to."""
+        return self.directory / f"{idempotency_key}.json"
+
+    def publish(self, payload: PublicationPayload) -> None:
+        """Write the payload atomically; an existing file for the key is left as it is."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = self.path_for(payload.idempotency_key)
+        if target.exists():
+            return
+        temporary = target.with_suffix(".tmp")
+        temporary.write_text(json.dumps(asdict(payload), ensure_ascii=False, indent=2), "utf-8")
+        os.replace(temporary, target)
+
+
+class PortalSink(LocalSink):
+    """The default publisher: the portal itself. The publication row (written by
+    publish_version) is what /portal shows; the sink also keeps the payload as a JSON file under
+    <data_dir>/portal, the copy handed to archives and libraries (条例 art. 25 ¶3)."""
+
+    name = "portal"
+
+
+class PublicationDeliveryRefused(DomainError):
+    """The CMS answered 4xx: the payload or the credentials are wrong; retrying will not help."""
+
+
+class PublicationDeliveryFailed(Unavailable):
+    """The CMS could not be reached or kept failing (5xx) after every retry; nothing recorded."""
+
+
+class WebhookSink:
+    """POSTs the payload as JSON to a government CMS with `Idempotency-Key: <key>`.
+
+    Network errors and 5xx answers are retried with exponential backoff; a 4xx is a clear
+    failure. The key is the publication's, so a retried delivery never publishes twice.
+    """
+
+    name = "webhook"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 10.0,
+        retries: int = 3,
+        backoff_seconds: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff_seconds = backoff_seconds
+        self.sleep = sleep
+
+    def publish(self, payload: PublicationPayload) -> None:
+        """Deliver the payload; raise PublicationDeliveryRefused/Failed if it was not accepted."""
+        headers = {"Idempotency-Key": payload.idempotency_key}
+        problem = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+            try:
+                response = httpx.post(
+                    self.url, json=asdict(payload), headers=headers, timeout=self.timeout
+                )
+            except httpx.TransportError as error:
+                problem = f"{type(error).__name__}: {error}"
+            else:
+                if response.is_success:
+                    return
+                problem = f"HTTP {response.status_code}: {response.text[:200]}"
+                if response.is_client_error:
+                    raise PublicationDeliveryRefused(
+                        f"the CMS at {self.url} refused {payload.index_number}: {problem}"
+                    )
+            logger.warning(
+                "delivery of %s failed (attempt %d): %s", payload.index_number, attempt + 1, problem
+            )
+        raise PublicationDeliveryFailed(
+            f"the CMS at {self.url} did not accept {payload.index_number} after "
+            f"{self.retries + 1} attempts: {problem}"
+        )
+
+
+def make_publisher(
+    kind: PublisherKind,
+    *,
+    portal_dir: Path,
+    webhook_url: str | None = None,
+    timeout: float = 10.0,
+    retries: int = 3,
+) -> Publisher:
+    """The configured publisher: the portal (default) or a CMS webhook."""
+    if kind == "webhook":
+        if not webhook_url:
+            raise ValueError("the webhook publisher needs a URL")
+        return WebhookSink(webhook_url, timeout=timeout, retries=retries)
+    return PortalSink(portal_dir)
+
+
+def summarise(text: str) -> str | None:
+    """内容概述: the opening of the text with whitespace folded, at most SUMMARY_CHARS long."""
+    folded = " ".join(text.split())
+    if not folded:
+        return None
+    return folded if len(folded) <= SUMMARY_CHARS else folded[: SUMMARY_CHARS - 1] + "…"
+
+
+def _summary(session: Session, files_dir: Path | None, file_id: int) -> str | None:
+    if files_dir is None:
+        return None
+    stored = session.get(StoredFile, file_id)
+    if stored is None:
+        return None
+    try:
+        data = (files_dir / stored.storage_path).read_bytes()
+        return summarise(extract_text(data, filename=stored.original_name))
+    except (OSError, TextNotExtractable):
+        return None  # the portal shows the title instead
+
+
+def publication_key(version_id: int) -> str:
+    """The idempotency key of a version's publication."""
+    return f"publication-v{version_id}"
+
+
+def _published_file(session: Session, version: Version, attribute: Attribute) -> int:
+    if attribute is Attribute.PROACTIVE:
+        return version.main_file_id
+    redacted = session.exec(
+        select(VersionAttachment.file_id).where(
+            col(VersionAttachment.version_id) == version.id,
+            col(VersionAttachment.kind) == "redacted_version",
+        )
+    ).first()
+    if redacted is None:
+        raise PublicationRefused("删减后公开: only the redacted version may be published; none")
+    return redacted
+
+
+def publish_version(
+    *,
+    session: Session,
+    document_id: int,
+    version_id: int,
+    publisher: Publisher,
+    at: datetime,
+    files_dir: Path | None = None,
+) -> Publication:
+    """Publish a signed-off version once: sink, record, deadlines met, status 已发布.
+
+    With files_dir the 内容概述 is taken from the published file's text."""
+    document = require_current_version(
+        session=session, document_id=document_id, version_id=version_id
+    )
+    key = publication_key(version_id)
+    existing = session.exec(
+        select(Publication).where(col(Publication.idempotency_key) == key)
+    ).first()
+    if existing is not None:
+        return existing
+    if document.status is not Status.AWAITING_SIGNOFF:
+        raise PublicationRefused(f"document {document_id} is '{document.status}', not signed off")
+    marking = get_marking(session=session, version_id=version_id)
+    if not marking.attribute.is_published:
+        raise PublicationRefused(f"'{marking.attribute.label}' documents are filed, not published")
+    version = session.get(Version, version_id)
+    organ = session.get(Organ, document.organ_id)
+    if version is None or organ is None:
+        raise NotFound(f"version {version_id} or its organ does not exist")
+    index_number = f"{organ.code}-{document.written_on.year}-{document_id:06d}-{version.number}"
+    file_id = _published_file(session, version, marking.attribute)
+    payload = PublicationPayload(
+        index_number=index_number,
+        title=document.title,
+        doc_number=document.doc_number,
+        written_on=document.written_on.isoformat(),
+        organ=organ.name,
+        attribute=marking.attribute.label,
+        marking_text=marking.marking_text,
+        validity=document.validity,
+        file_id=file_id,
+        published_at=at.isoformat(),
+        idempotency_key=key,
+        summary=_summary(session, files_dir, file_id),
+    )
+    publisher.publish(payload)
+    row = Publication(
+        document_id=document_id,
+        version_id=version_id,
+        published_at=at,
+        marking_text=marking.marking_text,
+        validity=document.validity,
+        index_number=index_number,
+        publisher=publisher.name,
+        idempotency_key=key,
+        summary=payload.summary,
+        file_id=file_id,
+    )
+    session.add(row)
+    for deadline in session.exec(
+        select(Deadline).where(
+            col(Deadline.document_id) == document_id,
+            col(Deadline.kind).in_(("publication_local", "publication_ceiling")),
+        )
+    ).all():
+        deadline.met_at = deadline.met_at or at
+        session.add(deadline)
+    if needs_interpretation(session=session, document=document, attribute=marking.attribute):
+        # Rule 12: with the document (TOGETHER) or within 3 WD after its publication.
+        profile = get_profile(document.policy_profile)
+        due = interpretation_deadline(at, profile, calendar_for(profile.name))
+        stored = store_deadline(
+            session=session, document_id=document_id, version_id=version_id, value=due, at=at
+        )
+        together = profile.interpretation_mode is InterpretationMode.TOGETHER
+        if together and has_interpretation_material(
+            session=session, document_id=document_id, version_id=version_id
+        ):
+            stored.met_at = at
+            session.add(stored)
+    change_status(
+        session=session,
+        document_id=document_id,
+        target=Status.PUBLISHED,
+        actor=SYSTEM,
+        role=Role.SYSTEM,
+        channel="system",
+        reason=f"published as {index_number} via {publisher.name}",
+        at=at,
+    )
+    return row

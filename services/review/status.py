@@ -1,0 +1,58 @@
+"""The one function that changes a document's status (style.md: one explicit state machine)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from models.decisions import Channel
+from models.documents import Document
+from policies.review_states import check_transition
+from policies.roles import Role
+from policies.statuses import Status
+from services.audit import record_event
+from services.documents import get_document
+from services.errors import TransitionNotAllowed
+from services.timestamps import require_aware
+
+STATUS_CHANGED = "status.changed"
+
+
+def change_status(
+    *,
+    session: Session,
+    document_id: int,
+    target: Status,
+    actor: str,
+    role: Role,
+    channel: Channel,
+    reason: str | None,
+    at: datetime,
+) -> Document:
+    """Move a document to target if the state machine allows it for role, and audit the move."""
+    require_aware(at)
+    document = get_document(session=session, document_id=document_id, for_update=True)
+    source = document.status
+    findings = check_transition(source, target, role)
+    if findings:
+        raise TransitionNotAllowed(findings)
+    before = {"status": source.value, "stage": document.stage.value}
+    document.status = target
+    document.stage = target.stage
+    document.status_changed_at = at
+    session.add(document)
+    record_event(
+        session=session,
+        actor=actor,
+        role=role,
+        channel=channel,
+        action=STATUS_CHANGED,
+        document_id=document.id,
+        version_id=document.current_version_id,
+        before=before,
+        after={"status": target.value, "stage": target.stage.value},
+        reason=reason,
+        at=at,
+    )
+    return document
