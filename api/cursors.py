@@ -7,9 +7,8 @@ import base64
 import binascii
 from datetime import datetime
 
-from api.errors import field_finding
 from services.documents import ListPosition
-from services.errors import RequestInvalid
+from services.errors import RequestInvalid, field_finding
 
 
 def encode_cursor(position: ListPosition) -> str:

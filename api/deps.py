@@ -1,67 +1,59 @@
-"""Dependencies: the unit of work, the current user from the bearer token, role guards, and
-documents loaded and authorised before a route runs."""
+"""Dependencies: the request's unit of work, every way a person proves who they are, role guards,
+and documents loaded and authorised before a route runs.
+
+Who someone is, in one place: a bearer token (`Authorization: Bearer …`, every route), or — for
+reading the office pages in a browser — the HttpOnly `/office` cookie that `POST /office/login`
+sets from a token (only `/office` GET routes accept it; SameSite=Strict). The token is looked up
+in a short session of its own before the route reads a byte of the request body.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, Path, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from config.settings import Settings
-from models.db import is_disconnect, make_engine, session_scope
+from models.db import make_engine
 from models.documents import Document
-from models.driver import execute_one
 from models.users import User
 from policies.roles import Role
-from services.accounts import authenticate_on
+from services.accounts import authenticate
 from services.documents import visible_document
 from services.errors import Forbidden, Unauthenticated
 
-WRITE = "gongkai_write"
+WRITES = "gongkai_writes"  # execution option of the engine that write units of work use
 SQLITE_BUSY_MS = 60_000
 POOL_RECYCLE_SECONDS = 1800
-
-
-_BEGIN, _BEGIN_IMMEDIATE = sa.text("BEGIN"), sa.text("BEGIN IMMEDIATE")
+OFFICE_COOKIE = "gongkai_office"
+OFFICE_COOKIE_PATH = "/office"
+OFFICE_ROLES = (Role.DISCLOSURE_OFFICE, Role.ADMIN)
 
 
 def make_api_engine(url: str) -> Engine:
-    """The API's engine; on SQLite, write transactions take the lock at BEGIN (IMMEDIATE) so
-    concurrent uploads queue on the busy timeout instead of failing on a stale read snapshot.
-
-    On PostgreSQL no ping precedes each checkout (a round trip on every request): connections
-    are recycled after POOL_RECYCLE_SECONDS, and a connection found dead (server restart) makes
-    SQLAlchemy recreate the pool; the first statement of a request — the token look-up — and the
-    submission's unit of work retry once on such a disconnect (`models.db.is_disconnect`)."""
+    """The API's engine. On SQLite a writing unit of work takes the write lock when it begins
+    (BEGIN IMMEDIATE), so that concurrent uploads queue on the busy timeout instead of failing
+    on a stale read snapshot; on PostgreSQL a pool of connections, each checked when taken."""
     if make_url(url).get_backend_name() != "sqlite":
-        return make_engine(
-            url,
-            pool_size=10,
-            max_overflow=30,
-            pool_pre_ping=False,
-            pool_recycle=POOL_RECYCLE_SECONDS,
-        )
+        return make_engine(url, pool_size=10, max_overflow=30, pool_recycle=POOL_RECYCLE_SECONDS)
     engine = make_engine(url, connect_args={"check_same_thread": False})
 
     @sa.event.listens_for(engine, "connect")
-    def _manual_begin(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # let the "begin" hook below emit BEGIN
+    def _begin_by_hand(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy's recipe: BEGIN emitted below
         # Writers queue on the lock; 32 concurrent uploads outwait the default 5 s.
         dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
-        immediate = connection.get_execution_options().get(WRITE, False)
-        execute_one(connection, _BEGIN_IMMEDIATE if immediate else _BEGIN, {})
+        writes = connection.get_execution_options().get(WRITES, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
 
@@ -71,8 +63,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-# Pure look-ups are `async def`: FastAPI runs sync dependencies in the threadpool, and each hop
-# there costs more than the look-up itself.
+# Pure look-ups are `async def`: FastAPI runs sync dependencies in the threadpool.
 async def get_settings(request: Request) -> Settings:
     """The app's settings."""
     settings: Settings = request.app.state.settings
@@ -85,20 +76,18 @@ async def get_engine(request: Request) -> Engine:
     return engine
 
 
-def _unit_of_work(engine: Engine, *, write: bool) -> Iterator[Session]:
-    bind = engine.execution_options(**{WRITE: True}) if write else engine
-    with session_scope(bind) as session:
+def write_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: committed once before the response is sent, rolled back on
+    an error. Its transaction begins at its first statement (after the upload is received)."""
+    with Session(request.app.state.writer, expire_on_commit=False) as session:
         yield session
-
-
-def write_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
-    """The request's unit of work: commits once before the response is sent, rolls back on error."""
-    yield from _unit_of_work(engine, write=True)
+        session.commit()
 
 
 def read_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
-    """A unit of work for reading."""
-    yield from _unit_of_work(engine, write=False)
+    """A session for reading."""
+    with Session(engine) as session:
+        yield session
 
 
 # scope="function": the commit happens before the response goes out, so a 201 is never lost.
@@ -108,49 +97,19 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `gongkai create-token`.")
+_cookie = APIKeyCookie(
+    name=OFFICE_COOKIE,
+    auto_error=False,
+    description="Set by POST /office/login for browsers (HttpOnly, SameSite=Strict, /office).",
+)
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+OfficeCookie = Annotated[str | None, Depends(_cookie)]
 
 
-BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-
-
-def _bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthenticated("send 'Authorization: Bearer <token>'")
-    return credentials.credentials
-
-
-def current_user(engine: EngineDep, credentials: BearerCredentials) -> User:
-    """The person behind the bearer token (one read of its own), else 401."""
-    token = _bearer_token(credentials)
-    # Not in the request's write transaction: that one begins only after the upload is received,
-    # so neither SQLite's write lock nor a PostgreSQL transaction is held while bytes arrive. One
-    # SELECT needs no transaction of its own: on PostgreSQL it runs in autocommit, which saves the
-    # BEGIN and ROLLBACK round trips; on SQLite the driver's cursor runs it without a BEGIN too
-    # (services.accounts.authenticate_on).
-    bind = _lookup_bind(engine)
-    try:
-        return _authenticate(bind, token)
-    except sa.exc.DBAPIError as error:
-        if not is_disconnect(error):
-            raise
-        return _authenticate(bind, token)  # once, on a fresh connection
-
-
-@lru_cache(maxsize=8)
-def _lookup_bind(engine: Engine) -> Engine:
-    # Made once per engine: each execution_options(isolation_level=…) call builds an engine and
-    # registers an event listener on it: ~40 µs of CPU per request, measured, until it was cached.
-    if engine.dialect.name == "postgresql":
-        return engine.execution_options(isolation_level="AUTOCOMMIT")
-    return engine
-
-
-def _authenticate(bind: Engine, token: str) -> User:
-    with bind.connect() as connection:  # one Core SELECT: no ORM session per request
-        return authenticate_on(connection, token)
-
-
-CurrentUser = Annotated[User, Depends(current_user)]
+def user_with_token(engine: Engine, token: str) -> User:
+    """The person holding this token (in a short session of its own), else Unauthenticated."""
+    with Session(engine) as session:
+        return authenticate(session=session, token=token)
 
 
 def check_role(user: User, roles: tuple[Role, ...]) -> User:
@@ -159,6 +118,16 @@ def check_role(user: User, roles: tuple[Role, ...]) -> User:
         names = ", ".join(r.value for r in roles)
         raise Forbidden(f"role '{user.role}' may not do this; needs one of: {names}")
     return user
+
+
+def current_user(engine: EngineDep, credentials: Bearer) -> User:
+    """The person behind the bearer token, else 401."""
+    if credentials is None:
+        raise Unauthenticated("send 'Authorization: Bearer <token>'")
+    return user_with_token(engine, credentials.credentials)
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
 
 
 def require_roles(*roles: Role) -> Callable[[User], Awaitable[User]]:
@@ -170,25 +139,19 @@ def require_roles(*roles: Role) -> Callable[[User], Awaitable[User]]:
     return guard
 
 
-def authenticate_meanwhile(
-    engine: Engine, credentials: HTTPAuthorizationCredentials | None, *roles: Role
-) -> asyncio.Future[User]:
-    """Start the token look-up and the role check in the threadpool and return at once: an upload
-    route receives its body meanwhile (the look-up is then off the request's critical path) and
-    awaits the user before anything touches the database. Without a bearer header the request
-    is refused at once (401), before a byte of the body is read; a token refused while the body
-    arrives stops the reading (`api.uploads.receive_form`)."""
-    _bearer_token(credentials)
-    future = asyncio.ensure_future(
-        run_in_threadpool(lambda: check_role(current_user(engine, credentials), roles))
-    )
-    # Marks the outcome as seen even if the request ends before awaiting it (no asyncio warning).
-    future.add_done_callback(lambda done: done.cancelled() or done.exception())
-    return future
+def office_reader(engine: EngineDep, credentials: Bearer, cookie: OfficeCookie) -> User:
+    """The office clerk or admin behind the bearer token or the /office cookie (GET routes under
+    /office only); else 401/403."""
+    token = credentials.credentials if credentials is not None else cookie
+    if not token:
+        raise Unauthenticated("send 'Authorization: Bearer <token>' or sign in at /office/login")
+    return check_role(user_with_token(engine, token), OFFICE_ROLES)
 
 
 Submitter = Annotated[User, Depends(require_roles(Role.DRAFTER, Role.ADMIN))]
 Drafter = Annotated[User, Depends(require_roles(Role.DRAFTER))]
+Office = Annotated[User, Depends(require_roles(*OFFICE_ROLES))]
+OfficeReader = Annotated[User, Depends(office_reader)]
 
 
 def document_or_404(

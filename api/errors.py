@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas import ErrorBody, FindingOut
-from policies.findings import Finding, Severity
 from services.errors import (
     Conflict,
     DomainError,
@@ -26,6 +25,8 @@ from services.errors import (
     Unavailable,
     UnsupportedFileType,
     UploadTooLarge,
+    invalid_fields,
+    schema_findings,
 )
 from services.review.decisions import DecisionInvalid, NotAllowed
 
@@ -81,40 +82,11 @@ async def _domain_error(_: Request, error: Exception) -> JSONResponse:
     return error_response(status, code, error.message, findings, headers=headers)
 
 
-def _field(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
-    return ".".join(parts) or "request"
-
-
-def field_finding(field: str, message: str, rule: str = "request.invalid") -> Finding:
-    """A blocking finding on one request field: which field, and what to send instead."""
-    text = message if message.startswith(f"{field}:") else f"{field}: {message}"
-    return Finding(rule, Severity.BLOCKING, text, "API request schema (see /openapi.json)", field)
-
-
-def validation_findings(errors: list[Any]) -> list[FindingOut]:
-    """Pydantic errors as findings: which field, what is expected."""
-    findings = []
-    for error in errors:
-        field = _field(tuple(error.get("loc", ())))
-        expected = error.get("msg", "invalid value")
-        findings.append(
-            FindingOut(
-                rule=f"request.{error.get('type', 'invalid')}",
-                severity=Severity.BLOCKING,
-                message=f"{field}: {expected}",
-                source="API request schema (see /openapi.json)",
-                field=field,
-            )
-        )
-    return findings
-
-
 async def _validation_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    findings = validation_findings(list(error.errors()))
-    fields = ", ".join(sorted({f.field or "" for f in findings}))
-    return error_response(422, "invalid_request", f"invalid fields: {fields}", findings)
+    refusal = invalid_fields(schema_findings(error.errors()))
+    findings = [FindingOut.of(f) for f in refusal.findings]
+    return error_response(422, "invalid_request", refusal.message, findings)
 
 
 async def _http_error(_: Request, error: Exception) -> JSONResponse:

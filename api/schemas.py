@@ -1,4 +1,5 @@
-"""Response bodies of the API: one error shape, and the views of documents and submissions."""
+"""Request and response bodies of the documents, submissions and decisions, each built from the
+recorded rows (`.of`), and the one error shape."""
 
 from __future__ import annotations
 
@@ -7,11 +8,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.deadlines import Deadline
+from models.documents import Document
+from models.files import StoredFile
+from models.publications import InterpretationMaterial
+from models.versions import Marking
 from policies.attributes import Attribute
 from policies.findings import Finding, Severity
 from policies.roles import Role
 from policies.secrecy_levels import SecrecyLevel
 from policies.statuses import Stage, Status
+from services.documents import Dossier, VersionRecord
 from services.review.decisions import DecisionChoice
 from services.review.steps import Step
 
@@ -66,6 +73,11 @@ class DocumentOut(BaseModel):
     current_version_id: int | None
     flow_run_id: str | None
 
+    @classmethod
+    def of(cls, document: Document) -> DocumentOut:
+        """The document as shown to clients."""
+        return cls.model_validate(document, from_attributes=True)
+
 
 class FileOut(BaseModel):
     """A stored file (content-addressed; the storage path is not exposed)."""
@@ -76,6 +88,11 @@ class FileOut(BaseModel):
     media_type: str
     size_bytes: int
     sha256: str
+
+    @classmethod
+    def of(cls, kind: str, stored: StoredFile) -> FileOut:
+        """A stored file, sent as `kind`."""
+        return cls.model_validate(stored.model_dump() | {"kind": kind})
 
 
 class MarkingOut(BaseModel):
@@ -91,6 +108,15 @@ class MarkingOut(BaseModel):
     declassify_on: date | None
     declassify_condition: str | None
 
+    @classmethod
+    def of(cls, marking: Marking | None) -> MarkingOut | None:
+        """A version's marking, if it has one."""
+        if marking is None:
+            return None
+        return cls.model_validate(
+            marking.model_dump() | {"attribute_label": marking.attribute.label}
+        )
+
 
 class VersionOut(BaseModel):
     """One submitted version with its files, marking and findings."""
@@ -103,6 +129,24 @@ class VersionOut(BaseModel):
     marking: MarkingOut | None
     findings: list[FindingOut]
 
+    @classmethod
+    def of(cls, record: VersionRecord) -> VersionOut:
+        """A version with its files, marking and findings."""
+        version = record.version
+        assert version.id is not None
+        return cls(
+            id=version.id,
+            number=version.number,
+            submitted_at=version.submitted_at,
+            submitted_by=version.submitted_by,
+            files=[
+                FileOut.of("main", record.main_file),
+                *(FileOut.of(kind, f) for kind, f in record.attachments),
+            ],
+            marking=MarkingOut.of(record.marking),
+            findings=[FindingOut.of(f) for f in record.findings],
+        )
+
 
 class DeadlineOut(BaseModel):
     """A deadline the office tracks."""
@@ -113,13 +157,32 @@ class DeadlineOut(BaseModel):
     provisional: bool
     met_at: datetime | None = None
 
+    @classmethod
+    def of(cls, deadline: Deadline) -> DeadlineOut:
+        """A deadline as shown to clients."""
+        return cls.model_validate(deadline, from_attributes=True)
+
 
 class ReviewOut(BaseModel):
-    """Whether the review flow runs: starting now, or pending until the reconciler starts it."""
+    """Whether the review flow runs: starting now, or pending until the sweep of unstarted
+    reviews starts it."""
 
     state: Literal["starting", "pending", "started", "not_started"]
     flow_run_id: str | None = None
     detail: str
+
+    @classmethod
+    def of(cls, document: Document) -> ReviewOut:
+        """Where the review flow stands, from the document's record."""
+        if document.flow_run_id is not None:
+            return cls(
+                state="started", flow_run_id=document.flow_run_id, detail="the review flow runs"
+            )
+        if document.status is Status.SUBMITTED:
+            return cls(
+                state="pending", detail="the review will start as soon as Prefect accepts the run"
+            )
+        return cls(state="not_started", detail=f"no review runs while '{document.status}'")
 
 
 class SubmissionOut(BaseModel):
@@ -155,6 +218,13 @@ class MaterialOut(BaseModel):
     received_at: datetime
     file: FileOut
 
+    @classmethod
+    def of(cls, material: InterpretationMaterial, stored: StoredFile) -> MaterialOut:
+        """A received material with its file."""
+        return cls.model_validate(
+            material.model_dump() | {"file": FileOut.of(material.kind, stored)}
+        )
+
 
 class DocumentDetail(BaseModel):
     """Everything about one document."""
@@ -168,6 +238,26 @@ class DocumentDetail(BaseModel):
     interpretation_materials: list[MaterialOut]
     review: ReviewOut
     history: list[AuditEventOut]
+
+    @classmethod
+    def of(cls, dossier: Dossier) -> DocumentDetail:
+        """Everything about one document."""
+        document = dossier.document
+        versions = [VersionOut.of(r) for r in dossier.versions]
+        current = next((v for v in versions if v.id == document.current_version_id), None)
+        return cls(
+            document=DocumentOut.of(document),
+            status=document.status,
+            stage=document.stage,
+            findings=current.findings if current else [],
+            deadlines=[DeadlineOut.of(d) for d in dossier.deadlines],
+            versions=versions,
+            interpretation_materials=[MaterialOut.of(m, f) for m, f in dossier.materials],
+            review=ReviewOut.of(document),
+            history=[
+                AuditEventOut.model_validate(e, from_attributes=True) for e in dossier.history
+            ],
+        )
 
 
 class DocumentPage(BaseModel):

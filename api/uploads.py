@@ -1,24 +1,42 @@
 """Multipart uploads read straight from the request stream: each file part goes to a staging file
 in chunks (hashed, size-checked, typed by content) — nothing is spooled elsewhere first, and a
-request over the limit is refused as soon as the limit is passed."""
+request over the limit is refused as soon as the limit is passed. Also the form's OpenAPI
+description: its fields and its file fields."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
+from config.settings import Settings
 from services.errors import RequestInvalid, UploadTooLarge
 from services.intake import Upload
 from services.storage import FileStager
 
 MAX_FIELDS = 200
 MAX_FIELD_BYTES = 64 * 1024
+# The file fields of a submission and the kind of upload each is.
+FILE_FIELDS = {
+    "file": "main",
+    "interpretation_plan": "interpretation_plan",  # 解读方案
+    "interpretation_material": "interpretation_material",  # 解读材料
+    "redacted_version": "redacted_version",  # 删减后公开的版本
+    "other": "other",
+}
+FILE_DESCRIPTIONS = {
+    "file": "the draft: PDF, DOCX or UTF-8/GB18030 text (typed by content)",
+    "interpretation_plan": "解读方案 (required with the 解读材料 for a policy document under a "
+    "profile that publishes interpretation together, e.g. national; see the README)",
+    "interpretation_material": "解读材料 (see interpretation_plan)",
+    "redacted_version": "删减后公开的版本 (for 删减后公开)",
+    "other": "other attachments (optional, repeatable)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,17 +158,19 @@ def _text(raw: bytes, what: str) -> str:
         raise RequestInvalid(f"{what} is not valid UTF-8") from None
 
 
+def limits_of(settings: Settings) -> UploadLimits:
+    """The upload limits from settings."""
+    return UploadLimits(
+        max_file_bytes=settings.max_upload_bytes,
+        max_request_bytes=settings.max_request_bytes,
+        max_files=1 + settings.max_attachments,
+    )
+
+
 async def receive_form(
-    request: Request,
-    *,
-    files_dir: Path,
-    file_kinds: dict[str, str],
-    limits: UploadLimits,
-    refused: asyncio.Future[Any] | None = None,
+    request: Request, *, files_dir: Path, file_kinds: dict[str, str], limits: UploadLimits
 ) -> ReceivedForm:
-    """Parse a multipart/form-data request from its stream; file fields map to upload kinds.
-    `refused`, when given, is a check running meanwhile (the token look-up): if it fails, the
-    reading stops at the next chunk with its error and nothing received is kept."""
+    """Parse a multipart/form-data request from its stream; file fields map to upload kinds."""
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     if content_type != b"multipart/form-data" or b"boundary" not in params:
         raise RequestInvalid("send the submission as multipart/form-data")
@@ -166,8 +186,6 @@ async def receive_form(
             if received > limits.max_request_bytes:
                 raise UploadTooLarge(f"the request is larger than {limits.max_request_bytes} bytes")
             parser.write(chunk)
-            if refused is not None and refused.done() and (error := refused.exception()):
-                raise error
         parser.finalize()
     except FormParserError as error:
         receiver.abort()
@@ -176,3 +194,30 @@ async def receive_form(
         receiver.abort()
         raise
     return receiver.form
+
+
+def form_request_body(
+    fields: type[BaseModel] | None, files: dict[str, str] = FILE_DESCRIPTIONS
+) -> dict[str, Any]:
+    """The multipart request body for OpenAPI: the form's fields and its binary file fields."""
+    schema = fields.model_json_schema() if fields is not None else {}
+    properties = _inline(dict(schema.get("properties", {})), schema.get("$defs", {}))
+    for name, description in files.items():
+        properties[name] = {"type": "string", "format": "binary", "description": description}
+    required = [*schema.get("required", []), *(["file"] if "file" in files else [])]
+    body = {"type": "object", "properties": properties} | (
+        {"required": required} if required else {}
+    )
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": body}}}}
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """Replace local $refs by their definitions (the form schema lives inside the route)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node

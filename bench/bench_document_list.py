@@ -93,7 +93,7 @@ async def median_ms(client: httpx.AsyncClient, path: str, token: str) -> tuple[f
 
 async def measure(url: str, cases: list[tuple[str, str, str]], data_dir: Path) -> dict[str, float]:
     settings = Settings(data_dir=data_dir, database_url=url, review_sweep_seconds=0)
-    app = create_app(settings, run_reconciler=False)
+    app = create_app(settings, sweep_reviews=False)
     results: dict[str, float] = {}
     pages: dict[str, list[int]] = {}
     transport = httpx.ASGITransport(app=app)

@@ -232,7 +232,7 @@ async def measure(
 
 async def run(url: str, n: int, data_dir: Path) -> list[float]:
     settings = Settings(data_dir=data_dir, database_url=url, review_sweep_seconds=0)
-    app = create_app(settings, run_reconciler=False)
+    app = create_app(settings, sweep_reviews=False)
     engine = make_engine(url)
     deep_page = max(1, n // PER_PAGE // 2)
     search = CatalogueFilters(

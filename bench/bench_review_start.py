@@ -176,7 +176,7 @@ def _api_thread(settings: Settings, port: int) -> Iterator[None]:
 
     from api.app import create_app
 
-    app = create_app(settings, run_reconciler=False)
+    app = create_app(settings, sweep_reviews=False)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -25,12 +25,10 @@ guest hands out pages the host has not backed yet), and the slow mode adds its ~
 route that writes 2 MB: read the ratios with it.
 
 `--phases N` (a diagnostic instead of the above): N registrations in this process, each a fresh
-2 MB PDF staged as an upload would be, through the worker-thread unit of work of POST /documents
-(api.submissions._submit, files fsynced); prints the median of the whole unit of work, of each
-SQL statement that SQLAlchemy runs (on SQLite the intake's INSERTs run on the driver's cursor,
-models/driver.py, which engine events do not see: their time is in the rest), of waiting for the
-file's placement, of the database commit, and what is left (Python: the ORM session, building
-the rows and the answer).
+2 MB PDF staged as an upload would be, through the worker-thread call of POST /documents
+(api.routes.intake, files fsynced) in a unit of work; prints the median of the whole unit of
+work, of each SQL statement, of placing the file (waiting for its fsyncs), of the database
+commit, and what is left (Python: the ORM session, building the rows and the answer).
 
 `--floor N` (a diagnostic instead of the above): N shuffled rounds against the real app, the floor
 (bench/floor_upload.py: only the storage work issue 3 requires of every upload — hashed while
@@ -135,11 +133,12 @@ def timed(app: Any, label: str) -> Any:
 
 
 def create_timed_app() -> Any:
-    """The real app, timed (`timed`), with its unit of work (api.submissions._submit) timed too."""
-    from api import submissions
+    """The real app, timed (`timed`), with its unit of work (api.routes.intake's worker-thread
+    call) timed too."""
     from api.app import create_app
+    from api.routes import intake
 
-    submit = submissions._submit
+    submit = intake._answer_submission
 
     def submit_timed(*args: Any) -> Any:
         start, cpu = time.perf_counter(), time.thread_time()
@@ -148,7 +147,7 @@ def create_timed_app() -> Any:
         finally:
             _UNITS_OF_WORK.append((time.perf_counter() - start, time.thread_time() - cpu))
 
-    submissions._submit = submit_timed  # type: ignore[assignment]
+    intake._answer_submission = submit_timed  # type: ignore[assignment]
     return timed(create_app(), "app")
 
 
@@ -317,15 +316,15 @@ def concurrent(url: str, headers: dict[str, str], uploaders: int, duration: floa
 
 def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
     """Per-phase breakdown of the registration's unit of work (see the module docstring)."""
-    from sqlalchemy.orm import Session as OrmSession
     from sqlmodel import Session
 
-    from api.deps import make_api_engine
+    from api.deps import WRITES, make_api_engine
     from api.review_starter import ReviewStarter
-    from api.submissions import _submit
+    from api.routes.intake import _answer_submission
     from api.uploads import ReceivedForm
     from config.settings import Settings
     from models.users import User
+    from services import storage
     from services.intake import Upload
     from services.storage import FileStager
 
@@ -336,6 +335,7 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
         prefect_api_url=f"http://127.0.0.1:{free_port()}/api",
     )
     engine = make_api_engine(database_url)
+    writer = engine.execution_options(**{WRITES: True})
     with Session(engine) as session:
         user = session.exec(sa.select(User)).scalars().one()  # type: ignore[call-overload]
         session.expunge(user)
@@ -344,6 +344,7 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
     commits: list[float] = []
     placing: list[float] = []
     marks: dict[str, float] = {}
+    place_file = storage.place_file
 
     def before_cursor(*_: Any) -> None:
         marks["statement"] = time.perf_counter()
@@ -352,21 +353,14 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
         key = " ".join(statement.split())[:48]
         statements.setdefault(key, []).append(time.perf_counter() - marks["statement"])
 
-    def before_placements(_session: Any) -> None:  # first of the before_commit listeners
-        marks["placing"] = time.perf_counter()
-
-    def before_commit(_session: Any) -> None:  # after services.storage waited for placements
-        marks["commit"] = time.perf_counter()
-        placing.append(marks["commit"] - marks["placing"])
-
-    def after_commit(_session: Any) -> None:
-        commits.append(time.perf_counter() - marks["commit"])
+    def place_timed(**kwargs: Any) -> None:
+        start = time.perf_counter()
+        place_file(**kwargs)
+        placing.append(time.perf_counter() - start)
 
     sa.event.listen(engine, "before_cursor_execute", before_cursor)
     sa.event.listen(engine, "after_cursor_execute", after_cursor)
-    sa.event.listen(OrmSession, "before_commit", before_placements, insert=True)
-    sa.event.listen(OrmSession, "before_commit", before_commit)
-    sa.event.listen(OrmSession, "after_commit", after_commit)
+    storage.place_file = place_timed  # type: ignore[assignment]
     totals: list[float] = []
     try:
         for n in range(WARM_UP + count):
@@ -380,14 +374,16 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
                 for kept in (statements, commits, placing):
                     kept.clear()
             start = time.perf_counter()
-            answer = _submit(engine, user, settings, starter, form, None, None)
+            with Session(writer, expire_on_commit=False) as session:
+                answer = _answer_submission(session, user, settings, starter, form, None, None)
+                committing = time.perf_counter()
+                session.commit()
+                commits.append(time.perf_counter() - committing)
             if n >= WARM_UP:
                 totals.append(time.perf_counter() - start)
             assert answer.status_code == 201, answer.body
     finally:
-        sa.event.remove(OrmSession, "before_commit", before_placements)
-        sa.event.remove(OrmSession, "before_commit", before_commit)
-        sa.event.remove(OrmSession, "after_commit", after_commit)
+        storage.place_file = place_file  # type: ignore[assignment]
         engine.dispose()
 
     def ms(values: list[float]) -> float:
@@ -399,7 +395,7 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
         per_upload = len(values) / count
         in_sql += ms(values) * per_upload
         print(f"[{label}]   {ms(values):5.2f} ms x{per_upload:.0f}  {statement}")
-    print(f"[{label}]   {ms(placing):5.2f} ms     waiting for the file's placement (fsyncs)")
+    print(f"[{label}]   {ms(placing):5.2f} ms     placing the file (waiting for its fsyncs)")
     print(f"[{label}]   {ms(commits):5.2f} ms     database commit")
     rest = ms(totals) - in_sql - ms(placing) - ms(commits)
     print(f"[{label}]   {rest:5.2f} ms     the rest (Python: session, rows, checks, answer)")

@@ -35,7 +35,7 @@ from api.uploads import ReceivedForm, UploadLimits, receive_form
 
 # The app's own placement (exists check, read-only, rename, directory sync; fsyncs switched by
 # services.storage.FSYNC), so that the floor measures the same steps, not a copy of them.
-from services.storage import STAGING, _make_directories, _Placement, storage_path_for
+from services.storage import STAGING, place_file, storage_path_for
 
 _TABLE = (
     "CREATE TABLE IF NOT EXISTS floor_files (id {key}, sha256 TEXT UNIQUE NOT NULL, "
@@ -127,12 +127,9 @@ def create_floor() -> FastAPI:
     def store(form: ReceivedForm) -> dict[str, Any]:
         staged = form.uploads[0].staged
         path = storage_path_for(staged.sha256)
-        target = files_dir / path
-
-        if not target.parent.exists():
-            _make_directories(target.parent)
         values = (staged.sha256, staged.size_bytes, staged.original_name, path)
-        return {"id": write(values, _Placement(staged, target).complete), "sha256": staged.sha256}
+        place = lambda: place_file(files_dir=files_dir, staged=staged)  # noqa: E731
+        return {"id": write(values, place), "sha256": staged.sha256}
 
     app = FastAPI()
 

@@ -12,6 +12,12 @@ from models.decisions import Channel
 from policies.roles import Role
 from services.timestamps import require_aware
 
+# Actions read by more than the capability that records them (statistics, the office overview).
+STATUS_CHANGED = "status.changed"
+SUBMISSION_RECEIVED = "submission.received"
+SUBMISSION_RETURNED = "submission.returned"  # 退文 at intake of a version already returned
+MATERIAL_ADDED = "interpretation.material_added"
+
 
 def record_event(
     *,
@@ -41,5 +47,4 @@ def record_event(
         reason=reason,
     )
     session.add(event)
-    session.flush()
     return event

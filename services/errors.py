@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from policies.findings import Finding
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from policies.findings import Finding, Severity
 
 
 class DomainError(Exception):
@@ -59,3 +62,32 @@ class UnsupportedFileType(DomainError):
 
 class EmptyFile(DomainError):
     """An uploaded file has no content."""
+
+
+SCHEMA_SOURCE = "API request schema (see /openapi.json)"
+
+
+def field_finding(field: str, message: str, rule: str = "request.invalid") -> Finding:
+    """A blocking finding on one request field: which field, and what to send instead."""
+    text = message if message.startswith(f"{field}:") else f"{field}: {message}"
+    return Finding(rule, Severity.BLOCKING, text, SCHEMA_SOURCE, field)
+
+
+def schema_findings(errors: Iterable[Mapping[str, Any]]) -> list[Finding]:
+    """Validation errors (pydantic's) as findings: which field, and what is expected."""
+    findings = []
+    for error in errors:
+        parts = [str(p) for p in error.get("loc", ()) if p not in _LOCATIONS]
+        field = ".".join(parts) or "request"
+        expected = error.get("msg", "invalid value")
+        findings.append(field_finding(field, expected, f"request.{error.get('type', 'invalid')}"))
+    return findings
+
+
+def invalid_fields(findings: list[Finding]) -> RequestInvalid:
+    """One refusal naming every bad field."""
+    names = ", ".join(sorted({f.field or "request" for f in findings}))
+    return RequestInvalid(f"invalid fields: {names}", findings)
+
+
+_LOCATIONS = ("body", "query", "path", "header", "form", "cookie")

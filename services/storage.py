@@ -1,26 +1,20 @@
 """Uploaded files: streamed to a staging file while hashed and size-checked, typed by content,
-then moved to an immutable content-addressed path (design.md "Files").
+then placed under an immutable content-addressed path (design.md "Files").
 
 Durability: a committed row never points at bytes a power loss can take away. The content is
 fsynced before it is renamed into its content-addressed path (a torn file under a hash name would
 be trusted by every later upload of that content), and the directory — with any directory made
 for it — after the rename. The content's fsync starts in a thread pool as soon as the upload is
-staged (`FileStager.finish`), so it overlaps receiving the rest of the request and writing the
-rows; a directory still to be made is made and synced meanwhile in a second pool (two pools, so
-that one never holds a worker the other needs). The thread that commits completes the placement
-(`before_commit`: after the rows are written, before the database commits): it waits for the
-fsync, renames, and syncs the directory. Doing that last step in the fsync's own thread, as soon
-as the fsync returned, gained nothing: that thread could not take the GIL back from the unit of
-work, so the rename ran only once the commit waited for it, after two hand-offs between threads.
-A transaction that fails after `store_file` may leave the content stored with no row (harmless:
-content-addressed and immutable; a later upload of it reuses it). Only a benchmark turns `FSYNC`
-off, to measure its cost; the product never does.
+staged (`FileStager.finish`), so it overlaps receiving the rest of the request; `store_file` waits
+for it, places the content and only then writes the row, all before the caller's transaction
+commits. A transaction that fails after `store_file` leaves the content stored with no row
+(harmless: content-addressed and immutable; a later upload of it reuses it). Only a benchmark
+turns `FSYNC` off, to measure its cost; the product never does.
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import hashlib
 import os
 import unicodedata
@@ -29,16 +23,13 @@ import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, col, select
 
-from models.db import new_row, table_of
-from models.driver import execute_one
+from models.db import table_of
 from models.files import StoredFile
 from services.errors import EmptyFile, UnsupportedFileType, UploadTooLarge
 
@@ -55,8 +46,6 @@ _TEXT_CONTROLS_ALLOWED = frozenset("\t\n\r\f")
 _CLAIMED_BY_SUFFIX = {".pdf": (PDF,), ".docx": (DOCX,), ".txt": (TXT, TXT_GB18030)}
 FSYNC = True  # see the module docstring: switched off by bench/bench_upload.py only
 _SYNCS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gongkai-fsync")
-_PLACEMENTS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gongkai-place")
-_PLACING = "gongkai_files_placing"  # Session.info key: placements the commit waits for
 
 
 def safe_filename(name: str) -> str:
@@ -209,52 +198,11 @@ def storage_path_for(sha256: str) -> str:
 def store_file(
     *, session: Session, files_dir: Path, staged: StagedFile, at: datetime
 ) -> StoredFile:
-    """Keep the staged content once (dedup by sha256), read-only, and return its row. The
-    session's commit moves the content to its content-addressed path, synced, before the
-    database commits."""
-    place_file(session=session, files_dir=files_dir, staged=staged)
-    return insert_stored_file(session, stored_file_values(staged, at))
-
-
-def insert_stored_file(session: Session, values: dict[str, Any]) -> StoredFile:
-    """Write the stored_files row with these values, or find the one recorded before for this
-    content; either way as recorded, with its id. One statement instead of look-up, savepoint,
-    insert: a row that exists already (or that a concurrent upload of the same content inserts
-    first) makes the insert do nothing."""
-    new_id = execute_one(session.connection(), _insert_stored_file(), values)
-    if new_id is not None:
-        return new_row(StoredFile, id=new_id, **values)
-    existing = session.exec(
-        select(StoredFile).where(col(StoredFile.sha256) == values["sha256"])
-    ).first()
-    if existing is None:
-        raise AssertionError(f"stored file {values['sha256']} neither inserted nor found")
-    return existing
-
-
-def file_to_store(
-    *, session: Session, files_dir: Path, staged: StagedFile, at: datetime
-) -> StoredFile:
-    """`store_file` without writing the row: the content is placed in the same way, and the row,
-    returned without an id, is left for the caller's own statement to write (with the rows that
-    point to it, in one round trip: services/intake/rows.py `insert_new_document`)."""
-    place_file(session=session, files_dir=files_dir, staged=staged)
-    return new_row(StoredFile, **stored_file_values(staged, at))
-
-
-def place_file(*, session: Session, files_dir: Path, staged: StagedFile) -> None:
-    """Prepare moving the staged content to its content-addressed path; the session's commit
-    completes it (`_Placement.complete`) before the database commits."""
-    target = files_dir / storage_path_for(staged.sha256)
-    directories = None
-    if not target.parent.exists():  # made and synced meanwhile (rare: 65,536 of them in all)
-        directories = _PLACEMENTS.submit(_make_directories, target.parent)
-    session.info.setdefault(_PLACING, []).append(_Placement(staged, target, directories))
-
-
-def stored_file_values(staged: StagedFile, at: datetime) -> dict[str, Any]:
-    """The columns of the stored_files row of this content (all but its id)."""
-    return {
+    """Keep the staged content once (dedup by sha256), read-only and synced in its content-
+    addressed path, and return its row: written now, or the one recorded before for this content
+    (INSERT … ON CONFLICT DO NOTHING: also when a concurrent upload of it recorded it first)."""
+    place_file(files_dir=files_dir, staged=staged)
+    values = {
         "sha256": staged.sha256,
         "size_bytes": staged.size_bytes,
         "media_type": staged.media_type,
@@ -262,53 +210,47 @@ def stored_file_values(staged: StagedFile, at: datetime) -> dict[str, Any]:
         "storage_path": storage_path_for(staged.sha256),
         "created_at": at,
     }
+    written: StoredFile | None = session.scalars(_RECORD_FILE, values).first()
+    if written is not None:
+        return written
+    return session.exec(select(StoredFile).where(col(StoredFile.sha256) == staged.sha256)).one()
 
 
-@dataclass(frozen=True, slots=True)
-class _Placement:
-    """Moving one staged upload to its content-addressed path, durably, completed by the thread
-    that commits (no hand-off to another thread on the request's path)."""
-
-    staged: StagedFile
-    target: Path
-    directories: Future[None] | None = None
-
-    def complete(self) -> None:
-        """The content in its path and synced, or the error why it is not."""
-        if self.directories is not None:
-            self.directories.result()
-        if self.target.exists():
-            # Stored bytes are immutable and named by their hash: content already there was kept
-            # by an earlier upload (whose transaction may have failed, so the row may be missing)
-            # or a concurrent one. Its writer synced it before the rename; its directory entry
-            # may still be on the way, so the directory is synced all the same.
-            self.staged.discard()
-            _sync_directory(self.target.parent)
-            return
-        self.staged.wait_synced()
-        os.chmod(self.staged.path, 0o444)
-        os.replace(self.staged.path, self.target)
-        _sync_directory(self.target.parent)
+def _record_file() -> Executable:
+    """INSERT … ON CONFLICT (sha256) DO NOTHING RETURNING the row, as the session's StoredFile (the
+    same SQL on SQLite and PostgreSQL). Written as text because the dialects' `insert()
+    .on_conflict_do_nothing()` cannot be cached: it would be compiled again for every upload."""
+    table = table_of(StoredFile)
+    columns = [column for column in table.c if column.key != "id"]
+    names = ", ".join(column.name for column in columns)
+    values = ", ".join(f":{column.key}" for column in columns)
+    insert = sa.text(
+        f"INSERT INTO {table.name} ({names}) VALUES ({values}) "
+        "ON CONFLICT (sha256) DO NOTHING RETURNING *"
+    ).bindparams(*(sa.bindparam(column.key, type_=column.type) for column in columns))
+    return select(StoredFile).from_statement(insert.columns(*table.c))
 
 
-@sa.event.listens_for(OrmSession, "before_commit")
-def _wait_for_placements(session: OrmSession) -> None:
-    """Runs before every commit, for every session: the files this unit of work stored are in
-    their content-addressed paths, synced (a failed placement fails the commit)."""
-    placing: list[_Placement] = session.info.pop(_PLACING, [])
-    for placement in placing:
-        placement.complete()
+_RECORD_FILE = _record_file()
 
 
-@sa.event.listens_for(OrmSession, "after_soft_rollback")
-def _settle_placements(session: OrmSession, _previous: Any) -> None:
-    """A rolled-back unit of work completes its placements all the same (their errors no longer
-    matter): the content is kept, unreferenced, for a retry or a later upload of it."""
-    if session.in_transaction():
-        return  # a savepoint: the outer transaction's commit still completes them
-    for placement in session.info.pop(_PLACING, []):
-        with contextlib.suppress(Exception):
-            placement.complete()
+def place_file(*, files_dir: Path, staged: StagedFile) -> None:
+    """Move the staged content to its content-addressed path: synced before the rename, read-only,
+    its directory synced after (content already there is kept and the staged copy dropped)."""
+    target = files_dir / storage_path_for(staged.sha256)
+    if target.exists():
+        # Stored bytes are immutable and named by their hash: content already there was kept by
+        # an earlier upload (whose transaction may have failed, so the row may be missing) or a
+        # concurrent one. Its writer synced it before the rename; its directory entry may still
+        # be on the way, so the directory is synced all the same.
+        staged.discard()
+        _sync_directory(target.parent)
+        return
+    _make_directories(target.parent)
+    staged.wait_synced()
+    os.chmod(staged.path, 0o444)
+    os.replace(staged.path, target)
+    _sync_directory(target.parent)
 
 
 def _make_directories(directory: Path) -> None:
@@ -335,19 +277,3 @@ def _sync_file(path: Path, flags: int = os.O_RDONLY) -> None:
 
 def _sync_directory(path: Path) -> None:
     _sync_file(path, os.O_RDONLY | os.O_DIRECTORY)
-
-
-@lru_cache(maxsize=1)
-def _insert_stored_file() -> sa.TextClause:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id into stored_files (the same SQL on SQLite and
-    PostgreSQL). Written as text with typed parameters because SQLAlchemy's dialect `insert()
-    .on_conflict_do_nothing()` has no cache key: it was compiled anew on every upload (~0.3 ms);
-    a text statement is compiled once and then found in the engine's compiled cache."""
-    table = table_of(StoredFile)
-    columns = [column for column in table.c if column.key != "id"]
-    names = ", ".join(column.name for column in columns)
-    params = ", ".join(f":{column.key}" for column in columns)
-    sql = (
-        f"INSERT INTO {table.name} ({names}) VALUES ({params}) ON CONFLICT DO NOTHING RETURNING id"
-    )
-    return sa.text(sql).bindparams(*(sa.bindparam(c.key, type_=c.type) for c in columns))

@@ -8,17 +8,16 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from models.db import new_row
+from models.db import id_of
 from models.documents import Document
 from models.files import StoredFile
 from models.publications import InterpretationMaterial
 from models.users import User
 from models.versions import Version, VersionAttachment
-from services.audit import record_event
+from services.audit import MATERIAL_ADDED, record_event
 from services.documents import get_document
 from services.errors import RequestInvalid
-from services.intake.drafts import MATERIAL_ADDED, Upload
-from services.intake.rows import FileRef, file_id_of, row_id
+from services.intake.drafts import Upload
 from services.storage import store_file
 from services.timestamps import require_aware
 
@@ -30,43 +29,33 @@ def attach_files(
     document: Document,
     version: Version,
     files: list[tuple[str, StoredFile]],
-    new_document: bool,
     at: datetime,
-) -> tuple[list[tuple[str, StoredFile]], list[VersionAttachment | InterpretationMaterial]]:
-    """Attach the stored files to the version (a file sent twice once) and receive interpretation
-    files as the document's material: the attachments as recorded, in order, and the new rows
-    for the caller to write (a new document's and version's ids are set on them as written)."""
+) -> list[tuple[str, StoredFile]]:
+    """Attach the stored files to the new version (a file sent twice once) and receive the
+    interpretation files as the document's material; the attachments as recorded, in order."""
     attached: list[tuple[str, StoredFile]] = []
-    attached_ids: set[int | FileRef] = set()
-    rows: list[VersionAttachment | InterpretationMaterial] = []
-    material_ids: set[int | FileRef] = set()
-    if not new_document:
-        material_ids.update(_material_file_ids(session, document, files))
+    attached_ids: set[int | None] = set()
+    received = _material_file_ids(session, document, files)
     for kind, stored in files:
-        file_id = file_id_of(stored)  # a new document's files are written with it (a FileRef)
-        if file_id not in attached_ids:  # a new version has no other attachments yet
-            attached_ids.add(file_id)
+        if stored.id not in attached_ids:
+            attached_ids.add(stored.id)
             attached.append((kind, stored))
-            rows.append(
-                new_row(VersionAttachment, version_id=version.id, file_id=file_id, kind=kind)
+            session.add(
+                VersionAttachment(version_id=id_of(version), file_id=id_of(stored), kind=kind)
             )
-        if kind in INTERPRETATION_KINDS and file_id not in material_ids:
-            material_ids.add(file_id)
-            rows.append(
-                new_row(
-                    InterpretationMaterial,
-                    document_id=document.id,
-                    file_id=file_id,
-                    kind=kind,
-                    received_at=at,
+        if kind in INTERPRETATION_KINDS and stored.id not in received:
+            received.add(stored.id)
+            session.add(
+                InterpretationMaterial(
+                    document_id=id_of(document), file_id=id_of(stored), kind=kind, received_at=at
                 )
             )
-    return attached, rows
+    return attached
 
 
 def _material_file_ids(
     session: Session, document: Document, files: list[tuple[str, StoredFile]]
-) -> set[int]:
+) -> set[int | None]:
     if not any(kind in INTERPRETATION_KINDS for kind, _ in files):
         return set()
     rows = session.exec(
@@ -85,7 +74,7 @@ def add_interpretation_material(
     upload: Upload,
     files_dir: Path,
     at: datetime,
-) -> InterpretationMaterial:
+) -> tuple[InterpretationMaterial, StoredFile]:
     """Receive an interpretation plan or material after intake (the 3-working-day mode)."""
     require_aware(at)
     if upload.kind not in INTERPRETATION_KINDS:
@@ -99,12 +88,11 @@ def add_interpretation_material(
         )
     ).first()
     if material is not None:
-        return material  # the same file sent again
+        return material, stored  # the same file sent again
     material = InterpretationMaterial(
-        document_id=document_id, file_id=row_id(stored), kind=upload.kind, received_at=at
+        document_id=document_id, file_id=id_of(stored), kind=upload.kind, received_at=at
     )
     session.add(material)
-    session.flush()
     record_event(
         session=session,
         actor=submitter.name,
@@ -116,4 +104,5 @@ def add_interpretation_material(
         after={"kind": upload.kind, "file_id": stored.id, "sha256": stored.sha256},
         at=at,
     )
-    return material
+    session.flush()
+    return material, stored

@@ -8,14 +8,14 @@ from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
-from models.db import new_row
+from models.db import id_of
 from models.deadlines import Deadline
 from models.documents import Document
 from models.versions import Version
 from policies.calendar import WorkingDayCalendar
 from policies.deadlines import DeadlineKind, publication_deadlines, secrecy_expiry_deadline
 from policies.profiles import PolicyProfile
-from services.intake.drafts import Draft, submission_of
+from services.intake.drafts import Draft
 
 
 @lru_cache(maxsize=8)
@@ -29,12 +29,10 @@ def store_intake_deadlines(
     version: Version,
     draft: Draft,
     profile: PolicyProfile,
-    new_document: bool,
     at: datetime,
 ) -> list[Deadline]:
-    """Set the document's intake deadlines for this version (one row per kind): a kind it has
-    already is updated in the session (not flushed); a new one is returned without an id, for
-    the caller to insert (`insert_rows`)."""
+    """Set the document's intake deadlines for this version, one row per kind (a kind it has
+    already is moved to this version)."""
     values = []
     if draft.attribute is not None and draft.attribute.is_published:
         calendar = _calendar(profile.makeup_days_count)
@@ -43,30 +41,26 @@ def store_intake_deadlines(
             for d in publication_deadlines(at, profile, calendar, formed_on=draft.written_on)
             if d.kind is DeadlineKind.PUBLICATION_CEILING  # the local window starts at 印发
         ]
-    expiry = secrecy_expiry_deadline(draft.written_on, submission_of(draft, set()).classification)
+    expiry = secrecy_expiry_deadline(draft.written_on, draft.as_checked(set()).classification)
     if draft.secrecy_level.is_classified and expiry is not None:
         values.append(expiry)
     if not values:
         return []
-    existing = {} if new_document else _deadlines_by_kind(session, document)
+    known = {} if version.number == 1 else _deadlines_by_kind(session, document)
     rows = []
     for value in values:
-        row = existing.get(value.kind.value)
+        row = known.get(value.kind.value)
         if row is None:
-            row = new_row(
-                Deadline,
-                document_id=document.id,  # a new document's: set as it is written
-                version_id=version.id,
+            row = Deadline(
+                document_id=id_of(document),
                 kind=value.kind.value,
                 due_at=value.due_at,
                 basis=value.source,
-                provisional=value.provisional,
                 created_at=at,
             )
-        else:
-            row.version_id = version.id
-            row.due_at, row.basis, row.provisional = value.due_at, value.source, value.provisional
-            session.add(row)
+        row.version_id = version.id
+        row.due_at, row.basis, row.provisional = value.due_at, value.source, value.provisional
+        session.add(row)
         rows.append(row)
     return rows
 

@@ -1,11 +1,17 @@
-"""What a submission is: the drafter's statements (`Draft`), the received files (`Upload`), the
-recorded result (`IntakeResult`), and the draft as the intake checks see it."""
+"""What a submission carries: the drafter's statements on the form (`Draft`, codes or Chinese
+labels accepted, every bad field named at once), the received files (`Upload`), and what intake
+recorded (`IntakeResult`)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
+from functools import cache
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from models.deadlines import Deadline
 from models.documents import Document
@@ -13,52 +19,161 @@ from models.versions import Version
 from policies.attributes import Attribute
 from policies.document_types import DocumentType
 from policies.findings import Finding, blocking
-from policies.profiles import PolicyProfile, ProfileUnknown, get_profile
 from policies.secrecy_levels import SecrecyLevel
-from policies.submission_checks import AttachmentKind, Submission
+from policies.submissions import AttachmentKind, Submission
 from services.documents import VersionRecord
-from services.errors import RequestInvalid
+from services.errors import field_finding, invalid_fields, schema_findings
 from services.storage import StagedFile
 
-SUBMISSION_RECEIVED = "submission.received"
-SUBMISSION_RETURNED = "submission.returned"  # 退文
-MATERIAL_ADDED = "interpretation.material_added"
+_SPLIT = re.compile(r"[,，、;；\s]+")
+_TRUE = {"true", "1", "yes", "on", "是"}
+_FALSE = {"false", "0", "no", "off", "否", ""}
+MULTI_VALUED = frozenset({"reason_codes"})
 _CHECKED_KINDS = frozenset(kind.value for kind in AttachmentKind)
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
-    """What the drafter states about the draft on the submission form."""
+class Draft(BaseModel):
+    """The fields of POST /documents and POST /documents/{id}/versions (multipart/form-data)."""
 
-    title: str
-    organ_id: int
-    document_type: DocumentType
-    written_on: date  # 成文日期
-    policy_profile: str
-    attribute: Attribute | None
-    doc_number: str | None = None  # 文号
-    reason_codes: tuple[str, ...] = ()
-    reason_explanation: str = ""
-    secrecy_level: SecrecyLevel = SecrecyLevel.NONE
-    secrecy_period_years: int | None = None
-    declassify_on: date | None = None
-    declassify_condition: str = ""
-    secrecy_override_reference: str = ""
-    is_important_policy: bool = False
-    issued_in_government_name: bool = False
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    def document_fields(self) -> dict[str, Any]:
+    title: str = Field(min_length=1, max_length=500, description="标题")
+    doc_number: str | None = Field(default=None, max_length=100, description="文号")
+    organ: str | None = Field(
+        default=None,
+        max_length=64,
+        description="发文机关 code. A drafter submits for their own organ (the default); an admin "
+        "must name one (422 without it).",
+    )
+    document_type: DocumentType = Field(description="公文种类: code or Chinese label, e.g. 通知")
+    written_on: date = Field(description="成文日期 (YYYY-MM-DD)")
+    policy_profile: str | None = Field(
+        default=None, max_length=64, description="policy profile; default GONGKAI_POLICY_PROFILE"
+    )
+    attribute: Attribute | None = Field(
+        default=None, description="公开属性: code (proactive…) or label (主动公开…); missing → 退文"
+    )
+    reason_codes: list[str] = Field(
+        default_factory=list,
+        description="reason codes (NS-1…NS-8, WS-1, NL-1…NL-7; see the README); repeat the "
+        "field or use commas",
+    )
+    reason_explanation: str = Field(default="", max_length=5000, description="理由说明")
+    secrecy_level: SecrecyLevel = Field(
+        default=SecrecyLevel.NONE, description="密级: none/mimi/jimi/juemi or 无/秘密/机密/绝密"
+    )
+    secrecy_period_years: int | None = Field(default=None, gt=0, le=100, description="保密期限")
+    declassify_on: date | None = Field(default=None, description="解密时间")
+    declassify_condition: str = Field(default="", max_length=2000, description="解密条件")
+    secrecy_override_reference: str = Field(
+        default="", max_length=500, description="另有规定 allowing a longer 保密期限"
+    )
+    is_important_policy: bool = Field(default=False, description="重要政策")
+    issued_in_government_name: bool = Field(
+        default=False, description="以政府或办公厅（室）名义印发"
+    )
+
+    @field_validator("document_type", mode="before")
+    @classmethod
+    def _document_type(cls, value: Any) -> Any:
+        return _by_code_or_label(DocumentType, value)
+
+    @field_validator("attribute", mode="before")
+    @classmethod
+    def _attribute(cls, value: Any) -> Any:
+        return None if value == "" else _by_code_or_label(Attribute, value)
+
+    @field_validator("secrecy_level", mode="before")
+    @classmethod
+    def _secrecy_level(cls, value: Any) -> Any:
+        return SecrecyLevel.NONE if value == "" else _by_code_or_label(SecrecyLevel, value)
+
+    @field_validator("is_important_policy", "issued_in_government_name", mode="before")
+    @classmethod
+    def _flag(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        return value
+
+    @field_validator("reason_codes", mode="before")
+    @classmethod
+    def _codes(cls, value: Any) -> Any:
+        values = value if isinstance(value, list) else [value]
+        return [c.upper() for v in values for c in _SPLIT.split(str(v)) if c]
+
+    @classmethod
+    def of_form(cls, fields: dict[str, list[str]]) -> Draft:
+        """The draft from the received form fields; RequestInvalid names every bad field."""
+        data: dict[str, Any] = {}
+        problems: list[Finding] = []
+        for name, values in fields.items():
+            if name in MULTI_VALUED:
+                data[name] = values
+            elif len(values) > 1:
+                problems.append(field_finding(name, "give this field once"))
+            elif values[0] != "" or name in ("attribute", "secrecy_level"):
+                data[name] = values[0]
+        try:
+            draft = cls.model_validate(data)
+        except ValidationError as error:
+            problems += schema_findings(error.errors())
+        if problems:
+            raise invalid_fields(problems)
+        return draft
+
+    def document_fields(self, *, organ_id: int, policy_profile: str) -> dict[str, Any]:
         """The columns of the document that the draft states (set again on resubmission)."""
         return {
             "title": self.title,
             "doc_number": self.doc_number,
-            "organ_id": self.organ_id,
+            "organ_id": organ_id,
             "document_type": self.document_type.value,
             "written_on": self.written_on,
-            "policy_profile": self.policy_profile,
+            "policy_profile": policy_profile,
             "is_important_policy": self.is_important_policy,
             "issued_in_government_name": self.issued_in_government_name,
         }
+
+    def as_checked(self, attachment_kinds: set[str]) -> Submission:
+        """The draft as the intake checks see it; the engine prints the secrecy mark itself."""
+        return Submission(
+            attribute=self.attribute,
+            document_type=self.document_type,
+            reason_codes=tuple(self.reason_codes),
+            reason_explanation=self.reason_explanation,
+            is_important_policy=self.is_important_policy,
+            issued_in_government_name=self.issued_in_government_name,
+            secrecy_level=self.secrecy_level,
+            secrecy_period_years=self.secrecy_period_years,
+            declassify_on=self.declassify_on,
+            declassify_condition=self.declassify_condition,
+            secrecy_override_reference=self.secrecy_override_reference,
+            has_secrecy_mark=self.secrecy_level.is_classified,
+            attachments=frozenset(
+                AttachmentKind(k) for k in attachment_kinds if k in _CHECKED_KINDS
+            ),
+        )
+
+
+def _by_code_or_label(enum: type[StrEnum], value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    member = _members_by_code_or_label(enum).get(value.strip())
+    if member is None:
+        choices = ", ".join(f"{m.value} ({getattr(m, 'label', m.value)})" for m in enum)
+        raise ValueError(f"expected one of: {choices}")
+    return member
+
+
+@cache
+def _members_by_code_or_label(enum: type[StrEnum]) -> dict[str, StrEnum]:
+    """Each member by its code and by its label; where two share a text, the first member."""
+    members: dict[str, StrEnum] = {}
+    for member in enum:
+        for text in (member.value, getattr(member, "label", None)):
+            if isinstance(text, str):
+                members.setdefault(text, member)
+    return members
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +197,12 @@ class IntakeResult:
     deadlines: list[Deadline] = field(default_factory=list)
 
     @property
+    def document_id(self) -> int:
+        """The id of the document this submission recorded (written in this transaction)."""
+        assert self.document.id is not None
+        return self.document.id
+
+    @property
     def version(self) -> Version:
         """The version recorded by this submission."""
         return self.record.version
@@ -90,30 +211,3 @@ class IntakeResult:
     def returned(self) -> bool:
         """Whether the submission was returned (退文)."""
         return bool(blocking(self.findings))
-
-
-def profile_named(name: str) -> PolicyProfile:
-    """The policy profile of a submission; an unknown name is a malformed request."""
-    try:
-        return get_profile(name)
-    except ProfileUnknown as error:
-        raise RequestInvalid(str(error)) from None
-
-
-def submission_of(draft: Draft, attachment_kinds: set[str]) -> Submission:
-    """The draft as the intake checks see it; the engine prints the secrecy mark itself."""
-    return Submission(
-        attribute=draft.attribute,
-        document_type=draft.document_type,
-        reason_codes=draft.reason_codes,
-        reason_explanation=draft.reason_explanation,
-        is_important_policy=draft.is_important_policy,
-        issued_in_government_name=draft.issued_in_government_name,
-        secrecy_level=draft.secrecy_level,
-        secrecy_period_years=draft.secrecy_period_years,
-        declassify_on=draft.declassify_on,
-        declassify_condition=draft.declassify_condition,
-        secrecy_override_reference=draft.secrecy_override_reference,
-        has_secrecy_mark=draft.secrecy_level.is_classified,
-        attachments=frozenset(AttachmentKind(k) for k in attachment_kinds if k in _CHECKED_KINDS),
-    )

@@ -24,9 +24,9 @@ from policies.stuck import (
     DEFAULT_NEAR_SHARE,
     age_in_working_days,
 )
+from services.audit import STATUS_CHANGED
 from services.office.stuck import CountRow, StuckReport, stuck_documents
 from services.review.rereviews import count_overdue_rereviews, list_rereviews
-from services.review.status import STATUS_CHANGED
 from services.review.steps import calendar_for
 from services.timestamps import require_aware
 

@@ -40,10 +40,9 @@ from policies.calendar import SHANGHAI
 from policies.findings import Severity
 from policies.roles import Role
 from policies.statuses import Stage, Status
+from services.audit import STATUS_CHANGED, SUBMISSION_RETURNED
 from services.errors import RequestInvalid
-from services.review.status import STATUS_CHANGED
 
-SUBMISSION_RETURNED = "submission.returned"  # services.intake.drafts (intake's 退文)
 ISSUED_STATUSES = (Status.PUBLISHED, Status.FILED)
 UNCODED = "uncoded"
 

@@ -11,12 +11,10 @@ from models.documents import Document
 from policies.review_states import check_transition
 from policies.roles import Role
 from policies.statuses import Status
-from services.audit import record_event
+from services.audit import STATUS_CHANGED, record_event
 from services.documents import get_document
 from services.errors import TransitionNotAllowed
 from services.timestamps import require_aware
-
-STATUS_CHANGED = "status.changed"
 
 
 def change_status(

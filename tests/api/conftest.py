@@ -50,7 +50,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 def app(settings: Settings) -> Iterator[FastAPI]:
     """The real app (reconciler off unless a test runs it)."""
-    application = create_app(settings, run_reconciler=False)
+    application = create_app(settings, sweep_reviews=False)
     yield application
     application.state.engine.dispose()
 

@@ -1,20 +1,15 @@
-"""The API's PostgreSQL pool is not pinged before each checkout (a round trip per request saved):
-connections that the server dropped (a restart) cost one retry, not a failed upload — whether
-they die before the request or while its upload is still arriving (api/deps.py,
-api/submissions.py). The token look-up runs outside a transaction, and a plain draft's one
-statement is one whose conversion the driver caches."""
+"""Connections that the PostgreSQL server dropped (a restart) cost no failed upload, whether they
+die before the request or while its upload is still arriving: the pool checks a connection when
+it hands it out (api/deps.py)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import anyio
 import psycopg
 import pytest
-import sqlalchemy as sa
 from fastapi import FastAPI
-from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, MAX_CACHED_STATEMENT_PARAMS
 from sqlalchemy.engine import make_url
 
 from models.documents import Document
@@ -80,62 +75,3 @@ def test_an_upload_whose_connection_dies_while_it_arrives_is_accepted(
     assert dropped[0] >= 1
     assert response.status_code == 201, response.text
     assert count_rows(app, Document) == 1
-
-
-def test_the_token_look_up_runs_outside_a_transaction(
-    client: TestClient, people: dict[str, Person], app: FastAPI, database_url: str
-) -> None:
-    """On PostgreSQL the look-up is one SELECT in autocommit (no BEGIN/ROLLBACK round trips): no
-    connection goes back to the pool inside a transaction, on every request, not only the first
-    (the look-up's bind is made once per engine); the upload's own statements commit."""
-    if make_url(database_url).get_backend_name() != "postgresql":
-        pytest.skip("round trips are a PostgreSQL matter: SQLite runs in the server's process")
-    returned: list[psycopg.pq.TransactionStatus] = []
-
-    def record(dbapi_connection: Any, *_: Any) -> None:
-        returned.append(dbapi_connection.info.transaction_status)
-
-    engine = app.state.engine
-    sa.event.listen(engine, "reset", record)
-    try:
-        for title in ("第一份", "第二份"):
-            response = client.post(
-                "/documents",
-                data=form(title=title),
-                files=main_file(),
-                headers=people["drafter"].headers,
-            )
-            assert response.status_code == 201, response.text
-    finally:
-        sa.event.remove(engine, "reset", record)
-    assert len(returned) >= 4  # two look-ups, two units of work
-    assert psycopg.pq.TransactionStatus.INTRANS not in returned
-
-
-def test_a_plain_drafts_statement_is_one_the_driver_caches(
-    client: TestClient, people: dict[str, Person], app: FastAPI, database_url: str
-) -> None:
-    """psycopg caches a statement's conversion to PostgreSQL's $n placeholders only up to 4,096
-    bytes and 50 parameters; the one statement that writes a draft with one file and no
-    attachments (services/intake/rows.py `_insert_new_document`) stays within both, so that its
-    conversion runs once, not on every upload."""
-    if make_url(database_url).get_backend_name() != "postgresql":
-        pytest.skip("the statement is PostgreSQL's: SQLite writes the rows one by one")
-    written: list[tuple[str, dict[str, Any]]] = []
-
-    def record(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.startswith("WITH f AS (INSERT INTO stored_files"):
-            written.append((statement, parameters))
-
-    engine = app.state.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.post(
-            "/documents", data=form(), files=main_file(), headers=people["drafter"].headers
-        )
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    assert response.status_code == 201, response.text
-    [(statement, parameters)] = written
-    assert len(statement.encode()) <= MAX_CACHED_STATEMENT_LENGTH
-    assert len(parameters) <= MAX_CACHED_STATEMENT_PARAMS

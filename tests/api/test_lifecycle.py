@@ -7,7 +7,7 @@ import io
 from fastapi import FastAPI
 from sqlmodel import Session, select
 
-from api.reconciler import sweep
+from api.unstarted_reviews import sweep
 from models.documents import Document
 from services.review.starts import versions_awaiting_review_start
 from tests.api.conftest import Person, TestClient, count_rows, form, main_file
@@ -243,13 +243,13 @@ def test_the_reconciler_starts_and_records_waiting_reviews(
 
     import anyio
 
-    started = anyio.run(sweep, app.state.engine, Prefect())
+    started = anyio.run(sweep, app.state.writer, Prefect())
     assert started == 1
     detail = client.get(f"/documents/{created['document']['id']}", headers=drafter).json()
     assert detail["review"]["state"] == "started"
     assert detail["review"]["flow_run_id"] == f"run-{created['document']['id']}-1"
     assert detail["history"][-1]["action"] == "review.started"
-    assert anyio.run(sweep, app.state.engine, Prefect()) == 0
+    assert anyio.run(sweep, app.state.writer, Prefect()) == 0
 
 
 def test_interpretation_material_is_added_later(

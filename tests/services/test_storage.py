@@ -1,14 +1,18 @@
 """Stored files are on disk before the row that points at them commits: the content is fsynced
 (from the moment it is staged) before its rename into the content-addressed path, the directories
-after; the unit of work's commit waits for all of it (services/storage.py)."""
+after; `store_file` completes all of it before it returns (services/storage.py). Content recorded
+by a concurrent upload is found, not recorded twice."""
 
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from models.files import StoredFile
@@ -48,18 +52,19 @@ def test_content_is_synced_before_its_rename_and_every_new_directory_after(
     upload = staged(files_dir)
     stored = store_file(session=session, files_dir=files_dir, staged=upload, at=AT)
     target = files_dir / storage_path_for(upload.sha256)
-    session.commit()  # completes the placement first
     assert stored.storage_path == storage_path_for(upload.sha256)
     assert target.read_bytes() == PDF
     assert not upload.path.exists()
-    # The staging file itself (still under .staging, so before the rename) and, meanwhile, the
-    # parents of the two directories this upload created (ab/ and ab/cd/); the file's directory
-    # last, after the rename.
+    # The staging file itself (still under .staging, so before the rename; its fsync began when
+    # it was staged), the parents of the two directories this upload created (ab/ and ab/cd/),
+    # and the file's directory last, after the rename.
     assert len(synced) == 4
     assert synced[-1] == (str(target.parent), True)
     assert sorted(synced[:-1]) == sorted(
         [(str(upload.path), False), (str(target.parent.parent), True), (str(files_dir), True)]
     )
+    session.commit()
+    assert session.exec(select(func.count()).select_from(StoredFile)).one() == 1
 
 
 def test_content_already_stored_is_not_rewritten_and_its_directory_is_synced(
@@ -88,18 +93,17 @@ def test_stored_content_is_read_only(session: Session, tmp_path: Path) -> None:
     assert mode == 0o444
 
 
-def test_a_failed_placement_fails_the_commit(session: Session, tmp_path: Path) -> None:
+def test_a_failed_placement_records_no_row(session: Session, tmp_path: Path) -> None:
     files_dir = tmp_path / "files"
     upload = staged(files_dir)
     upload.discard()  # the staged bytes vanish before they are placed
-    store_file(session=session, files_dir=files_dir, staged=upload, at=AT)
     with pytest.raises(FileNotFoundError):
-        session.commit()
-    session.rollback()
+        store_file(session=session, files_dir=files_dir, staged=upload, at=AT)
+    session.commit()
     assert session.exec(select(func.count()).select_from(StoredFile)).one() == 0
 
 
-def test_a_failed_content_fsync_fails_the_commit_and_places_nothing(
+def test_a_failed_content_fsync_records_nothing_and_places_nothing(
     session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files_dir = tmp_path / "files"
@@ -112,22 +116,19 @@ def test_a_failed_content_fsync_fails_the_commit_and_places_nothing(
 
     monkeypatch.setattr(os, "fsync", failing)
     upload = staged(files_dir)
-    store_file(session=session, files_dir=files_dir, staged=upload, at=AT)
     with pytest.raises(OSError, match="Input/output error"):
-        session.commit()
-    session.rollback()
+        store_file(session=session, files_dir=files_dir, staged=upload, at=AT)
+    session.commit()
     assert not (files_dir / storage_path_for(upload.sha256)).exists()  # never renamed into place
     assert session.exec(select(func.count()).select_from(StoredFile)).one() == 0
 
 
-def test_a_rollback_waits_for_the_placement_and_keeps_no_row(
-    session: Session, tmp_path: Path
-) -> None:
+def test_a_rollback_keeps_the_placed_content_and_no_row(session: Session, tmp_path: Path) -> None:
     files_dir = tmp_path / "files"
     upload = staged(files_dir)
     store_file(session=session, files_dir=files_dir, staged=upload, at=AT)
     session.rollback()
-    # Settled: the content is in place (unreferenced, reused by a later upload of it), no row.
+    # The content is in place (unreferenced, reused by a later upload of it), no row.
     assert (files_dir / storage_path_for(upload.sha256)).read_bytes() == PDF
     assert not upload.path.exists()
     assert session.exec(select(func.count()).select_from(StoredFile)).one() == 0
@@ -141,3 +142,46 @@ def test_a_rollback_waits_for_the_placement_and_keeps_no_row(
 def test_the_sync_switch_is_on(tmp_path: Path) -> None:
     # Only bench/bench_upload.py turns it off, in its own server process, to measure the cost.
     assert storage.FSYNC is True
+
+
+@pytest.mark.postgres
+def test_content_recorded_by_a_concurrent_upload_is_found_not_recorded_twice(
+    postgres_engine: Engine, tmp_path: Path
+) -> None:
+    """Another transaction records the same content and commits while this one's insert waits
+    on it: the insert then does nothing, and the row the other upload recorded is returned."""
+    from tests.conftest import _truncate_all  # the PostgreSQL fixtures' own cleaning
+
+    _truncate_all(postgres_engine)
+    files_dir = tmp_path / "files"
+    upload = staged(files_dir)
+    other = postgres_engine.connect()
+    other_begun = other.begin()
+    values = {
+        "sha256": upload.sha256,
+        "size_bytes": upload.size_bytes,
+        "media_type": upload.media_type,
+        "original_name": "其他.pdf",
+        "storage_path": storage_path_for(upload.sha256),
+        "created_at": AT,
+    }
+    other.execute(sa.insert(StoredFile), values)  # not committed yet
+    found: list[StoredFile] = []
+
+    def store() -> None:
+        with Session(postgres_engine, expire_on_commit=False) as session:
+            found.append(store_file(session=session, files_dir=files_dir, staged=upload, at=AT))
+            session.commit()
+
+    worker = threading.Thread(target=store)
+    worker.start()
+    worker.join(timeout=1.0)
+    assert worker.is_alive()  # waiting on the other transaction's row
+    other_begun.commit()
+    other.close()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    [stored] = found
+    assert stored.original_name == "其他.pdf"  # the row the other upload recorded
+    with Session(postgres_engine) as session:
+        assert session.exec(select(func.count()).select_from(StoredFile)).one() == 1

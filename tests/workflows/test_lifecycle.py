@@ -98,7 +98,7 @@ def api(stack: Stack) -> Iterator[TestClient]:
         prefect_api_url=stack.api_url,
         review_sweep_seconds=0,
     )
-    app = create_app(settings, run_reconciler=False)
+    app = create_app(settings, sweep_reviews=False)
     with start_blocking_portal() as portal:
         transport = httpx.ASGITransport(app=app)
         http = httpx.AsyncClient(transport=transport, base_url="http://gongkai.test")

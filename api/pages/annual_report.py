@@ -6,15 +6,12 @@ cross-check failures shown first and prominently."""
 from __future__ import annotations
 
 from html import escape
-from pathlib import Path
-from string import Template
 
+from api.pages import template
 from policies.annual_report import APPLICANT_COLUMNS, HEADING_ROWS, Section, Table
 from services.office.annual_report import AnnualReport, Cell
 
-_TEMPLATE = Template(
-    (Path(__file__).parent / "office_reports_templates" / "annual_report.html").read_text("utf-8")
-)
+_TEMPLATE = template("annual_report.html")
 ORIGIN_LABEL = {"computed": "系统生成", "imported": "导入", "empty": "未填"}
 
 
@@ -119,7 +116,7 @@ def _validation(report: AnnualReport) -> str:
     )
 
 
-def render_annual_report(report: AnnualReport) -> str:
+def annual_report_html(report: AnnualReport) -> str:
     """The whole page."""
     title = f"{report.year}年{escape(report.format.title)}"
     imported = report.current_import

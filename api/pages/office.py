@@ -1,44 +1,21 @@
-"""HTML of the office dashboard: the page shell and sign-in form (template files beside this
-module) and the board, rendered here with every value escaped. No framework: the page swaps in a
-fresh board from /office/dashboard/board every few seconds (dashboard.js)."""
+"""The office dashboard: the page shell and sign-in form (templates/) and the board, rendered
+here. No framework: the page swaps in a fresh board from /office/dashboard/board every few
+seconds (templates/dashboard.js)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from html import escape
-from pathlib import Path
-from string import Template
 
-from fastapi.responses import HTMLResponse
-
+from api.pages import TEMPLATES, template
 from policies.calendar import SHANGHAI
 from services.office.overview import Dashboard
 from services.office.stuck import CountRow, StuckDocument
 
-_HERE = Path(__file__).parent
-_PAGE = Template((_HERE / "dashboard.html").read_text(encoding="utf-8"))
-_LOGIN = Template((_HERE / "login.html").read_text(encoding="utf-8"))
-SCRIPT = (_HERE / "dashboard.js").read_text(encoding="utf-8")
-# Scripts only from this origin (no inline script), styles inline, never framed.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-)
-
-
-def html(body: str, status_code: int = 200) -> HTMLResponse:
-    """An HTML response with the page's security headers."""
-    return HTMLResponse(
-        body,
-        status_code=status_code,
-        headers={
-            "Content-Security-Policy": CSP,
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+_PAGE = template("dashboard.html")
+_LOGIN = template("login.html")
+SCRIPT = (TEMPLATES / "dashboard.js").read_text(encoding="utf-8")
 
 
 def login_page(error: str | None = None) -> str:
@@ -103,7 +80,7 @@ def _counts(rows: Sequence[CountRow]) -> list[list[str]]:
     return [[escape(r.label or r.key), str(r.overdue), str(r.near), str(r.total)] for r in rows]
 
 
-def board(data: Dashboard) -> str:
+def board_html(data: Dashboard) -> str:
     """The board: stuck list and counts, overdue windows, 退文, re-reviews, escalations."""
     stuck = data.stuck
     summary = (

@@ -1,30 +1,117 @@
-"""Re-reviews of documents kept from the public: list them, keep or convert (条例 arts. 18, 44;
-保密法 2024 arts. 20, 24). A conversion to publication starts the new version's review flow after
-the commit, as a submission does; if Prefect is down the reconciler starts it later."""
+"""The review's human decisions over REST: the step a document waits at (the same service call
+as the Prefect UI form, then the suspended run resumed with the same input), and the re-reviews
+of documents kept from the public — keep, or convert (条例 arts. 18, 44; 保密法 2024 arts. 20,
+24). A conversion to publication starts the new version's review after the commit, as a
+submission does; if Prefect is down the sweep of unstarted reviews starts it later."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ReadSessionDep, SessionDep, now, require_roles
+from api.deps import (
+    CurrentUser,
+    DocumentDep,
+    ReadSessionDep,
+    SessionDep,
+    SettingsDep,
+    now,
+    require_roles,
+)
 from api.errors import error_responses
-from api.reconciler import start_review
+from api.review_resumer import resume_review
+from api.schemas import DecisionIn, DecisionOut
+from api.unstarted_reviews import start_review
+from models.documents import Document
 from models.users import User
 from policies.attributes import Attribute
 from policies.roles import Role
+from services.errors import Conflict
+from services.review.decisions import record_decision
 from services.review.rereview_decisions import RereviewOutcome, decide_rereview
 from services.review.rereviews import RereviewTask, list_rereviews, task_of
 
-router = APIRouter(prefix="/rereviews", tags=["re-reviews"])
+router = APIRouter(tags=["review"])
 Reviewer = Annotated[
     User, Depends(require_roles(Role.DISCLOSURE_OFFICE, Role.SECRECY_REVIEWER, Role.ADMIN))
 ]
 Decider = Annotated[User, Depends(require_roles(Role.DISCLOSURE_OFFICE, Role.SECRECY_REVIEWER))]
+
+
+def run_input_of(body: DecisionIn, user: User) -> dict[str, Any]:
+    """The flow's StepDecision input (workflows/forms.py), named after the authenticated user."""
+    return {
+        "decision": body.decision,
+        "reviewer": user.name,
+        "reason_codes": list(body.reason_codes),
+        "comment": body.comment,
+        "new_attribute": body.new_attribute.value if body.new_attribute else "",
+    }
+
+
+@router.post(
+    "/documents/{document_id}/decisions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DecisionOut,
+    responses=error_responses(401, 403, 404, 409, 410, 422, 503),
+    summary="Decide the step the document waits at (approve, return, change, escalate, file)",
+)
+async def decide(
+    document: DocumentDep,
+    body: DecisionIn,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> DecisionOut:
+    """Record the decision and resume the waiting review run: both happen, or neither.
+
+    409: the review has not started, the step is over or already decided, or the run is not
+    waiting; 403: wrong role, or the drafter reviewing their own draft (回避); 410: the run's wait
+    expired; 422: the decision does not fit the step, or Prefect refused the input."""
+    if document.flow_run_id is None:
+        raise Conflict(f"the review of document {document.id} has not started yet (no flow run)")
+    assert document.id is not None
+    document_id = document.id
+    version_id = body.version_id or document.current_version_id or 0
+    row = await run_in_threadpool(
+        lambda: record_decision(
+            session=session,
+            document_id=document_id,
+            version_id=version_id,
+            step=body.step,
+            decision=body.decision,
+            actor=user,
+            actor_name=user.name,
+            role=user.role,
+            channel="api",
+            at=now(),
+            reason_codes=body.reason_codes,
+            comment=body.comment,
+            new_attribute=body.new_attribute,
+        )
+    )
+    locked = session.get(Document, document_id)  # locked by record_decision until the commit
+    assert locked is not None
+    assert row.id is not None
+    if locked.flow_run_id != document.flow_run_id or locked.flow_run_id is None:
+        raise Conflict(f"the review run of document {document_id} changed; reload and decide again")
+    await resume_review(settings, locked.flow_run_id, run_input_of(body, user))
+    return DecisionOut(
+        id=row.id,
+        document_id=document_id,
+        version_id=row.version_id,
+        step=body.step,
+        attempt=row.attempt,
+        decision=row.kind,
+        channel=row.channel,
+        decided_at=row.decided_at,
+        status=locked.status,
+        flow_run_id=locked.flow_run_id,
+    )
 
 
 class RereviewOut(BaseModel):
@@ -95,7 +182,7 @@ class RereviewDecisionOut(BaseModel):
 
 
 @router.get(
-    "",
+    "/rereviews",
     response_model=list[RereviewOut],
     responses=error_responses(401, 403),
     summary="Re-review tasks, oldest due first (default: open ones)",
@@ -115,13 +202,13 @@ def list_tasks(
 
 
 @router.post(
-    "/{rereview_id}/decision",
+    "/rereviews/{rereview_id}/decision",
     status_code=status.HTTP_201_CREATED,
     response_model=RereviewDecisionOut,
     responses=error_responses(401, 403, 404, 409, 422),
     summary="Keep or convert the document of a re-review (audited)",
 )
-async def decide(
+async def decide_rereview_route(
     request: Request,
     rereview_id: Annotated[int, Path(ge=1)],
     body: RereviewDecisionIn,
@@ -153,5 +240,5 @@ async def decide(
         starter = request.app.state.review_starter
         review = "starting" if starter.available else "pending"
         if review == "starting":  # after the commit, like a submission
-            background.add_task(start_review, request.app.state.engine, starter, outcome.review)
+            background.add_task(start_review, request.app.state.writer, starter, outcome.review)
     return RereviewDecisionOut(rereview=RereviewOut.of(task), review=review)

@@ -1,5 +1,6 @@
-"""Starting reviews after the transaction commits, and the reconciler that starts any review
-Prefect missed (unreachable, deployment not yet registered): at start-up and periodically."""
+"""Submitted versions whose review flow has not started: each is started once its submission
+commits, and a sweep starts those Prefect missed (unreachable, deployment not yet registered) at
+start-up and periodically, so that none is left behind."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import anyio
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import WRITE, now
+from api.deps import now
 from api.review_starter import ReviewStarter
 from models.db import session_scope
 from services.review.starts import (
@@ -18,14 +19,14 @@ from services.review.starts import (
     versions_awaiting_review_start,
 )
 
-log = logging.getLogger("gongkai.reconciler")
+log = logging.getLogger("gongkai.unstarted_reviews")
 SWEEP_BATCH = 100
 
 
-def _record(engine: Engine, review: ReviewToStart, flow_run_id: str) -> None:
-    # A write unit of work: on SQLite it takes the write lock at BEGIN, so a burst of starts queues
+def _record(writer: Engine, review: ReviewToStart, flow_run_id: str) -> None:
+    # The writing engine: on SQLite it takes the write lock at BEGIN, so a burst of starts queues
     # instead of failing with "database is locked" (api/deps.py).
-    with session_scope(engine.execution_options(**{WRITE: True})) as session:
+    with session_scope(writer) as session:
         record_review_started(
             session=session,
             document_id=review.document_id,
@@ -35,12 +36,12 @@ def _record(engine: Engine, review: ReviewToStart, flow_run_id: str) -> None:
         )
 
 
-async def start_review(engine: Engine, starter: ReviewStarter, review: ReviewToStart) -> bool:
+async def start_review(writer: Engine, starter: ReviewStarter, review: ReviewToStart) -> bool:
     """Start one version's review and record its flow run; False when Prefect did not answer."""
     flow_run_id = await starter.start(review)
     if flow_run_id is None:
         return False
-    await run_in_threadpool(_record, engine, review, flow_run_id)
+    await run_in_threadpool(_record, writer, review, flow_run_id)
     return True
 
 
@@ -49,25 +50,25 @@ def _awaiting(engine: Engine) -> list[ReviewToStart]:
         return versions_awaiting_review_start(session=session, limit=SWEEP_BATCH)
 
 
-async def sweep(engine: Engine, starter: ReviewStarter) -> int:
+async def sweep(writer: Engine, starter: ReviewStarter) -> int:
     """Start the reviews of submitted versions that have none; stops at the first failure."""
     started = 0
-    for review in await run_in_threadpool(_awaiting, engine):
-        if not await start_review(engine, starter, review):
+    for review in await run_in_threadpool(_awaiting, writer):
+        if not await start_review(writer, starter, review):
             break  # Prefect is down: the next sweep tries again
         started += 1
     if started:
-        log.info("reconciler started %d review(s)", started)
+        log.info("started %d review(s) that had not started", started)
     return started
 
 
-async def sweep_forever(engine: Engine, starter: ReviewStarter, interval: float) -> None:
+async def sweep_forever(writer: Engine, starter: ReviewStarter, interval: float) -> None:
     """Sweep at start-up, then every interval seconds (interval 0: once only)."""
     while True:
         try:
-            await sweep(engine, starter)
+            await sweep(writer, starter)
         except Exception:  # a sweep must never kill the app; the next one retries
-            log.exception("reconciler sweep failed")
+            log.exception("the sweep of unstarted reviews failed")
         if interval <= 0:
             return
         await anyio.sleep(interval)

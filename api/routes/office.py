@@ -1,9 +1,12 @@
-"""The office's statistics and the statutory annual report (条例 arts. 49–50; issue 5).
+"""The disclosure office (政务公开办, issue 5): stuck documents, overdue windows and the dashboard
+page; statistics and the statutory annual report (条例 arts. 49–50).
 
-Office (disclosure_office) and admin only: other roles get 403, no credentials 401. The GET
-routes also accept the /office sign-in cookie (api/routes/office_monitor.py), so the printable
-report opens in a browser; the POST routes (imports, marks) take the bearer token only.
+Office (disclosure_office) and admin only: other roles get 403, no credentials 401. A browser
+signs in once at `/office/login` (the token POSTed in a form, never in a URL) and gets an
+HttpOnly, SameSite=Strict cookie scoped to `/office` (api/deps.py); GET routes here accept it as
+well as the bearer token, POST routes the bearer token only.
 
+- `GET /office/stuck`, `/office/overdue`, `/office/documents/{id}`, `/office/dashboard` (HTML).
 - `GET /office/statistics` (JSON) and `/office/statistics.csv` (UTF-8 with BOM, one row per
   metric): a year, or from/to (Asia/Shanghai days, both included), optionally one organ.
 - `GET /office/annual-report/{year}`: the report as data, each cell with its value and origin
@@ -21,24 +24,52 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.annual_report_html import render_annual_report
-from api.deps import ReadSessionDep, SessionDep, now, require_roles
+from api.deps import (
+    OFFICE_COOKIE,
+    OFFICE_COOKIE_PATH,
+    OFFICE_ROLES,
+    Bearer,
+    EngineDep,
+    Office,
+    OfficeCookie,
+    OfficeReader,
+    ReadSessionDep,
+    SessionDep,
+    SettingsDep,
+    check_role,
+    now,
+    office_reader,
+    user_with_token,
+)
 from api.errors import error_responses
-from api.routes.office_monitor import OfficeUser
-from api.schemas import FindingOut
+from api.pages import private_html
+from api.pages.annual_report import annual_report_html
+from api.pages.office import SCRIPT, board_html, dashboard_page, login_page
+from api.schemas import DocumentDetail, FindingOut
+from config.settings import Settings
 from models.annual_reports import AnnualReportImport
-from models.users import User
 from policies.annual_report import HEADING_ROWS, TaskKind
-from policies.roles import Role
-from services.errors import RequestInvalid, UnsupportedFileType, UploadTooLarge
+from policies.attributes import Attribute
+from policies.statuses import Stage
+from policies.stuck import StuckLevel
+from services.accounts import organ_id_for
+from services.documents import document_dossier, get_document
+from services.errors import (
+    Forbidden,
+    RequestInvalid,
+    Unauthenticated,
+    UnsupportedFileType,
+    UploadTooLarge,
+)
 from services.office.annual_report import (
     AnnualReport,
     ReportInvalid,
@@ -50,10 +81,231 @@ from services.office.annual_report import (
     report_imports,
     report_tasks,
 )
+from services.office.overview import OverdueReport, overdue_deadlines
+from services.office.overview import dashboard as office_dashboard
 from services.office.statistics import Period, Statistics, office_statistics
+from services.office.stuck import MAX_LIMIT, StuckFilters, StuckReport, stuck_documents
 
-router = APIRouter(prefix="/office", tags=["office reports"])
-Office = Annotated[User, Depends(require_roles(Role.DISCLOSURE_OFFICE, Role.ADMIN))]
+router = APIRouter(prefix="/office", tags=["office"])
+
+
+def _as_of(value: datetime | None) -> datetime:
+    if value is None:
+        return now()
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise RequestInvalid(
+            "as_of: give a time zone, e.g. 2026-10-16T10:00:00+08:00 (instants are never naive)"
+        )
+    return value.astimezone(UTC)
+
+
+AsOf = Annotated[
+    datetime | None,
+    Query(
+        description="The instant to report for (ISO 8601 with a time zone); default now.",
+        examples=["2026-10-16T10:00:00+08:00"],
+    ),
+]
+NearShare = Annotated[
+    float | None,
+    Query(
+        gt=0,
+        lt=1,
+        description="Share of the stage allowance from which a document counts as near "
+        "(default GONGKAI_STUCK_NEAR_SHARE, 0.8).",
+    ),
+]
+
+
+@router.get(
+    "/stuck",
+    response_model=StuckReport,
+    responses=error_responses(401, 403, 422),
+    summary="Documents past (or near) their stage allowance, with counts per stage and organ",
+)
+def get_stuck(
+    user: OfficeReader,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    as_of: AsOf = None,
+    near: NearShare = None,
+    organ: Annotated[str | None, Query(description="organ code")] = None,
+    stage: Stage | None = None,
+    attribute: Attribute | None = None,
+    level: Annotated[
+        StuckLevel | None, Query(description="only 'overdue' or only 'near' documents")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> StuckReport:
+    """Stuck documents, oldest entry first: stage, status, who holds it (role, and the person when
+    known), entry time, deadline, age in working days on the 调休 calendar, overdue or near, and
+    the Prefect flow-run link. Counts per stage and per organ cover every filtered match."""
+    filters = StuckFilters(
+        organ_id=None if organ is None else organ_id_for(session, organ),
+        stage=stage,
+        attribute=attribute,
+        level=level,
+    )
+    return stuck_documents(
+        session,
+        as_of=_as_of(as_of),
+        near_share=near if near is not None else settings.stuck_near_share,
+        filters=filters,
+        limit=limit,
+        offset=offset,
+        flow_run_ui=settings.prefect_ui_base,
+    )
+
+
+@router.get(
+    "/overdue",
+    response_model=OverdueReport,
+    responses=error_responses(401, 403, 422),
+    summary="Overdue publication and interpretation deadlines per organ",
+)
+def get_overdue(user: OfficeReader, session: ReadSessionDep, as_of: AsOf = None) -> OverdueReport:
+    """Unmet publication (条例 art. 26; local windows) and interpretation deadlines that have
+    passed at as_of, per organ, with the most overdue first."""
+    return overdue_deadlines(session, as_of=_as_of(as_of))
+
+
+@router.get(
+    "/documents/{document_id}",
+    response_model=DocumentDetail,
+    responses=error_responses(401, 403, 404),
+    summary="A document as the office sees it (the dashboard's link; same body as /documents/{id})",
+)
+def get_office_document(
+    user: OfficeReader, session: ReadSessionDep, document_id: Annotated[int, Path(ge=1)]
+) -> DocumentDetail:
+    """Everything recorded about one document, readable with the /office cookie."""
+    document = get_document(session=session, document_id=document_id)
+    return DocumentDetail.of(document_dossier(session=session, document=document))
+
+
+# --- Browser sign-in and the dashboard page ------------------------------------------------
+
+
+def _see_other(description: str) -> dict[int | str, dict[str, Any]]:
+    return {303: {"description": description}}
+
+
+@router.get("/login", response_class=HTMLResponse, summary="Sign-in form for the dashboard")
+def login_form() -> HTMLResponse:
+    """A form that takes an office token once and sets the /office cookie."""
+    return private_html(login_page())
+
+
+@router.post(
+    "/login",
+    response_class=HTMLResponse,
+    status_code=303,
+    responses=error_responses(401, 403) | _see_other("Signed in: on to /office/dashboard"),
+    summary="Exchange an office token for the HttpOnly /office cookie",
+)
+def login(
+    request: Request, engine: EngineDep, token: Annotated[str, Form(min_length=1)]
+) -> Response:
+    """Check the token (office or admin role), then set the cookie and go to the dashboard."""
+    try:
+        check_role(user_with_token(engine, token.strip()), OFFICE_ROLES)
+    except (Unauthenticated, Forbidden) as error:
+        code = 401 if isinstance(error, Unauthenticated) else 403
+        return private_html(login_page(error.message), status_code=code)
+    response = RedirectResponse("/office/dashboard", status_code=303)
+    response.set_cookie(
+        OFFICE_COOKIE,
+        token.strip(),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path=OFFICE_COOKIE_PATH,
+        max_age=12 * 3600,
+    )
+    return response
+
+
+@router.post("/logout", status_code=303, summary="Clear the /office cookie")
+def logout() -> Response:
+    """Forget the browser's sign-in."""
+    response = RedirectResponse("/office/login", status_code=303)
+    response.delete_cookie(OFFICE_COOKIE, path=OFFICE_COOKIE_PATH, httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/dashboard.js", include_in_schema=False)
+def dashboard_script() -> Response:
+    """The page's few lines of JavaScript (a file, so the page's CSP allows no inline script)."""
+    return Response(SCRIPT, media_type="text/javascript; charset=utf-8")
+
+
+def _board_html(
+    session: Session, settings: Settings, as_of: datetime | None, near: float | None
+) -> str:
+    board = office_dashboard(
+        session,
+        as_of=_as_of(as_of),
+        near_share=near if near is not None else settings.stuck_near_share,
+        flow_run_ui=settings.prefect_ui_base,
+    )
+    return board_html(board)
+
+
+@router.get(
+    "/dashboard",
+    response_class=HTMLResponse,
+    responses=error_responses(403, 422) | _see_other("Not signed in: on to /office/login"),
+    summary="The office dashboard (HTML): stuck list, counts, overdue windows, 退文, re-reviews",
+)
+def dashboard(
+    request: Request,
+    engine: EngineDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    credentials: Bearer,
+    cookie: OfficeCookie,
+    as_of: AsOf = None,
+    near: NearShare = None,
+    refresh: Annotated[int | None, Query(ge=1, le=3600, description="seconds")] = None,
+) -> Response:
+    """The page refreshes its board every `refresh` seconds (default GONGKAI_OFFICE_REFRESH_
+    SECONDS) by fetching /office/dashboard/board, without reloading."""
+    try:
+        user = office_reader(engine, credentials, cookie)
+    except Unauthenticated:
+        return RedirectResponse("/office/login", status_code=303)
+    query = request.url.query
+    page = dashboard_page(
+        user_name=user.name,
+        board_html=_board_html(session, settings, as_of, near),
+        board_url="/office/dashboard/board" + (f"?{query}" if query else ""),
+        refresh_seconds=refresh or settings.office_refresh_seconds,
+    )
+    return private_html(page)
+
+
+@router.get(
+    "/dashboard/board",
+    response_class=HTMLResponse,
+    responses=error_responses(401, 403, 422),
+    summary="The dashboard's board alone (HTML fragment the page swaps in on refresh)",
+)
+def dashboard_board(
+    user: OfficeReader,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    as_of: AsOf = None,
+    near: NearShare = None,
+    refresh: Annotated[int | None, Query(ge=1, le=3600)] = None,
+) -> Response:
+    """The current board as HTML."""
+    return private_html(_board_html(session, settings, as_of, near))
+
+
+# --- Statistics and the annual report ----------------------------------------------------------
+
+
 FIRST_REPORT_YEAR = 2008  # 条例 (2007) in force 2008-05-01: the first annual reports cover 2008
 Year = Annotated[int, Path(ge=FIRST_REPORT_YEAR, le=2100, description="The reporting year")]
 MAX_IMPORT_BYTES = 1024 * 1024
@@ -141,7 +393,7 @@ class StatisticsOut(BaseModel):
     summary="Statistics for a year or from/to: issued, share proactive, 退文, decisions, stages",
 )
 def statistics(
-    _: OfficeUser, session: ReadSessionDep, period: PeriodDep, organ_id: OrganQuery = None
+    _: OfficeReader, session: ReadSessionDep, period: PeriodDep, organ_id: OrganQuery = None
 ) -> StatisticsOut:
     """Issued = review concluded (published or filed), by 成文日期; proactive share = 主动公开 and
     删减后公开 ÷ issued; 退文 with reasons; decisions by kind and reason code; median hours per
@@ -156,7 +408,7 @@ def statistics(
     summary="The same statistics as CSV (UTF-8 with BOM): metric,key,value",
 )
 def statistics_csv(
-    _: OfficeUser, session: ReadSessionDep, period: PeriodDep, organ_id: OrganQuery = None
+    _: OfficeReader, session: ReadSessionDep, period: PeriodDep, organ_id: OrganQuery = None
 ) -> Response:
     """One row per metric; the BOM lets Excel open the Chinese text correctly."""
     stats = office_statistics(session=session, period=period, organ_id=organ_id)
@@ -195,7 +447,7 @@ class TaskOut(BaseModel):
     summary="The 31 January and 31 March tasks of a year's report (条例 art. 49)",
 )
 def tasks(
-    _: OfficeUser,
+    _: OfficeReader,
     session: ReadSessionDep,
     year: Annotated[int, Query(ge=FIRST_REPORT_YEAR, le=2100)],
 ) -> list[TaskOut]:
@@ -359,9 +611,9 @@ def _report_out(report: AnnualReport) -> AnnualReportOut:
     responses=error_responses(401, 403, 422),
     summary="The year's report as a printable page in the official layout",
 )
-def annual_report_page(_: OfficeUser, session: ReadSessionDep, year: Year) -> HTMLResponse:
+def annual_report_page(_: OfficeReader, session: ReadSessionDep, year: Year) -> HTMLResponse:
     """Sections 一…六 with the official tables; a failed cross-check is shown at the top."""
-    return HTMLResponse(render_annual_report(build_annual_report(session=session, year=year)))
+    return HTMLResponse(annual_report_html(build_annual_report(session=session, year=year)))
 
 
 @router.get(
@@ -370,7 +622,7 @@ def annual_report_page(_: OfficeUser, session: ReadSessionDep, year: Year) -> HT
     responses=error_responses(401, 403, 422),
     summary="Every import for the year, newest (current) first",
 )
-def list_imports(_: OfficeUser, session: ReadSessionDep, year: Year) -> list[ImportOut]:
+def list_imports(_: OfficeReader, session: ReadSessionDep, year: Year) -> list[ImportOut]:
     """Superseded imports are kept; `current` marks the one the report uses."""
     rows = report_imports(session=session, year=year)
     return [ImportOut.of(r, current=i == 0) for i, r in enumerate(rows)]
@@ -383,7 +635,7 @@ def list_imports(_: OfficeUser, session: ReadSessionDep, year: Year) -> list[Imp
     summary="The year's report as data: cells with origin, and the validation",
 )
 def annual_report(
-    _: OfficeUser,
+    _: OfficeReader,
     session: ReadSessionDep,
     year: Year,
     strict: Annotated[bool, Query(description="422 with the failures if invalid")] = False,

@@ -1,24 +1,31 @@
-"""The public portal under /portal: no token, read-only, published documents only.
+"""Publication: the public portal under /portal (no token, read-only, published documents only),
+and the validity of published documents (已修改 / 已废止 / 已失效, a validity end date).
 
-Documents are addressed by 索引号, never by internal id, so an unpublished document cannot be
-guessed; unknown and unpublished look the same (404).
+Portal documents are addressed by 索引号, never by internal id, so an unpublished document
+cannot be guessed; unknown and unpublished look the same (404). The disclosure office (or an
+admin or signer) records validity changes; the portal page shows the annotation and the feeds
+announce it (seed 004 §二(二); domain §10 rule 15).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import EngineDep, SettingsDep
+from api.deps import EngineDep, SessionDep, SettingsDep, now, require_roles
 from api.errors import error_responses
-from api.portal import render
+from api.pages import portal as portal_pages
+from models.users import User
+from policies.roles import Role
+from policies.validity import Validity
 from services.errors import NotFound
 from services.publication.portal import (
     CatalogueFilters,
@@ -28,8 +35,11 @@ from services.publication.portal import (
     portal_document,
     portal_file,
 )
+from services.publication.validity import change_validity, set_valid_until
 
-router = APIRouter(prefix="/portal", tags=["portal"])
+router = APIRouter(tags=["publication"])
+Officer = Annotated[User, Depends(require_roles(Role.DISCLOSURE_OFFICE, Role.ADMIN, Role.SIGNER))]
+DocumentId = Annotated[int, Path(ge=1)]
 FEED_LENGTH = 50
 T = TypeVar("T")
 
@@ -60,8 +70,8 @@ def _catalogue_json(
         entries, has_next = catalogue_page(
             session=session, filters=filters, limit=per_page, offset=(page - 1) * per_page
         )
-        items = [e.as_json() | {"url": render.document_path(e.index_number)} for e in entries]
-        return render.dumps(
+        items = [e.as_json() | {"url": portal_pages.document_path(e.index_number)} for e in entries]
+        return portal_pages.dumps(
             {"page": page, "per_page": per_page, "has_next": has_next, "items": items}
         )
 
@@ -69,7 +79,7 @@ def _catalogue_json(
 
 
 @router.get(
-    "",
+    "/portal",
     response_class=HTMLResponse,
     responses={200: {"content": {"application/json": {}}}, **error_responses(422)},
     summary="The catalogue of published documents (HTML, or JSON with Accept: application/json)",
@@ -95,7 +105,7 @@ async def catalogue(
         entries, has_next = catalogue_page(
             session=session, filters=filters, limit=per_page, offset=(page - 1) * per_page
         )
-        return render.catalogue_html(
+        return portal_pages.catalogue_html(
             entries, filters, page=page, per_page=per_page, has_next=has_next
         )
 
@@ -103,7 +113,7 @@ async def catalogue(
 
 
 @router.get(
-    "/catalogue.json",
+    "/portal/catalogue.json",
     responses={200: {"content": {"application/json": {}}}, **error_responses(422)},
     summary="The catalogue as JSON",
 )
@@ -122,32 +132,32 @@ async def catalogue_json(
     return _json(await read(engine, _catalogue_json(filters, page, per_page)))
 
 
-@router.get("/feed.atom", summary="Atom feed of new publications and validity changes")
+@router.get("/portal/feed.atom", summary="Atom feed of new publications and validity changes")
 async def feed_atom(request: Request, engine: EngineDep) -> Response:
     """Atom 1.0: the newest publications and 已修改/已废止/已失效 changes."""
     base = str(request.base_url).rstrip("/")
 
     def work(session: Session) -> bytes:
         items = feed_items(session=session, limit=FEED_LENGTH)
-        return render.atom_feed(items, base_url=base)
+        return portal_pages.atom_feed(items, base_url=base)
 
     return _json(await read(engine, work), "application/atom+xml")
 
 
-@router.get("/feed.json", summary="JSON Feed 1.1 of new publications and validity changes")
+@router.get("/portal/feed.json", summary="JSON Feed 1.1 of new publications and validity changes")
 async def feed_json(request: Request, engine: EngineDep) -> Response:
     """JSON Feed 1.1: the same items as the Atom feed."""
     base = str(request.base_url).rstrip("/")
 
     def work(session: Session) -> bytes:
         items = feed_items(session=session, limit=FEED_LENGTH)
-        return render.dumps(render.json_feed(items, base_url=base))
+        return portal_pages.dumps(portal_pages.json_feed(items, base_url=base))
 
     return _json(await read(engine, work), "application/feed+json")
 
 
 @router.get(
-    "/documents/{index_number}",
+    "/portal/documents/{index_number}",
     response_class=HTMLResponse,
     responses=error_responses(404),
     summary="The page of one published document, by 索引号",
@@ -156,13 +166,15 @@ async def document_page(index_number: str, engine: EngineDep) -> HTMLResponse:
     """Marking, validity annotation (seed 004 §二(二)), the published file, interpretation."""
 
     def work(session: Session) -> str:
-        return render.document_html(portal_document(session=session, index_number=index_number))
+        return portal_pages.document_html(
+            portal_document(session=session, index_number=index_number)
+        )
 
     return HTMLResponse(await read(engine, work))
 
 
 @router.get(
-    "/documents/{index_number}/files/{file_id}",
+    "/portal/documents/{index_number}/files/{file_id}",
     response_class=FileResponse,
     responses=error_responses(404),
     summary="Download a public file of a published document",
@@ -180,3 +192,118 @@ async def download(
     if not path.is_file():
         raise NotFound(f"the file of {index_number} is not in storage")
     return FileResponse(path, media_type=found.media_type, filename=found.name)
+
+
+# --- Validity ------------------------------------------------------------------------------------
+
+
+class ValidityChangeIn(BaseModel):
+    """A change of validity and what caused it."""
+
+    to: Validity = Field(description="amended 已修改, repealed 已废止 or expired 已失效")
+    reason: str = Field(min_length=1, max_length=2000, description="why (kept in the audit log)")
+    amended_by_document_id: int | None = Field(
+        default=None, ge=1, description="the amending/repealing document in this engine"
+    )
+    amended_by_reference: str | None = Field(
+        default=None, max_length=200, description="its 文号 or title, e.g. 麻政发〔2026〕5号"
+    )
+    effective_on: date | None = Field(default=None, description="default: today (Shanghai)")
+
+
+class ValidityChangeOut(BaseModel):
+    """The recorded change."""
+
+    id: int
+    document_id: int
+    from_validity: Validity
+    to_validity: Validity
+    reason: str
+    actor: str
+    amended_by_document_id: int | None
+    amended_by_reference: str | None
+    effective_on: date
+    recorded_at: datetime
+
+
+class ValidUntilIn(BaseModel):
+    """The last day the document is valid (null clears it)."""
+
+    valid_until: date | None
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ValidUntilOut(BaseModel):
+    """The document's validity and end date."""
+
+    document_id: int
+    validity: Validity
+    valid_until: date | None
+
+
+@router.post(
+    "/documents/{document_id}/validity",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ValidityChangeOut,
+    responses=error_responses(401, 403, 404, 409, 422),
+    summary="Mark a published document amended, repealed or expired (seed 004 §二(二))",
+)
+def post_validity(
+    document_id: DocumentId, body: ValidityChangeIn, user: Officer, session: SessionDep
+) -> ValidityChangeOut:
+    """409: the document is not published; 422: the change is not allowed (e.g. a repealed
+    document is final) or amend/repeal names no amending document — the findings say which rule
+    and source."""
+    record = change_validity(
+        session=session,
+        document_id=document_id,
+        to=body.to,
+        reason=body.reason,
+        actor=user.name,
+        role=user.role,
+        channel="api",
+        at=now(),
+        amended_by_document_id=body.amended_by_document_id,
+        amended_by_reference=body.amended_by_reference,
+        effective_on=body.effective_on,
+    )
+    assert record.id is not None
+    return ValidityChangeOut(
+        id=record.id,
+        document_id=record.document_id,
+        from_validity=record.from_validity,
+        to_validity=record.to_validity,
+        reason=record.reason,
+        actor=record.actor,
+        amended_by_document_id=record.amended_by_document_id,
+        amended_by_reference=record.amended_by_reference,
+        effective_on=record.effective_on,
+        recorded_at=record.recorded_at,
+    )
+
+
+@router.put(
+    "/documents/{document_id}/valid-until",
+    response_model=ValidUntilOut,
+    responses=error_responses(401, 403, 404, 409, 422),
+    summary="Set the validity end date of a published document (有效期至)",
+)
+def put_valid_until(
+    document_id: DocumentId, body: ValidUntilIn, user: Officer, session: SessionDep
+) -> ValidUntilOut:
+    """After that day the scheduled expiry marks the document 已失效 (domain §10 rule 15)."""
+    document = set_valid_until(
+        session=session,
+        document_id=document_id,
+        valid_until=body.valid_until,
+        reason=body.reason,
+        actor=user.name,
+        role=user.role,
+        channel="api",
+        at=now(),
+    )
+    return ValidUntilOut(
+        document_id=document_id,
+        validity=Validity(document.validity),
+        valid_until=document.valid_until,
+    )
