@@ -28,7 +28,7 @@ from services.errors import (
     invalid_fields,
     schema_findings,
 )
-from services.review.decisions import DecisionInvalid, NotAllowed
+from services.review import DecisionInvalid, NotAllowed
 
 log = logging.getLogger("gongkai.api")
 

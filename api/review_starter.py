@@ -24,7 +24,7 @@ from prefect.settings import (
 )
 
 from config.settings import Settings
-from services.review.starts import ReviewToStart
+from services.review import ReviewToStart
 
 log = logging.getLogger("gongkai.review_starter")
 

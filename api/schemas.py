@@ -18,9 +18,8 @@ from policies.findings import Finding, Severity
 from policies.roles import Role
 from policies.secrecy_levels import SecrecyLevel
 from policies.statuses import Stage, Status
+from policies.steps import STEPS, Choice, Step
 from services.documents import Dossier, VersionRecord
-from services.review.decisions import DecisionChoice
-from services.review.steps import Step
 
 
 class FindingOut(BaseModel):
@@ -285,9 +284,9 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     step: Step = Field(description="The step decided; a step that is over gets 409.")
-    decision: DecisionChoice = Field(
-        description="approve; return (退文, with reasons); change_attribute (new_attribute, coded "
-        "reason, justification in comment); escalate (无法确定); file (determination, sign-off)."
+    decision: Choice = Field(
+        description="The decision; each step offers its own (policies/steps.py): "
+        + " | ".join(f"{rule.step}: {rule.choices_text()}" for rule in STEPS.values())
     )
     reason_codes: list[str] = Field(default_factory=list, examples=[["NS-4"]])
     comment: str = Field(default="", max_length=4000)

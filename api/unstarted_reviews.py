@@ -13,11 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import now
 from api.review_starter import ReviewStarter
 from models.db import session_scope
-from services.review.starts import (
-    ReviewToStart,
-    record_review_started,
-    versions_awaiting_review_start,
-)
+from services.review import ReviewToStart, record_review_started, versions_awaiting_review_start
 
 log = logging.getLogger("gongkai.unstarted_reviews")
 SWEEP_BATCH = 100

@@ -39,8 +39,7 @@ from policies.calendar import SHANGHAI  # noqa: E402
 from policies.roles import Role  # noqa: E402
 from services.accounts import create_user, ensure_organ  # noqa: E402
 from services.publication.windows import check_windows  # noqa: E402
-from services.review.rereviews import create_due_rereviews  # noqa: E402
-from services.review.secrecy_expiry import create_expiry_rereviews  # noqa: E402
+from services.review import create_due_rereviews, create_expiry_rereviews  # noqa: E402
 
 PG_ADMIN = os.environ.get("GONGKAI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 AS_OF = datetime(2026, 10, 16, 10, 0, tzinfo=SHANGHAI)

@@ -18,9 +18,16 @@ from sqlmodel import Session
 
 from models.decisions import Decision
 from policies.attributes import Attribute
+from policies.steps import Step
 from services.errors import DomainError
-from services.review.decisions import current_attempt, find_decision, find_user, record_decision
-from services.review.steps import Step, current_status, open_step
+from services.review import (
+    current_attempt,
+    current_status,
+    find_decision,
+    find_user,
+    open_step,
+    record_decision,
+)
 from workflows.forms import StepDecision, describe
 from workflows.runtime import SUSPEND_BACKSTOP_SECONDS, document_url, now, unit_of_work
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from prefect import task
 
 from policies.statuses import Status
-from services.review.steps import Step, advance_interpretation
+from policies.steps import Step
+from services.review import advance_interpretation
 from workflows.human import wait_for_decision
 from workflows.runtime import now, unit_of_work
 

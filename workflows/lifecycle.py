@@ -16,8 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from config.settings import get_settings
 from services.publication.windows import check_windows
-from services.review.rereviews import create_due_rereviews
-from services.review.secrecy_expiry import create_expiry_rereviews
+from services.review import create_due_rereviews, create_expiry_rereviews
 from workflows.alerts import deliver_alerts
 from workflows.runtime import as_of_instant, unit_of_work
 

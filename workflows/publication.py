@@ -6,8 +6,8 @@ from prefect import task
 
 from config.settings import get_settings
 from policies.statuses import Status
+from policies.steps import Step
 from services.publication.publishing import Publisher, make_publisher, publish_version
-from services.review.steps import Step
 from workflows.human import wait_for_decision
 from workflows.runtime import now, unit_of_work
 

@@ -6,7 +6,8 @@ from prefect import task
 
 from config.settings import get_settings
 from policies.statuses import Status
-from services.review.steps import Step, prescreen_version
+from policies.steps import Step
+from services.review import prescreen_version
 from workflows.human import wait_for_decision
 from workflows.runtime import now, unit_of_work
 

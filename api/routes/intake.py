@@ -51,7 +51,7 @@ from services.intake.idempotency import (
     key_reused_finding,
     remember_response,
 )
-from services.review.starts import ReviewToStart
+from services.review import ReviewToStart
 
 router = APIRouter(prefix="/documents", tags=["intake"])
 

@@ -31,9 +31,14 @@ from models.users import User
 from policies.attributes import Attribute
 from policies.roles import Role
 from services.errors import Conflict
-from services.review.decisions import record_decision
-from services.review.rereview_decisions import RereviewOutcome, decide_rereview
-from services.review.rereviews import RereviewTask, list_rereviews, task_of
+from services.review import (
+    RereviewOutcome,
+    RereviewTask,
+    decide_rereview,
+    list_rereviews,
+    record_decision,
+    task_of,
+)
 
 router = APIRouter(tags=["review"])
 Reviewer = Annotated[
@@ -45,7 +50,7 @@ Decider = Annotated[User, Depends(require_roles(Role.DISCLOSURE_OFFICE, Role.SEC
 def run_input_of(body: DecisionIn, user: User) -> dict[str, Any]:
     """The flow's StepDecision input (workflows/forms.py), named after the authenticated user."""
     return {
-        "decision": body.decision,
+        "decision": body.decision.value,
         "reviewer": user.name,
         "reason_codes": list(body.reason_codes),
         "comment": body.comment,

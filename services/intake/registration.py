@@ -27,7 +27,7 @@ from services.errors import Conflict, Forbidden, RequestInvalid, field_finding
 from services.intake.attachments import attach_files
 from services.intake.deadlines import store_intake_deadlines
 from services.intake.drafts import Draft, IntakeResult, Upload
-from services.review.status import change_status
+from services.review import change_status
 from services.storage import store_file
 from services.timestamps import require_aware
 
@@ -47,10 +47,11 @@ def register_submission(
     """Record the draft as version 1 of a new document, or (with `document_id`) as version n+1
     of a returned one, and check it; blocking findings return it (退文)."""
     require_aware(at)
-    profile = _profile(draft.policy_profile or default_profile)
+    main_upload, other_uploads = _main_and_others(uploads)
     organ_id = submitting_organ(session, submitter, draft.organ)
+    profile = _profile(draft.policy_profile or default_profile)
     document = None if document_id is None else _returned_document(session, document_id)
-    main, others = _store_uploads(session, uploads, files_dir, at)
+    findings = check_submission(draft.as_checked({u.kind for u in other_uploads}), profile)
     fields = draft.document_fields(organ_id=organ_id, policy_profile=profile.name)
     if document is None:
         document = Document(
@@ -65,10 +66,12 @@ def register_submission(
         document.sqlmodel_update(fields)
         document.flow_run_id = None  # the previous version's run ended with the return
     session.add(document)
-    session.flush()
+    session.flush()  # meanwhile the uploads' fsyncs, begun as they were staged, run on
+    main = _kept(session, main_upload, files_dir, at)
+    others = [(u.kind, _kept(session, u, files_dir, at)) for u in other_uploads]
     version = Version(
         document_id=id_of(document),
-        number=_next_number(session, document),
+        number=1 if document_id is None else _next_number(session, document),
         submitted_by=id_of(submitter),
         submitted_at=at,
         main_file_id=id_of(main),
@@ -78,7 +81,6 @@ def register_submission(
     session.flush()
     document.current_version_id = version.id
     attachments = attach_files(session, document, version, others, at)
-    findings = check_submission(draft.as_checked({kind for kind, _ in others}), profile)
     marking = _marking(draft, version)
     recorded = [_recorded(finding, version, at) for finding in findings]
     session.add_all([*([] if marking is None else [marking]), *recorded])
@@ -143,24 +145,17 @@ def _next_number(session: Session, document: Document) -> int:
     return (latest or 0) + 1
 
 
-def _store_uploads(
-    session: Session, uploads: list[Upload], files_dir: Path, at: datetime
-) -> tuple[StoredFile, list[tuple[str, StoredFile]]]:
-    """Keep the main file and the attachments (content-addressed); exactly one main file."""
+def _main_and_others(uploads: list[Upload]) -> tuple[Upload, list[Upload]]:
+    """The main file (exactly one) and the attachments."""
     main = [u for u in uploads if u.kind == "main"]
-    if not main:
-        raise RequestInvalid(
-            "file: the draft itself is required", [field_finding("file", "a file")]
-        )
-    if len(main) > 1:
-        raise RequestInvalid(
-            "exactly one main file is required", [field_finding("file", "one file")]
-        )
+    if len(main) != 1:
+        message = "file: the draft itself is required" if not main else "send one main file"
+        raise RequestInvalid(message, [field_finding("file", "one file, the draft itself")])
+    return main[0], [u for u in uploads if u.kind != "main"]
 
-    def kept(upload: Upload) -> StoredFile:
-        return store_file(session=session, files_dir=files_dir, staged=upload.staged, at=at)
 
-    return kept(main[0]), [(u.kind, kept(u)) for u in uploads if u.kind != "main"]
+def _kept(session: Session, upload: Upload, files_dir: Path, at: datetime) -> StoredFile:
+    return store_file(session=session, files_dir=files_dir, staged=upload.staged, at=at)
 
 
 def _marking(draft: Draft, version: Version) -> Marking | None:

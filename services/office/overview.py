@@ -26,8 +26,7 @@ from policies.stuck import (
 )
 from services.audit import STATUS_CHANGED
 from services.office.stuck import CountRow, StuckReport, stuck_documents
-from services.review.rereviews import count_overdue_rereviews, list_rereviews
-from services.review.steps import calendar_for
+from services.review import calendar_for, count_overdue_rereviews, list_rereviews
 from services.timestamps import require_aware
 
 # --- Overdue publication and interpretation windows (domain §11 #1-#4) -----------------------

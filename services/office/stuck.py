@@ -42,6 +42,7 @@ from policies.deadlines import DeadlineKind
 from policies.profiles import PROFILES
 from policies.roles import Role
 from policies.statuses import Stage, Status
+from policies.steps import step_waiting_in
 from policies.stuck import (
     DEFAULT_NEAR_SHARE,
     Allowance,
@@ -56,12 +57,11 @@ from policies.stuck import (
 )
 from policies.units import ClockHours
 from services.errors import RequestInvalid
-from services.review.steps import Step, calendar_for
+from services.review import calendar_for
 from services.timestamps import require_aware
 
 MAX_LIMIT = 500
 _Rows = sa.Select[tuple[Any, ...]]  # a SELECT of any columns
-_HOLDER_ROLE: dict[Status, Role] = {step.status: step.role for step in Step}
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,7 +405,7 @@ def _describe(
                 stage=status.stage,
                 status=status,
                 policy_profile=profile_name,
-                held_by_role=_HOLDER_ROLE.get(status),
+                held_by_role=_holder(status),
                 held_by_user_id=created_by if held_by_drafter else None,
                 held_by_name=drafter_name if held_by_drafter else None,
                 entered_at=entered_at,
@@ -421,6 +421,12 @@ def _describe(
             )
         )
     return items
+
+
+def _holder(status: Status) -> Role | None:
+    """Who holds a document waiting in this status: the role that decides its step."""
+    step = step_waiting_in(status)
+    return None if step is None else step.role
 
 
 def _is_status(*statuses: Status) -> ColumnElement[bool]:

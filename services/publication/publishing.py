@@ -36,10 +36,10 @@ from policies.roles import Role
 from policies.statuses import Status
 from services.documents import get_marking
 from services.errors import DomainError, NotFound, Unavailable
-from services.review.status import change_status
-from services.review.steps import (
+from services.review import (
     SYSTEM,
     calendar_for,
+    change_status,
     has_interpretation_material,
     needs_interpretation,
     require_current_version,

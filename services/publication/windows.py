@@ -33,7 +33,7 @@ from policies.windows import (
     window_unit,
 )
 from services.office.alerts import AlertSpec, raise_alerts
-from services.review.steps import calendar_for
+from services.review import calendar_for
 from services.timestamps import require_aware
 
 ALERT_SHARE = "window.share"

@@ -8,7 +8,6 @@ moves the status through change_status; appends the audit event.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
@@ -25,29 +24,14 @@ from policies.legal_reasons import REASONS
 from policies.profiles import get_profile
 from policies.roles import Role
 from policies.statuses import Status
+from policies.steps import Choice, Step
 from services.audit import record_event
 from services.documents import get_marking
 from services.errors import Conflict, DomainError
+from services.review.checks import has_interpretation_material, needs_interpretation
 from services.review.status import change_status
-from services.review.steps import (
-    SYSTEM,
-    Step,
-    calendar_for,
-    has_interpretation_material,
-    needs_interpretation,
-    require_current_version,
-    store_deadline,
-)
+from services.review.steps import SYSTEM, calendar_for, require_current_version, store_deadline
 
-DecisionChoice = Literal["approve", "return", "change_attribute", "escalate", "file"]
-
-ALLOWED: dict[Step, frozenset[str]] = {
-    Step.OFFICE_PREREVIEW: frozenset({"approve", "return"}),
-    Step.SECRECY_REVIEW: frozenset({"approve", "return", "change_attribute", "escalate"}),
-    Step.DETERMINATION: frozenset({"approve", "return", "file"}),
-    Step.INTERPRETATION: frozenset({"approve"}),
-    Step.SIGN_OFF: frozenset({"approve", "return", "file"}),
-}
 DECISION_RECORDED = "decision.recorded"
 ATTRIBUTE_CHANGED = "attribute.changed"
 
@@ -58,14 +42,6 @@ class DecisionInvalid(DomainError):
 
 class NotAllowed(DomainError):
     """The person may not make this decision (role, or the drafter reviewing their own draft)."""
-
-
-def _stored_kind(step: Step, decision: str) -> str:
-    if decision == "approve" and step is Step.SIGN_OFF:
-        return "sign_off"
-    if decision == "approve" and step is Step.DETERMINATION:
-        return "determine"
-    return decision
 
 
 def current_attempt(*, session: Session, document_id: int, version_id: int, step: Step) -> int:
@@ -135,8 +111,8 @@ def _check_choice(
     comment: str,
     new_attribute: Attribute | None,
 ) -> None:
-    if decision not in ALLOWED[step]:
-        choices = ", ".join(sorted(ALLOWED[step]))
+    if not step.rule.offers(decision):
+        choices = ", ".join(sorted(step.rule.choices))
         raise DecisionInvalid(
             f"'{decision}' is not a decision at '{step}'; choose one of {choices}"
         )
@@ -220,7 +196,7 @@ def record_decision(
         version_id=version_id,
         step=step.value,
         attempt=attempt,
-        kind=_stored_kind(step, decision),
+        kind=step.rule.recorded_as(Choice(decision)),
         reason_codes=codes,
         comment=comment or None,
         decided_by=actor.id if actor else None,
@@ -289,14 +265,12 @@ def _consequence(
             store_deadline(
                 session=session, document_id=doc_id, version_id=version_id, value=value, at=at
             )
-    elif step is Step.INTERPRETATION:
-        if not has_interpretation_material(
+    elif step.rule.approved_to is not None:  # e.g. office pre-review, interpretation
+        if step is Step.INTERPRETATION and not has_interpretation_material(
             session=session, document_id=doc_id, version_id=version_id
         ):
             raise DecisionInvalid("the 解读材料 has not arrived yet; upload it, then confirm")
-        _move(session, doc_id, Status.AWAITING_SIGNOFF, actor, role, channel, reason, at)
-    elif step is Step.OFFICE_PREREVIEW:
-        _move(session, doc_id, Status.SECRECY_REVIEW, actor, role, channel, reason, at)
+        _move(session, doc_id, step.rule.approved_to, actor, role, channel, reason, at)
     else:  # secrecy review cleared (approve / change_attribute) or determination approved
         marking = get_marking(session=session, version_id=version_id)
         if new_attribute is not None and new_attribute is not marking.attribute:

@@ -36,10 +36,11 @@ from policies.submission_checks import check_submission
 from services.audit import record_event
 from services.documents import get_document, get_marking
 from services.errors import Conflict, DomainError, Forbidden, NotFound
+from services.review.checks import submission_of
 from services.review.rereviews import get_rereview
 from services.review.starts import ReviewToStart
 from services.review.status import change_status
-from services.review.steps import calendar_for, store_deadline, submission_of
+from services.review.steps import calendar_for, store_deadline
 from services.timestamps import require_aware
 
 REREVIEW_KEPT = "rereview.kept"

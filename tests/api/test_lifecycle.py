@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from api.unstarted_reviews import sweep
 from models.documents import Document
-from services.review.starts import versions_awaiting_review_start
+from services.review import versions_awaiting_review_start
 from tests.api.conftest import Person, TestClient, count_rows, form, main_file
 
 

@@ -14,8 +14,9 @@ from models.deadlines import Deadline
 from policies.attributes import Attribute
 from policies.calendar import SHANGHAI
 from policies.statuses import Status
+from policies.steps import Step
 from services.accounts import ensure_organ
-from services.review.steps import Step, open_step
+from services.review import open_step
 from tests.api.conftest import Person, TestClient
 from tests.factories import id_of, make_document, make_user
 

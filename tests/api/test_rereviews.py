@@ -16,8 +16,7 @@ from models.users import User
 from policies.attributes import Attribute
 from policies.calendar import SHANGHAI
 from policies.statuses import Status
-from services.review.rereviews import create_due_rereviews
-from services.review.starts import versions_awaiting_review_start
+from services.review import create_due_rereviews, versions_awaiting_review_start
 from tests.api.conftest import Person, TestClient
 from tests.factories import id_of, make_document
 

@@ -6,7 +6,7 @@ import anyio
 
 from api.review_starter import ReviewStarter
 from config.settings import Settings
-from services.review.starts import ReviewToStart
+from services.review import ReviewToStart
 
 REVIEW = ReviewToStart(document_id=1, version_id=1, version_number=1)
 

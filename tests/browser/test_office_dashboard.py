@@ -15,7 +15,8 @@ from config.settings import Settings
 from models.db import session_scope
 from policies.calendar import SHANGHAI
 from policies.statuses import Status
-from services.review.steps import Step, open_step
+from policies.steps import Step
+from services.review import open_step
 from tests.api.conftest import Person, app, people, settings  # noqa: F401  (real app, both DBs)
 from tests.browser_support import serve_app
 from tests.factories import id_of, make_document, make_organ, make_user

@@ -22,8 +22,8 @@ from models.decisions import Decision
 from models.users import User
 from policies.roles import Role
 from policies.statuses import Status
-from services.review.decisions import record_decision
-from services.review.steps import Step
+from policies.steps import Step
+from services.review import record_decision
 from tests.factories import id_of, make_document, make_user
 
 AT = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)

@@ -17,13 +17,12 @@ from models.versions import RecordedFinding
 from policies.attributes import Attribute
 from policies.roles import Role
 from policies.statuses import Status
+from policies.steps import Step
 from policies.validity import Validity
 from services.office.statistics import Period, office_statistics, stage_stays
 from services.publication.publishing import LocalSink, publish_version
 from services.publication.validity import change_validity
-from services.review.decisions import record_decision
-from services.review.status import change_status
-from services.review.steps import Step, recheck_marking
+from services.review import change_status, recheck_marking, record_decision
 from tests.factories import id_of, make_document, make_organ, make_stored_file, make_user
 
 T = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Asia/Shanghai

@@ -21,6 +21,7 @@ from policies.attributes import Attribute
 from policies.calendar import SHANGHAI
 from policies.roles import Role
 from policies.statuses import Stage, Status
+from policies.steps import Step
 from policies.stuck import StuckLevel
 from services.office.alerts import WebhookNotifier, deliver_pending
 from services.office.digest import raise_stuck_alerts
@@ -32,8 +33,7 @@ from services.office.overview import (
     returned_history,
 )
 from services.office.stuck import StuckFilters, stuck_counts, stuck_documents, stuck_list
-from services.review.status import change_status
-from services.review.steps import Step, open_step
+from services.review import change_status, open_step
 from tests.browser_support import serve_app
 from tests.factories import id_of, make_document, make_organ, make_user
 

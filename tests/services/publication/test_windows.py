@@ -17,7 +17,7 @@ from policies.statuses import Status
 from services.office.alerts import LogNotifier, deliver_pending
 from services.publication.publishing import LocalSink, publish_version
 from services.publication.windows import check_windows
-from services.review.steps import calendar_for, store_deadline
+from services.review import calendar_for, store_deadline
 from tests.factories import id_of, make_document
 
 

@@ -13,8 +13,8 @@ from models.deadlines import Deadline
 from policies.deadlines import secret_report_deadline
 from policies.roles import Role
 from policies.statuses import Status
-from services.review.decisions import record_decision
-from services.review.steps import Step, calendar_for
+from policies.steps import Step
+from services.review import calendar_for, record_decision
 from tests.factories import id_of, make_document, make_user
 
 

@@ -23,13 +23,19 @@ from policies.attributes import Attribute
 from policies.calendar import SHANGHAI
 from policies.roles import Role
 from policies.statuses import Status
+from policies.steps import Step
 from services.errors import Conflict, Forbidden
 from services.publication.publishing import LocalSink, PublicationRefused, publish_version
-from services.review.decisions import record_decision
-from services.review.rereview_decisions import ConversionRefused, decide_rereview
-from services.review.rereviews import count_overdue_rereviews, create_due_rereviews, list_rereviews
-from services.review.starts import versions_awaiting_review_start
-from services.review.steps import Step, recheck_marking
+from services.review import (
+    ConversionRefused,
+    count_overdue_rereviews,
+    create_due_rereviews,
+    decide_rereview,
+    list_rereviews,
+    recheck_marking,
+    record_decision,
+    versions_awaiting_review_start,
+)
 from tests.factories import id_of, make_document, make_user
 
 

@@ -17,8 +17,7 @@ from policies.classification import Classification
 from policies.deadlines import secrecy_expiry_deadline
 from policies.secrecy_levels import SecrecyLevel
 from policies.statuses import Status
-from services.review.secrecy_expiry import create_expiry_rereviews
-from services.review.steps import store_deadline
+from services.review import create_expiry_rereviews, store_deadline
 from tests.factories import id_of, make_document
 
 

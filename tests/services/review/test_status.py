@@ -14,7 +14,7 @@ from models.documents import Document
 from policies.roles import Role
 from policies.statuses import Stage, Status
 from services.errors import NotFound, TransitionNotAllowed
-from services.review.status import change_status
+from services.review import change_status
 from tests.factories import T0, make_document
 
 SHANGHAI = timezone(timedelta(hours=8))

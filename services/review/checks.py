@@ -1,0 +1,247 @@
+"""The review's automatic steps, one use-case each, called by the workflow's tasks: the marking
+re-checked under today's rules, the secrecy pre-screen, and the interpretation stage's advance.
+
+Each function takes ids, is safe to call again (a resumed or restarted flow repeats it), and
+changes status only through services.review.status.change_status.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from models.documents import Document
+from models.files import StoredFile
+from models.publications import InterpretationMaterial
+from models.versions import Marking, RecordedFinding, Version, VersionAttachment
+from policies.attributes import Attribute
+from policies.document_types import DocumentType
+from policies.findings import Finding, Severity
+from policies.prescreen import Evidence, prescreen
+from policies.profiles import InterpretationMode, get_profile
+from policies.roles import Role
+from policies.statuses import Status
+from policies.submission_checks import (
+    AttachmentKind,
+    Submission,
+    check_submission,
+    is_policy_document,
+)
+from services.documents import get_marking
+from services.errors import NotFound
+from services.review.status import change_status
+from services.review.steps import SYSTEM, require_current_version
+from services.text_extraction import TextNotExtractable, extract_text
+
+# The interpretation stage waits for the material itself (domain §10 rule 12), so at the marking
+# re-check a missing material routes the document there instead of returning it.
+_HANDLED_BY_INTERPRETATION_STAGE = frozenset({"interpretation.material_required"})
+
+
+def document_type_of(document: Document) -> DocumentType:
+    """The document's type, stored as code or as its Chinese label."""
+    for kind in DocumentType:
+        if document.document_type in (kind.value, kind.label):
+            return kind
+    return DocumentType.OTHER
+
+
+def _attachment_kinds(session: Session, version_id: int) -> frozenset[AttachmentKind]:
+    rows = session.exec(
+        select(VersionAttachment.kind).where(col(VersionAttachment.version_id) == version_id)
+    ).all()
+    return frozenset(AttachmentKind(k) for k in rows if k in AttachmentKind._value2member_map_)
+
+
+def submission_of(*, session: Session, document: Document, marking: Marking) -> Submission:
+    """The document and marking as the intake checks see them."""
+    return Submission(
+        attribute=marking.attribute,
+        document_type=document_type_of(document),
+        reason_codes=tuple(marking.reason_codes),
+        reason_explanation=marking.reason_explanation or "",
+        is_important_policy=document.is_important_policy,
+        issued_in_government_name=document.issued_in_government_name,
+        secrecy_level=marking.secrecy_level,
+        secrecy_period_years=marking.secrecy_period_years,
+        declassify_on=marking.declassify_on,
+        declassify_condition=marking.declassify_condition or "",
+        secrecy_override_reference=marking.secrecy_override_reference or "",
+        has_secrecy_mark=marking.secrecy_level.is_classified,
+        marking_text=marking.marking_text,
+        attachments=_attachment_kinds(session, marking.version_id),
+    )
+
+
+def _record_findings(
+    session: Session, version_id: int, findings: list[Finding], at: datetime
+) -> None:
+    known = set(
+        session.exec(
+            select(RecordedFinding.rule, RecordedFinding.message).where(
+                col(RecordedFinding.version_id) == version_id
+            )
+        ).all()
+    )
+    for f in findings:
+        if (f.rule, f.message) not in known:
+            session.add(
+                RecordedFinding(
+                    version_id=version_id,
+                    rule=f.rule,
+                    severity=f.severity,
+                    message=f.message,
+                    source=f.source,
+                    field=f.field,
+                    recorded_at=at,
+                )
+            )
+    session.flush()
+
+
+def recheck_marking(*, session: Session, document_id: int, version_id: int, at: datetime) -> Status:
+    """Marking stage: re-check the marking under today's rules, then return the draft (退文),
+    route a withheld policy document to the office (rule 5), or send it to secrecy review."""
+    document = require_current_version(
+        session=session, document_id=document_id, version_id=version_id
+    )
+    if document.status is not Status.SUBMITTED:
+        return document.status  # already routed by an earlier run of this step
+    marking = get_marking(session=session, version_id=version_id)
+    profile = get_profile(document.policy_profile)
+    findings = check_submission(
+        submission_of(session=session, document=document, marking=marking), profile
+    )
+    _record_findings(session, version_id, findings, at)
+    blocking = [
+        f
+        for f in findings
+        if f.severity is Severity.BLOCKING and f.rule not in _HANDLED_BY_INTERPRETATION_STAGE
+    ]
+    if blocking:
+        target, reason = Status.RETURNED, "; ".join(f.message for f in blocking)
+    elif any(f.rule == "routing.office_prereview" for f in findings):
+        target, reason = Status.OFFICE_PREREVIEW, "不予公开的政策性文件先经政务公开工作机构审查"
+    else:
+        target, reason = Status.SECRECY_REVIEW, "先审查、后公开 (保密法实施条例 2024 art. 42)"
+    change_status(
+        session=session,
+        document_id=document_id,
+        target=target,
+        actor=SYSTEM,
+        role=Role.SYSTEM,
+        channel="system",
+        reason=reason,
+        at=at,
+    )
+    return target
+
+
+def _file_path(session: Session, files_dir: Path, file_id: int) -> tuple[Path, str]:
+    stored = session.get(StoredFile, file_id)
+    if stored is None:
+        raise NotFound(f"stored file {file_id} does not exist")
+    return files_dir / stored.storage_path, stored.original_name
+
+
+def prescreen_version(
+    *, session: Session, version_id: int, files_dir: Path, terms: tuple[str, ...], at: datetime
+) -> list[Evidence]:
+    """Secrecy stage: extract the text of the main file and every attachment and pre-screen it;
+    the evidence is recorded as warning findings (once) and returned for the reviewer."""
+    version = session.get(Version, version_id)
+    if version is None:
+        raise NotFound(f"version {version_id} does not exist")
+    attachments = session.exec(
+        select(VersionAttachment.file_id).where(col(VersionAttachment.version_id) == version_id)
+    ).all()
+    file_ids = [version.main_file_id, *attachments]
+    evidence: list[Evidence] = []
+    findings: list[Finding] = []
+    for file_id in file_ids:
+        path, name = _file_path(session, files_dir, file_id)
+        try:
+            text = extract_text(path.read_bytes(), filename=name)
+        except (OSError, TextNotExtractable) as exc:
+            findings.append(
+                Finding(
+                    "prescreen.not_extractable",
+                    Severity.WARNING,
+                    f"{name}: text not extracted ({exc}); review the file by eye.",
+                    "保密法实施条例 2024 art. 42 (逐项审查)",
+                )
+            )
+            continue
+        found = prescreen(text, terms=terms)
+        evidence.extend(found)
+        findings.extend(
+            Finding(f.rule, f.severity, f"{name}: {f.message}", f.source)
+            for f in (e.to_finding() for e in found)
+        )
+    _record_findings(session, version_id, findings, at)
+    return evidence
+
+
+def needs_interpretation(*, session: Session, document: Document, attribute: Attribute) -> bool:
+    """Whether the document goes through the interpretation stage (domain §6.1, rules 11-12)."""
+    if not attribute.is_published:
+        return False
+    marking = get_marking(session=session, version_id=_current(document))
+    profile = get_profile(document.policy_profile)
+    return is_policy_document(
+        submission_of(session=session, document=document, marking=marking), profile
+    )
+
+
+def has_interpretation_material(*, session: Session, document_id: int, version_id: int) -> bool:
+    """Whether the 解读材料 has arrived, with the version or separately."""
+    attached = session.exec(
+        select(VersionAttachment.id).where(
+            col(VersionAttachment.version_id) == version_id,
+            col(VersionAttachment.kind) == "interpretation_material",
+        )
+    ).first()
+    received = session.exec(
+        select(InterpretationMaterial.id).where(
+            col(InterpretationMaterial.document_id) == document_id,
+            col(InterpretationMaterial.kind) == "interpretation_material",
+        )
+    ).first()
+    return attached is not None or received is not None
+
+
+def _current(document: Document) -> int:
+    if document.current_version_id is None:
+        raise NotFound(f"document {document.id} has no current version")
+    return document.current_version_id
+
+
+def advance_interpretation(
+    *, session: Session, document_id: int, version_id: int, at: datetime
+) -> Status:
+    """Interpretation stage: go on to sign-off unless the profile wants the material with the
+    document (TOGETHER) and it has not arrived; in 3 WD mode the deadline is set at publication."""
+    document = require_current_version(
+        session=session, document_id=document_id, version_id=version_id
+    )
+    if document.status is not Status.AWAITING_INTERPRETATION:
+        return document.status
+    profile = get_profile(document.policy_profile)
+    together = profile.interpretation_mode is InterpretationMode.TOGETHER
+    if together and not has_interpretation_material(
+        session=session, document_id=document_id, version_id=version_id
+    ):
+        return document.status
+    change_status(
+        session=session,
+        document_id=document_id,
+        target=Status.AWAITING_SIGNOFF,
+        actor=SYSTEM,
+        role=Role.SYSTEM,
+        channel="system",
+        reason=f"interpretation: {profile.interpretation_mode} ({profile.name})",
+        at=at,
+    )
+    return Status.AWAITING_SIGNOFF
