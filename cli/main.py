@@ -19,6 +19,13 @@ def _migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def _migration(args: argparse.Namespace) -> int:
+    from models.migrate import write_migration
+
+    print(f"written: {write_migration(args.message, args.revision)}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from cli.stack import run_stack
 
@@ -70,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="create or upgrade the configured database").set_defaults(
         handler=_migrate
     )
+    migration = commands.add_parser(
+        "migration", help="write the migration the models need now (e.g. a new enum value)"
+    )
+    migration.add_argument("-m", "--message", required=True, help="what the migration does")
+    migration.add_argument("--revision", help="its revision id (default: a random one)")
+    migration.set_defaults(handler=_migration)
     commands.add_parser("run", help="run the engine on its embedded default").set_defaults(
         handler=_run
     )

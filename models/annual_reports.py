@@ -13,11 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import one_of, utc_column
+from models.base import utc_column
+from models.checks import enum_check
 from models.documents import Document  # noqa: F401  (registers the table indexed below)
+from policies.annual_report import TaskKind
 
 IMPORT_MEDIA = ("csv", "json")
-MARK_KINDS = ("submitted", "published")  # policies.annual_report.TaskKind values
 
 
 class AnnualReportImport(SQLModel, table=True):
@@ -27,7 +28,7 @@ class AnnualReportImport(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("year", "version"),
         sa.CheckConstraint("version > 0", name="version_positive"),
-        one_of("media", IMPORT_MEDIA, "media"),
+        enum_check("media", IMPORT_MEDIA),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -47,7 +48,7 @@ class AnnualReportMark(SQLModel, table=True):
     __tablename__ = "annual_report_marks"
     __table_args__ = (
         sa.UniqueConstraint("year", "kind"),
-        one_of("kind", MARK_KINDS, "kind"),
+        enum_check("kind", TaskKind),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -8,7 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import enum_column, one_of, utc_column
+from models.base import enum_column, utc_column
+from models.checks import enum_check
 from models.decisions import CHANNELS
 from policies.roles import Role
 
@@ -18,7 +19,7 @@ class AuditEvent(SQLModel, table=True):
 
     __tablename__ = "audit_events"
     __table_args__ = (
-        one_of("channel", CHANNELS, "channel"),
+        enum_check("channel", CHANNELS),
         sa.Index("ix_audit_events_document", "document_id", "occurred_at"),
     )
 

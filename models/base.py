@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlmodel import SQLModel
 
+from models.checks import enum_check
+
 # Stable constraint names, so migrations and both databases agree on them.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -56,13 +58,12 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def enum_type(enum: type[StrEnum], name: str) -> sa.Enum:
-    """A policy enum stored as its string value, with a CHECK constraint on both databases."""
+def enum_type(enum: type[StrEnum]) -> sa.Enum:
+    """A policy enum stored as its string value (its CHECK constraint: `enum_check`)."""
     return sa.Enum(
         enum,
-        name=name,
         native_enum=False,
-        create_constraint=True,
+        create_constraint=False,
         length=max(len(member.value) for member in enum),
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
@@ -70,15 +71,10 @@ def enum_type(enum: type[StrEnum], name: str) -> sa.Enum:
 
 
 def enum_column(enum: type[StrEnum], name: str, **kwargs: Any) -> sa.Column[Any]:
-    """A NOT NULL column holding a policy enum (pass nullable=True to allow NULL)."""
+    """A NOT NULL column holding a policy enum, with its CHECK constraint (`enum_check`); pass
+    nullable=True to allow NULL."""
     kwargs.setdefault("nullable", False)
-    return sa.Column(enum_type(enum, name), **kwargs)
-
-
-def one_of(column: str, values: tuple[str, ...], name: str) -> sa.CheckConstraint:
-    """A CHECK constraint that limits a string column to a fixed vocabulary."""
-    listed = ", ".join(f"'{value}'" for value in values)
-    return sa.CheckConstraint(f"{column} IN ({listed})", name=name)
+    return sa.Column(name, enum_type(enum), enum_check(name, enum), **kwargs)
 
 
 def utc_column(**kwargs: Any) -> sa.Column[Any]:

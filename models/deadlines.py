@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.base import utc_column
+from models.checks import enum_check
+from policies.deadlines import DeadlineKind
 
 
 class Deadline(SQLModel, table=True):
@@ -17,12 +19,13 @@ class Deadline(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("document_id", "kind"),
         sa.Index("ix_deadlines_open", "met_at", "due_at"),
+        enum_check("kind", DeadlineKind),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     document_id: int = Field(foreign_key="documents.id")
     version_id: int | None = Field(default=None, foreign_key="versions.id")
-    kind: str = Field(max_length=64)  # e.g. "publication", "interpretation"
+    kind: str = Field(max_length=64)  # policies.deadlines.DeadlineKind
     due_at: datetime = Field(sa_column=utc_column())
     basis: str = Field(max_length=500)  # the rule and source, e.g. "条例 art. 26: 20 WD"
     provisional: bool = False

@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import empty_list, enum_column, json_list_column, one_of, utc_column
+from models.base import empty_list, enum_column, json_list_column, utc_column
+from models.checks import enum_check
 from policies.attributes import Attribute
 from policies.roles import Role
+from policies.steps import DecisionKind
 
-CHANNELS = ("api", "ui", "system")
-Channel = Literal["api", "ui", "system"]
-
-DECISION_KINDS = (
-    "approve",
-    "return",  # 退文
-    "change_attribute",
-    "escalate",  # 无法确定 → 主管部门/保密行政管理部门
-    "determine",  # determination recorded after escalation
-    "sign_off",  # 签发
-    "file",  # not published
-    "convert",  # conversion of a filed document (条例 arts. 18, 44)
-)
-DecisionKind = Literal[
-    "approve", "return", "change_attribute", "escalate", "determine", "sign_off", "file", "convert"
-]
+Channel = Literal["api", "ui", "system"]  # the door a decision or change came through
+CHANNELS = get_args(Channel)
 
 
 class DecisionBase(SQLModel):
@@ -35,7 +23,7 @@ class DecisionBase(SQLModel):
 
     step: str = Field(max_length=64)  # e.g. "secrecy_review", "office_prereview"
     attempt: int = 1
-    kind: str = Field(max_length=32)
+    kind: str = Field(max_length=32)  # policies.steps.DecisionKind
     reason_codes: list[str] = Field(default_factory=empty_list, sa_column=json_list_column())
     comment: str | None = Field(default=None, sa_type=sa.Text)
 
@@ -47,8 +35,8 @@ class Decision(DecisionBase, table=True):
     __table_args__ = (
         sa.UniqueConstraint("document_id", "version_id", "step", "attempt"),
         sa.CheckConstraint("attempt > 0", name="attempt_positive"),
-        one_of("kind", DECISION_KINDS, "kind"),
-        one_of("channel", CHANNELS, "channel"),
+        enum_check("kind", DecisionKind),
+        enum_check("channel", CHANNELS),
     )
 
     id: int | None = Field(default=None, primary_key=True)

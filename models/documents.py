@@ -8,12 +8,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import enum_column, one_of, utc_column
+from models.base import enum_column, utc_column
+from models.checks import enum_check
 from policies.statuses import Stage, Status
 from policies.validity import Validity
-
-# 有效性 (条例 art. 12 ¶3; domain §10 rule 14): the CHECK lists policies.validity.Validity.
-VALIDITIES = tuple(validity.value for validity in Validity)
 
 
 def _status_matches_stage() -> str:
@@ -46,8 +44,8 @@ class Document(DocumentBase, table=True):
 
     __tablename__ = "documents"
     __table_args__ = (
-        sa.CheckConstraint(_status_matches_stage(), name="status_matches_stage"),
-        one_of("validity", VALIDITIES, "validity"),
+        enum_check("status_matches_stage", (), sql=_status_matches_stage()),
+        enum_check("validity", Validity),  # 有效性 (条例 art. 12 ¶3; domain §10 rule 14)
         sa.Index("ix_documents_status_changed", "status", "status_changed_at"),
         sa.Index("ix_documents_organ_status", "organ_id", "status"),
         sa.Index("ix_documents_valid_until", "valid_until"),

@@ -1,7 +1,9 @@
-"""Run the Alembic migrations programmatically (the run command and the tests use this)."""
+"""Run the Alembic migrations programmatically (the run command and the tests use this), and write
+a new one from the models (`write_migration`)."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from alembic import command
@@ -37,3 +39,19 @@ def upgrade(url: str, revision: str = "head") -> None:
             upgrade_connection(connection, revision)
     finally:
         engine.dispose()
+
+
+def write_migration(message: str, revision: str | None = None) -> Path:
+    """Write the migration that brings a database at the newest revision to the models, as
+    Alembic's autogenerate finds it (new enum values included: models/checks.py), compared on a
+    scratch SQLite database; its path."""
+    with tempfile.TemporaryDirectory(prefix="gongkai-migration-") as scratch:
+        url = f"sqlite:///{Path(scratch) / 'head.db'}"
+        upgrade(url)
+        written = command.revision(
+            alembic_config(url), message=message, autogenerate=True, rev_id=revision
+        )
+    scripts = written if isinstance(written, list) else [written]
+    script = scripts[0] if scripts else None
+    assert script is not None, "alembic wrote no migration"
+    return Path(script.path)

@@ -7,8 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import one_of, utc_column
-from models.versions import ATTACHMENT_KINDS
+from models.base import utc_column
+from models.checks import enum_check
+from policies.submissions import INTERPRETATION_KINDS
 from policies.validity import Validity
 
 
@@ -18,7 +19,7 @@ class InterpretationMaterial(SQLModel, table=True):
     __tablename__ = "interpretation_materials"
     __table_args__ = (
         sa.UniqueConstraint("document_id", "file_id"),
-        one_of("kind", ATTACHMENT_KINDS[:2], "kind"),
+        enum_check("kind", INTERPRETATION_KINDS),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -36,7 +37,7 @@ class Publication(SQLModel, table=True):
 
     __tablename__ = "publications"
     __table_args__ = (
-        one_of("validity", tuple(v.value for v in Validity), "validity"),
+        enum_check("validity", Validity),
         # The portal's catalogue and feeds list publications newest first.
         sa.Index("ix_publications_published", "published_at", "id"),
     )

@@ -4,18 +4,19 @@ secrecy period (保密法 2024 arts. 20, 24); one per document, kind and cycle."
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import empty_list, json_list_column, one_of, utc_column
+from models.base import empty_list, json_list_column, utc_column
+from models.checks import enum_check
+from policies.attributes import Attribute
 
-REREVIEW_KINDS = ("periodic", "secrecy_expiry")
 RereviewKind = Literal["periodic", "secrecy_expiry"]
-REREVIEW_STATUSES = ("open", "kept", "converted")
 RereviewStatus = Literal["open", "kept", "converted"]
-CONVERTIBLE = ("proactive", "redacted", "on_request")  # policies.attributes.Attribute values
+# A filed document is converted to any attribute but 不予公开 (keeping it withheld is "keep").
+CONVERTIBLE = tuple(attribute for attribute in Attribute if attribute is not Attribute.WITHHELD)
 
 
 class Rereview(SQLModel, table=True):
@@ -24,9 +25,9 @@ class Rereview(SQLModel, table=True):
     __tablename__ = "rereviews"
     __table_args__ = (
         sa.UniqueConstraint("document_id", "kind", "cycle"),
-        one_of("kind", REREVIEW_KINDS, "kind"),
-        one_of("status", REREVIEW_STATUSES, "status"),
-        one_of("converted_to", CONVERTIBLE, "converted_to"),
+        enum_check("kind", get_args(RereviewKind)),
+        enum_check("status", get_args(RereviewStatus)),
+        enum_check("converted_to", CONVERTIBLE),
         sa.Index("ix_rereviews_status_due", "status", "due_at"),
         sa.Index("ix_rereviews_document_decided", "document_id", "decided_at"),
     )

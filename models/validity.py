@@ -11,7 +11,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import enum_column, one_of, utc_column
+from models.base import enum_column, utc_column
+from models.checks import enum_check
 from models.decisions import CHANNELS
 from policies.roles import Role
 from policies.validity import Validity
@@ -22,7 +23,7 @@ class ValidityChangeRecord(SQLModel, table=True):
 
     __tablename__ = "validity_changes"
     __table_args__ = (
-        one_of("channel", CHANNELS, "channel"),
+        enum_check("channel", CHANNELS),
         sa.Index("ix_validity_changes_document", "document_id", "recorded_at"),
         # The feeds list changes newest first.
         sa.Index("ix_validity_changes_recorded", "recorded_at", "id"),

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import empty_list, enum_column, json_list_column, one_of, utc_column
+from models.base import empty_list, enum_column, json_list_column, utc_column
+from models.checks import enum_check
 from policies.attributes import Attribute
 from policies.findings import Severity
 from policies.secrecy_levels import SecrecyLevel
-
-ATTACHMENT_KINDS = ("interpretation_plan", "interpretation_material", "redacted_version", "other")
-AttachmentKind = Literal[
-    "interpretation_plan",  # 解读方案
-    "interpretation_material",  # 解读材料
-    "redacted_version",  # 删减后公开的版本
-    "other",
-]
+from policies.submissions import AttachmentKind
 
 
 class Version(SQLModel, table=True):
@@ -47,7 +40,7 @@ class VersionAttachment(SQLModel, table=True):
     __tablename__ = "version_attachments"
     __table_args__ = (
         sa.UniqueConstraint("version_id", "file_id"),
-        one_of("kind", ATTACHMENT_KINDS, "kind"),
+        enum_check("kind", AttachmentKind),
     )
 
     id: int | None = Field(default=None, primary_key=True)

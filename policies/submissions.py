@@ -19,6 +19,11 @@ class AttachmentKind(StrEnum):
     INTERPRETATION_PLAN = "interpretation_plan"  # 解读方案
     INTERPRETATION_MATERIAL = "interpretation_material"  # 解读材料
     REDACTED_VERSION = "redacted_version"  # 删减后公开的版本
+    OTHER = "other"
+
+
+# Interpretation files are also received as the document's material (the 3-working-day mode).
+INTERPRETATION_KINDS = (AttachmentKind.INTERPRETATION_PLAN, AttachmentKind.INTERPRETATION_MATERIAL)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,9 +35,9 @@ from api.uploads import FILE_FIELDS, ReceivedForm, form_request_body, limits_of,
 from config.settings import Settings
 from models.users import User
 from policies.findings import blocking
+from policies.submissions import INTERPRETATION_KINDS
 from services.errors import RequestInvalid
 from services.intake import (
-    INTERPRETATION_KINDS,
     Draft,
     IntakeResult,
     add_interpretation_material,
@@ -75,6 +75,7 @@ _RETURNED_422 = {
     }
 }
 _UPLOAD_ERRORS = error_responses(400, 401, 403, 413, 415) | _RETURNED_422
+_MATERIAL_FIELDS = {kind.value: kind.value for kind in INTERPRETATION_KINDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +261,9 @@ def _answer(result: IntakeResult, starter: ReviewStarter) -> Answer:
     status_code=status.HTTP_201_CREATED,
     response_model=MaterialOut,
     responses=error_responses(400, 401, 403, 404, 413, 415, 422),
-    openapi_extra=form_request_body(None, {k: k for k in INTERPRETATION_KINDS}),
+    openapi_extra=form_request_body(
+        None, dict.fromkeys(INTERPRETATION_KINDS, "解读方案 / 解读材料")
+    ),
     summary="Add interpretation material later (解读方案 / 解读材料, the 3-working-day mode)",
 )
 async def add_attachment(
@@ -274,7 +277,7 @@ async def add_attachment(
     form = await receive_form(
         request,
         files_dir=settings.files_dir,
-        file_kinds={k: k for k in INTERPRETATION_KINDS},
+        file_kinds=_MATERIAL_FIELDS,
         limits=limits_of(settings),
     )
     try:

@@ -8,12 +8,11 @@ record everything — also a 退文, so the office sees its history (domain §10
 - `idempotency`: the first answer kept for an Idempotency-Key, replayed to its retries.
 """
 
-from services.intake.attachments import INTERPRETATION_KINDS, add_interpretation_material
+from services.intake.attachments import add_interpretation_material
 from services.intake.drafts import Draft, IntakeResult, Upload
 from services.intake.registration import register_submission
 
 __all__ = [
-    "INTERPRETATION_KINDS",
     "Draft",
     "IntakeResult",
     "Upload",

@@ -14,14 +14,13 @@ from models.files import StoredFile
 from models.publications import InterpretationMaterial
 from models.users import User
 from models.versions import Version, VersionAttachment
+from policies.submissions import INTERPRETATION_KINDS
 from services.audit import MATERIAL_ADDED, record_event
 from services.documents import get_document
 from services.errors import RequestInvalid
 from services.intake.drafts import Upload
 from services.storage import store_file
 from services.timestamps import require_aware
-
-INTERPRETATION_KINDS = ("interpretation_plan", "interpretation_material")
 
 
 def attach_files(
