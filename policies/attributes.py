@@ -6,7 +6,10 @@ seed 002 §三(三); seed 004 §二(二); 条例 art. 13 ¶2 (two modes of discl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 
 
 class Attribute(StrEnum):
@@ -20,31 +23,42 @@ class Attribute(StrEnum):
     @property
     def label(self) -> str:
         """The attribute's Chinese name, e.g. 主动公开."""
-        return _LABELS[self]
+        return LABELS[self].name
 
     @property
     def marking(self) -> str:
         """The canonical printed marking (seed 001 §二(四)1: no other wording)."""
-        return _MARKINGS[self]
+        return LABELS[self].marking
 
     @property
     def is_published(self) -> bool:
         """Whether documents with this attribute go to the public portal."""
-        return self in (Attribute.PROACTIVE, Attribute.REDACTED)
+        return LABELS[self].published
+
+    @property
+    def publishes_redacted_version(self) -> bool:
+        """Whether what is published is a redacted version sent with the draft (删减后公开)."""
+        return LABELS[self].redacted
 
 
-_LABELS: dict[Attribute, str] = {
-    Attribute.PROACTIVE: "主动公开",
-    Attribute.ON_REQUEST: "依申请公开",
-    Attribute.REDACTED: "删减后公开",
-    Attribute.WITHHELD: "不予公开",
-}
+@dataclass(frozen=True, slots=True)
+class Label:
+    """What an attribute is called, how it is printed on the document, whether a document with
+    it is published on the portal, and whether as a redacted version of it."""
+
+    name: str
+    marking: str
+    published: bool
+    redacted: bool = False
+
 
 # seed 001 §二(四)1:
 # "严格按照'此件公开发布'、'此件依申请公开'、'此件删减后公开'和'此件不公开'分类标识".
-_MARKINGS: dict[Attribute, str] = {
-    Attribute.PROACTIVE: "此件公开发布",
-    Attribute.ON_REQUEST: "此件依申请公开",
-    Attribute.REDACTED: "此件删减后公开",
-    Attribute.WITHHELD: "此件不公开",
-}
+LABELS: Mapping[Attribute, Label] = MappingProxyType(
+    {
+        Attribute.PROACTIVE: Label("主动公开", "此件公开发布", published=True),
+        Attribute.ON_REQUEST: Label("依申请公开", "此件依申请公开", published=False),
+        Attribute.REDACTED: Label("删减后公开", "此件删减后公开", published=True, redacted=True),
+        Attribute.WITHHELD: Label("不予公开", "此件不公开", published=False),
+    }
+)

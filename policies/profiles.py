@@ -38,7 +38,7 @@ INTERPRETATION_ALLOWANCE = WorkingDays(3)  # local choice, aligned with seeds 00
 REREVIEW_DECISION_ALLOWANCE = WorkingDays(20)
 
 THREE_LABELS = frozenset({Attribute.PROACTIVE, Attribute.ON_REQUEST, Attribute.WITHHELD})
-FOUR_LABELS = frozenset(Attribute)  # seed 001 §二(四)1 adds 删减后公开
+FOUR_LABELS = THREE_LABELS | {Attribute.REDACTED}  # seed 001 §二(四)1 adds 删减后公开
 
 # Domain §6.1: default scope of interpretation = 规章 + 行政规范性文件 (+ flagged 重要政策).
 INTERPRETATION_TYPES = frozenset({DocumentType.RULES, DocumentType.NORMATIVE})
@@ -75,8 +75,9 @@ class PolicyProfile:
     nondisclosure_review_interval: Months = NONDISCLOSURE_REVIEW_INTERVAL
     rereview_decision_allowance: WorkingDays = REREVIEW_DECISION_ALLOWANCE
     makeup_days_count: bool = True  # domain §8.1: 调休上班 weekend days count [U], default ON
-    on_request_needs_reason: bool = False  # domain §9.7: national texts require none
-    redacted_needs_reason: bool = True  # domain §3.1: by analogy to 条例 art. 37
+    # Attributes besides 不予公开 that need a coded reason (domain §10 rule 4): 删减后公开 by
+    # analogy to 条例 art. 37 (domain §3.1); 依申请公开 needs none in the national texts (§9.7).
+    reasons_required: frozenset[Attribute] = frozenset({Attribute.REDACTED})
 
     def allowance_for(self, status: Status) -> WorkingDays | None:
         """The working days the office allows a document to stay in status (local choices)."""
@@ -90,11 +91,8 @@ class PolicyProfile:
 
     def needs_reason(self, attribute: Attribute) -> bool:
         """Whether the attribute must be justified by a reason code (domain §10 rule 4)."""
-        return (
-            attribute is Attribute.WITHHELD  # 80号 一(一) "拟不公开的，要依法依规说明理由"
-            or (attribute is Attribute.REDACTED and self.redacted_needs_reason)
-            or (attribute is Attribute.ON_REQUEST and self.on_request_needs_reason)
-        )
+        # 80号 一(一) "拟不公开的，要依法依规说明理由": 不予公开 always.
+        return attribute is Attribute.WITHHELD or attribute in self.reasons_required
 
 
 NATIONAL = PolicyProfile(

@@ -200,12 +200,14 @@ def _check_interpretation(s: Submission, profile: PolicyProfile) -> list[Finding
 
 
 def _check_redacted_version(s: Submission) -> list[Finding]:
-    if s.attribute is not Attribute.REDACTED or AttachmentKind.REDACTED_VERSION in s.attachments:
+    if s.attribute is None or not s.attribute.publishes_redacted_version:
+        return []
+    if AttachmentKind.REDACTED_VERSION in s.attachments:
         return []
     return [
         _finding(
             "attachment.redacted_version_required",
-            "“删减后公开”须附删减后的公开版本；请上传删减版后重新报送。",
+            f"“{s.attribute.label}”须附删减后的公开版本；请上传删减版后重新报送。",
             _REDACTED_SOURCE,
             "attachments",
         )

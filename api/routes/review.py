@@ -27,6 +27,7 @@ from api.review_resumer import resume_review
 from api.schemas import DecisionIn, DecisionOut
 from api.unstarted_reviews import start_review
 from models.documents import Document
+from models.rereviews import CONVERTIBLE
 from models.users import User
 from policies.attributes import Attribute
 from policies.roles import Role
@@ -169,8 +170,10 @@ class RereviewDecisionIn(BaseModel):
     decision: Literal["keep", "convert"]
     to_attribute: Attribute | None = Field(
         default=None,
-        description="convert only: proactive 主动公开 / redacted 删减后公开 (reviewed, then "
-        "published) or on_request 依申请公开 (marking only)",
+        description="convert only: "
+        + ", ".join(f"{a.value} {a.label}" for a in CONVERTIBLE)
+        + " (one that is published is reviewed first, then published; the others change the "
+        "marking only)",
     )
     reason_codes: list[str] = Field(default_factory=list, examples=[["NS-6"]])
     explanation: str = Field(min_length=1, max_length=4000, description="why (条例 art. 18)")

@@ -59,7 +59,9 @@ class CatalogueEntry:
     @property
     def is_redacted(self) -> bool:
         """Whether the document was published after redaction (此件删减后公开)."""
-        return self.marking_text == Attribute.REDACTED.marking
+        return any(
+            a.publishes_redacted_version and a.marking == self.marking_text for a in Attribute
+        )
 
     def as_json(self) -> dict[str, Any]:
         """The entry in the catalogue's JSON variant."""

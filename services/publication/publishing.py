@@ -219,7 +219,7 @@ def publication_key(version_id: int) -> str:
 
 
 def _published_file(session: Session, version: Version, attribute: Attribute) -> int:
-    if attribute is Attribute.PROACTIVE:
+    if not attribute.publishes_redacted_version:
         return version.main_file_id
     redacted = session.exec(
         select(VersionAttachment.file_id).where(
@@ -228,7 +228,9 @@ def _published_file(session: Session, version: Version, attribute: Attribute) ->
         )
     ).first()
     if redacted is None:
-        raise PublicationRefused("删减后公开: only the redacted version may be published; none")
+        raise PublicationRefused(
+            f"{attribute.label}: only the redacted version may be published; none was sent"
+        )
     return redacted
 
 

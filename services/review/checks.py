@@ -23,6 +23,7 @@ from policies.prescreen import Evidence, prescreen
 from policies.profiles import InterpretationMode, get_profile
 from policies.roles import Role
 from policies.statuses import Status
+from policies.steps import Step
 from policies.submission_checks import (
     AttachmentKind,
     Submission,
@@ -234,14 +235,16 @@ def advance_interpretation(
         session=session, document_id=document_id, version_id=version_id
     ):
         return document.status
+    target = Step.INTERPRETATION.rule.approved_to
+    assert target is not None
     change_status(
         session=session,
         document_id=document_id,
-        target=Status.AWAITING_SIGNOFF,
+        target=target,
         actor=SYSTEM,
         role=Role.SYSTEM,
         channel="system",
         reason=f"interpretation: {profile.interpretation_mode} ({profile.name})",
         at=at,
     )
-    return Status.AWAITING_SIGNOFF
+    return target

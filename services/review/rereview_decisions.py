@@ -20,7 +20,7 @@ from sqlmodel import Session, col, func, select
 from models.deadlines import Deadline
 from models.decisions import Channel, Decision
 from models.documents import Document
-from models.rereviews import Rereview
+from models.rereviews import CONVERTIBLE, Rereview
 from models.users import User
 from models.versions import Marking, Version, VersionAttachment
 from policies.attributes import Attribute
@@ -92,16 +92,10 @@ def _check_request(
         raise _refuse(
             "rereview.keep_has_no_attribute", "keep takes no to_attribute", "to_attribute"
         )
-    if decision == "convert" and to_attribute not in (
-        Attribute.PROACTIVE,
-        Attribute.REDACTED,
-        Attribute.ON_REQUEST,
-    ):
+    if decision == "convert" and to_attribute not in CONVERTIBLE:
+        choices = ", ".join(f"{a.label} ({a.value})" for a in CONVERTIBLE)
         raise _refuse(
-            "rereview.to_attribute",
-            "convert needs to_attribute 主动公开 (proactive), 删减后公开 (redacted) or 依申请公开 "
-            "(on_request)",
-            "to_attribute",
+            "rereview.to_attribute", f"convert needs to_attribute, one of {choices}", "to_attribute"
         )
 
 

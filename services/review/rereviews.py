@@ -36,7 +36,7 @@ from services.review.steps import SYSTEM, calendar_for
 from services.timestamps import require_aware
 
 REREVIEW_CREATED = "rereview.created"
-KEPT_FROM_PUBLIC = (Attribute.ON_REQUEST, Attribute.WITHHELD)
+KEPT_FROM_PUBLIC = tuple(attribute for attribute in Attribute if not attribute.is_published)
 _BATCH = 1000
 
 

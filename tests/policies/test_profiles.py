@@ -104,9 +104,10 @@ def test_stage_allowances_are_local_choices(status: Status, expected: WorkingDay
 
 
 def _profile(*, on_request: bool = False, redacted: bool = True) -> PolicyProfile:
-    return replace(
-        get_profile("national"), on_request_needs_reason=on_request, redacted_needs_reason=redacted
-    )
+    required = {A.ON_REQUEST} if on_request else set()
+    if redacted:
+        required.add(A.REDACTED)
+    return replace(get_profile("national"), reasons_required=frozenset(required))
 
 
 @pytest.mark.parametrize(

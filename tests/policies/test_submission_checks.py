@@ -25,7 +25,7 @@ K = AttachmentKind
 NATIONAL = get_profile("national")
 MAJIANG = get_profile("majiang")
 LIAONING = get_profile("liaoning")
-STRICT = replace(NATIONAL, on_request_needs_reason=True)
+STRICT = replace(NATIONAL, reasons_required=NATIONAL.reasons_required | {Attribute.ON_REQUEST})
 PACKAGE = frozenset({K.INTERPRETATION_PLAN, K.INTERPRETATION_MATERIAL})
 PLAN = frozenset({K.INTERPRETATION_PLAN})
 NS5 = {"reason_codes": ("NS-5",), "reason_explanation": "人事管理信息，条例第十六条第一款"}
