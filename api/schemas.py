@@ -4,6 +4,7 @@ recorded rows (`.of`), and the one error shape."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,11 +15,14 @@ from models.files import StoredFile
 from models.publications import InterpretationMaterial
 from models.versions import Marking
 from policies.attributes import Attribute
+from policies.document_types import DocumentType
 from policies.findings import Finding, Severity
 from policies.roles import Role
 from policies.secrecy_levels import SecrecyLevel
 from policies.statuses import Stage, Status
 from policies.steps import STEPS, Choice, Step
+from policies.stuck import StuckLevel
+from policies.validity import Validity
 from services.documents import Dossier, VersionRecord
 
 
@@ -271,6 +275,62 @@ class DocumentPage(BaseModel):
         "cursor never skip or repeat a document when others are added meanwhile and are as fast "
         "deep in the list as at its start; pages by `offset` may shift and slow down with depth."
     )
+
+
+# Enumerated values and what each means, shown in the OpenAPI schema of each enum.
+DESCRIBED_ENUMS: dict[str, type[StrEnum]] = {
+    enum.__name__: enum
+    for enum in (
+        Attribute,
+        SecrecyLevel,
+        DocumentType,
+        Status,
+        Stage,
+        Role,
+        Validity,
+        Step,
+        Choice,
+        Severity,
+        StuckLevel,
+    )
+}
+_MEANINGS: dict[StrEnum, str] = {
+    Severity.BLOCKING: "stops the document: 退文, or the step refused",
+    Severity.WARNING: "shown to drafter and reviewers; does not stop the document",
+    Severity.ROUTING: "changes where the document goes next (e.g. office pre-review)",
+    StuckLevel.NEAR: "the near share of the stage allowance has elapsed",
+    StuckLevel.OVERDUE: "the stage allowance's deadline has passed",
+    **{
+        choice: "; ".join(
+            f"{r.step}: {r.choices[choice]}" for r in STEPS.values() if choice in r.choices
+        )
+        for choice in Choice
+    },
+}
+
+
+def meaning(member: StrEnum) -> str:
+    """What an enumerated value means (its label, and for an attribute its printed marking)."""
+    if isinstance(member, Attribute):
+        return f"{member.label}（{member.marking}）"
+    if isinstance(member, Step):
+        return member.rule.title
+    label = getattr(member, "label", None)
+    return label if isinstance(label, str) else _MEANINGS[member]
+
+
+def describe_enums(schemas: dict[str, Any]) -> dict[str, Any]:
+    """JSON schemas with each known enum's values explained (in its description, and in
+    `x-enum-descriptions` for tools that show them beside each value)."""
+    for name, schema in schemas.items():
+        enum = DESCRIBED_ENUMS.get(name)
+        if enum is None or "enum" not in schema:
+            continue
+        meanings = {member.value: meaning(member) for member in enum}
+        lines = "\n".join(f"- `{value}`: {text}" for value, text in meanings.items())
+        schema["description"] = f"{schema.get('description', '')}\n\n{lines}".strip()
+        schema["x-enum-descriptions"] = meanings
+    return schemas
 
 
 def finding_list(findings: list[Finding]) -> list[FindingOut]:

@@ -14,6 +14,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
+from api.schemas import describe_enums
 from config.settings import Settings
 from services.errors import RequestInvalid, UploadTooLarge
 from services.intake import Upload
@@ -201,7 +202,8 @@ def form_request_body(
 ) -> dict[str, Any]:
     """The multipart request body for OpenAPI: the form's fields and its binary file fields."""
     schema = fields.model_json_schema() if fields is not None else {}
-    properties = _inline(dict(schema.get("properties", {})), schema.get("$defs", {}))
+    definitions = describe_enums(schema.get("$defs", {}))
+    properties = _inline(dict(schema.get("properties", {})), definitions)
     for name, description in files.items():
         properties[name] = {"type": "string", "format": "binary", "description": description}
     required = [*schema.get("required", []), *(["file"] if "file" in files else [])]

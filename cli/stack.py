@@ -55,7 +55,10 @@ def _prefect_database(env: dict[str, str]) -> str:
     )
     if not url:
         home = env["PREFECT_HOME"]
-        return f"SQLite in {home} (PREFECT_SERVER_DATABASE_CONNECTION_URL: PostgreSQL)"
+        return (
+            f"SQLite, {home}/prefect.db (to use PostgreSQL instead, set "
+            "PREFECT_SERVER_DATABASE_CONNECTION_URL=postgresql+asyncpg://…)"
+        )
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)

@@ -14,3 +14,18 @@ class Role(StrEnum):
     SIGNER = "signer"  # 签发人
     ADMIN = "admin"
     SYSTEM = "system"  # the engine's own automatic steps
+
+    @property
+    def label(self) -> str:
+        """The role's name, e.g. 保密审查人."""
+        return _LABELS[self]
+
+
+_LABELS: dict[Role, str] = {
+    Role.DRAFTER: "拟稿人",
+    Role.SECRECY_REVIEWER: "保密审查人",
+    Role.DISCLOSURE_OFFICE: "政务公开工作机构",
+    Role.SIGNER: "签发人",
+    Role.ADMIN: "管理员",
+    Role.SYSTEM: "系统（引擎的自动步骤）",
+}

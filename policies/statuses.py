@@ -15,6 +15,11 @@ class Stage(StrEnum):
     PUBLICATION = "publication"  # 签发与发布
     DONE = "done"
 
+    @property
+    def label(self) -> str:
+        """The stage's name, e.g. 保密审查."""
+        return _STAGE_LABELS[self]
+
 
 class Status(StrEnum):
     """Where a document stands; exactly one at a time."""
@@ -33,6 +38,11 @@ class Status(StrEnum):
     def stage(self) -> Stage:
         """The review stage a document in this status is at."""
         return _STAGES[self]
+
+    @property
+    def label(self) -> str:
+        """What the status means, e.g. 退文：退回拟稿人."""
+        return _STATUS_LABELS[self]
 
     @property
     def is_waiting_for_people(self) -> bool:
@@ -62,3 +72,23 @@ _HUMAN_WAITS = frozenset(
         Status.AWAITING_SIGNOFF,
     }
 )
+
+_STAGE_LABELS: dict[Stage, str] = {
+    Stage.INTAKE: "收文",
+    Stage.MARKING: "属性认定",
+    Stage.SECRECY_REVIEW: "保密审查",
+    Stage.INTERPRETATION: "政策解读",
+    Stage.PUBLICATION: "签发与发布",
+    Stage.DONE: "办结",
+}
+_STATUS_LABELS: dict[Status, str] = {
+    Status.SUBMITTED: "已报送，待审查流程启动",
+    Status.RETURNED: "退文：退回拟稿人修改后重新报送",
+    Status.OFFICE_PREREVIEW: "政务公开工作机构预审",
+    Status.SECRECY_REVIEW: "保密审查",
+    Status.ESCALATED: "无法确定，报主管部门或保密行政管理部门确定",
+    Status.AWAITING_INTERPRETATION: "待政策解读材料",
+    Status.AWAITING_SIGNOFF: "待签发",
+    Status.PUBLISHED: "已发布",
+    Status.FILED: "不公开，存档（依申请公开或不予公开）并定期评估",
+}

@@ -16,7 +16,7 @@ from services.publication.validity import change_validity
 from tests.api.conftest import app, settings  # noqa: F401  (the real app on both databases)
 from tests.browser_support import serve_app
 from tests.factories import T0
-from tests.portal.helpers import publish
+from tests.publication_helpers import publish
 
 
 def test_the_catalogue_and_a_page_show_marking_and_repeal_in_a_browser(

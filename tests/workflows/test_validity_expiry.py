@@ -16,7 +16,7 @@ from models.documents import Document
 from models.validity import ValidityChangeRecord
 from services.publication.publishing import PortalSink, publish_version
 from tests.factories import T0, id_of
-from tests.portal.helpers import signed_off_document
+from tests.publication_helpers import signed_off_document
 from tests.workflows.conftest import Stack
 from tests.workflows.helpers import wait_final
 

@@ -13,7 +13,7 @@ from models.documents import Document
 from models.validity import ValidityChangeRecord
 from services.publication.validity import expire_due
 from tests.api.conftest import Person, TestClient
-from tests.portal.helpers import publish, unpublished
+from tests.publication_helpers import publish, unpublished
 
 
 def test_a_validity_change_of_an_unpublished_document_is_refused_409(

@@ -1,4 +1,5 @@
-"""Resubmission after 退文, idempotent retries, access rules, and the review start."""
+"""Documents through the API: resubmission after 退文, idempotent retries, who may read which
+document, the list and its pages, interpretation material sent later."""
 
 from __future__ import annotations
 
@@ -7,9 +8,7 @@ import io
 from fastapi import FastAPI
 from sqlmodel import Session, select
 
-from api.unstarted_reviews import sweep
 from models.documents import Document
-from services.review import versions_awaiting_review_start
 from tests.api.conftest import Person, TestClient, count_rows, form, main_file
 
 
@@ -204,52 +203,6 @@ def test_the_list_pages_by_cursor_and_refuses_a_cursor_it_did_not_give(
         refused = client.get("/documents", params=params, headers=drafter)
         assert refused.status_code == 422, params
         assert refused.json()["findings"][0]["field"] == field
-
-
-def test_with_prefect_unreachable_the_document_waits_for_the_reconciler(
-    client: TestClient, people: dict[str, Person], app: FastAPI
-) -> None:
-    drafter = people["drafter"].headers
-    first = client.post("/documents", data=form(), files=main_file(), headers=drafter)
-    second = client.post("/documents", data=form(), files=main_file(), headers=drafter)
-    assert first.status_code == second.status_code == 201
-    assert first.json()["review"]["state"] == "starting"  # the background attempt then fails
-    assert second.json()["review"]["state"] == "pending"  # known down: left to the reconciler
-    ids = {first.json()["document"]["id"], second.json()["document"]["id"]}
-    for document_id in ids:
-        detail = client.get(f"/documents/{document_id}", headers=drafter).json()
-        assert detail["status"] == "submitted"
-        assert detail["review"] == {
-            "state": "pending",
-            "flow_run_id": None,
-            "detail": detail["review"]["detail"],
-        }
-    with Session(app.state.engine) as session:
-        waiting = versions_awaiting_review_start(session=session)
-    assert {w.document_id for w in waiting} == ids
-
-
-def test_the_reconciler_starts_and_records_waiting_reviews(
-    client: TestClient, people: dict[str, Person], app: FastAPI
-) -> None:
-    drafter = people["drafter"].headers
-    created = client.post("/documents", data=form(), files=main_file(), headers=drafter).json()
-
-    class Prefect:
-        available = True
-
-        async def start(self, review):  # stands in for ReviewStarter
-            return f"run-{review.document_id}-{review.version_number}"
-
-    import anyio
-
-    started = anyio.run(sweep, app.state.writer, Prefect())
-    assert started == 1
-    detail = client.get(f"/documents/{created['document']['id']}", headers=drafter).json()
-    assert detail["review"]["state"] == "started"
-    assert detail["review"]["flow_run_id"] == f"run-{created['document']['id']}-1"
-    assert detail["history"][-1]["action"] == "review.started"
-    assert anyio.run(sweep, app.state.writer, Prefect()) == 0
 
 
 def test_interpretation_material_is_added_later(

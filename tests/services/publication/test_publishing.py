@@ -29,7 +29,7 @@ from services.publication.publishing import (
 from tests.api.conftest import closed_port
 from tests.browser_support import serve_app
 from tests.factories import id_of
-from tests.portal.helpers import signed_off_document
+from tests.publication_helpers import signed_off_document
 
 
 def cms(fail_first: int = 1, refuse: bool = False) -> tuple[FastAPI, dict[str, Any]]:

@@ -18,7 +18,7 @@ from models.publications import Publication
 from models.versions import Version
 from policies.statuses import Status
 from tests.api.conftest import Person, TestClient
-from tests.portal.helpers import publish, unpublished
+from tests.publication_helpers import publish, unpublished
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

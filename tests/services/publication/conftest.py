@@ -1,0 +1,3 @@
+"""The publisher tests publish through the real app: the API fixtures (SQLite and PostgreSQL)."""
+
+from tests.api.conftest import app, client, people, settings  # noqa: F401
