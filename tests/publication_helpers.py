@@ -15,7 +15,7 @@ from models.files import StoredFile
 from models.publications import Publication
 from models.versions import Version, VersionAttachment
 from policies.statuses import Status
-from services.publication.publishing import PortalSink, publish_version
+from services.publication.publishing import JsonFileSink, publish_version
 from tests.factories import T0, id_of, make_document, make_organ, make_user
 
 
@@ -92,7 +92,7 @@ def publish(
             session=session,
             document_id=id_of(document),
             version_id=document.current_version_id or 0,
-            publisher=PortalSink(settings.data_dir / "portal"),
+            publisher=JsonFileSink(settings.data_dir / "portal"),
             at=at,
             files_dir=settings.files_dir,
         )

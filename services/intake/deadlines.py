@@ -41,7 +41,7 @@ def store_intake_deadlines(
             for d in publication_deadlines(at, profile, calendar, formed_on=draft.written_on)
             if d.kind is DeadlineKind.PUBLICATION_CEILING  # the local window starts at 印发
         ]
-    expiry = secrecy_expiry_deadline(draft.written_on, draft.as_checked(set()).classification)
+    expiry = secrecy_expiry_deadline(draft.written_on, draft.as_submission(set()).classification)
     if draft.secrecy_level.is_classified and expiry is not None:
         values.append(expiry)
     if not values:

@@ -134,7 +134,7 @@ class Draft(BaseModel):
             "issued_in_government_name": self.issued_in_government_name,
         }
 
-    def as_checked(self, attachment_kinds: set[str]) -> Submission:
+    def as_submission(self, attachment_kinds: set[str]) -> Submission:
         """The draft as the intake checks see it; the engine prints the secrecy mark itself."""
         return Submission(
             attribute=self.attribute,

@@ -51,7 +51,7 @@ def register_submission(
     organ_id = submitting_organ(session, submitter, draft.organ)
     profile = _profile(draft.policy_profile or default_profile)
     document = None if document_id is None else _returned_document(session, document_id)
-    findings = check_submission(draft.as_checked({u.kind for u in other_uploads}), profile)
+    findings = check_submission(draft.as_submission({u.kind for u in other_uploads}), profile)
     fields = draft.document_fields(organ_id=organ_id, policy_profile=profile.name)
     if document is None:
         document = Document(

@@ -83,10 +83,12 @@ class Publisher(Protocol):
         """Publish (or re-publish identically) the payload."""
 
 
-class LocalSink:
-    """The default publisher: one JSON file per version under <data_dir>/portal."""
+class JsonFileSink:
+    """The default publisher ("portal"): the publication row that publish_version writes is what
+    /portal shows; this sink keeps the payload as one JSON file per version under
+    <data_dir>/portal, the copy handed to archives and libraries (条例 art. 25 ¶3)."""
 
-    name = "local"
+    name = "portal"
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -104,14 +106,6 @@ class LocalSink:
         temporary = target.with_suffix(".tmp")
         temporary.write_text(json.dumps(asdict(payload), ensure_ascii=False, indent=2), "utf-8")
         os.replace(temporary, target)
-
-
-class PortalSink(LocalSink):
-    """The default publisher: the portal itself. The publication row (written by
-    publish_version) is what /portal shows; the sink also keeps the payload as a JSON file under
-    <data_dir>/portal, the copy handed to archives and libraries (条例 art. 25 ¶3)."""
-
-    name = "portal"
 
 
 class PublicationDeliveryRefused(DomainError):
@@ -189,7 +183,7 @@ def make_publisher(
         if not webhook_url:
             raise ValueError("the webhook publisher needs a URL")
         return WebhookSink(webhook_url, timeout=timeout, retries=retries)
-    return PortalSink(portal_dir)
+    return JsonFileSink(portal_dir)
 
 
 def summarise(text: str) -> str | None:

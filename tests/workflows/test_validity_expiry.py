@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from config.settings import Settings
 from models.documents import Document
 from models.validity import ValidityChangeRecord
-from services.publication.publishing import PortalSink, publish_version
+from services.publication.publishing import JsonFileSink, publish_version
 from tests.factories import T0, id_of
 from tests.publication_helpers import signed_off_document
 from tests.workflows.conftest import Stack
@@ -46,7 +46,7 @@ def test_the_expiry_deployment_expires_a_document_past_its_end_date_once(stack: 
             session=session,
             document_id=id_of(document),
             version_id=document.current_version_id or 0,
-            publisher=PortalSink(stack.data_dir / "portal"),
+            publisher=JsonFileSink(stack.data_dir / "portal"),
             at=T0,
         )
         document.valid_until = date(2025, 6, 30)

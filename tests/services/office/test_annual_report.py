@@ -31,7 +31,7 @@ from services.office.annual_report import (
     report_imports,
     report_tasks,
 )
-from services.publication.publishing import LocalSink, publish_version
+from services.publication.publishing import JsonFileSink, publish_version
 from services.publication.validity import change_validity
 from tests.factories import id_of, make_document, make_organ, make_user
 
@@ -40,7 +40,7 @@ SEED_003 = next(Path("/work/shared/seeds").glob("003_*.txt"))
 R = "二（一）"
 
 
-def _published(session: Session, drafter: User, written_on: date, sink: LocalSink) -> int:
+def _published(session: Session, drafter: User, written_on: date, sink: JsonFileSink) -> int:
     document = make_document(
         session,
         drafter=drafter,
@@ -64,7 +64,7 @@ def known_documents(session: Session, portal: Path) -> User:
     organ = make_organ(session)
     drafter = make_user(session, organ=organ)
     office = make_user(session, organ=organ, role=Role.DISCLOSURE_OFFICE, name="公开办")
-    sink = LocalSink(portal)
+    sink = JsonFileSink(portal)
     first = _published(session, drafter, date(2026, 2, 10), sink)
     _published(session, drafter, date(2026, 4, 8), sink)
     make_document(
@@ -141,7 +141,7 @@ def test_the_2019_format_counts_new_and_total_publications_60号(
 ) -> None:
     organ = make_organ(session)
     drafter = make_user(session, organ=organ)
-    sink = LocalSink(tmp_path / "portal")
+    sink = JsonFileSink(tmp_path / "portal")
     _published(session, drafter, date(2019, 3, 1), sink)
     _published(session, drafter, date(2020, 3, 1), sink)
     session.commit()

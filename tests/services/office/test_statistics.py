@@ -20,7 +20,7 @@ from policies.statuses import Status
 from policies.steps import Step
 from policies.validity import Validity
 from services.office.statistics import Period, office_statistics, stage_stays
-from services.publication.publishing import LocalSink, publish_version
+from services.publication.publishing import JsonFileSink, publish_version
 from services.publication.validity import change_validity
 from services.review import change_status, recheck_marking, record_decision
 from tests.factories import id_of, make_document, make_organ, make_stored_file, make_user
@@ -83,7 +83,7 @@ def build_dataset(session: Session, portal: Path) -> Dataset:
     organ = make_organ(session)
     drafter = make_user(session, organ=organ)
     reviewer = make_user(session, organ=organ, role=Role.SECRECY_REVIEWER, name="审查人")
-    sink = LocalSink(portal)
+    sink = JsonFileSink(portal)
     published = []
     for intake, secrecy, publication in ((2, 24, 4), (4, 48, 8)):
         doc = _normative(session, drafter, Attribute.PROACTIVE)

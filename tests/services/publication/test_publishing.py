@@ -18,7 +18,7 @@ from models.documents import Document
 from models.publications import Publication
 from policies.statuses import Status
 from services.publication.publishing import (
-    PortalSink,
+    JsonFileSink,
     PublicationDeliveryFailed,
     PublicationDeliveryRefused,
     PublicationRefused,
@@ -120,7 +120,7 @@ def test_the_portal_is_the_default_publisher_and_a_webhook_needs_its_url(
 ) -> None:
     assert settings.publisher == "portal"
     publisher = make_publisher("portal", portal_dir=settings.data_dir / "portal")
-    assert isinstance(publisher, PortalSink)
+    assert isinstance(publisher, JsonFileSink)
     assert publisher.name == "portal"
     assert isinstance(
         make_publisher("webhook", portal_dir=settings.data_dir, webhook_url="http://x"), WebhookSink
@@ -143,7 +143,7 @@ def test_the_portal_is_the_default_publisher_and_a_webhook_needs_its_url(
 def test_a_redacted_document_without_its_redacted_version_is_not_published_seed_001(
     app: FastAPI, settings: Settings
 ) -> None:
-    sink = PortalSink(settings.data_dir / "portal")
+    sink = JsonFileSink(settings.data_dir / "portal")
     with Session(app.state.engine) as session:
         document = signed_off_document(session, settings, attribute="redacted")
         with pytest.raises(PublicationRefused, match="only the redacted version"):

@@ -15,7 +15,7 @@ from policies.deadlines import publication_deadlines
 from policies.profiles import get_profile
 from policies.statuses import Status
 from services.office.alerts import LogNotifier, deliver_pending
-from services.publication.publishing import LocalSink, publish_version
+from services.publication.publishing import JsonFileSink, publish_version
 from services.publication.windows import check_windows
 from services.review import calendar_for, store_deadline
 from tests.factories import id_of, make_document
@@ -73,7 +73,7 @@ def test_publication_within_the_window_leaves_no_alert(session: Session, tmp_pat
         session=session,
         document_id=id_of(document),
         version_id=document.current_version_id or 0,
-        publisher=LocalSink(tmp_path / "portal"),
+        publisher=JsonFileSink(tmp_path / "portal"),
         at=SIGNED + timedelta(minutes=45),  # seed 000 §三(二十二): within 2 hours
     )
     session.commit()
@@ -135,7 +135,7 @@ def test_interpretation_missing_three_working_days_across_a_调休_weekend_is_ov
         session=session,
         document_id=id_of(document),
         version_id=document.current_version_id or 0,
-        publisher=LocalSink(tmp_path / "portal"),
+        publisher=JsonFileSink(tmp_path / "portal"),
         at=published,
     )
     session.commit()

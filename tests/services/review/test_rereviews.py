@@ -25,7 +25,7 @@ from policies.roles import Role
 from policies.statuses import Status
 from policies.steps import Step
 from services.errors import Conflict, Forbidden
-from services.publication.publishing import LocalSink, PublicationRefused, publish_version
+from services.publication.publishing import JsonFileSink, PublicationRefused, publish_version
 from services.review import (
     ConversionRefused,
     count_overdue_rereviews,
@@ -184,7 +184,7 @@ def test_a_conversion_goes_through_secrecy_review_before_the_portal(
             session=session,
             document_id=id_of(document),
             version_id=outcome.review.version_id,
-            publisher=LocalSink(tmp_path / "portal"),
+            publisher=JsonFileSink(tmp_path / "portal"),
             at=_at(2026, 3, 5, 10, 2),
         )
     session.rollback()
