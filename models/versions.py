@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from models.base import empty_list, enum_column, json_list_column, utc_column
 from models.checks import enum_check
 from policies.attributes import Attribute
-from policies.findings import Severity
+from policies.findings import Finding, Severity
 from policies.secrecy_levels import SecrecyLevel
 from policies.submissions import AttachmentKind
 
@@ -103,3 +103,16 @@ class RecordedFinding(SQLModel, table=True):
     source: str = Field(max_length=500)
     field: str | None = Field(default=None, max_length=100)
     recorded_at: datetime = Field(sa_column=utc_column())
+
+    @classmethod
+    def of(cls, finding: Finding, version_id: int, at: datetime) -> RecordedFinding:
+        """The row that records this finding against the version."""
+        return cls(
+            version_id=version_id,
+            rule=finding.rule,
+            severity=finding.severity,
+            message=finding.message,
+            source=finding.source,
+            field=finding.field,
+            recorded_at=at,
+        )

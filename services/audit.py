@@ -9,9 +9,11 @@ from sqlmodel import Session
 
 from models.audit import AuditEvent
 from models.decisions import Channel
+from models.users import User
 from policies.roles import Role
 from services.timestamps import require_aware
 
+SYSTEM = "system"  # the actor of the engine's own steps (role and channel SYSTEM)
 # Actions read by more than the capability that records them (statistics, the office overview).
 STATUS_CHANGED = "status.changed"
 SUBMISSION_RECEIVED = "submission.received"
@@ -22,18 +24,19 @@ MATERIAL_ADDED = "interpretation.material_added"
 def record_event(
     *,
     session: Session,
-    actor: str,
-    role: Role,
-    channel: Channel,
     action: str,
     at: datetime,
+    actor: str = SYSTEM,
+    role: Role = Role.SYSTEM,
+    channel: Channel = "system",
     document_id: int | None = None,
     version_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> AuditEvent:
-    """Append one audit event to the caller's transaction: who did what, when and why."""
+    """Append one audit event to the caller's transaction: who did what, when and why (by
+    default the engine itself)."""
     event = AuditEvent(
         occurred_at=require_aware(at),
         actor=actor,
@@ -48,3 +51,24 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def record_act(
+    *,
+    session: Session,
+    person: User,
+    action: str,
+    at: datetime,
+    channel: Channel = "api",
+    **details: Any,
+) -> AuditEvent:
+    """Append the audit event of a person's own act: their name and role (`record_event`)."""
+    return record_event(
+        session=session,
+        actor=person.name,
+        role=person.role,
+        channel=channel,
+        action=action,
+        at=at,
+        **details,
+    )

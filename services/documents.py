@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import Integer, literal, tuple_
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from models.audit import AuditEvent
 from models.base import UTCDateTime
+from models.db import table_of
 from models.deadlines import Deadline
 from models.documents import Document
 from models.files import StoredFile
@@ -21,17 +23,27 @@ from policies.roles import Role
 from policies.statuses import Stage, Status
 from services.errors import NotFound
 
+_Row = TypeVar("_Row", bound=SQLModel)
+
 
 def get_document(*, session: Session, document_id: int, for_update: bool = False) -> Document:
     """The document with this id (row-locked with for_update on PostgreSQL), or NotFound."""
-    statement = select(Document).where(col(Document.id) == document_id)
+    return get_row(session, Document, document_id, "document", for_update=for_update)
+
+
+def get_row(
+    session: Session, model: type[_Row], row_id: int, what: str, *, for_update: bool = False
+) -> _Row:
+    """The row of the model's table with this id, or NotFound naming it as `what`; with
+    for_update locked until the transaction ends and read afresh (PostgreSQL: SQLite has no row
+    locks and ignores FOR UPDATE; its writers are serialised anyway)."""
+    statement = select(model).where(table_of(model).c.id == row_id)
     if for_update:
-        # SQLite has no row locks and ignores FOR UPDATE; its writers are serialised anyway.
         statement = statement.with_for_update().execution_options(populate_existing=True)
-    document = session.exec(statement).first()
-    if document is None:
-        raise NotFound(f"document {document_id} does not exist")
-    return document
+    row = session.exec(statement).first()
+    if row is None:
+        raise NotFound(f"{what} {row_id} does not exist")
+    return row
 
 
 def get_current_version(*, session: Session, document: Document) -> Version:

@@ -15,7 +15,7 @@ from models.publications import InterpretationMaterial
 from models.users import User
 from models.versions import Version, VersionAttachment
 from policies.submissions import INTERPRETATION_KINDS
-from services.audit import MATERIAL_ADDED, record_event
+from services.audit import MATERIAL_ADDED, record_act
 from services.documents import get_document
 from services.errors import RequestInvalid
 from services.intake.drafts import Upload
@@ -92,11 +92,9 @@ def add_interpretation_material(
         document_id=document_id, file_id=id_of(stored), kind=upload.kind, received_at=at
     )
     session.add(material)
-    record_event(
+    record_act(
         session=session,
-        actor=submitter.name,
-        role=submitter.role,
-        channel="api",
+        person=submitter,
         action=MATERIAL_ADDED,
         document_id=document_id,
         version_id=document.current_version_id,

@@ -15,13 +15,13 @@ from models.files import StoredFile
 from models.users import User
 from models.versions import Marking, RecordedFinding, Version
 from policies.attributes import Attribute
-from policies.findings import Finding, blocking
+from policies.findings import blocking
 from policies.profiles import PolicyProfile, ProfileUnknown, get_profile
 from policies.roles import Role
 from policies.statuses import Status
 from policies.submission_checks import check_submission
 from services.accounts import organ_id_for
-from services.audit import SUBMISSION_RECEIVED, SUBMISSION_RETURNED, record_event
+from services.audit import SUBMISSION_RECEIVED, SUBMISSION_RETURNED, record_act, record_event
 from services.documents import VersionRecord, get_document
 from services.errors import Conflict, Forbidden, RequestInvalid, field_finding
 from services.intake.attachments import attach_files
@@ -82,7 +82,7 @@ def register_submission(
     document.current_version_id = version.id
     attachments = attach_files(session, document, version, others, at)
     marking = _marking(draft, version)
-    recorded = [_recorded(finding, version, at) for finding in findings]
+    recorded = [RecordedFinding.of(finding, id_of(version), at) for finding in findings]
     session.add_all([*([] if marking is None else [marking]), *recorded])
     result = IntakeResult(
         document, VersionRecord(version, main, attachments, marking, recorded), findings
@@ -180,26 +180,12 @@ def _marking(draft: Draft, version: Version) -> Marking | None:
     )
 
 
-def _recorded(finding: Finding, version: Version, at: datetime) -> RecordedFinding:
-    return RecordedFinding(
-        version_id=id_of(version),
-        rule=finding.rule,
-        severity=finding.severity,
-        message=finding.message,
-        source=finding.source,
-        field=finding.field,
-        recorded_at=at,
-    )
-
-
 def _audit(
     session: Session, submitter: User, result: IntakeResult, draft: Draft, at: datetime
 ) -> None:
-    record_event(
+    record_act(
         session=session,
-        actor=submitter.name,
-        role=submitter.role,
-        channel="api",
+        person=submitter,
         action=SUBMISSION_RECEIVED,
         document_id=result.document_id,
         version_id=result.version.id,
@@ -223,18 +209,12 @@ def _return(session: Session, result: IntakeResult, at: datetime) -> None:
             session=session,
             document_id=result.document_id,
             target=Status.RETURNED,
-            actor="system",
-            role=Role.SYSTEM,
-            channel="system",
             reason=reason,
             at=at,
         )
         return
     record_event(
         session=session,
-        actor="system",
-        role=Role.SYSTEM,
-        channel="system",
         action=SUBMISSION_RETURNED,
         document_id=result.document_id,
         version_id=result.version.id,

@@ -47,7 +47,7 @@ from policies.annual_report import (
 from policies.calendar import local_date
 from policies.document_types import DocumentType
 from policies.findings import Finding, Severity
-from services.audit import record_event
+from services.audit import record_act
 from services.errors import Conflict, DomainError, RequestInvalid
 from services.office.statistics import ISSUED_STATUSES, Period, issued_figures
 from services.timestamps import require_aware
@@ -307,11 +307,9 @@ def import_figures(
     )
     session.add(row)
     session.flush()
-    record_event(
+    record_act(
         session=session,
-        actor=user.name,
-        role=user.role,
-        channel="api",
+        person=user,
         action=IMPORTED,
         after={"year": year, "version": row.version, "cells": len(cells), "media": media},
         reason=note,
@@ -350,11 +348,9 @@ def mark_report(
     )
     session.add(mark)
     session.flush()
-    record_event(
+    record_act(
         session=session,
-        actor=user.name,
-        role=user.role,
-        channel="api",
+        person=user,
         action=MARKED,
         after={"year": year, "kind": kind.value, "done_on": mark.done_on.isoformat()},
         reason=note,

@@ -32,12 +32,10 @@ from models.versions import Version, VersionAttachment
 from policies.attributes import Attribute
 from policies.deadlines import interpretation_deadline
 from policies.profiles import InterpretationMode, get_profile
-from policies.roles import Role
 from policies.statuses import Status
 from services.documents import get_marking
 from services.errors import DomainError, NotFound, Unavailable
 from services.review import (
-    SYSTEM,
     calendar_for,
     change_status,
     has_interpretation_material,
@@ -313,9 +311,6 @@ def publish_version(
         session=session,
         document_id=document_id,
         target=Status.PUBLISHED,
-        actor=SYSTEM,
-        role=Role.SYSTEM,
-        channel="system",
         reason=f"published as {index_number} via {publisher.name}",
         at=at,
     )

@@ -22,12 +22,10 @@ from policies.findings import Finding, Severity
 from policies.roles import Role
 from policies.statuses import Status
 from policies.validity import ANNOTATION_SOURCE, Validity, check_validity_change
-from services.audit import record_event
+from services.audit import SYSTEM, record_event
 from services.documents import get_document
 from services.errors import Conflict, DomainError, RequestInvalid
 from services.timestamps import require_aware
-
-SYSTEM = "system"
 
 
 class ValidityChangeRefused(DomainError):
@@ -60,10 +58,10 @@ def change_validity(
     document_id: int,
     to: Validity,
     reason: str,
-    actor: str,
-    role: Role,
-    channel: Channel,
     at: datetime,
+    actor: str = SYSTEM,
+    role: Role = Role.SYSTEM,
+    channel: Channel = "system",
     amended_by_document_id: int | None = None,
     amended_by_reference: str | None = None,
     effective_on: date | None = None,
@@ -204,9 +202,6 @@ def expire_due(session: Session, at: datetime) -> list[int]:
                 document_id=document_id,
                 to=Validity.EXPIRED,
                 reason=f"有效期至 {valid_until.isoformat()}，已届满 (domain §10 rule 15)",
-                actor=SYSTEM,
-                role=Role.SYSTEM,
-                channel="system",
                 at=at,
                 effective_on=valid_until + timedelta(days=1),
             )

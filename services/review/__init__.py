@@ -45,7 +45,6 @@ from services.review.starts import (
 )
 from services.review.status import change_status
 from services.review.steps import (
-    SYSTEM,
     StepView,
     calendar_for,
     current_status,
@@ -55,7 +54,6 @@ from services.review.steps import (
 )
 
 __all__ = [
-    "SYSTEM",
     "ConversionRefused",
     "DecisionInvalid",
     "NotAllowed",

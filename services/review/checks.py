@@ -21,7 +21,6 @@ from policies.document_types import DocumentType
 from policies.findings import Finding, Severity
 from policies.prescreen import Evidence, prescreen
 from policies.profiles import InterpretationMode, get_profile
-from policies.roles import Role
 from policies.statuses import Status
 from policies.steps import Step
 from policies.submission_checks import (
@@ -33,7 +32,7 @@ from policies.submission_checks import (
 from services.documents import get_marking
 from services.errors import NotFound
 from services.review.status import change_status
-from services.review.steps import SYSTEM, require_current_version
+from services.review.steps import require_current_version
 from services.text_extraction import TextNotExtractable, extract_text
 
 # The interpretation stage waits for the material itself (domain §10 rule 12), so at the marking
@@ -88,17 +87,7 @@ def _record_findings(
     )
     for f in findings:
         if (f.rule, f.message) not in known:
-            session.add(
-                RecordedFinding(
-                    version_id=version_id,
-                    rule=f.rule,
-                    severity=f.severity,
-                    message=f.message,
-                    source=f.source,
-                    field=f.field,
-                    recorded_at=at,
-                )
-            )
+            session.add(RecordedFinding.of(f, version_id, at))
     session.flush()
 
 
@@ -131,9 +120,6 @@ def recheck_marking(*, session: Session, document_id: int, version_id: int, at: 
         session=session,
         document_id=document_id,
         target=target,
-        actor=SYSTEM,
-        role=Role.SYSTEM,
-        channel="system",
         reason=reason,
         at=at,
     )
@@ -241,9 +227,6 @@ def advance_interpretation(
         session=session,
         document_id=document_id,
         target=target,
-        actor=SYSTEM,
-        role=Role.SYSTEM,
-        channel="system",
         reason=f"interpretation: {profile.interpretation_mode} ({profile.name})",
         at=at,
     )

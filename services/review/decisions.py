@@ -25,12 +25,12 @@ from policies.profiles import get_profile
 from policies.roles import Role
 from policies.statuses import Status
 from policies.steps import Choice, Step
-from services.audit import record_event
+from services.audit import SYSTEM, record_event
 from services.documents import get_marking
 from services.errors import Conflict, DomainError
 from services.review.checks import has_interpretation_material, needs_interpretation
 from services.review.status import change_status
-from services.review.steps import SYSTEM, calendar_for, require_current_version, store_deadline
+from services.review.steps import calendar_for, require_current_version, store_deadline
 
 DECISION_RECORDED = "decision.recorded"
 ATTRIBUTE_CHANGED = "attribute.changed"
@@ -132,28 +132,6 @@ def _check_choice(
             raise DecisionInvalid("changing the attribute needs a written justification (rule 21)")
 
 
-def _move(
-    session: Session,
-    document_id: int,
-    target: Status,
-    actor: str,
-    role: Role,
-    channel: Channel,
-    reason: str | None,
-    at: datetime,
-) -> None:
-    change_status(
-        session=session,
-        document_id=document_id,
-        target=target,
-        actor=actor,
-        role=role,
-        channel=channel,
-        reason=reason,
-        at=at,
-    )
-
-
 def _after_clearance(session: Session, document: Document, attribute: Attribute) -> Status:
     if not attribute.is_published:
         return Status.FILED  # 依申请公开 / 不予公开: kept and reviewed periodically (条例 art. 18)
@@ -243,12 +221,26 @@ def _consequence(
 ) -> None:
     doc_id, version_id = row.document_id, row.version_id
     reason = row.comment or ", ".join(row.reason_codes) or None
+
+    def move(target: Status, *, by_engine: bool = False) -> None:
+        door: Channel = "system" if by_engine else channel
+        change_status(
+            session=session,
+            document_id=doc_id,
+            target=target,
+            reason=reason,
+            at=at,
+            actor=SYSTEM if by_engine else actor,
+            role=Role.SYSTEM if by_engine else role,
+            channel=door,
+        )
+
     if decision == "return":
-        _move(session, doc_id, Status.RETURNED, actor, role, channel, reason, at)
+        move(Status.RETURNED)
     elif decision == "file":
-        _move(session, doc_id, Status.FILED, actor, role, channel, reason, at)
+        move(Status.FILED)
     elif decision == "escalate":
-        _move(session, doc_id, Status.ESCALATED, actor, role, channel, reason, at)
+        move(Status.ESCALATED)
         # Working days count in Asia/Shanghai: after 16:00 UTC it is already the next day there.
         value = secret_report_deadline(local_date(at), calendar_for(document.policy_profile))
         store_deadline(
@@ -270,7 +262,7 @@ def _consequence(
             session=session, document_id=doc_id, version_id=version_id
         ):
             raise DecisionInvalid("the 解读材料 has not arrived yet; upload it, then confirm")
-        _move(session, doc_id, step.rule.approved_to, actor, role, channel, reason, at)
+        move(step.rule.approved_to)
     else:  # secrecy review cleared (approve / change_attribute) or determination approved
         marking = get_marking(session=session, version_id=version_id)
         if new_attribute is not None and new_attribute is not marking.attribute:
@@ -293,11 +285,10 @@ def _consequence(
                 reason=row.comment,
                 at=at,
             )
-        if step is Step.DETERMINATION:
-            _move(session, doc_id, Status.SECRECY_REVIEW, actor, role, channel, reason, at)
-            role, actor, channel = Role.SYSTEM, SYSTEM, "system"
-        target = _after_clearance(session, document, marking.attribute)
-        _move(session, doc_id, target, actor, role, channel, reason, at)
+        by_engine = step is Step.DETERMINATION
+        if by_engine:
+            move(Status.SECRECY_REVIEW)  # the determination, then the engine's clearance
+        move(_after_clearance(session, document, marking.attribute), by_engine=by_engine)
 
 
 def _formed_on(session: Session, document: Document, version_id: int) -> date:

@@ -31,8 +31,10 @@ from policies.roles import Role
 from policies.statuses import Status
 from policies.stuck import overdue_before
 from policies.windows import periodic_rereview_due
+from services.audit import SYSTEM
+from services.documents import get_row
 from services.errors import NotFound
-from services.review.steps import SYSTEM, calendar_for
+from services.review.steps import calendar_for
 from services.timestamps import require_aware
 
 REREVIEW_CREATED = "rereview.created"
@@ -249,11 +251,5 @@ def count_overdue_rereviews(session: Session, *, as_of: datetime) -> int:
 
 
 def get_rereview(session: Session, rereview_id: int, *, for_update: bool = False) -> Rereview:
-    """The re-review with this id, or NotFound."""
-    statement = select(Rereview).where(col(Rereview.id) == rereview_id)
-    if for_update:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    row = session.exec(statement).first()
-    if row is None:
-        raise NotFound(f"re-review {rereview_id} does not exist")
-    return row
+    """The re-review with this id (row-locked with for_update), or NotFound."""
+    return get_row(session, Rereview, rereview_id, "re-review", for_update=for_update)

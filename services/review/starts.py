@@ -13,7 +13,6 @@ from sqlmodel import Session, col, select
 
 from models.documents import Document
 from models.versions import Version
-from policies.roles import Role
 from policies.statuses import Status
 from services.audit import record_event
 from services.documents import get_document
@@ -57,9 +56,6 @@ def record_review_started(
     session.add(document)
     record_event(
         session=session,
-        actor="system",
-        role=Role.SYSTEM,
-        channel="system",
         action=REVIEW_STARTED,
         document_id=document_id,
         version_id=version_id,

@@ -11,7 +11,7 @@ from models.documents import Document
 from policies.review_states import check_transition
 from policies.roles import Role
 from policies.statuses import Status
-from services.audit import STATUS_CHANGED, record_event
+from services.audit import STATUS_CHANGED, SYSTEM, record_event
 from services.documents import get_document
 from services.errors import TransitionNotAllowed
 from services.timestamps import require_aware
@@ -22,13 +22,14 @@ def change_status(
     session: Session,
     document_id: int,
     target: Status,
-    actor: str,
-    role: Role,
-    channel: Channel,
     reason: str | None,
     at: datetime,
+    actor: str = SYSTEM,
+    role: Role = Role.SYSTEM,
+    channel: Channel = "system",
 ) -> Document:
-    """Move a document to target if the state machine allows it for role, and audit the move."""
+    """Move a document to target if the state machine allows it for role (by default the
+    engine's own step), and audit the move."""
     require_aware(at)
     document = get_document(session=session, document_id=document_id, for_update=True)
     source = document.status

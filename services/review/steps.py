@@ -25,8 +25,6 @@ from policies.steps import Step
 from services.documents import get_document, get_marking
 from services.errors import Conflict
 
-SYSTEM = "system"
-
 
 @lru_cache(maxsize=8)
 def calendar_for(profile_name: str) -> WorkingDayCalendar:
