@@ -267,19 +267,7 @@ def post_validity(
         amended_by_reference=body.amended_by_reference,
         effective_on=body.effective_on,
     )
-    assert record.id is not None
-    return ValidityChangeOut(
-        id=record.id,
-        document_id=record.document_id,
-        from_validity=record.from_validity,
-        to_validity=record.to_validity,
-        reason=record.reason,
-        actor=record.actor,
-        amended_by_document_id=record.amended_by_document_id,
-        amended_by_reference=record.amended_by_reference,
-        effective_on=record.effective_on,
-        recorded_at=record.recorded_at,
-    )
+    return ValidityChangeOut.model_validate(record, from_attributes=True)
 
 
 @router.put(

@@ -106,17 +106,10 @@ async def decide(
     if locked.flow_run_id != document.flow_run_id or locked.flow_run_id is None:
         raise Conflict(f"the review run of document {document_id} changed; reload and decide again")
     await resume_review(settings, locked.flow_run_id, run_input_of(body, user))
-    return DecisionOut(
-        id=row.id,
-        document_id=document_id,
-        version_id=row.version_id,
-        step=body.step,
-        attempt=row.attempt,
-        decision=row.kind,
-        channel=row.channel,
-        decided_at=row.decided_at,
-        status=locked.status,
-        flow_run_id=locked.flow_run_id,
+    return DecisionOut.model_validate(
+        row.model_dump()
+        | {"step": body.step, "decision": row.kind, "status": locked.status}
+        | {"flow_run_id": locked.flow_run_id}
     )
 
 
