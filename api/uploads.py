@@ -1,12 +1,20 @@
-"""Multipart uploads read straight from the request stream: each file part goes to a staging file
-in chunks (hashed, size-checked, typed by content) — nothing is spooled elsewhere first, and a
-request over the limit is refused as soon as the limit is passed. Also the form's OpenAPI
-description: its fields and its file fields."""
+"""Receiving a submission: the multipart stream read as it arrives, each file part written to a
+staging file in chunks — hashed, size-checked, typed by its content, and its fsync begun as soon
+as it is complete — with nothing spooled elsewhere first, and a request over the limit refused as
+soon as the limit is passed. services/storage.py then keeps the staged files. Also the form's
+OpenAPI description: its fields and its file fields."""
 
 from __future__ import annotations
 
+import codecs
+import hashlib
+import os
+import unicodedata
+import uuid
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,12 +24,24 @@ from starlette.requests import Request
 
 from api.schemas import describe_enums
 from config.settings import Settings
-from services.errors import RequestInvalid, UploadTooLarge
-from services.intake import Upload
-from services.storage import FileStager
+from services import storage
+from services.errors import EmptyFile, RequestInvalid, UnsupportedFileType, UploadTooLarge
+from services.storage import STAGING, StagedFile
 
 MAX_FIELDS = 200
 MAX_FIELD_BYTES = 64 * 1024
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+TXT = "text/plain; charset=utf-8"
+TXT_GB18030 = "text/plain; charset=gb18030"
+MAX_NAME_CHARS = 120
+_PDF_MAGIC = b"%PDF-"
+_ZIP_MAGIC = b"PK\x03\x04"
+_TEXT_CONTROLS_ALLOWED = frozenset("\t\n\r\f")
+# A name that claims a type must match the content (the content decides, the name may not lie).
+_CLAIMED_BY_SUFFIX = {".pdf": (PDF,), ".docx": (DOCX,), ".txt": (TXT, TXT_GB18030)}
+# The content's fsync, begun when a file is staged, runs here while the request goes on.
+_SYNCS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gongkai-fsync")
 # The file fields of a submission and the kind of upload each is.
 FILE_FIELDS = {
     "file": "main",
@@ -40,6 +60,144 @@ FILE_DESCRIPTIONS = {
 }
 
 
+def safe_filename(name: str) -> str:
+    """The basename only, without control characters or NUL, at most 120 characters."""
+    base = PureWindowsPath(PurePosixPath(name.replace("\x00", "")).name).name
+    cleaned = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip(" .")
+    if len(cleaned) > MAX_NAME_CHARS:
+        _, dot, suffix = cleaned.rpartition(".")
+        keep = suffix if dot and len(suffix) <= 10 else ""
+        cleaned = cleaned[: MAX_NAME_CHARS - len(keep) - 1].rstrip() + ("." + keep if keep else "")
+    return cleaned or "upload"
+
+
+class _TextSniffer:
+    """Decides, while streaming, whether content is UTF-8 or GB18030 text without control junk."""
+
+    def __init__(self) -> None:
+        self._decoders = {
+            TXT: codecs.getincrementaldecoder("utf-8-sig")(),
+            TXT_GB18030: codecs.getincrementaldecoder("gb18030")(),
+        }
+
+    def feed(self, chunk: bytes | memoryview, *, final: bool = False) -> None:
+        for media_type, decoder in list(self._decoders.items()):
+            try:
+                text = decoder.decode(chunk, final=final)
+            except UnicodeDecodeError:
+                del self._decoders[media_type]
+                continue
+            if any(
+                unicodedata.category(c) == "Cc" and c not in _TEXT_CONTROLS_ALLOWED for c in text
+            ):
+                del self._decoders[media_type]
+
+    @property
+    def media_type(self) -> str | None:
+        return next(iter(self._decoders), None)
+
+
+class FileStager:
+    """Receives one upload chunk by chunk: hashes it, enforces the limit, types it by content."""
+
+    def __init__(
+        self, files_dir: Path, *, original_name: str, max_bytes: int, kind: str = "main"
+    ) -> None:
+        self.kind = kind
+        self.path = files_dir / STAGING / f"{uuid.uuid4().hex}.part"
+        self.original_name = safe_filename(original_name)
+        self._max_bytes = max_bytes
+        self._hash = hashlib.sha256()
+        self._size = 0
+        self._head = b""
+        self._sniffer: _TextSniffer | None = _TextSniffer()
+        try:
+            self._file = self.path.open("xb")
+        except FileNotFoundError:  # the first upload (or the folder was removed): make it
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("xb")
+
+    def write(self, chunk: bytes | memoryview) -> None:
+        """Append a chunk; refuse as soon as the file passes the size limit."""
+        self._size += len(chunk)
+        if self._size > self._max_bytes:
+            self.discard()
+            raise UploadTooLarge(
+                f"“{self.original_name}” is larger than the limit of {self._max_bytes} bytes."
+            )
+        if len(self._head) < len(_PDF_MAGIC):
+            self._head = (self._head + chunk)[: len(_PDF_MAGIC)]
+            if self._head.startswith((_PDF_MAGIC, _ZIP_MAGIC)):
+                self._sniffer = None  # binary: typed by magic (and zip content) instead
+        if self._sniffer is not None:
+            self._sniffer.feed(chunk)
+        self._hash.update(chunk)
+        self._file.write(chunk)
+
+    def finish(self) -> StagedFile:
+        """Close the file and type it: PDF by magic, DOCX as a Word zip, else UTF-8/GB18030 text."""
+        self._file.close()
+        if self._size == 0:
+            self.discard()
+            raise EmptyFile(f"“{self.original_name}” is empty.")
+        media_type = self._media_type()
+        if media_type is None:
+            self.discard()
+            raise UnsupportedFileType(
+                f"“{self.original_name}” is not a PDF, DOCX or plain-text (UTF-8/GB18030) file; "
+                "its content decides the type, not its name."
+            )
+        claimed = _CLAIMED_BY_SUFFIX.get(PurePosixPath(self.original_name).suffix.lower())
+        if claimed is not None and media_type not in claimed:
+            self.discard()
+            raise UnsupportedFileType(
+                f"“{self.original_name}” is named like {claimed[0]} but its content is "
+                f"{media_type}; upload the real file or name it for what it is."
+            )
+        synced = _SYNCS.submit(_fsync, self.path) if storage.FSYNC else None
+        return StagedFile(
+            self.kind,
+            self.path,
+            self._hash.hexdigest(),
+            self._size,
+            media_type,
+            self.original_name,
+            synced,
+        )
+
+    def discard(self) -> None:
+        """Close and remove the partial file."""
+        if not self._file.closed:
+            self._file.close()
+        self.path.unlink(missing_ok=True)
+
+    def _media_type(self) -> str | None:
+        if self._head.startswith(_PDF_MAGIC):
+            return PDF
+        if self._head.startswith(_ZIP_MAGIC):
+            return DOCX if _is_word_document(self.path) else None
+        if self._sniffer is None:
+            return None
+        self._sniffer.feed(b"", final=True)
+        return self._sniffer.media_type
+
+
+def _is_word_document(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @dataclass(frozen=True, slots=True)
 class UploadLimits:
     """Explicit limits of one upload request."""
@@ -56,12 +214,12 @@ class ReceivedForm:
     """The form fields (all values per name) and the staged files of one request."""
 
     fields: dict[str, list[str]] = field(default_factory=dict)
-    uploads: list[Upload] = field(default_factory=list)
+    uploads: list[StagedFile] = field(default_factory=list)
 
     def discard(self) -> None:
         """Remove every staged file (the request was refused)."""
         for upload in self.uploads:
-            upload.staged.discard()
+            upload.discard()
 
 
 class _Receiver:
@@ -125,6 +283,7 @@ class _Receiver:
             self.files_dir,
             original_name=_text(options[b"filename"], "filename"),
             max_bytes=self.limits.max_file_bytes,
+            kind=self.file_kinds[self._name],
         )
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
@@ -143,8 +302,7 @@ class _Receiver:
             self.form.fields.setdefault(self._name, []).append(value)
             return
         stager, self._stager = self._stager, None
-        staged = stager.finish()
-        self.form.uploads.append(Upload(self.file_kinds[self._name], staged))
+        self.form.uploads.append(stager.finish())
 
     def abort(self) -> None:
         if self._stager is not None:

@@ -321,12 +321,10 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
     from api.deps import WRITES, make_api_engine
     from api.review_starter import ReviewStarter
     from api.routes.intake import _answer_submission
-    from api.uploads import ReceivedForm
+    from api.uploads import FileStager, ReceivedForm
     from config.settings import Settings
     from models.users import User
     from services import storage
-    from services.intake import Upload
-    from services.storage import FileStager
 
     token_for(database_url)
     settings = Settings(
@@ -368,7 +366,7 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
             stager.write(pdf(f"p{n}"))
             form = ReceivedForm(
                 fields={name: [value] for name, value in fields(f"p{n}").items()},
-                uploads=[Upload("main", stager.finish())],
+                uploads=[stager.finish()],
             )
             if n == WARM_UP:
                 for kept in (statements, commits, placing):

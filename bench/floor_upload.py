@@ -108,9 +108,9 @@ def create_floor_without_fsync() -> FastAPI:
 
 def create_floor_without_sha256() -> FastAPI:
     """The floor without hashing the upload (uvicorn --factory)."""
-    from services import storage
+    from api import uploads
 
-    storage.hashlib = type("NoHashlib", (), {"sha256": _NoDigest})  # type: ignore[assignment]
+    uploads.hashlib = type("NoHashlib", (), {"sha256": _NoDigest})  # type: ignore[assignment]
     return create_floor()
 
 
@@ -125,7 +125,7 @@ def create_floor() -> FastAPI:
     (files_dir / STAGING).mkdir(parents=True, exist_ok=True)
 
     def store(form: ReceivedForm) -> dict[str, Any]:
-        staged = form.uploads[0].staged
+        staged = form.uploads[0]
         path = storage_path_for(staged.sha256)
         values = (staged.sha256, staged.size_bytes, staged.original_name, path)
         place = lambda: place_file(files_dir=files_dir, staged=staged)  # noqa: E731

@@ -11,7 +11,6 @@ from models.audit import AuditEvent
 from models.decisions import Channel
 from models.users import User
 from policies.roles import Role
-from services.timestamps import require_aware
 
 SYSTEM = "system"  # the actor of the engine's own steps (role and channel SYSTEM)
 # Actions read by more than the capability that records them (statistics, the office overview).
@@ -38,7 +37,7 @@ def record_event(
     """Append one audit event to the caller's transaction: who did what, when and why (by
     default the engine itself)."""
     event = AuditEvent(
-        occurred_at=require_aware(at),
+        occurred_at=at,  # an instant: the column refuses a naive time (models/base.py)
         actor=actor,
         role=role,
         channel=channel,

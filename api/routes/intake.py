@@ -140,7 +140,7 @@ async def _submission(
     idempotency_key: str | None,
     document_id: int | None = None,
 ) -> JSONResponse:
-    key = checked_key(idempotency_key)
+    key = None if idempotency_key is None else checked_key(idempotency_key)
     form = await receive_form(
         request, files_dir=settings.files_dir, file_kinds=FILE_FIELDS, limits=limits_of(settings)
     )

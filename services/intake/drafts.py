@@ -1,11 +1,9 @@
-"""What a submission carries: the drafter's statements on the form (`Draft`, codes or Chinese
-labels accepted, every bad field named at once), the received files (`Upload`), and what intake
-recorded (`IntakeResult`)."""
+"""What a submission states: the drafter's fields on the form (`Draft`), codes or Chinese labels
+accepted for the enumerated ones, every bad field named at once."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import cache
@@ -13,23 +11,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from models.deadlines import Deadline
-from models.documents import Document
-from models.versions import Version
 from policies.attributes import Attribute
 from policies.document_types import DocumentType
-from policies.findings import Finding, blocking
+from policies.findings import Finding
 from policies.secrecy_levels import SecrecyLevel
-from policies.submissions import AttachmentKind, Submission
-from services.documents import VersionRecord
 from services.errors import field_finding, invalid_fields, schema_findings
-from services.storage import StagedFile
 
 _SPLIT = re.compile(r"[,，、;；\s]+")
 _TRUE = {"true", "1", "yes", "on", "是"}
 _FALSE = {"false", "0", "no", "off", "否", ""}
 MULTI_VALUED = frozenset({"reason_codes"})
-_CHECKED_KINDS = frozenset(kind.value for kind in AttachmentKind)
 
 
 class Draft(BaseModel):
@@ -121,39 +112,6 @@ class Draft(BaseModel):
             raise invalid_fields(problems)
         return draft
 
-    def document_fields(self, *, organ_id: int, policy_profile: str) -> dict[str, Any]:
-        """The columns of the document that the draft states (set again on resubmission)."""
-        return {
-            "title": self.title,
-            "doc_number": self.doc_number,
-            "organ_id": organ_id,
-            "document_type": self.document_type.value,
-            "written_on": self.written_on,
-            "policy_profile": policy_profile,
-            "is_important_policy": self.is_important_policy,
-            "issued_in_government_name": self.issued_in_government_name,
-        }
-
-    def as_submission(self, attachment_kinds: set[str]) -> Submission:
-        """The draft as the intake checks see it; the engine prints the secrecy mark itself."""
-        return Submission(
-            attribute=self.attribute,
-            document_type=self.document_type,
-            reason_codes=tuple(self.reason_codes),
-            reason_explanation=self.reason_explanation,
-            is_important_policy=self.is_important_policy,
-            issued_in_government_name=self.issued_in_government_name,
-            secrecy_level=self.secrecy_level,
-            secrecy_period_years=self.secrecy_period_years,
-            declassify_on=self.declassify_on,
-            declassify_condition=self.declassify_condition,
-            secrecy_override_reference=self.secrecy_override_reference,
-            has_secrecy_mark=self.secrecy_level.is_classified,
-            attachments=frozenset(
-                AttachmentKind(k) for k in attachment_kinds if k in _CHECKED_KINDS
-            ),
-        )
-
 
 def _by_code_or_label(enum: type[StrEnum], value: Any) -> Any:
     if not isinstance(value, str):
@@ -174,40 +132,3 @@ def _members_by_code_or_label(enum: type[StrEnum]) -> dict[str, StrEnum]:
             if isinstance(text, str):
                 members.setdefault(text, member)
     return members
-
-
-@dataclass(frozen=True, slots=True)
-class Upload:
-    """A received file and what it is: "main" or an attachment kind."""
-
-    kind: str
-    staged: StagedFile
-
-
-@dataclass(slots=True)
-class IntakeResult:
-    """The recorded submission: returned (退文) when blocking findings exist.
-
-    `record` holds the version with its files, marking and recorded findings as written in this
-    transaction, so the answer is built without reading them back."""
-
-    document: Document
-    record: VersionRecord
-    findings: list[Finding]
-    deadlines: list[Deadline] = field(default_factory=list)
-
-    @property
-    def document_id(self) -> int:
-        """The id of the document this submission recorded (written in this transaction)."""
-        assert self.document.id is not None
-        return self.document.id
-
-    @property
-    def version(self) -> Version:
-        """The version recorded by this submission."""
-        return self.record.version
-
-    @property
-    def returned(self) -> bool:
-        """Whether the submission was returned (退文)."""
-        return bool(blocking(self.findings))

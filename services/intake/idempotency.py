@@ -18,7 +18,7 @@ from models.idempotency import IdempotentResponse
 from models.users import User
 from policies.findings import Finding, Severity
 from services.errors import RequestInvalid, field_finding
-from services.intake.drafts import Upload
+from services.storage import StagedFile
 from services.timestamps import require_aware
 
 MAX_KEY_CHARS = 150
@@ -53,13 +53,13 @@ class Keyed:
         user: User,
         key: str,
         fields: Mapping[str, Sequence[str]],
-        uploads: Iterable[Upload],
+        uploads: Iterable[StagedFile],
         document_id: int | None,
     ) -> Keyed:
         """The keyed submission of a new document (no document_id) or of a version of one."""
         assert user.id is not None
         target = "new" if document_id is None else f"document:{document_id}"
-        files = [(u.kind, u.staged.sha256) for u in uploads]
+        files = [(u.kind, u.sha256) for u in uploads]
         return cls(user.id, key, request_fingerprint(target=target, fields=fields, files=files))
 
     @property

@@ -1,35 +1,66 @@
 """Registering a submission (报批): a new document as version 1, or a corrected version n+1 of a
-returned (退文) one — its files, marking, findings, deadlines and audit event, and the 退文 when
-the checks block it. Nothing earlier is overwritten."""
+returned (退文) one — its files, marking, findings, the deadlines known at intake and its audit
+event, and the 退文 when the checks block it. Nothing earlier is overwritten."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
 from models.db import id_of
+from models.deadlines import Deadline
 from models.documents import Document
 from models.files import StoredFile
+from models.publications import InterpretationMaterial
 from models.users import User
-from models.versions import Marking, RecordedFinding, Version
+from models.versions import Marking, RecordedFinding, Version, VersionAttachment
 from policies.attributes import Attribute
-from policies.findings import blocking
+from policies.calendar import WorkingDayCalendar
+from policies.deadlines import DeadlineKind, publication_deadlines, secrecy_expiry_deadline
+from policies.findings import Finding, blocking
 from policies.profiles import PolicyProfile, ProfileUnknown, get_profile
 from policies.roles import Role
 from policies.statuses import Status
-from policies.submission_checks import check_submission
+from policies.submission_checks import AttachmentKind, Submission, check_submission
+from policies.submissions import INTERPRETATION_KINDS
 from services.accounts import organ_id_for
 from services.audit import SUBMISSION_RECEIVED, SUBMISSION_RETURNED, record_act, record_event
 from services.documents import VersionRecord, get_document
 from services.errors import Conflict, Forbidden, RequestInvalid, field_finding
-from services.intake.attachments import attach_files
-from services.intake.deadlines import store_intake_deadlines
-from services.intake.drafts import Draft, IntakeResult, Upload
+from services.intake.drafts import Draft
 from services.review import change_status
-from services.storage import store_file
-from services.timestamps import require_aware
+from services.storage import StagedFile, store_file
+
+
+@dataclass(slots=True)
+class IntakeResult:
+    """The recorded submission, returned (退文) when blocking findings exist; `record` holds the
+    version with its files, marking and findings as written, to answer without reading back."""
+
+    document: Document
+    record: VersionRecord
+    findings: list[Finding]
+    deadlines: list[Deadline] = field(default_factory=list)
+
+    @property
+    def document_id(self) -> int:
+        """The id of the document this submission recorded."""
+        return id_of(self.document)
+
+    @property
+    def version(self) -> Version:
+        """The version recorded by this submission."""
+        return self.record.version
+
+    @property
+    def returned(self) -> bool:
+        """Whether the submission was returned (退文)."""
+        return bool(blocking(self.findings))
 
 
 def register_submission(
@@ -37,7 +68,7 @@ def register_submission(
     session: Session,
     submitter: User,
     draft: Draft,
-    uploads: list[Upload],
+    uploads: list[StagedFile],
     files_dir: Path,
     default_profile: str,
     at: datetime,
@@ -46,13 +77,22 @@ def register_submission(
 ) -> IntakeResult:
     """Record the draft as version 1 of a new document, or (with `document_id`) as version n+1
     of a returned one, and check it; blocking findings return it (退文)."""
-    require_aware(at)
     main_upload, other_uploads = _main_and_others(uploads)
     organ_id = submitting_organ(session, submitter, draft.organ)
     profile = _profile(draft.policy_profile or default_profile)
     document = None if document_id is None else _returned_document(session, document_id)
-    findings = check_submission(draft.as_submission({u.kind for u in other_uploads}), profile)
-    fields = draft.document_fields(organ_id=organ_id, policy_profile=profile.name)
+    submission = _submission(draft, {u.kind for u in other_uploads})
+    findings = check_submission(submission, profile)
+    fields: dict[str, Any] = {
+        "title": draft.title,
+        "doc_number": draft.doc_number,
+        "organ_id": organ_id,
+        "document_type": draft.document_type.value,
+        "written_on": draft.written_on,
+        "policy_profile": profile.name,
+        "is_important_policy": draft.is_important_policy,
+        "issued_in_government_name": draft.issued_in_government_name,
+    }
     if document is None:
         document = Document(
             **fields,
@@ -67,8 +107,11 @@ def register_submission(
         document.flow_run_id = None  # the previous version's run ended with the return
     session.add(document)
     session.flush()  # meanwhile the uploads' fsyncs, begun as they were staged, run on
-    main = _kept(session, main_upload, files_dir, at)
-    others = [(u.kind, _kept(session, u, files_dir, at)) for u in other_uploads]
+    main = store_file(session=session, files_dir=files_dir, staged=main_upload, at=at)
+    others = [
+        (u.kind, store_file(session=session, files_dir=files_dir, staged=u, at=at))
+        for u in other_uploads
+    ]
     version = Version(
         document_id=id_of(document),
         number=1 if document_id is None else _next_number(session, document),
@@ -80,15 +123,14 @@ def register_submission(
     session.add(version)
     session.flush()
     document.current_version_id = version.id
-    attachments = attach_files(session, document, version, others, at)
+    attachments = _attach(session, document, version, others, at)
     marking = _marking(draft, version)
     recorded = [RecordedFinding.of(finding, id_of(version), at) for finding in findings]
     session.add_all([*([] if marking is None else [marking]), *recorded])
-    result = IntakeResult(
-        document, VersionRecord(version, main, attachments, marking, recorded), findings
-    )
+    record = VersionRecord(version, main, attachments, marking, recorded)
+    result = IntakeResult(document, record, findings)
     if not result.returned:
-        result.deadlines = store_intake_deadlines(session, document, version, draft, profile, at)
+        result.deadlines = _deadlines(session, document, version, submission, draft, profile, at)
     _audit(session, submitter, result, draft, at)
     if result.returned:
         _return(session, result, at)
@@ -121,6 +163,25 @@ def submitting_organ(session: Session, submitter: User, code: str | None) -> int
     return submitter.organ_id
 
 
+def _submission(draft: Draft, attachment_kinds: set[str]) -> Submission:
+    """The draft as the intake checks see it; the engine prints the secrecy mark itself."""
+    return Submission(
+        attribute=draft.attribute,
+        document_type=draft.document_type,
+        reason_codes=tuple(draft.reason_codes),
+        reason_explanation=draft.reason_explanation,
+        is_important_policy=draft.is_important_policy,
+        issued_in_government_name=draft.issued_in_government_name,
+        secrecy_level=draft.secrecy_level,
+        secrecy_period_years=draft.secrecy_period_years,
+        declassify_on=draft.declassify_on,
+        declassify_condition=draft.declassify_condition,
+        secrecy_override_reference=draft.secrecy_override_reference,
+        has_secrecy_mark=draft.secrecy_level.is_classified,
+        attachments=frozenset(AttachmentKind(k) for k in attachment_kinds),
+    )
+
+
 def _profile(name: str) -> PolicyProfile:
     try:
         return get_profile(name)
@@ -145,7 +206,7 @@ def _next_number(session: Session, document: Document) -> int:
     return (latest or 0) + 1
 
 
-def _main_and_others(uploads: list[Upload]) -> tuple[Upload, list[Upload]]:
+def _main_and_others(uploads: list[StagedFile]) -> tuple[StagedFile, list[StagedFile]]:
     """The main file (exactly one) and the attachments."""
     main = [u for u in uploads if u.kind == "main"]
     if len(main) != 1:
@@ -154,8 +215,40 @@ def _main_and_others(uploads: list[Upload]) -> tuple[Upload, list[Upload]]:
     return main[0], [u for u in uploads if u.kind != "main"]
 
 
-def _kept(session: Session, upload: Upload, files_dir: Path, at: datetime) -> StoredFile:
-    return store_file(session=session, files_dir=files_dir, staged=upload.staged, at=at)
+def _attach(
+    session: Session,
+    document: Document,
+    version: Version,
+    files: list[tuple[str, StoredFile]],
+    at: datetime,
+) -> list[tuple[str, StoredFile]]:
+    """Attach the stored files to the new version (a file sent twice once) and receive the
+    interpretation files as the document's material; the attachments as recorded, in order."""
+    attached: list[tuple[str, StoredFile]] = []
+    attached_ids: set[int] = set()
+    received: set[int] = set()
+    if version.number > 1 and any(kind in INTERPRETATION_KINDS for kind, _ in files):
+        received.update(
+            session.exec(
+                select(InterpretationMaterial.file_id).where(
+                    col(InterpretationMaterial.document_id) == document.id
+                )
+            ).all()
+        )
+    for kind, stored in files:
+        file_id = id_of(stored)
+        if file_id not in attached_ids:
+            attached_ids.add(file_id)
+            attached.append((kind, stored))
+            session.add(VersionAttachment(version_id=id_of(version), file_id=file_id, kind=kind))
+        if kind in INTERPRETATION_KINDS and file_id not in received:
+            received.add(file_id)
+            session.add(
+                InterpretationMaterial(
+                    document_id=id_of(document), file_id=file_id, kind=kind, received_at=at
+                )
+            )
+    return attached
 
 
 def _marking(draft: Draft, version: Version) -> Marking | None:
@@ -178,6 +271,54 @@ def _marking(draft: Draft, version: Version) -> Marking | None:
         declassify_condition=draft.declassify_condition or None,
         secrecy_override_reference=draft.secrecy_override_reference or None,
     )
+
+
+@lru_cache(maxsize=8)
+def _calendar(count_makeup_days: bool) -> WorkingDayCalendar:
+    return WorkingDayCalendar.from_package(count_makeup_days=count_makeup_days)
+
+
+def _deadlines(
+    session: Session,
+    document: Document,
+    version: Version,
+    submission: Submission,
+    draft: Draft,
+    profile: PolicyProfile,
+    at: datetime,
+) -> list[Deadline]:
+    """The deadlines known at intake, one row per kind (a kind the document has already moves
+    to this version): the publication ceiling of a document to be published (the local window
+    starts at 印发, later) and the secrecy expiry of a classified one."""
+    values = []
+    if draft.attribute is not None and draft.attribute.is_published:
+        calendar = _calendar(profile.makeup_days_count)
+        values += [
+            d
+            for d in publication_deadlines(at, profile, calendar, formed_on=draft.written_on)
+            if d.kind is DeadlineKind.PUBLICATION_CEILING
+        ]
+    expiry = secrecy_expiry_deadline(draft.written_on, submission.classification)
+    if draft.secrecy_level.is_classified and expiry is not None:
+        values.append(expiry)
+    known: dict[str, Deadline] = {}
+    if values and version.number > 1:
+        rows = session.exec(select(Deadline).where(col(Deadline.document_id) == document.id))
+        known = {row.kind: row for row in rows.all()}
+    deadlines = []
+    for value in values:
+        row = known.get(value.kind.value) or Deadline(
+            document_id=id_of(document),
+            kind=value.kind.value,
+            due_at=value.due_at,
+            basis=value.source,
+            created_at=at,
+        )
+        row.version_id = version.id
+        row.due_at, row.basis, row.provisional = value.due_at, value.source, value.provisional
+        session.add(row)
+        deadlines.append(row)
+    return deadlines
 
 
 def _audit(

@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
+from api.uploads import FileStager
 from models.files import StoredFile
 from services import storage
-from services.storage import FileStager, StagedFile, storage_path_for, store_file
+from services.storage import StagedFile, storage_path_for, store_file
 
 AT = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
