@@ -84,9 +84,15 @@ async def write_session(request: Request) -> AsyncIterator[Session]:
     session = Session(request.app.state.writer, expire_on_commit=False)
     try:
         yield session
-        await run_in_threadpool(session.commit)
-    finally:
-        await run_in_threadpool(session.close)
+    except BaseException:
+        await run_in_threadpool(session.close)  # rolls back
+        raise
+    await run_in_threadpool(_commit_and_close, session)
+
+
+def _commit_and_close(session: Session) -> None:
+    with session:
+        session.commit()
 
 
 def read_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
