@@ -6,9 +6,7 @@ fsynced before it is renamed into its content-addressed path (a torn file under 
 be trusted by every later upload of that content), and the directory — with any directory made
 for it — after the rename. The content's fsync starts as soon as the upload is staged, so it
 overlaps receiving the rest of the request; `store_file` waits for it, places the content and
-then writes the row, before the caller's transaction commits. A submission writes its rows while
-the fsync still runs: it records its files (`record_file`) first and places them (`place_file`)
-last, just before its unit of work commits (services/intake/registration.py). A transaction that
+only then writes the row, all before the caller's transaction commits. A transaction that
 fails after `store_file` leaves the content stored with no row (harmless: content-addressed and
 immutable; a later upload of it reuses it). Only a benchmark turns `FSYNC` off, to measure its
 cost; the product never does.
@@ -65,15 +63,9 @@ def store_file(
     *, session: Session, files_dir: Path, staged: StagedFile, at: datetime
 ) -> StoredFile:
     """Keep the staged content once (dedup by sha256), read-only and synced in its content-
-    addressed path, and return its row (`place_file`, then `record_file`)."""
+    addressed path, and return its row: written now, or the one recorded before for this content
+    (INSERT … ON CONFLICT DO NOTHING: also when a concurrent upload of it recorded it first)."""
     place_file(files_dir=files_dir, staged=staged)
-    return record_file(session=session, staged=staged, at=at)
-
-
-def record_file(*, session: Session, staged: StagedFile, at: datetime) -> StoredFile:
-    """The stored_files row of the staged content: written now, or the one recorded before for
-    this content (INSERT … ON CONFLICT DO NOTHING: also when a concurrent upload of it recorded
-    it first). The content must be placed (`place_file`) before the transaction commits."""
     values = {
         "sha256": staged.sha256,
         "size_bytes": staged.size_bytes,
