@@ -178,7 +178,7 @@ class RereviewDecisionOut(BaseModel):
     rereview: RereviewOut
     review: Literal["starting", "pending", "none"] = Field(
         description="starting: the new version's review flow is being started; pending: Prefect "
-        "is not reachable now, the reconciler starts it; none: nothing to review"
+        "is not reachable now, the sweep of unstarted reviews starts it; none: nothing to review"
     )
 
 

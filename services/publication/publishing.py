@@ -1,12 +1,12 @@
 """Publication (网上公开) of a signed-off version through a publisher, once per version.
 
-The publication row is what the public portal (api/portal) shows: the default sink is the
-portal itself. A government CMS can be plugged in instead through the Publisher interface
-(WebhookSink). Publishing is once per version: the row's idempotency key is unique, a version
-that has a row is never sent again, and a delivery that is retried (network error, 5xx, or a
-task retried after a lost commit) carries the same Idempotency-Key, so the CMS stores it once.
-The record carries the metadata of 条例 art. 12 ¶3 and the validity (有效性, seed 000; domain
-§10 rule 14).
+The publication row is what the public portal (/portal) shows; the default publisher keeps a
+JSON copy of each publication (JsonFileSink). A government CMS can be plugged in instead through
+the Publisher interface (WebhookSink). Publishing is once per version: the row's idempotency key
+is unique, a version that has a row is never sent again, and a delivery that is retried (network
+error, 5xx, or a task retried after a lost commit) carries the same Idempotency-Key, so the CMS
+stores it once. The record carries the metadata of 条例 art. 12 ¶3 and the validity (有效性,
+seed 000; domain §10 rule 14).
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ A conversion to 主动公开/删减后公开 adds a NEW version (same stored fil
 like a submission) and sends the document back to SUBMITTED without a flow run, so its review
 runs like a new document's — marking re-check, secrecy review (先审查、后公开), interpretation,
 sign-off, publication — never straight to the portal. The caller starts that review (the API's
-starter, or its reconciler, which finds every SUBMITTED version without a run). A conversion to
-依申请公开 only changes the marking: nothing is published. Every decision is audited.
+starter, or its sweep of unstarted reviews, which finds every SUBMITTED version without a run).
+A conversion to 依申请公开 only changes the marking: nothing is published. Every decision is
+audited.
 """
 
 from __future__ import annotations

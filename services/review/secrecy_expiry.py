@@ -3,7 +3,7 @@ re-review task is created, once (保密法 2024 arts. 20, 24; 实施条例 2024 
 rule 10). Expiry means 自行解密, not publication: nothing is published or changed here.
 
 The due instants are the `secrecy_expiry` deadlines stored at intake from the marking's 保密期限
-and 解密时间 (services/intake/deadlines.py); a 解密条件 alone sets none, since whether it is met
+and 解密时间 (services/intake/registration.py); a 解密条件 alone sets none, since whether it is met
 is a person's finding. Creating the task meets the deadline, so the office no longer counts it.
 """
 

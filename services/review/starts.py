@@ -1,7 +1,8 @@
 """Which submitted versions still need their review flow started, and recording the start.
 
 The API starts the flow after its transaction commits; when Prefect is unreachable the document
-simply stays SUBMITTED without a flow run, and the reconciler finds it here: nothing is lost.
+simply stays SUBMITTED without a flow run, and the API's sweep of unstarted reviews finds it
+here: nothing is lost.
 """
 
 from __future__ import annotations
