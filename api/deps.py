@@ -119,8 +119,8 @@ OfficeCookie = Annotated[str | None, Depends(_cookie)]
 
 def user_with_token(engine: Engine, token: str) -> User:
     """The person holding this token (in a short session of its own), else Unauthenticated."""
-    with Session(_one_statement(engine)) as session:
-        return authenticate(session=session, token=token)
+    with _one_statement(engine).connect() as connection:
+        return authenticate(session=connection, token=token)
 
 
 @lru_cache(maxsize=8)
