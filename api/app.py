@@ -15,6 +15,7 @@ from api.errors import install_error_handlers
 from api.review_starter import ReviewStarter
 from api.routes import documents, intake, office, office_reports, publication, review
 from api.schemas import describe_enums
+from api.staging_sweep import sweep_staging_forever
 from api.unstarted_reviews import sweep_forever
 from config.settings import Settings, get_settings
 
@@ -31,13 +32,15 @@ ROUTERS = [
 def create_app(settings: Settings | None = None, *, sweep_reviews: bool = True) -> FastAPI:
     """Build the app on its settings: engine, review starter, error handlers and routers.
     `sweep_reviews`: start the reviews Prefect missed, at start-up and every
-    GONGKAI_REVIEW_SWEEP_SECONDS."""
+    GONGKAI_REVIEW_SWEEP_SECONDS. Abandoned staged uploads are swept at start-up and every
+    GONGKAI_STAGING_SWEEP_SECONDS."""
     settings = settings or get_settings()
     settings.files_dir.mkdir(parents=True, exist_ok=True)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with anyio.create_task_group() as tasks:
+            tasks.start_soon(sweep_staging_forever, settings)
             if sweep_reviews:
                 tasks.start_soon(
                     sweep_forever,

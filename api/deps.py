@@ -29,6 +29,7 @@ from policies.roles import Role
 from services.accounts import authenticate
 from services.documents import visible_document
 from services.errors import Forbidden, Unauthenticated
+from services.validation import Id
 
 WRITES = "gongkai_writes"  # execution option of the engine that write units of work use
 SQLITE_BUSY_MS = 60_000
@@ -175,7 +176,7 @@ OfficeReader = Annotated[User, Depends(office_reader)]
 
 
 def document_or_404(
-    session: ReadSessionDep, user: CurrentUser, document_id: Annotated[int, Path(ge=1)]
+    session: ReadSessionDep, user: CurrentUser, document_id: Annotated[Id, Path()]
 ) -> Document:
     """The document, if it exists and the user may see it (drafters: own organ only; 404 else)."""
     return visible_document(session=session, user=user, document_id=document_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +24,7 @@ from policies.steps import STEPS, Choice, Step
 from policies.stuck import StuckLevel
 from policies.validity import Validity
 from services.documents import Dossier, VersionRecord
+from services.validation import Id, Line, MultiLine
 
 
 class FindingOut(BaseModel):
@@ -348,11 +349,13 @@ class DecisionIn(BaseModel):
         description="The decision; each step offers its own (policies/steps.py): "
         + " | ".join(f"{rule.step}: {rule.choices_text()}" for rule in STEPS.values())
     )
-    reason_codes: list[str] = Field(default_factory=list, examples=[["NS-4"]])
-    comment: str = Field(default="", max_length=4000)
+    reason_codes: list[Annotated[Line, Field(max_length=16)]] = Field(
+        default_factory=list, max_length=20, examples=[["NS-4"]]
+    )
+    comment: MultiLine = Field(default="", max_length=4000)
     new_attribute: Attribute | None = None
-    version_id: int | None = Field(
-        default=None, ge=1, description="The version decided; defaults to the current one."
+    version_id: Id | None = Field(
+        default=None, description="The version decided; defaults to the current one."
     )
 
 

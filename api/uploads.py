@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from python_multipart.exceptions import FormParserError
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.requests import Request
 
 from api.schemas import describe_enums
@@ -345,7 +345,8 @@ async def receive_form(
             if received > limits.max_request_bytes:
                 raise UploadTooLarge(f"the request is larger than {limits.max_request_bytes} bytes")
             parser.write(chunk)
-        parser.finalize()
+        if parser.state is not MultipartState.END:  # python-multipart's finalize() does not check
+            raise FormParserError("the body ends before its closing boundary; send it whole")
     except FormParserError as error:
         receiver.abort()
         raise RequestInvalid(f"malformed multipart body: {error}") from None

@@ -46,6 +46,18 @@ class Settings(BaseSettings):
         ge=0,
         description="Interval of the reconciler that starts reviews Prefect missed; 0 = off.",
     )
+    staging_sweep_seconds: float = Field(
+        default=600.0,
+        ge=0,
+        description="Interval of the sweep of abandoned staged uploads (at start-up and then "
+        "every this many seconds); 0 = at start-up only.",
+    )
+    staging_max_age_seconds: float = Field(
+        default=3600.0,
+        ge=60,
+        description="A staged upload (.part) older than this is abandoned and swept (no request "
+        "takes this long to receive).",
+    )
     alert_webhook_url: str | None = Field(
         default=None,
         description="Where alerts are POSTed as JSON; unset = log + database only.",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -52,6 +52,21 @@ class StagedFile:
         """Return once the content is on disk (raise the fsync's error if it failed)."""
         if self.synced is not None:
             self.synced.result()
+
+
+def sweep_staging(*, files_dir: Path, older_than: timedelta, at: datetime) -> int:
+    """Remove staged uploads (`.part`) last written more than `older_than` before `at`: left by
+    a request that died without cleaning up (a killed process, a power loss). How many went."""
+    cutoff = (at - older_than).timestamp()
+    swept = 0
+    for path in (files_dir / STAGING).glob("*.part"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                swept += 1
+        except FileNotFoundError:  # a request kept or discarded it meanwhile
+            continue
+    return swept
 
 
 def storage_path_for(sha256: str) -> str:

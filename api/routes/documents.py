@@ -16,6 +16,7 @@ from policies.statuses import Stage, Status
 from services.accounts import organ_id_for
 from services.documents import DocumentFilters, document_dossier, list_documents
 from services.errors import RequestInvalid
+from services.validation import Line, Offset
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -42,13 +43,18 @@ def list_documents_route(
     session: ReadSessionDep,
     status_: Annotated[Status | None, Query(alias="status")] = None,
     stage: Stage | None = None,
-    organ: Annotated[str | None, Query(description="organ code")] = None,
-    attribute: Annotated[str | None, Query(description="code or label, e.g. 不予公开")] = None,
+    organ: Annotated[Line | None, Query(max_length=64, description="organ code")] = None,
+    attribute: Annotated[
+        Line | None, Query(max_length=64, description="code or label, e.g. 不予公开")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
     cursor: Annotated[
-        str | None,
-        Query(description="the previous page's next_cursor: the page after it (not with offset)"),
+        Line | None,
+        Query(
+            max_length=200,
+            description="the previous page's next_cursor: the page after it (not with offset)",
+        ),
     ] = None,
 ) -> DocumentPage:
     """One page of documents, newest first, with the total that match and the cursor of the

@@ -43,30 +43,25 @@ from services.accounts import organ_id_for
 from services.documents import document_dossier, get_document
 from services.errors import (
     Forbidden,
-    RequestInvalid,
     Unauthenticated,
 )
 from services.office.overview import OverdueReport, overdue_deadlines
 from services.office.overview import dashboard as office_dashboard
 from services.office.stuck import MAX_LIMIT, StuckFilters, StuckReport, stuck_documents
+from services.validation import RANGE_TEXT, Id, Instant, Line, Offset
 
 router = APIRouter(prefix="/office", tags=["office"])
 
 
 def _as_of(value: datetime | None) -> datetime:
-    if value is None:
-        return now()
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise RequestInvalid(
-            "as_of: give a time zone, e.g. 2026-10-16T10:00:00+08:00 (instants are never naive)"
-        )
-    return value.astimezone(UTC)
+    return now() if value is None else value.astimezone(UTC)
 
 
 AsOf = Annotated[
-    datetime | None,
+    Instant | None,
     Query(
-        description="The instant to report for (ISO 8601 with a time zone); default now.",
+        description="The instant to report for (ISO 8601 with a time zone, within "
+        f"{RANGE_TEXT}); default now.",
         examples=["2026-10-16T10:00:00+08:00"],
     ),
 ]
@@ -93,14 +88,14 @@ def get_stuck(
     settings: SettingsDep,
     as_of: AsOf = None,
     near: NearShare = None,
-    organ: Annotated[str | None, Query(description="organ code")] = None,
+    organ: Annotated[Line | None, Query(max_length=64, description="organ code")] = None,
     stage: Stage | None = None,
     attribute: Attribute | None = None,
     level: Annotated[
         StuckLevel | None, Query(description="only 'overdue' or only 'near' documents")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> StuckReport:
     """Stuck documents, oldest entry first: stage, status, who holds it (role, and the person when
     known), entry time, deadline, age in working days on the 调休 calendar, overdue or near, and
@@ -141,7 +136,7 @@ def get_overdue(user: OfficeReader, session: ReadSessionDep, as_of: AsOf = None)
     summary="A document as the office sees it (the dashboard's link; same body as /documents/{id})",
 )
 def get_office_document(
-    user: OfficeReader, session: ReadSessionDep, document_id: Annotated[int, Path(ge=1)]
+    user: OfficeReader, session: ReadSessionDep, document_id: Annotated[Id, Path()]
 ) -> DocumentDetail:
     """Everything recorded about one document, readable with the /office cookie."""
     document = get_document(session=session, document_id=document_id)

@@ -47,6 +47,7 @@ from services.office.annual_report import (
     report_tasks,
 )
 from services.office.statistics import Period, Statistics, office_statistics
+from services.validation import Day, Id, MultiLine
 
 router = APIRouter(prefix="/office", tags=["office reports"])
 
@@ -67,15 +68,15 @@ def _period(year: int | None, start: date | None, end: date | None) -> Period:
 
 def period_query(
     year: Annotated[int | None, Query(ge=FIRST_REPORT_YEAR, le=2100)] = None,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[Day | None, Query(alias="from")] = None,
+    end: Annotated[Day | None, Query(alias="to")] = None,
 ) -> Period:
     """The period asked for: a year, or from/to."""
     return _period(year, start, end)
 
 
 PeriodDep = Annotated[Period, Depends(period_query)]
-OrganQuery = Annotated[int | None, Query(ge=1, description="Only this organ's documents")]
+OrganQuery = Annotated[Id | None, Query(description="Only this organ's documents")]
 
 
 class StageTimeOut(BaseModel):
@@ -382,7 +383,7 @@ async def import_report_figures(
     user: Office,
     session: SessionDep,
     year: Year,
-    note: Annotated[str | None, Query(max_length=2000)] = None,
+    note: Annotated[MultiLine | None, Query(max_length=2000)] = None,
 ) -> AnnualReportOut:
     """Every cell is checked (known table, row and column; not a computed cell; a non-negative
     number, whole for counts); the answer is the report with this import, valid or not."""
@@ -409,7 +410,7 @@ class MarkIn(BaseModel):
     """The office's record that the report was submitted (31 Jan) or published (31 Mar)."""
 
     kind: TaskKind
-    note: str | None = Field(default=None, max_length=2000)
+    note: MultiLine | None = Field(default=None, max_length=2000)
 
 
 @router.post(

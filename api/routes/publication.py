@@ -36,10 +36,12 @@ from services.publication.portal import (
     portal_file,
 )
 from services.publication.validity import change_validity, set_valid_until
+from services.validation import Day, Id, Line, MultiLine
 
 router = APIRouter(tags=["publication"])
 Officer = Annotated[User, Depends(require_roles(Role.DISCLOSURE_OFFICE, Role.ADMIN, Role.SIGNER))]
-DocumentId = Annotated[int, Path(ge=1)]
+DocumentId = Annotated[Id, Path()]
+IndexNumber = Annotated[Line, Path(max_length=100, description="索引号")]
 FEED_LENGTH = 50
 T = TypeVar("T")
 
@@ -89,11 +91,13 @@ async def catalogue(
     engine: EngineDep,
     page: Page = 1,
     per_page: PerPage = 20,
-    title: Annotated[str | None, Query(max_length=200, description="words of 名称")] = None,
-    doc_number: Annotated[str | None, Query(max_length=100, description="文号")] = None,
-    organ: Annotated[str | None, Query(max_length=200, description="发布机构 code or name")] = None,
-    written_from: Annotated[date | None, Query(description="成文日期 from")] = None,
-    written_to: Annotated[date | None, Query(description="成文日期 to")] = None,
+    title: Annotated[Line | None, Query(max_length=200, description="words of 名称")] = None,
+    doc_number: Annotated[Line | None, Query(max_length=100, description="文号")] = None,
+    organ: Annotated[
+        Line | None, Query(max_length=200, description="发布机构 code or name")
+    ] = None,
+    written_from: Annotated[Day | None, Query(description="成文日期 from")] = None,
+    written_to: Annotated[Day | None, Query(description="成文日期 to")] = None,
 ) -> Response:
     """The fields of 条例 art. 12 ¶3 with marking and 有效性, newest first."""
     filters = CatalogueFilters(title, doc_number, organ, written_from, written_to)
@@ -121,11 +125,11 @@ async def catalogue_json(
     engine: EngineDep,
     page: Page = 1,
     per_page: PerPage = 20,
-    title: Annotated[str | None, Query(max_length=200)] = None,
-    doc_number: Annotated[str | None, Query(max_length=100)] = None,
-    organ: Annotated[str | None, Query(max_length=200)] = None,
-    written_from: date | None = None,
-    written_to: date | None = None,
+    title: Annotated[Line | None, Query(max_length=200)] = None,
+    doc_number: Annotated[Line | None, Query(max_length=100)] = None,
+    organ: Annotated[Line | None, Query(max_length=200)] = None,
+    written_from: Day | None = None,
+    written_to: Day | None = None,
 ) -> Response:
     """The same page of the catalogue as JSON."""
     filters = CatalogueFilters(title, doc_number, organ, written_from, written_to)
@@ -162,7 +166,7 @@ async def feed_json(request: Request, engine: EngineDep) -> Response:
     responses=error_responses(404),
     summary="The page of one published document, by 索引号",
 )
-async def document_page(index_number: str, engine: EngineDep) -> HTMLResponse:
+async def document_page(index_number: IndexNumber, engine: EngineDep) -> HTMLResponse:
     """Marking, validity annotation (seed 004 §二(二)), the published file, interpretation."""
 
     def work(session: Session) -> str:
@@ -180,7 +184,10 @@ async def document_page(index_number: str, engine: EngineDep) -> HTMLResponse:
     summary="Download a public file of a published document",
 )
 async def download(
-    index_number: str, file_id: int, engine: EngineDep, settings: SettingsDep
+    index_number: IndexNumber,
+    file_id: Annotated[Id, Path()],
+    engine: EngineDep,
+    settings: SettingsDep,
 ) -> FileResponse:
     """The published file (for 删减后公开 only the redacted version) or interpretation material."""
 
@@ -201,14 +208,16 @@ class ValidityChangeIn(BaseModel):
     """A change of validity and what caused it."""
 
     to: Validity = Field(description="amended 已修改, repealed 已废止 or expired 已失效")
-    reason: str = Field(min_length=1, max_length=2000, description="why (kept in the audit log)")
-    amended_by_document_id: int | None = Field(
-        default=None, ge=1, description="the amending/repealing document in this engine"
+    reason: MultiLine = Field(
+        min_length=1, max_length=2000, description="why (kept in the audit log)"
     )
-    amended_by_reference: str | None = Field(
+    amended_by_document_id: Id | None = Field(
+        default=None, description="the amending/repealing document in this engine"
+    )
+    amended_by_reference: Line | None = Field(
         default=None, max_length=200, description="its 文号 or title, e.g. 麻政发〔2026〕5号"
     )
-    effective_on: date | None = Field(default=None, description="default: today (Shanghai)")
+    effective_on: Day | None = Field(default=None, description="default: today (Shanghai)")
 
 
 class ValidityChangeOut(BaseModel):
@@ -229,8 +238,8 @@ class ValidityChangeOut(BaseModel):
 class ValidUntilIn(BaseModel):
     """The last day the document is valid (null clears it)."""
 
-    valid_until: date | None
-    reason: str = Field(min_length=1, max_length=2000)
+    valid_until: Day | None
+    reason: MultiLine = Field(min_length=1, max_length=2000)
 
 
 class ValidUntilOut(BaseModel):

@@ -40,6 +40,7 @@ from services.review import (
     record_decision,
     task_of,
 )
+from services.validation import Id, Line, MultiLine, Offset
 
 router = APIRouter(tags=["review"])
 Reviewer = Annotated[
@@ -168,8 +169,10 @@ class RereviewDecisionIn(BaseModel):
         + " (one that is published is reviewed first, then published; the others change the "
         "marking only)",
     )
-    reason_codes: list[str] = Field(default_factory=list, examples=[["NS-6"]])
-    explanation: str = Field(min_length=1, max_length=4000, description="why (条例 art. 18)")
+    reason_codes: list[Annotated[Line, Field(max_length=16)]] = Field(
+        default_factory=list, max_length=20, examples=[["NS-6"]]
+    )
+    explanation: MultiLine = Field(min_length=1, max_length=4000, description="why (条例 art. 18)")
 
 
 class RereviewDecisionOut(BaseModel):
@@ -193,7 +196,7 @@ def list_tasks(
     _: Reviewer,
     state: Annotated[Literal["open", "kept", "converted", "all"], Query(alias="status")] = "open",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> list[RereviewOut]:
     """The re-review tasks the office and the secrecy reviewers work through."""
     tasks = list_rereviews(
@@ -211,7 +214,7 @@ def list_tasks(
 )
 async def decide_rereview_route(
     request: Request,
-    rereview_id: Annotated[int, Path(ge=1)],
+    rereview_id: Annotated[Id, Path()],
     body: RereviewDecisionIn,
     user: Decider,
     session: SessionDep,

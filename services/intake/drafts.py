@@ -4,10 +4,9 @@ accepted for the enumerated ones, every bad field named at once."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -16,6 +15,7 @@ from policies.document_types import DocumentType
 from policies.findings import Finding
 from policies.secrecy_levels import SecrecyLevel
 from services.errors import field_finding, invalid_fields, schema_findings
+from services.validation import RANGE_TEXT, Day, Line, MultiLine
 
 _SPLIT = re.compile(r"[,，、;；\s]+")
 _TRUE = {"true", "1", "yes", "on", "是"}
@@ -28,35 +28,36 @@ class Draft(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(min_length=1, max_length=500, description="标题")
-    doc_number: str | None = Field(default=None, max_length=100, description="文号")
-    organ: str | None = Field(
+    title: Line = Field(min_length=1, max_length=500, description="标题")
+    doc_number: Line | None = Field(default=None, max_length=100, description="文号")
+    organ: Line | None = Field(
         default=None,
         max_length=64,
         description="发文机关 code. A drafter submits for their own organ (the default); an admin "
         "must name one (422 without it).",
     )
     document_type: DocumentType = Field(description="公文种类: code or Chinese label, e.g. 通知")
-    written_on: date = Field(description="成文日期 (YYYY-MM-DD)")
-    policy_profile: str | None = Field(
+    written_on: Day = Field(description=f"成文日期 (YYYY-MM-DD, within {RANGE_TEXT})")
+    policy_profile: Line | None = Field(
         default=None, max_length=64, description="policy profile; default GONGKAI_POLICY_PROFILE"
     )
     attribute: Attribute | None = Field(
         default=None, description="公开属性: code (proactive…) or label (主动公开…); missing → 退文"
     )
-    reason_codes: list[str] = Field(
+    reason_codes: list[Annotated[Line, Field(max_length=16)]] = Field(
+        max_length=20,
         default_factory=list,
         description="reason codes (NS-1…NS-8, WS-1, NL-1…NL-7; see the README); repeat the "
         "field or use commas",
     )
-    reason_explanation: str = Field(default="", max_length=5000, description="理由说明")
+    reason_explanation: MultiLine = Field(default="", max_length=5000, description="理由说明")
     secrecy_level: SecrecyLevel = Field(
         default=SecrecyLevel.NONE, description="密级: none/mimi/jimi/juemi or 无/秘密/机密/绝密"
     )
     secrecy_period_years: int | None = Field(default=None, gt=0, le=100, description="保密期限")
-    declassify_on: date | None = Field(default=None, description="解密时间")
-    declassify_condition: str = Field(default="", max_length=2000, description="解密条件")
-    secrecy_override_reference: str = Field(
+    declassify_on: Day | None = Field(default=None, description="解密时间")
+    declassify_condition: MultiLine = Field(default="", max_length=2000, description="解密条件")
+    secrecy_override_reference: Line = Field(
         default="", max_length=500, description="另有规定 allowing a longer 保密期限"
     )
     is_important_policy: bool = Field(default=False, description="重要政策")
