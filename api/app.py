@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
-
 import anyio
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from api.deps import WRITES, make_api_engine
 from api.errors import install_error_handlers
 from api.review_starter import ReviewStarter
 from api.routes import documents, intake, office, office_reports, publication, review
-from api.schemas import describe_enums
+from api.openapi import build_openapi
 from api.staging_sweep import sweep_staging_forever
 from api.unstarted_reviews import sweep_forever
 from config.settings import Settings, get_settings
@@ -66,16 +63,5 @@ def create_app(settings: Settings | None = None, *, sweep_reviews: bool = True) 
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app
-
-
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The OpenAPI document, built once, with every enumerated value's meaning."""
-    if app.openapi_schema is None:
-        schema = get_openapi(
-            title=app.title, version=app.version, summary=app.summary, routes=app.routes
-        )
-        describe_enums(schema.get("components", {}).get("schemas", {}))
-        app.openapi_schema = schema
-    return app.openapi_schema

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import EngineDep, SessionDep, SettingsDep, now, require_roles
 from api.errors import error_responses
 from api.pages import portal as portal_pages
+from api.uploads import DOCX, PDF
 from models.users import User
 from policies.roles import Role
 from policies.validity import Validity
@@ -59,6 +60,18 @@ async def read(engine: Engine, work: Callable[[Session], T]) -> T:
 
 Page = Annotated[int, Query(ge=1, le=100_000)]
 PerPage = Annotated[int, Query(ge=1, le=100)]
+
+
+_BINARY = {"type": "string", "format": "binary"}
+PUBLIC_FILE_TYPES = (PDF, DOCX, "text/plain")  # as typed at intake (api/uploads.py)
+
+
+def _body_of(
+    *media_types: str, schema: dict[str, Any] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The 200 response of a route that sends bytes of these media types."""
+    body = schema or {"type": "string"}
+    return {200: {"content": {media: {"schema": body} for media in media_types}}}
 
 
 def _json(data: bytes, media_type: str = "application/json") -> Response:
@@ -136,7 +149,12 @@ async def catalogue_json(
     return _json(await read(engine, _catalogue_json(filters, page, per_page)))
 
 
-@router.get("/portal/feed.atom", summary="Atom feed of new publications and validity changes")
+@router.get(
+    "/portal/feed.atom",
+    response_class=Response,
+    responses=_body_of("application/atom+xml"),
+    summary="Atom feed of new publications and validity changes",
+)
 async def feed_atom(request: Request, engine: EngineDep) -> Response:
     """Atom 1.0: the newest publications and 已修改/已废止/已失效 changes."""
     base = str(request.base_url).rstrip("/")
@@ -148,7 +166,12 @@ async def feed_atom(request: Request, engine: EngineDep) -> Response:
     return _json(await read(engine, work), "application/atom+xml")
 
 
-@router.get("/portal/feed.json", summary="JSON Feed 1.1 of new publications and validity changes")
+@router.get(
+    "/portal/feed.json",
+    response_class=Response,
+    responses=_body_of("application/feed+json", schema={"type": "object"}),
+    summary="JSON Feed 1.1 of new publications and validity changes",
+)
 async def feed_json(request: Request, engine: EngineDep) -> Response:
     """JSON Feed 1.1: the same items as the Atom feed."""
     base = str(request.base_url).rstrip("/")
@@ -180,7 +203,7 @@ async def document_page(index_number: IndexNumber, engine: EngineDep) -> HTMLRes
 @router.get(
     "/portal/documents/{index_number}/files/{file_id}",
     response_class=FileResponse,
-    responses=error_responses(404),
+    responses=_body_of(*PUBLIC_FILE_TYPES, schema=_BINARY) | error_responses(404),
     summary="Download a public file of a published document",
 )
 async def download(

@@ -162,3 +162,38 @@ def test_a_decision_comment_with_a_bidi_override_is_refused(
     )
     assert response.status_code == 422
     assert _fields(response.json()) == {"comment"}
+
+
+def test_issue_23_the_openapi_declares_the_one_error_shape_not_fastapis(
+    client: TestClient,
+) -> None:
+    schema = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    assert "HTTPValidationError" not in str(schema)
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            responses = operation["responses"]
+            if operation.get("parameters") or "requestBody" in operation:
+                assert responses["422"]["content"] == error, where
+            if "requestBody" in operation:
+                assert "400" in responses, where
+
+
+def test_issue_23_malformed_json_gets_a_documented_answer_in_the_one_shape(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    submitted = client.post(
+        "/documents", data=form(), files=main_file(), headers=people["drafter"].headers
+    )
+    document_id = submitted.json()["document"]["id"]
+    response = client.post(
+        f"/documents/{document_id}/decisions",
+        content=b'{"step": "secrecy_review", "decision": ',
+        headers=people["reviewer"].headers | {"Content-Type": "application/json"},
+    )
+    documented = client.get("/openapi.json").json()["paths"]["/documents/{document_id}/decisions"]
+    assert str(response.status_code) in documented["post"]["responses"]
+    assert response.status_code in (400, 422)
+    assert set(response.json()) == {"error", "detail", "findings", "document_id"}
