@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+
 import anyio
 from fastapi import FastAPI
 
 from api.deps import WRITES, make_api_engine
 from api.errors import install_error_handlers
+from api.openapi import build_openapi
 from api.review_starter import ReviewStarter
 from api.routes import documents, intake, office, office_reports, publication, review
-from api.openapi import build_openapi
 from api.staging_sweep import sweep_staging_forever
 from api.unstarted_reviews import sweep_forever
 from config.settings import Settings, get_settings

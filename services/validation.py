@@ -78,6 +78,17 @@ def refused_character(value: str, allowed: frozenset[str] = frozenset()) -> tupl
     return None
 
 
+def shown_safely(value: str) -> str:
+    """Text as it may be written into a page or a feed: every refused character (a control
+    character other than tab and line breaks, which XML 1.0 also forbids, or a bidirectional
+    override) replaced by U+FFFD — defence in depth for text recorded before intake refused it."""
+    if refused_character(value, MULTILINE_CONTROLS) is None:
+        return value
+    return "".join(
+        "\ufffd" if refused_character(char, MULTILINE_CONTROLS) else char for char in value
+    )
+
+
 def _text(allowed: frozenset[str]) -> AfterValidator:
     def check(value: str) -> str:
         refused = refused_character(value, allowed)

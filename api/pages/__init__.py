@@ -5,10 +5,13 @@ written into a page."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from string import Template
 
 from fastapi.responses import HTMLResponse
+
+from services.validation import shown_safely
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Office pages: scripts only from this origin (no inline script), styles inline, never framed.
@@ -16,6 +19,11 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
+
+
+def escape(text: str) -> str:
+    """Text written into a page: refused characters replaced (shown_safely), then escaped."""
+    return html.escape(shown_safely(text))
 
 
 def template(name: str) -> Template:

@@ -5,9 +5,7 @@ cross-check failures shown first and prominently."""
 
 from __future__ import annotations
 
-from html import escape
-
-from api.pages import template
+from api.pages import escape, template
 from policies.annual_report import APPLICANT_COLUMNS, HEADING_ROWS, Section, Table
 from services.office.annual_report import AnnualReport, Cell
 

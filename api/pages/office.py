@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from html import escape
 
-from api.pages import TEMPLATES, template
+from api.pages import TEMPLATES, escape, template
 from policies.calendar import SHANGHAI
 from services.office.overview import Dashboard
 from services.office.stuck import CountRow, StuckDocument

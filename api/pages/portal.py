@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 from xml.etree import ElementTree as ET
 
+from api.pages import escape
 from services.publication.portal import (
     REDACTED_NOTE,
     CatalogueEntry,
@@ -20,6 +20,7 @@ from services.publication.portal import (
     FeedItem,
     PortalDocument,
 )
+from services.validation import shown_safely
 
 TITLE = "政府信息公开目录"
 ATOM = "http://www.w3.org/2005/Atom"
@@ -188,7 +189,7 @@ def atom_feed(items: Iterable[FeedItem], *, base_url: str) -> bytes:
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
         element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-        element.text = text
+        element.text = None if text is None else shown_safely(text)
         return element
 
     feed = ET.Element(f"{{{ATOM}}}feed")
@@ -224,8 +225,8 @@ def json_feed(items: Iterable[FeedItem], *, base_url: str) -> dict[str, Any]:
             {
                 "id": _entry_id(item),
                 "url": f"{base_url}{document_path(item.index_number)}",
-                "title": item.title,
-                "content_text": item.summary,
+                "title": shown_safely(item.title),
+                "content_text": shown_safely(item.summary),
                 "date_modified": _rfc3339(item.updated),
                 "tags": [item.kind],
             }

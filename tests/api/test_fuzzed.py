@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -45,8 +46,9 @@ def database_url(sqlite_template: Path, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def api_schema(app: FastAPI) -> Iterator[schemathesis.schemas.BaseSchema]:
-    yield schemathesis.openapi.from_asgi("/openapi.json", app)
+def api_schema(app: FastAPI) -> schemathesis.schemas.BaseSchema:
+    """The app's own OpenAPI, called in-process (ASGI)."""
+    return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
 def test_issue_23_the_api_fuzzed_over_its_own_schema_has_no_server_error_or_violation(
@@ -56,26 +58,30 @@ def test_issue_23_the_api_fuzzed_over_its_own_schema_has_no_server_error_or_viol
     failures: dict[str, str] = {}
     for result in api_schema.get_all_operations():
         operation = result.ok()
-
-        @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy(), role=st.sampled_from(ROLES))
-        def check(case: schemathesis.Case, role: str | None) -> None:
-            headers = {} if role is None else dict(people[role].headers)
-            cases[operation.label] += 1
-            case.call_and_validate(headers=headers, checks=CHECKS)
-
-        try:
+        check = _fuzz(operation, people, cases)
+        try:  # every operation is fuzzed; the failures are listed at the end
             check()
-        except (
-            Exception,
-            BaseExceptionGroup,
-        ) as error:  # every operation is fuzzed; the failures are listed at the end
+        except (Exception, BaseExceptionGroup) as error:
             failures[operation.label] = str(error)[:1500]
     assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
     print(f"schemathesis: {sum(cases.values())} cases over {len(cases)} operations")
     assert sum(cases.values()) >= MIN_CASES, cases
+
+
+def _fuzz(operation: Any, people: dict[str, Person], cases: Counter[str]) -> Callable[[], None]:
+    """A hypothesis test of one operation: each case sent with a token of a random role (or
+    none) and its response checked; `cases` counts them."""
+
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(), role=st.sampled_from(ROLES))
+    def check(case: schemathesis.Case, role: str | None) -> None:
+        headers = {} if role is None else dict(people[role].headers)
+        cases[operation.label] += 1
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    return check

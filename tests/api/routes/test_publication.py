@@ -273,3 +273,24 @@ def test_amend_and_repeal_show_on_the_page_in_both_feeds_and_in_the_audit_log_se
         ("office", "api", "第三条已修改", "amended"),
         ("office", "api", "被新办法废止", "repealed"),
     ]
+
+
+HOSTILE = "通知\x00\x1b\x7f\x85\u202e\u2066<script>&\u2069"  # C0, DEL, C1, bidi, markup
+
+
+def test_issue_23_both_feeds_parse_after_publishing_a_hostile_title(
+    app: FastAPI, settings: Settings, client: TestClient
+) -> None:
+    # Intake refuses every one of these characters (tests/api/test_bad_input.py); a title recorded
+    # before that (or by another way in) must still leave both feeds well-formed.
+    published = publish(app.state.engine, settings, title=HOSTILE, doc_number="麻政发〔2025〕9号")
+    atom = ET.fromstring(client.get("/portal/feed.atom").content)  # a real XML parser
+    (title,) = [e.findtext(f"{ATOM}title") for e in atom.findall(f"{ATOM}entry")]
+    assert title == "通知\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd<script>&\ufffd"
+    feed = json.loads(client.get("/portal/feed.json").content)
+    assert feed["items"][0]["title"] == title
+    page = client.get(f"/portal/documents/{published.index_number}").text
+    assert "\x00" not in page
+    assert "\u202e" not in page
+    assert "<script>" not in page
+    assert "&lt;script&gt;&amp;" in page
