@@ -88,15 +88,16 @@ class FileOut(BaseModel):
 
     id: int
     kind: str
-    original_name: str
+    original_name: str = Field(description="The name this upload gave the file")
     media_type: str
     size_bytes: int
     sha256: str
 
     @classmethod
-    def of(cls, kind: str, stored: StoredFile) -> FileOut:
-        """A stored file, sent as `kind`."""
-        return cls.model_validate(stored.model_dump() | {"kind": kind})
+    def of(cls, kind: str, name: str, stored: StoredFile) -> FileOut:
+        """A stored file as one upload sent it: as `kind`, named `name` (its own upload's name,
+        never another's)."""
+        return cls.model_validate(stored.model_dump() | {"kind": kind, "original_name": name})
 
 
 class MarkingOut(BaseModel):
@@ -144,8 +145,10 @@ class VersionOut(BaseModel):
             submitted_at=version.submitted_at,
             submitted_by=version.submitted_by,
             files=[
-                FileOut.of("main", record.main_file),
-                *(FileOut.of(kind, f) for kind, f in record.attachments),
+                *(
+                    FileOut.of(f.kind, f.name, f.stored)
+                    for f in [record.main_file, *record.attachments]
+                ),
             ],
             marking=MarkingOut.of(record.marking),
             findings=[FindingOut.of(f) for f in record.findings],
@@ -226,7 +229,7 @@ class MaterialOut(BaseModel):
     def of(cls, material: InterpretationMaterial, stored: StoredFile) -> MaterialOut:
         """A received material with its file."""
         return cls.model_validate(
-            material.model_dump() | {"file": FileOut.of(material.kind, stored)}
+            material.model_dump() | {"file": FileOut.of(material.kind, material.file_name, stored)}
         )
 
 

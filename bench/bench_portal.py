@@ -147,8 +147,8 @@ def fill(dsn: str, n: int) -> float:
         _copy(
             cursor,
             "versions",
-            "id, document_id, number, submitted_by, submitted_at, main_file_id",
-            ((i, i, 1, 1, T0, i) for i in range(1, n + 1)),
+            "id, document_id, number, submitted_by, submitted_at, main_file_id, main_file_name",
+            ((i, i, 1, 1, T0, i, "x.txt") for i in range(1, n + 1)),
         )
         _copy(
             cursor,

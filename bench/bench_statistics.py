@@ -67,8 +67,9 @@ FILL = [
     FROM generate_series(1, :n) AS g
     """,
     """
-    INSERT INTO versions (document_id, number, submitted_by, submitted_at, main_file_id)
-    SELECT id, 1, 1, created_at, id FROM documents
+    INSERT INTO versions (document_id, number, submitted_by, submitted_at, main_file_id,
+        main_file_name)
+    SELECT id, 1, 1, created_at, id, 'x.txt' FROM documents
     """,
     "UPDATE documents SET current_version_id = id",
     """

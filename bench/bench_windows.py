@@ -62,8 +62,9 @@ FROM generate_series(1, :n) AS g
 VERSIONS = """
 INSERT INTO stored_files (sha256, size_bytes, media_type, original_name, storage_path, created_at)
 VALUES (repeat('0', 64), 1, 'text/plain', 'x.txt', '00/x', :as_of);
-INSERT INTO versions (document_id, number, submitted_by, submitted_at, main_file_id)
-SELECT id, 1, created_by, created_at, 1 FROM documents;
+INSERT INTO versions (document_id, number, submitted_by, submitted_at, main_file_id,
+    main_file_name)
+SELECT id, 1, created_by, created_at, 1, 'x.txt' FROM documents;
 UPDATE documents SET current_version_id = versions.id FROM versions
 WHERE versions.document_id = documents.id;
 INSERT INTO markings (version_id, attribute, secrecy_level, marking_text, reason_codes)

@@ -16,6 +16,10 @@ class StoredFileBase(SQLModel):
     sha256: str = Field(max_length=64, unique=True)
     size_bytes: int = Field(sa_type=sa.BigInteger)
     media_type: str = Field(max_length=200)
+    # The name this content was first received under: kept for the record, never shown. A name
+    # belongs to one upload (Version.main_file_name, VersionAttachment.file_name,
+    # InterpretationMaterial.file_name): the same bytes may come from another drafter under
+    # another name (issue 23).
     original_name: str = Field(max_length=255)  # sanitised before it is stored
 
 

@@ -28,6 +28,9 @@ class InterpretationMaterial(SQLModel, table=True):
     kind: str = Field(
         max_length=32
     )  # interpretation_plan 解读方案 / interpretation_material 解读材料
+    file_name: str = Field(
+        max_length=255
+    )  # as this upload named it (sanitised), never taken from another
     received_at: datetime = Field(sa_column=utc_column())
     published_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 

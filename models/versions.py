@@ -30,6 +30,9 @@ class Version(SQLModel, table=True):
     submitted_by: int = Field(foreign_key="users.id")
     submitted_at: datetime = Field(sa_column=utc_column())
     main_file_id: int = Field(foreign_key="stored_files.id")
+    main_file_name: str = Field(
+        max_length=255
+    )  # as this upload named it (sanitised), never taken from another
     idempotency_key: str | None = Field(default=None, max_length=200, unique=True)
     note: str | None = Field(default=None, sa_type=sa.Text)
 
@@ -47,6 +50,9 @@ class VersionAttachment(SQLModel, table=True):
     version_id: int = Field(foreign_key="versions.id", index=True)
     file_id: int = Field(foreign_key="stored_files.id")
     kind: str = Field(max_length=32)
+    file_name: str = Field(
+        max_length=255
+    )  # as this upload named it (sanitised), never taken from another
 
 
 class MarkingBase(SQLModel):

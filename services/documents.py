@@ -156,13 +156,22 @@ def list_documents(
     return DocumentListPage(page, int(total), next_after)
 
 
+@dataclass(frozen=True, slots=True)
+class NamedFile:
+    """A stored file as one upload sent it: its kind and the name that upload gave it."""
+
+    kind: str
+    name: str
+    stored: StoredFile
+
+
 @dataclass(slots=True)
 class VersionRecord:
     """One version with its files, marking and findings."""
 
     version: Version
-    main_file: StoredFile
-    attachments: list[tuple[str, StoredFile]]
+    main_file: NamedFile
+    attachments: list[NamedFile]
     marking: Marking | None
     findings: list[RecordedFinding]
 
@@ -218,7 +227,7 @@ def version_record(session: Session, version: Version) -> VersionRecord:
     if main_file is None:
         raise NotFound(f"file {version.main_file_id} of version {version.id} is missing")
     attachments = session.exec(
-        select(VersionAttachment.kind, StoredFile)
+        select(VersionAttachment.kind, VersionAttachment.file_name, StoredFile)
         .join(StoredFile, col(StoredFile.id) == col(VersionAttachment.file_id))
         .where(col(VersionAttachment.version_id) == version.id)
         .order_by(col(VersionAttachment.id))
@@ -230,5 +239,9 @@ def version_record(session: Session, version: Version) -> VersionRecord:
         .order_by(col(RecordedFinding.id))
     ).all()
     return VersionRecord(
-        version, main_file, [(k, f) for k, f in attachments], marking, list(findings)
+        version,
+        NamedFile("main", version.main_file_name, main_file),
+        [NamedFile(kind, name, stored) for kind, name, stored in attachments],
+        marking,
+        list(findings),
     )

@@ -124,6 +124,7 @@ def make_document(
         submitted_by=id_of(drafter),
         submitted_at=T0,
         main_file_id=id_of(make_stored_file(session)),
+        main_file_name="通知.pdf",
     )
     session.add(version)
     session.flush()

@@ -63,6 +63,7 @@ def signed_off_document(
     version = session.get(Version, document.current_version_id)
     assert version is not None
     version.main_file_id = id_of(store_bytes(session, settings, text.encode(), "正文.txt"))
+    version.main_file_name = "正文.txt"
     session.add(version)
     attachments = {
         "redacted_version": redacted_text,
@@ -72,7 +73,12 @@ def signed_off_document(
         if content is not None:
             stored = store_bytes(session, settings, content.encode(), f"{kind}.txt")
             session.add(
-                VersionAttachment(version_id=id_of(version), file_id=id_of(stored), kind=kind)
+                VersionAttachment(
+                    version_id=id_of(version),
+                    file_id=id_of(stored),
+                    kind=kind,
+                    file_name=f"{kind}.txt",
+                )
             )
     session.flush()
     return document

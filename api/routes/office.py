@@ -146,7 +146,14 @@ def get_office_document(
 # --- Browser sign-in and the dashboard page ------------------------------------------------
 
 
-_HTML = {"text/html": {"schema": {"type": "string"}}}
+_HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
+
+
+def _html_refusals() -> dict[int | str, dict[str, Any]]:
+    return {
+        401: {"description": "Unknown or revoked token: the form again", "content": _HTML},
+        403: {"description": "Not an office or admin token: the form again", "content": _HTML},
+    }
 
 
 def _see_other(description: str) -> dict[int | str, dict[str, Any]]:
@@ -163,11 +170,7 @@ def login_form() -> HTMLResponse:
     "/login",
     response_class=HTMLResponse,
     status_code=303,
-    responses={
-        401: {"description": "Unknown or revoked token: the form again", "content": _HTML},
-        403: {"description": "Not an office or admin token: the form again", "content": _HTML},
-    }
-    | _see_other("Signed in: on to /office/dashboard"),
+    responses=_html_refusals() | _see_other("Signed in: on to /office/dashboard"),
     summary="Exchange an office token for the HttpOnly /office cookie",
 )
 def login(

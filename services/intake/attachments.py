@@ -43,7 +43,11 @@ def add_interpretation_material(
     if material is not None:
         return material, stored  # the same file sent again
     material = InterpretationMaterial(
-        document_id=document_id, file_id=id_of(stored), kind=upload.kind, received_at=at
+        document_id=document_id,
+        file_id=id_of(stored),
+        kind=upload.kind,
+        file_name=upload.original_name,
+        received_at=at,
     )
     session.add(material)
     record_act(

@@ -15,7 +15,6 @@ from sqlmodel import Session, col, func, select
 from models.db import id_of
 from models.deadlines import Deadline
 from models.documents import Document
-from models.files import StoredFile
 from models.publications import InterpretationMaterial
 from models.users import User
 from models.versions import Marking, RecordedFinding, Version, VersionAttachment
@@ -30,7 +29,7 @@ from policies.submission_checks import AttachmentKind, Submission, check_submiss
 from policies.submissions import INTERPRETATION_KINDS
 from services.accounts import organ_id_for
 from services.audit import SUBMISSION_RECEIVED, SUBMISSION_RETURNED, record_act, record_event
-from services.documents import VersionRecord, get_document
+from services.documents import NamedFile, VersionRecord, get_document
 from services.errors import Conflict, Forbidden, RequestInvalid, field_finding
 from services.intake.drafts import Draft
 from services.review import change_status
@@ -109,7 +108,11 @@ def register_submission(
     session.flush()  # meanwhile the uploads' fsyncs, begun as they were staged, run on
     main = store_file(session=session, files_dir=files_dir, staged=main_upload, at=at)
     others = [
-        (u.kind, store_file(session=session, files_dir=files_dir, staged=u, at=at))
+        NamedFile(
+            u.kind,
+            u.original_name,
+            store_file(session=session, files_dir=files_dir, staged=u, at=at),
+        )
         for u in other_uploads
     ]
     version = Version(
@@ -118,6 +121,7 @@ def register_submission(
         submitted_by=id_of(submitter),
         submitted_at=at,
         main_file_id=id_of(main),
+        main_file_name=main_upload.original_name,
         idempotency_key=idempotency_key,
     )
     session.add(version)
@@ -127,7 +131,9 @@ def register_submission(
     marking = _marking(draft, version)
     recorded = [RecordedFinding.of(finding, id_of(version), at) for finding in findings]
     session.add_all([*([] if marking is None else [marking]), *recorded])
-    record = VersionRecord(version, main, attachments, marking, recorded)
+    record = VersionRecord(
+        version, NamedFile("main", main_upload.original_name, main), attachments, marking, recorded
+    )
     result = IntakeResult(document, record, findings)
     if not result.returned:
         result.deadlines = _deadlines(session, document, version, submission, draft, profile, at)
@@ -219,15 +225,16 @@ def _attach(
     session: Session,
     document: Document,
     version: Version,
-    files: list[tuple[str, StoredFile]],
+    files: list[NamedFile],
     at: datetime,
-) -> list[tuple[str, StoredFile]]:
-    """Attach the stored files to the new version (a file sent twice once) and receive the
-    interpretation files as the document's material; the attachments as recorded, in order."""
-    attached: list[tuple[str, StoredFile]] = []
+) -> list[NamedFile]:
+    """Attach the stored files to the new version (a file sent twice once), each under the name
+    its upload gave it, and receive the interpretation files as the document's material; the
+    attachments as recorded, in order."""
+    attached: list[NamedFile] = []
     attached_ids: set[int] = set()
     received: set[int] = set()
-    if version.number > 1 and any(kind in INTERPRETATION_KINDS for kind, _ in files):
+    if version.number > 1 and any(f.kind in INTERPRETATION_KINDS for f in files):
         received.update(
             session.exec(
                 select(InterpretationMaterial.file_id).where(
@@ -235,17 +242,25 @@ def _attach(
                 )
             ).all()
         )
-    for kind, stored in files:
-        file_id = id_of(stored)
+    for sent in files:
+        file_id, kind, name = id_of(sent.stored), sent.kind, sent.name
         if file_id not in attached_ids:
             attached_ids.add(file_id)
-            attached.append((kind, stored))
-            session.add(VersionAttachment(version_id=id_of(version), file_id=file_id, kind=kind))
+            attached.append(sent)
+            session.add(
+                VersionAttachment(
+                    version_id=id_of(version), file_id=file_id, kind=kind, file_name=name
+                )
+            )
         if kind in INTERPRETATION_KINDS and file_id not in received:
             received.add(file_id)
             session.add(
                 InterpretationMaterial(
-                    document_id=id_of(document), file_id=file_id, kind=kind, received_at=at
+                    document_id=id_of(document),
+                    file_id=file_id,
+                    kind=kind,
+                    file_name=name,
+                    received_at=at,
                 )
             )
     return attached

@@ -16,12 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from models.db import id_of
 from models.documents import Document
 from models.files import StoredFile
 from models.organs import Organ
 from models.publications import InterpretationMaterial, Publication
 from models.validity import ValidityChangeRecord
-from models.versions import VersionAttachment
+from models.versions import Version, VersionAttachment
 from policies.attributes import Attribute
 from policies.statuses import Status
 from policies.validity import Validity, annotation
@@ -191,11 +192,25 @@ def catalogue_page(
     return [_entry(row) for row in rows[:limit]], len(rows) > limit
 
 
-def _file(stored: StoredFile) -> PortalFile:
+def _file(stored: StoredFile, name: str) -> PortalFile:
     assert stored.id is not None
-    return PortalFile(
-        stored.id, stored.original_name, stored.media_type, stored.size_bytes, stored.storage_path
-    )
+    return PortalFile(stored.id, name, stored.media_type, stored.size_bytes, stored.storage_path)
+
+
+def _published_name(session: Session, publication: Publication) -> str:
+    """The name the published file was sent under with the published version (the redacted
+    version's own name for 删减后公开, else the main file's)."""
+    attached = session.exec(
+        select(VersionAttachment.file_name).where(
+            col(VersionAttachment.version_id) == publication.version_id,
+            col(VersionAttachment.file_id) == publication.file_id,
+        )
+    ).first()
+    if attached is not None:
+        return attached
+    return session.exec(
+        select(Version.main_file_name).where(col(Version.id) == publication.version_id)
+    ).one()
 
 
 def _publication(session: Session, index_number: str) -> tuple[Publication, StoredFile | None, Any]:
@@ -214,7 +229,7 @@ def _publication(session: Session, index_number: str) -> tuple[Publication, Stor
 def _interpretation_files(session: Session, publication: Publication) -> list[PortalFile]:
     """解读材料 sent with the published version or received for the document afterwards."""
     attached = (
-        select(StoredFile)
+        select(StoredFile, VersionAttachment.file_name)
         .join(VersionAttachment, col(VersionAttachment.file_id) == col(StoredFile.id))
         .where(
             col(VersionAttachment.version_id) == publication.version_id,
@@ -222,15 +237,18 @@ def _interpretation_files(session: Session, publication: Publication) -> list[Po
         )
     )
     received = (
-        select(StoredFile)
+        select(StoredFile, InterpretationMaterial.file_name)
         .join(InterpretationMaterial, col(InterpretationMaterial.file_id) == col(StoredFile.id))
         .where(
             col(InterpretationMaterial.document_id) == publication.document_id,
             col(InterpretationMaterial.kind).in_(PUBLIC_ATTACHMENT_KINDS),
         )
     )
-    files = {f.id: f for f in [*session.exec(attached).all(), *session.exec(received).all()]}
-    return [_file(files[key]) for key in sorted(k for k in files if k is not None)]
+    # Names as this document's own uploads gave them (a file sent with the version first).
+    files: dict[int, PortalFile] = {}
+    for stored, name in [*session.exec(received).all(), *session.exec(attached).all()]:
+        files[id_of(stored)] = _file(stored, name)
+    return [files[key] for key in sorted(files)]
 
 
 def _published_links(session: Session, document_ids: set[int]) -> dict[int, tuple[str, str]]:
@@ -289,7 +307,7 @@ def portal_document(*, session: Session, index_number: str) -> PortalDocument:
     return PortalDocument(
         entry=_entry(row),
         document_id=publication.document_id,
-        file=_file(stored) if stored is not None else None,
+        file=None if stored is None else _file(stored, _published_name(session, publication)),
         interpretation=_interpretation_files(session, publication),
         validity_notes=validity_notes(session, list(changes)),
     )

@@ -189,18 +189,24 @@ def _new_version(
         submitted_by=actor.id,
         submitted_at=at,
         main_file_id=old.main_file_id,  # the same stored file: only the marking changes
+        main_file_name=old.main_file_name,
         note=f"conversion after re-review {rereview.id} ({rereview.kind}): "
         f"{old_marking.attribute.label} → {to.label}",
     )
     session.add(version)
     session.flush()
     assert version.id is not None
-    for kind, file_id in session.exec(
-        select(VersionAttachment.kind, VersionAttachment.file_id).where(
-            col(VersionAttachment.version_id) == old.id
-        )
+    for attachment in session.exec(
+        select(VersionAttachment).where(col(VersionAttachment.version_id) == old.id)
     ).all():
-        session.add(VersionAttachment(version_id=version.id, file_id=file_id, kind=kind))
+        session.add(
+            VersionAttachment(
+                version_id=version.id,
+                file_id=attachment.file_id,
+                kind=attachment.kind,
+                file_name=attachment.file_name,
+            )
+        )
     # A conversion is a disclosure decision on unclassified information; a secret is declassified
     # first (保密法 2024 art. 20 ¶4: 正式公布时即视为解密) and checked again in the secrecy review.
     marking = Marking(

@@ -60,6 +60,7 @@ def _add_version(session: Session, document: Document, number: int) -> None:
         submitted_by=document.created_by,
         submitted_at=document.created_at,
         main_file_id=id_of(make_stored_file(session)),
+        main_file_name="通知.pdf",
     )
     session.add(version)
     session.flush()

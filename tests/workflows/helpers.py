@@ -78,7 +78,11 @@ def new_document(
         session.add(version)
         for kind in attachments:
             stored = store_text(session, stack, f"{kind} of {document.title}", f"{kind}.txt")
-            session.add(VersionAttachment(version_id=version_id, file_id=id_of(stored), kind=kind))
+            session.add(
+                VersionAttachment(
+                    version_id=version_id, file_id=id_of(stored), kind=kind, file_name=f"{kind}.txt"
+                )
+            )
         session.commit()
         return id_of(document), version_id, people
 

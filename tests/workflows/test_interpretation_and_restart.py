@@ -50,6 +50,7 @@ def test_a_policy_document_waits_for_its_interpretation_material_when_published_
                 document_id=doc,
                 file_id=id_of(material),
                 kind="interpretation_material",
+                file_name="解读.txt",
                 received_at=T0,
             )
         )
@@ -103,6 +104,7 @@ def _material_arrives(stack: Stack, document_id: int) -> None:
                 document_id=document_id,
                 file_id=id_of(material),
                 kind="interpretation_material",
+                file_name="解读.txt",
                 received_at=T0,
             )
         )

@@ -104,6 +104,7 @@ def build_dataset(session: Session, portal: Path) -> Dataset:
             document_id=published[0],
             file_id=id_of(make_stored_file(session)),
             kind="interpretation_material",
+            file_name="解读.txt",
             received_at=T,
             published_at=T + 40 * H,
         )
