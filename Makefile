@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test lint typecheck contracts pytest bench migrate clean
+.PHONY: help install browser run test lint typecheck contracts pytest fuzz bench migrate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,12 @@ contracts: $(STAMP) ## import-linter: layers and pure policies
 
 pytest: $(STAMP) ## The test suite (SQLite, plus PostgreSQL when reachable)
 	$(BIN)/pytest --cov=policies --cov-branch --cov-report=term-missing:skip-covered $(PYTEST_ARGS)
+
+FUZZ_TESTS := tests/policies/test_properties.py tests/services/test_publication_properties.py \
+	tests/api/test_fuzzed.py
+fuzz: $(STAMP) ## Property tests at 10,000 examples each, schemathesis at ~10,000 cases (SQLite)
+	HYPOTHESIS_PROFILE=fuzz GONGKAI_FUZZ_EXAMPLES=320 $(BIN)/pytest -p no:cacheprovider \
+		--hypothesis-show-statistics $(FUZZ_TESTS)
 
 bench: $(STAMP) ## Run the benchmarks (not part of the test suite)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -7,6 +7,9 @@
 - PostgreSQL: a throwaway database `gongkai_test_<pid>` at GONGKAI_TEST_POSTGRES_URL (default
   postgresql://postgres@127.0.0.1:5432/test), migrated once, truncated before each test, dropped
   at the end. Unreachable → skipped locally (noted in the summary), a failure when CI=true.
+
+Property tests (hypothesis) run under the profile HYPOTHESIS_PROFILE names: "default" (a small
+number of examples, for `make test`) or "fuzz" (10,000 examples per property, `make fuzz`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
 
@@ -30,6 +34,17 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "GONGKAI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 _unreachable: list[str] = []
+
+# No example database: every run draws afresh, and nothing is written into the work tree.
+settings.register_profile("default", max_examples=50, deadline=None, database=None)
+settings.register_profile(
+    "fuzz",
+    max_examples=10_000,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def _psycopg_dsn(url: str) -> str:
@@ -43,6 +58,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite") / "template.db"
     upgrade(f"sqlite:///{path}")
     return path
+
+
+@pytest.fixture
+def sqlite_database_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A migrated, empty SQLite database for a test that runs on SQLite only."""
+    path = tmp_path / "gongkai.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="session")
@@ -89,13 +112,11 @@ def _truncate_all(engine: Engine) -> None:
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
     ids=["sqlite", "postgresql"],
 )
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest) -> str:
     """The URL of a migrated, empty database for this test, on each backend."""
     if request.param == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "gongkai.db"
-        shutil.copyfile(template, path)
-        return f"sqlite:///{path}"
+        url: str = request.getfixturevalue("sqlite_database_url")
+        return url
     _truncate_all(request.getfixturevalue("postgres_engine"))
     return str(request.getfixturevalue("postgres_url"))
 
