@@ -7,8 +7,9 @@ import itertools
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from models.decisions import Decision
 from models.documents import Document
 from models.files import StoredFile
 from models.organs import Organ
@@ -17,6 +18,7 @@ from models.versions import Marking, Version
 from policies.attributes import Attribute
 from policies.roles import Role
 from policies.statuses import Status
+from policies.steps import DecisionKind, Step
 
 T0 = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)  # Monday 09:00 in Asia/Shanghai
 _sequence = itertools.count(1)
@@ -133,3 +135,28 @@ def make_document(
     session.add(document)
     session.flush()
     return document
+
+
+def clear_for_publication(session: Session, document: Document) -> Decision:
+    """The secrecy review's recorded clearance of the document's current version under its
+    marking, which publication requires (services.publication.publishing._require_review)."""
+    marking = session.exec(
+        select(Marking).where(col(Marking.version_id) == document.current_version_id)
+    ).one()
+    reviewer = make_user(session, role=Role.SECRECY_REVIEWER)
+    decision = Decision(
+        document_id=id_of(document),
+        version_id=document.current_version_id or 0,
+        step=Step.SECRECY_REVIEW.value,
+        attempt=1,
+        kind=DecisionKind.APPROVE.value,
+        decided_by=reviewer.id,
+        role=Role.SECRECY_REVIEWER,
+        channel="api",
+        attribute_before=marking.attribute,
+        attribute_after=marking.attribute,
+        decided_at=T0,
+    )
+    session.add(decision)
+    session.flush()
+    return decision

@@ -16,7 +16,14 @@ from models.publications import Publication
 from models.versions import Version, VersionAttachment
 from policies.statuses import Status
 from services.publication.publishing import JsonFileSink, publish_version
-from tests.factories import T0, id_of, make_document, make_organ, make_user
+from tests.factories import (
+    T0,
+    clear_for_publication,
+    id_of,
+    make_document,
+    make_organ,
+    make_user,
+)
 
 
 def store_bytes(session: Session, settings: Settings, data: bytes, name: str) -> StoredFile:
@@ -81,6 +88,7 @@ def signed_off_document(
                 )
             )
     session.flush()
+    clear_for_publication(session, document)
     return document
 
 

@@ -25,6 +25,7 @@ import httpx
 from sqlmodel import Session, col, select
 
 from models.deadlines import Deadline
+from models.decisions import Decision
 from models.files import StoredFile
 from models.organs import Organ
 from models.publications import Publication
@@ -33,6 +34,7 @@ from policies.attributes import Attribute
 from policies.deadlines import interpretation_deadline
 from policies.profiles import InterpretationMode, get_profile
 from policies.statuses import Status
+from policies.steps import DecisionKind, Step
 from services.documents import get_marking
 from services.errors import DomainError, NotFound, Unavailable
 from services.review import (
@@ -226,6 +228,28 @@ def _published_file(session: Session, version: Version, attribute: Attribute) ->
     return redacted
 
 
+# What a secrecy review (or the determination after an escalation) records when it clears a version.
+CLEARED = frozenset({DecisionKind.APPROVE, DecisionKind.CHANGE_ATTRIBUTE, DecisionKind.DETERMINE})
+REVIEW_STEPS = (Step.SECRECY_REVIEW.value, Step.DETERMINATION.value)
+
+
+def _require_review(session: Session, version_id: int, attribute: Attribute) -> None:
+    """Nothing becomes public without a recorded review of exactly that version and marking
+    (先审查、后公开: 保密法实施条例 2024 art. 42; 条例 art. 17): the version's last secrecy
+    review or determination cleared it under the attribute it is published with — not an
+    escalation still undetermined, a return, or a review of another version."""
+    last = session.exec(
+        select(Decision)
+        .where(col(Decision.version_id) == version_id, col(Decision.step).in_(REVIEW_STEPS))
+        .order_by(col(Decision.id).desc())
+    ).first()
+    if last is None or last.kind not in CLEARED or last.attribute_after is not attribute:
+        raise PublicationRefused(
+            f"version {version_id} has no recorded secrecy review clearing it as "
+            f"'{attribute.label}' (先审查、后公开: 保密法实施条例 2024 art. 42)"
+        )
+
+
 def publish_version(
     *,
     session: Session,
@@ -252,6 +276,7 @@ def publish_version(
     marking = get_marking(session=session, version_id=version_id)
     if not marking.attribute.is_published:
         raise PublicationRefused(f"'{marking.attribute.label}' documents are filed, not published")
+    _require_review(session, version_id, marking.attribute)
     version = session.get(Version, version_id)
     organ = session.get(Organ, document.organ_id)
     if version is None or organ is None:

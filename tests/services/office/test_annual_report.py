@@ -33,7 +33,7 @@ from services.office.annual_report import (
 )
 from services.publication.publishing import JsonFileSink, publish_version
 from services.publication.validity import change_validity
-from tests.factories import id_of, make_document, make_organ, make_user
+from tests.factories import clear_for_publication, id_of, make_document, make_organ, make_user
 
 AT = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 SEED_003 = next(Path("/work/shared/seeds").glob("003_*.txt"))
@@ -48,6 +48,7 @@ def _published(session: Session, drafter: User, written_on: date, sink: JsonFile
         written_on=written_on,
         status=Status.AWAITING_SIGNOFF,
     )
+    clear_for_publication(session, document)
     publish_version(
         session=session,
         document_id=id_of(document),

@@ -23,7 +23,14 @@ from services.office.statistics import Period, office_statistics, stage_stays
 from services.publication.publishing import JsonFileSink, publish_version
 from services.publication.validity import change_validity
 from services.review import change_status, recheck_marking, record_decision
-from tests.factories import id_of, make_document, make_organ, make_stored_file, make_user
+from tests.factories import (
+    clear_for_publication,
+    id_of,
+    make_document,
+    make_organ,
+    make_stored_file,
+    make_user,
+)
 
 T = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Asia/Shanghai
 H = timedelta(hours=1)
@@ -91,6 +98,7 @@ def build_dataset(session: Session, portal: Path) -> Dataset:
         _move(session, doc, Status.AWAITING_SIGNOFF, T + (intake + secrecy) * H)
         document = session.get(Document, doc)
         assert document is not None
+        clear_for_publication(session, document)
         publish_version(
             session=session,
             document_id=doc,

@@ -18,7 +18,7 @@ from services.office.alerts import LogNotifier, deliver_pending
 from services.publication.publishing import JsonFileSink, publish_version
 from services.publication.windows import check_windows
 from services.review import calendar_for, store_deadline
-from tests.factories import id_of, make_document
+from tests.factories import clear_for_publication, id_of, make_document
 
 
 def _at(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
@@ -38,6 +38,7 @@ def signed_off(session: Session, profile: str, document_type: str, at: datetime)
         written_on=at.date(),
         title=f"关于做好春耕工作的通知（{profile}）",
     )
+    clear_for_publication(session, document)
     p = get_profile(profile)
     for value in publication_deadlines(at, p, calendar_for(p.name), formed_on=at.date()):
         store_deadline(
