@@ -22,7 +22,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
 
@@ -36,13 +36,20 @@ POSTGRES_ADMIN_URL = os.environ.get(
 _unreachable: list[str] = []
 
 # No example database: every run draws afresh, and nothing is written into the work tree.
-settings.register_profile("default", max_examples=50, deadline=None, database=None)
+settings.register_profile(
+    "default",
+    max_examples=50,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.register_profile(
     "fuzz",
     max_examples=10_000,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],  # no minutes-long "explain" phase
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 

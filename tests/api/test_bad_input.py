@@ -13,6 +13,15 @@ from tests.api.conftest import Person, TestClient, form, main_file
 TOO_BIG = "9223372036854775808"  # 2**63: one past the largest BIGINT
 
 
+def _submitted(client: TestClient, people: dict[str, Person]) -> int:
+    """A document the drafter submitted (for a decision on it)."""
+    response = client.post(
+        "/documents", data=form(), files=main_file(), headers=people["drafter"].headers
+    )
+    document_id: int = response.json()["document"]["id"]
+    return document_id
+
+
 def _fields(response_json: dict[str, object]) -> set[str]:
     findings = response_json["findings"]
     assert isinstance(findings, list)
@@ -151,12 +160,8 @@ def test_accepted_text_is_stored_nfc_normalised(
 def test_a_decision_comment_with_a_bidi_override_is_refused(
     client: TestClient, people: dict[str, Person]
 ) -> None:
-    submitted = client.post(
-        "/documents", data=form(), files=main_file(), headers=people["drafter"].headers
-    )
-    document_id = submitted.json()["document"]["id"]
     response = client.post(
-        f"/documents/{document_id}/decisions",
+        f"/documents/{_submitted(client, people)}/decisions",
         json={"step": "secrecy_review", "decision": "approve", "comment": "ok\u202e"},
         headers=people["reviewer"].headers,
     )
@@ -184,12 +189,8 @@ def test_issue_23_the_openapi_declares_the_one_error_shape_not_fastapis(
 def test_issue_23_malformed_json_gets_a_documented_answer_in_the_one_shape(
     client: TestClient, people: dict[str, Person]
 ) -> None:
-    submitted = client.post(
-        "/documents", data=form(), files=main_file(), headers=people["drafter"].headers
-    )
-    document_id = submitted.json()["document"]["id"]
     response = client.post(
-        f"/documents/{document_id}/decisions",
+        f"/documents/{_submitted(client, people)}/decisions",
         content=b'{"step": "secrecy_review", "decision": ',
         headers=people["reviewer"].headers | {"Content-Type": "application/json"},
     )
