@@ -145,10 +145,8 @@ class VersionOut(BaseModel):
             submitted_at=version.submitted_at,
             submitted_by=version.submitted_by,
             files=[
-                *(
-                    FileOut.of(f.kind, f.name, f.stored)
-                    for f in [record.main_file, *record.attachments]
-                ),
+                FileOut.of(f.kind, f.name, f.stored)
+                for f in [record.main_file, *record.attachments]
             ],
             marking=MarkingOut.of(record.marking),
             findings=[FindingOut.of(f) for f in record.findings],

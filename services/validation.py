@@ -28,7 +28,7 @@ MAX_ID = 2**63 - 1
 MAX_OFFSET = 1_000_000
 FIRST_DAY = date(1949, 10, 1)
 LAST_DAY = date(2100, 12, 31)
-# The range's ends as instants, with a day's margin for any time zone.
+# The range's ends as instants (UTC): the first moment of its first day, the last of its last.
 _FIRST_INSTANT = datetime.combine(FIRST_DAY, time(), tzinfo=UTC)
 _LAST_INSTANT = datetime.combine(LAST_DAY, time(23, 59, 59, 999999), tzinfo=UTC)
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

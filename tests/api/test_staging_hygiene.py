@@ -12,7 +12,7 @@ from pathlib import Path
 import anyio
 from fastapi import FastAPI
 
-from api.staging_sweep import sweep_staging_once
+from api.staging_sweep import sweep_staging_forever
 from config.settings import Settings
 from services.storage import STAGING, sweep_staging
 from tests.api.conftest import PDF_BYTES, Person, TestClient
@@ -128,9 +128,21 @@ def test_issue_23_the_app_sweeps_abandoned_part_files_at_start_up(
 
 
 def test_the_sweep_runs_again_after_its_interval(settings: Settings) -> None:
-    old = _part(settings.files_dir / STAGING, "later.part", timedelta(hours=3))
-    assert anyio.run(sweep_staging_once, settings) == 1
-    assert not old.exists()
+    periodic = settings.model_copy(update={"staging_sweep_seconds": 0.05})
+
+    async def sweep_while_a_file_is_abandoned() -> bool:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(sweep_staging_forever, periodic)
+            await anyio.sleep(0.1)  # the start-up sweep has run
+            later = _part(settings.files_dir / STAGING, "later.part", timedelta(hours=3))
+            for _ in range(100):
+                if not later.exists():
+                    break
+                await anyio.sleep(0.02)
+            tasks.cancel_scope.cancel()
+        return later.exists()
+
+    assert anyio.run(sweep_while_a_file_is_abandoned) is False
 
 
 def test_a_client_that_disconnects_mid_upload_leaves_no_part_file(
