@@ -89,23 +89,25 @@ def shown_safely(value: str) -> str:
     )
 
 
+def character_refusal(value: str, allowed: frozenset[str] = MULTILINE_CONTROLS) -> str | None:
+    """Why the text is refused (its first refused character, by position), or None."""
+    refused = refused_character(value, allowed)
+    if refused is None:
+        return None
+    position, char = refused
+    name = unicodedata.name(char, "a control character")
+    where = "; tab and line breaks are allowed" if allowed else ""
+    return (
+        f"character {position} is U+{ord(char):04X} ({name}): remove it (control characters "
+        f"and bidirectional overrides are refused{where})"
+    )
+
+
 def _text(allowed: frozenset[str]) -> AfterValidator:
     def check(value: str) -> str:
-        refused = refused_character(value, allowed)
-        if refused is not None:
-            position, char = refused
-            name = unicodedata.name(char, "a control character")
-            raise PydanticCustomError(
-                "text_character_refused",
-                "character {position} is U+{code} ({name}): remove it (control characters and "
-                "bidirectional overrides are refused{where})",
-                {
-                    "position": position,
-                    "code": f"{ord(char):04X}",
-                    "name": name,
-                    "where": "; tab and line breaks are allowed" if allowed else "",
-                },
-            )
+        refusal = character_refusal(value, allowed)
+        if refusal is not None:
+            raise PydanticCustomError("text_character_refused", refusal)
         return unicodedata.normalize("NFC", value)
 
     return AfterValidator(check)

@@ -7,6 +7,7 @@ moves the status through change_status; appends the audit event.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +32,7 @@ from services.errors import Conflict, DomainError
 from services.review.checks import has_interpretation_material, needs_interpretation
 from services.review.status import change_status
 from services.review.steps import calendar_for, require_current_version, store_deadline
+from services.validation import character_refusal
 
 DECISION_RECORDED = "decision.recorded"
 ATTRIBUTE_CHANGED = "attribute.changed"
@@ -119,6 +121,9 @@ def _check_choice(
     unknown = [c for c in reason_codes if c not in REASONS]
     if unknown:
         raise DecisionInvalid(f"unknown reason codes {unknown}; use codes from the catalogue")
+    refusal = character_refusal(comment)  # the Prefect form's text as the API's (issue 23)
+    if refusal is not None:
+        raise DecisionInvalid(f"comment: {refusal}")
     if decision == "return" and not (reason_codes or comment.strip()):
         raise DecisionInvalid("a return (退文) needs reasons: give reason codes or a comment")
     if decision == "change_attribute":
@@ -158,6 +163,7 @@ def record_decision(
 ) -> Decision:
     """Record one human decision and carry out its consequence on the document's status."""
     codes = list(reason_codes or [])
+    comment = unicodedata.normalize("NFC", comment)
     document = require_current_version(
         session=session, document_id=document_id, version_id=version_id
     )

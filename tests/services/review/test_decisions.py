@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlmodel import Session, col, select
 
 from models.deadlines import Deadline
+from models.decisions import Decision
 from policies.deadlines import secret_report_deadline
 from policies.roles import Role
 from policies.statuses import Status
 from policies.steps import Step
-from services.review import calendar_for, record_decision
+from services.review import DecisionInvalid, calendar_for, record_decision
 from tests.factories import id_of, make_document, make_user
 
 
@@ -52,3 +54,34 @@ def test_an_escalation_after_16_utc_counts_the_secret_report_window_from_the_sha
     utc_day = secret_report_deadline(date(2026, 10, 9), calendar).due_at
     assert shanghai_day != utc_day  # the case discriminates
     assert due.due_at == shanghai_day
+
+
+def _decide(session: Session, comment: str) -> Decision:
+    drafter = make_user(session)
+    reviewer = make_user(session, role=Role.SECRECY_REVIEWER)
+    document = make_document(session, drafter=drafter, status=Status.SECRECY_REVIEW)
+    return record_decision(
+        session=session,
+        document_id=id_of(document),
+        version_id=document.current_version_id or 0,
+        step=Step.SECRECY_REVIEW,
+        decision="return",
+        actor=reviewer,
+        actor_name=reviewer.name,
+        role=Role.SECRECY_REVIEWER,
+        channel="ui",
+        at=datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
+        comment=comment,
+    )
+
+
+def test_issue_23_a_comment_from_either_door_refuses_control_and_bidi_characters(
+    session: Session,
+) -> None:
+    with pytest.raises(DecisionInvalid, match=r"comment: character 3 is U\+202E"):
+        _decide(session, "退回\u202e理由")
+
+
+def test_a_comment_keeps_its_line_breaks_and_is_stored_nfc_normalised(session: Session) -> None:
+    decision = _decide(session, "第一条\r\n第二条 Cafe\u0301")
+    assert decision.comment == "第一条\r\n第二条 Café"
