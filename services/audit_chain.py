@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlmodel import Session
 
 from models.chain import (
     CHAINED_TABLES,
@@ -20,6 +22,8 @@ from models.chain import (
     read_entries,
 )
 from models.db import table_of
+from policies.calendar import local_date
+from services.office.alerts import AlertSpec, raise_alerts
 
 _BATCH = 1000
 
@@ -148,3 +152,37 @@ def verify_chain(*, connection: Connection) -> ChainReport:
                 )
             prev_hash, expected = current.entry_hash, current.seq + 1
     return ChainReport(count, head, _unlinked(connection))
+
+
+CHAIN_BROKEN_ALERT = "audit_chain.broken"
+CHAIN_HEAD_ALERT = "audit_chain.head"
+
+
+def check_chain_daily(*, session: Session, at: datetime) -> ChainReport:
+    """The daily verification: raise an alert naming the first break, or, while the chain holds,
+    record its head (count, hash) for the office digest, so that a copy of it leaves the
+    database with the digest's delivery (once per local day; a rerun raises nothing new)."""
+    report = verify_chain(connection=session.connection())
+    day = local_date(at).isoformat()
+    if report.first_break is not None:
+        broken = report.first_break
+        spec = AlertSpec(
+            key=f"{CHAIN_BROKEN_ALERT}:{broken.seq}:{broken.entry_table}:{broken.entry_id}",
+            kind=CHAIN_BROKEN_ALERT,
+            threshold="broken",
+            message=f"The audit record is broken at {broken} (checked {day}).",
+            payload=report.as_json(),
+        )
+    else:
+        spec = AlertSpec(
+            key=f"{CHAIN_HEAD_ALERT}:{day}",
+            kind=CHAIN_HEAD_ALERT,
+            threshold="daily",
+            message=(
+                f"Audit record head on {day}: {report.count} entries, hash {report.head_hash}. "
+                "Keep this line outside the database (README: keeping the audit head)."
+            ),
+            payload=report.as_json(),
+        )
+    raise_alerts(session, [spec], at=at)
+    return report
