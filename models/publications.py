@@ -14,7 +14,8 @@ from policies.validity import Validity
 
 
 class InterpretationMaterial(SQLModel, table=True):
-    """An interpretation plan or material received for a document, and when it went public."""
+    """An interpretation plan or material received for a document, the secrecy reviewer's
+    clearance of it, and when it went public."""
 
     __tablename__ = "interpretation_materials"
     __table_args__ = (
@@ -30,6 +31,10 @@ class InterpretationMaterial(SQLModel, table=True):
     )  # interpretation_plan 解读方案 / interpretation_material 解读材料
     received_at: datetime = Field(sa_column=utc_column())
     published_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # The secrecy reviewer's decision on material sent after intake (issue 21): the portal shows
+    # it only once cleared (先审查、后公开).
+    review_decision_id: int | None = Field(default=None, foreign_key="decisions.id")
+    cleared_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class Publication(SQLModel, table=True):

@@ -1,5 +1,6 @@
 """The record's hash chain (issue 21): table audit_chain, built for the entries already recorded;
-decisions and the chain become append-only like audit_events.
+decisions and the chain become append-only like audit_events. Interpretation material gets its
+secrecy clearance (material sent with a version counts as cleared with it).
 
 Revision ID: 0009a
 Revises: 0008h
@@ -44,6 +45,20 @@ def upgrade() -> None:
         ),
     )
     _build_chain()
+    with op.batch_alter_table("interpretation_materials", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("review_decision_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("cleared_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_interpretation_materials_review_decision_id_decisions"),
+            "decisions",
+            ["review_decision_id"],
+            ["id"],
+        )
+    # Material that came as an attachment of a version was reviewed with that version.
+    op.execute(
+        "UPDATE interpretation_materials SET cleared_at = received_at WHERE file_id IN "
+        "(SELECT file_id FROM version_attachments)"
+    )
     for table in _APPEND_ONLY:
         _create_append_only_triggers(table)
 
@@ -51,6 +66,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in _APPEND_ONLY:
         _drop_append_only_triggers(table)
+    with op.batch_alter_table("interpretation_materials", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_interpretation_materials_review_decision_id_decisions"),
+            type_="foreignkey",
+        )
+        batch_op.drop_column("cleared_at")
+        batch_op.drop_column("review_decision_id")
     op.drop_table("audit_chain")
 
 

@@ -212,7 +212,8 @@ def _publication(session: Session, index_number: str) -> tuple[Publication, Stor
 
 
 def _interpretation_files(session: Session, publication: Publication) -> list[PortalFile]:
-    """解读材料 sent with the published version or received for the document afterwards."""
+    """解读材料 sent with the published version, or received for the document afterwards and
+    cleared by a secrecy reviewer."""
     attached = (
         select(StoredFile)
         .join(VersionAttachment, col(VersionAttachment.file_id) == col(StoredFile.id))
@@ -227,6 +228,8 @@ def _interpretation_files(session: Session, publication: Publication) -> list[Po
         .where(
             col(InterpretationMaterial.document_id) == publication.document_id,
             col(InterpretationMaterial.kind).in_(PUBLIC_ATTACHMENT_KINDS),
+            # Material sent after intake only once a secrecy reviewer cleared it (issue 21).
+            col(InterpretationMaterial.cleared_at).is_not(None),
         )
     )
     files = {f.id: f for f in [*session.exec(attached).all(), *session.exec(received).all()]}
