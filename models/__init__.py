@@ -11,7 +11,7 @@ from models.files import StoredFile
 from models.idempotency import IdempotentResponse
 from models.office import WAITING_STATUSES  # the office monitor's indexes (issue 5)
 from models.organs import Organ
-from models.publications import InterpretationMaterial, Publication
+from models.publications import InterpretationMaterial, Publication, Withdrawal
 from models.rereviews import Rereview
 from models.users import ApiToken, User
 from models.validity import ValidityChangeRecord
@@ -40,4 +40,5 @@ __all__ = [
     "ValidityChangeRecord",
     "Version",
     "VersionAttachment",
+    "Withdrawal",
 ]

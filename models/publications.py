@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from models.base import utc_column
 from models.checks import enum_check
+from policies.attributes import Attribute
 from policies.submissions import INTERPRETATION_KINDS
 from policies.validity import Validity
 
@@ -58,3 +59,25 @@ class Publication(SQLModel, table=True):
     idempotency_key: str = Field(max_length=200, unique=True)
     summary: str | None = Field(default=None, sa_type=sa.Text)  # 内容概述 (条例 art. 12 ¶3)
     file_id: int | None = Field(default=None, foreign_key="stored_files.id")  # what is shown
+
+
+class Withdrawal(SQLModel, table=True):
+    """A publication withdrawn (撤回) or restricted after the fact: by whom, when, on which coded
+    reason and justification, and the attribute the document took. The publication row, its files
+    and its audit stay; the portal answers 410 Gone with this notice (issue 21)."""
+
+    __tablename__ = "withdrawals"
+    __table_args__ = (
+        enum_check("attribute_before", Attribute),
+        enum_check("attribute_after", Attribute),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="documents.id", index=True)
+    publication_id: int = Field(foreign_key="publications.id", unique=True)
+    reason_code: str = Field(max_length=32)  # policies.withdrawal: a legal reason or WD- code
+    justification: str = Field(sa_type=sa.Text)
+    attribute_before: str = Field(max_length=16)
+    attribute_after: str = Field(max_length=16)
+    withdrawn_by: int = Field(foreign_key="users.id")
+    withdrawn_at: datetime = Field(sa_column=utc_column())

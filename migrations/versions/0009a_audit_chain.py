@@ -1,5 +1,5 @@
 """The record's hash chain (issue 21): table audit_chain, built for the entries already recorded;
-decisions and the chain become append-only like audit_events. Interpretation material gets its
+decisions and the chain become append-only like audit_events; withdrawals (撤回) are recorded. Interpretation material gets its
 secrecy clearance (material sent with a version counts as cleared with it).
 
 Revision ID: 0009a
@@ -20,7 +20,7 @@ down_revision: str | None = "0008h"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_APPEND_ONLY = ("decisions", "audit_chain")
+_APPEND_ONLY = ("decisions", "audit_chain", "withdrawals")
 _BATCH = 1000
 
 
@@ -59,6 +59,40 @@ def upgrade() -> None:
         "UPDATE interpretation_materials SET cleared_at = received_at WHERE file_id IN "
         "(SELECT file_id FROM version_attachments)"
     )
+    op.create_table(
+        "withdrawals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=False),
+        sa.Column("publication_id", sa.Integer(), nullable=False),
+        sa.Column("reason_code", sa.String(length=32), nullable=False),
+        sa.Column("justification", sa.Text(), nullable=False),
+        sa.Column("attribute_before", sa.String(length=16), nullable=False),
+        sa.Column("attribute_after", sa.String(length=16), nullable=False),
+        sa.Column("withdrawn_by", sa.Integer(), nullable=False),
+        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "attribute_before IN ('proactive', 'on_request', 'redacted', 'withheld')",
+            name=op.f("ck_withdrawals_attribute_before"),
+        ),
+        sa.CheckConstraint(
+            "attribute_after IN ('proactive', 'on_request', 'redacted', 'withheld')",
+            name=op.f("ck_withdrawals_attribute_after"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["document_id"], ["documents.id"], name=op.f("fk_withdrawals_document_id_documents")
+        ),
+        sa.ForeignKeyConstraint(
+            ["publication_id"],
+            ["publications.id"],
+            name=op.f("fk_withdrawals_publication_id_publications"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["withdrawn_by"], ["users.id"], name=op.f("fk_withdrawals_withdrawn_by_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_withdrawals")),
+        sa.UniqueConstraint("publication_id", name=op.f("uq_withdrawals_publication_id")),
+    )
+    op.create_index(op.f("ix_withdrawals_document_id"), "withdrawals", ["document_id"])
     for table in _APPEND_ONLY:
         _create_append_only_triggers(table)
 
@@ -73,6 +107,8 @@ def downgrade() -> None:
         )
         batch_op.drop_column("cleared_at")
         batch_op.drop_column("review_decision_id")
+    op.drop_index(op.f("ix_withdrawals_document_id"), table_name="withdrawals")
+    op.drop_table("withdrawals")
     op.drop_table("audit_chain")
 
 
