@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ReadSessionDep, SessionDep, SettingsDep, now, require_roles
 from api.errors import error_responses
+from api.review_resumer import end_material_run
+from api.review_starter import material_run_key
 from api.schemas import MaterialOut
 from models.users import User
 from policies.roles import Role
@@ -108,6 +110,8 @@ async def decide(
     body: MaterialDecisionIn,
     user: SecrecyReviewer,
     session: SessionDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
 ) -> MaterialDecisionOut:
     """409: already decided (or sent with a version, reviewed with it); 403: not a secrecy
     reviewer, or the document's drafter (回避); 422: a return without reasons, unknown codes."""
@@ -123,6 +127,9 @@ async def decide(
         )
     )
     assert row.id is not None
+    # After the commit: the material's waiting run (the Prefect UI door) sees the decision, ends.
+    run_input = {"decision": body.decision, "reviewer": user.name, "comment": body.comment}
+    background.add_task(end_material_run, settings, material_run_key(material_id), run_input)
     return MaterialDecisionOut(
         id=row.id,
         material_id=material_id,

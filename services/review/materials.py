@@ -95,6 +95,21 @@ def pending_materials(
     return found
 
 
+def material_for_review(
+    *, session: Session, material_id: int, files_dir: Path, terms: tuple[str, ...]
+) -> MaterialForReview | None:
+    """The material with its pre-screen evidence while it awaits review; None once decided."""
+    material = session.get(InterpretationMaterial, material_id)
+    if material is None:
+        raise NotFound(f"material {material_id} does not exist")
+    if not is_pending(session, material):
+        return None
+    stored = session.get(StoredFile, material.file_id)
+    assert stored is not None
+    evidence, problem = prescreen_material(stored, files_dir=files_dir, terms=terms)
+    return MaterialForReview(material, stored, evidence, problem)
+
+
 def _check_reviewer(session: Session, document: Document, reviewer: User) -> None:
     if reviewer.role is not Role.SECRECY_REVIEWER:
         raise NotAllowed(
