@@ -122,6 +122,19 @@ def _check_reviewer(session: Session, document: Document, reviewer: User) -> Non
         raise NotAllowed(f"{reviewer.name} drafted this document and may not review it (回避)")
 
 
+def has_cleared_material(*, session: Session, document_id: int) -> bool:
+    """Whether 解读材料 sent after intake was cleared already (the 3 WD deadline is then met as
+    the document is published)."""
+    cleared = session.exec(
+        select(InterpretationMaterial.id).where(
+            col(InterpretationMaterial.document_id) == document_id,
+            col(InterpretationMaterial.kind) == "interpretation_material",
+            col(InterpretationMaterial.cleared_at).is_not(None),
+        )
+    ).first()
+    return cleared is not None
+
+
 def _meet_interpretation_deadline(session: Session, document_id: int, at: datetime) -> None:
     deadline = session.exec(
         select(Deadline).where(

@@ -5,6 +5,7 @@ a return keeps it hidden; the decision is recorded and audited (SQLite and Postg
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from fastapi import FastAPI
 from sqlmodel import Session, col, select
@@ -13,8 +14,10 @@ from config.settings import Settings
 from models.audit import AuditEvent
 from models.deadlines import Deadline
 from models.decisions import Decision
+from services.publication.publishing import JsonFileSink, publish_version
 from tests.api.conftest import Person, TestClient
-from tests.publication_helpers import publish
+from tests.factories import T0
+from tests.publication_helpers import publish, signed_off_document
 
 SECRET_TEXT = "政策解读：本材料涉及涉密事项，机密★5年。"
 
@@ -113,3 +116,38 @@ def test_a_returned_material_is_never_shown_and_a_return_needs_reasons(
     assert f"/files/{added['file']}" not in client.get(page_url).text
     assert client.get(f"{page_url}/files/{added['file']}").status_code == 404
     assert client.get("/materials/pending", headers=people["reviewer"].headers).json() == []
+
+
+def test_material_cleared_before_publication_meets_the_3_wd_deadline_as_it_is_published(
+    app: FastAPI, settings: Settings, client: TestClient, people: dict[str, Person]
+) -> None:
+    engine = app.state.engine
+    with Session(engine, expire_on_commit=False) as session:
+        document = signed_off_document(
+            session, settings, policy_profile="liaoning", document_type="normative"
+        )
+        session.commit()
+    assert document.id is not None
+    added = _add_material(client, people["admin"], document.id, "政策解读：春耕补贴怎么领。")
+    approved = client.post(
+        f"/materials/{added['material']}/decision",
+        json={"decision": "approve"},
+        headers=people["reviewer"].headers,
+    )
+    assert approved.status_code == 201, approved.text
+    with Session(engine, expire_on_commit=False) as session:
+        publish_version(
+            session=session,
+            document_id=document.id,
+            version_id=document.current_version_id or 0,
+            publisher=JsonFileSink(settings.data_dir / "portal"),
+            at=T0 + timedelta(hours=1),
+            files_dir=settings.files_dir,
+        )
+        session.commit()
+        deadline = session.exec(
+            select(Deadline).where(
+                col(Deadline.document_id) == document.id, Deadline.kind == "interpretation"
+            )
+        ).one()
+    assert deadline.met_at is not None
