@@ -14,7 +14,6 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +23,7 @@ from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Field, SQLModel
 
 from models.audit import AuditEvent
-from models.base import utc_column
+from models.base import json_value, utc_column
 from models.db import table_of
 from models.decisions import Decision
 
@@ -55,18 +54,10 @@ class ChainLink(SQLModel, table=True):
     linked_at: datetime = Field(sa_column=utc_column())
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
-
-
 def canonical_content(row: Mapping[Any, Any]) -> str:
     """The row as canonical JSON: sorted keys, no spaces, UTF-8 text, instants in ISO 8601."""
     return json.dumps(
-        {key: _plain(value) for key, value in row.items()},
+        {key: json_value(value) for key, value in row.items()},
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
