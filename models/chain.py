@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import UOWTransaction
+from sqlalchemy.orm import SessionTransaction, UOWTransaction
 from sqlmodel import Field, SQLModel
 
 from models.audit import AuditEvent
@@ -156,8 +156,11 @@ def _link_pending(session: OrmSession) -> None:
     append_links(connection, dict.fromkeys(pending), at=datetime.now(UTC))
 
 
-def _forget_pending(session: OrmSession, *_args: Any) -> None:
-    session.info.pop(_PENDING, None)
+def _forget_pending(session: OrmSession, previous: SessionTransaction) -> None:
+    # The whole transaction rolled back: nothing of it is left to link. (Rows of a savepoint
+    # rolled back alone are skipped by append_links: they are no longer there to read.)
+    if not previous.nested:
+        session.info.pop(_PENDING, None)
 
 
 sa.event.listen(OrmSession, "after_flush", _collect_flushed)
