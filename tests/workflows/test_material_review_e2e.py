@@ -101,11 +101,14 @@ def test_material_after_publication_waits_for_the_reviewer_in_the_form(
         material = session.get(InterpretationMaterial, material_id)
         decisions: list[Any] = list(
             session.exec(
-                select(Decision.step, Decision.kind, Decision.channel).where(
-                    col(Decision.document_id) == pub.document_id
-                )
+                select(Decision.step, Decision.kind, Decision.channel)
+                .where(col(Decision.document_id) == pub.document_id)
+                .order_by(col(Decision.id))
             ).all()
         )
     assert material is not None
     assert material.cleared_at is not None
-    assert decisions == [("material_review", "approve", "ui")]
+    assert decisions == [
+        ("secrecy_review", "approve", "api"),  # the document's own clearance before publication
+        ("material_review", "approve", "ui"),
+    ]
