@@ -3,6 +3,7 @@
 from models.alerts import Alert
 from models.annual_reports import AnnualReportImport, AnnualReportMark
 from models.audit import AuditEvent
+from models.calendar import CalendarDayRecord, CalendarYearRecord
 from models.deadlines import Deadline
 from models.decisions import Decision
 from models.documents import Document
@@ -23,6 +24,8 @@ __all__ = [
     "AnnualReportMark",
     "ApiToken",
     "AuditEvent",
+    "CalendarDayRecord",
+    "CalendarYearRecord",
     "Deadline",
     "Decision",
     "Document",

@@ -50,14 +50,16 @@ class Deadline:
     kind: DeadlineKind
     due_at: datetime  # timezone-aware
     source: str
-    provisional: bool = False  # counted beyond the calendar's data (a guess)
+    provisional: bool = False  # counted into a year whose arrangement is not loaded
+    counted_from: date | None = None  # working-day windows: the trigger date (day zero) …
+    working_days: int | None = None  # … and N, so a loaded year can recount it
 
 
 def _working(
     kind: DeadlineKind, start: date, days: WorkingDays, calendar: WorkingDayCalendar, source: str
 ) -> Deadline:
-    due_at, provisional = calendar.deadline_end_provisional(start, days.days)
-    return Deadline(kind, due_at, source, provisional)
+    due_at, provisional = calendar.deadline_end(start, days.days)
+    return Deadline(kind, due_at, source, provisional, start, days.days)
 
 
 def publication_deadlines(
