@@ -22,9 +22,9 @@ _KINDS = ", ".join(k.value for k in DayKind)
 
 @dataclass(frozen=True, slots=True)
 class EnteredDay:
-    """One line of an import file as written: where it is, and its three fields."""
+    """One entry of an import file as written: where it is (e.g. "line 5"), its three fields."""
 
-    line: int
+    where: str
     day: str
     kind: str
     name: str
@@ -73,7 +73,7 @@ def check_source(source: dict[str, str]) -> tuple[CalendarSource | None, list[Fi
 
 def check_day(year: int, entry: EnteredDay) -> tuple[CalendarDay | None, list[Finding]]:
     """One line: a date in the year, a known kind, a name; a make-up day on a weekend."""
-    where = f"line {entry.line}"
+    where = entry.where
     findings: list[Finding] = []
     day = _parse_date(entry.day)
     if day is None:
@@ -129,27 +129,27 @@ def check_calendar_year(
     """A year's arrangement if every line and source field is right; else every finding."""
     calendar_source, findings = check_source(source)
     days: list[CalendarDay] = []
-    seen: dict[date, tuple[int, DayKind]] = {}
+    seen: dict[date, tuple[str, DayKind]] = {}
     for entry in entries:
         day, problems = check_day(year, entry)
         findings += problems
         if day is None:
             continue
         if day.day in seen:
-            line, kind = seen[day.day]
+            where, kind = seen[day.day]
             what = (
                 "a duplicate of" if kind is day.kind else f"conflicts with ({kind} vs {day.kind})"
             )
             findings.append(
                 _finding(
                     "calendar.duplicate",
-                    f"line {entry.line}: date",
-                    f"line {entry.line}: date {day.day} is {what} line {line}: "
+                    f"{entry.where}: date",
+                    f"{entry.where}: date {day.day} is {what} {where}: "
                     "a date is entered once, as a holiday or a make-up day",
                 )
             )
             continue
-        seen[day.day] = (entry.line, day.kind)
+        seen[day.day] = (entry.where, day.kind)
         days.append(day)
     if not entries:
         findings.append(

@@ -25,8 +25,9 @@ from policies.stuck import (
     age_in_working_days,
 )
 from services.audit import STATUS_CHANGED
+from services.calendar import calendar_for
 from services.office.stuck import CountRow, StuckReport, stuck_documents
-from services.review import calendar_for, count_overdue_rereviews, list_rereviews
+from services.review import count_overdue_rereviews, list_rereviews
 from services.timestamps import require_aware
 
 # --- Overdue publication and interpretation windows (domain §11 #1-#4) -----------------------
@@ -199,6 +200,7 @@ class EscalationItem:
     organ_code: str
     since: datetime
     age_working_days: int
+    provisional: bool  # the age counted days of a year whose arrangement is not loaded
 
 
 def escalations(
@@ -224,9 +226,11 @@ def escalations(
         )
         .all()
     )
-    calendar = calendar_for("national")
+    calendar = calendar_for("national", session=session)
     return int(total), [
-        EscalationItem(doc_id or 0, title, code, since, age_in_working_days(since, as_of, calendar))
+        EscalationItem(
+            doc_id or 0, title, code, since, *age_in_working_days(since, as_of, calendar)
+        )
         for doc_id, title, code, since in rows
     ]
 

@@ -14,10 +14,11 @@ from policies.calendar import SHANGHAI, end_of_day
 from policies.deadlines import publication_deadlines
 from policies.profiles import get_profile
 from policies.statuses import Status
+from services.calendar import calendar_for
 from services.office.alerts import LogNotifier, deliver_pending
 from services.publication.publishing import JsonFileSink, publish_version
 from services.publication.windows import check_windows
-from services.review import calendar_for, store_deadline
+from services.review import store_deadline
 from tests.factories import id_of, make_document
 
 
@@ -39,7 +40,9 @@ def signed_off(session: Session, profile: str, document_type: str, at: datetime)
         title=f"关于做好春耕工作的通知（{profile}）",
     )
     p = get_profile(profile)
-    for value in publication_deadlines(at, p, calendar_for(p.name), formed_on=at.date()):
+    for value in publication_deadlines(
+        at, p, calendar_for(p.name, session=session), formed_on=at.date()
+    ):
         store_deadline(
             session=session,
             document_id=id_of(document),
