@@ -16,17 +16,21 @@ from typing import Any
 from policies.calendar import CalendarYear
 from policies.calendar_years import SOURCE, SOURCE_FIELDS, EnteredDay, check_calendar_year
 from policies.findings import Finding, Severity
+from services.errors import RequestInvalid
 
 MAX_FILE_BYTES = 64 * 1024  # a year has some 40 named days; a file beyond this is not one
 DAY_HEADER = ["date", "kind", "name"]
 
 
-class CalendarFileInvalid(ValueError):
-    """An import file with problems: every finding, each naming its line (or entry) and field."""
+class CalendarFileInvalid(RequestInvalid):
+    """An import file with problems: every finding, each naming its line (or entry) and field.
+    Nothing is stored."""
 
     def __init__(self, findings: list[Finding]) -> None:
-        super().__init__("; ".join(f.message for f in findings))
-        self.findings = findings
+        super().__init__(
+            "calendar file refused, nothing stored: " + "; ".join(f.message for f in findings),
+            findings,
+        )
 
 
 def _invalid(rule: str, field: str, message: str) -> CalendarFileInvalid:
