@@ -5,7 +5,7 @@ with (local stage allowances, profiles.py, domain §5.1, §9.8; working days per
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -171,3 +171,20 @@ def test_issue_20_stuck_ages_skip_元旦_2027_provisionally_as_the_deadlines_do(
     assert ages_in_working_days([entered], as_of, CALENDAR) == [ages[-1]]
     due, provisional = allowance_due(entered, WorkingDays(4), CALENDAR)
     assert (due, provisional) == (datetime(2027, 1, 5, tzinfo=SHANGHAI), True)
+
+
+def test_issue_20_stuck_ages_and_window_shares_agree_on_every_day_across_2026_2027() -> None:
+    # One working-day test (policies.calendar.WorkingDayCalendar.is_working) behind both: the
+    # age at the end of a day equals the working days the window measure counts by then, and
+    # it is provisional exactly when it counted a day of 2027 (not loaded).
+    from policies.windows import working_days_elapsed
+
+    first = datetime(2026, 12, 20, 10, tzinfo=SHANGHAI)
+    for offset in range(25):
+        entered = first + timedelta(days=offset)
+        for later in range(20):
+            last = entered.date() + timedelta(days=later)
+            next_midnight = datetime.combine(last + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+            age = age_in_working_days(entered, next_midnight - timedelta(microseconds=1), CALENDAR)
+            assert age.days == working_days_elapsed(entered, next_midnight, CALENDAR)
+            assert age.provisional is (later > 0 and last.year == 2027)
