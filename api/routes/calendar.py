@@ -4,7 +4,7 @@ version. Entering a year recounts the stored deadlines that touched it (services
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Path, UploadFile
@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import OfficeReader, ReadSessionDep, SessionDep, SettingsDep, now, require_roles
 from api.errors import error_responses
+from api.schemas import Instant
 from models.users import User
 from policies.calendar import DayKind
 from policies.roles import Role
@@ -42,7 +43,7 @@ class YearVersionOut(BaseModel):
     source_number: str = Field(description="文号 of the notice")
     source_issued_on: date
     entered_by: str
-    entered_at: datetime
+    entered_at: Instant
     days: list[DayOut]
 
 
@@ -60,8 +61,8 @@ class RecountedOut(BaseModel):
     deadline_id: int
     document_id: int
     kind: str
-    old_due_at: datetime
-    new_due_at: datetime
+    old_due_at: Instant
+    new_due_at: Instant
     old_provisional: bool
     new_provisional: bool
 
