@@ -204,6 +204,26 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + _ONE_DAY, time(0), tzinfo=SHANGHAI)
 
 
+PROVISIONAL_MARK = "（暂定）"
+
+
+def deadline_text(due: datetime, *, provisional: bool) -> str:
+    """A deadline as a person reads it: the Beijing date and time (the end of a day written
+    "24:00" of that day, 民法典 art. 203 ¶2), and （暂定） when counted provisionally."""
+    require_aware(due)
+    local = due.astimezone(SHANGHAI)
+    if local.time() == time(0):
+        text = f"{(local - _ONE_DAY).date().isoformat()} 24:00"
+    else:
+        text = local.strftime("%Y-%m-%d %H:%M")
+    return f"{text}（北京时间）" + (PROVISIONAL_MARK if provisional else "")
+
+
+def age_text(days: int, *, provisional: bool) -> str:
+    """An age in working days as a person reads it, with （暂定） when provisional."""
+    return f"{days} 个工作日" + (PROVISIONAL_MARK if provisional else "")
+
+
 def require_aware(moment: datetime) -> None:
     """Refuse a naive datetime: every instant must carry its time zone (design.md "Time")."""
     if moment.tzinfo is None or moment.utcoffset() is None:

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from models.alerts import Alert
 from models.deadlines import Deadline
 from models.documents import Document
-from policies.calendar import SHANGHAI, end_of_day
+from policies.calendar import SHANGHAI, deadline_text, end_of_day
 from services.audit import record_event
 from services.calendar.years import profile_calendars
 from services.office.alerts import AlertSpec, raise_alerts
@@ -138,7 +138,7 @@ def _withdraw_alerts(session: Session, change: Recount, *, at: datetime) -> list
                     kind=ALERT_WITHDRAWN,
                     threshold=alert.threshold,
                     message=f"撤回提醒：{alert.message}——期限已按录入的节假日安排重新计算，"
-                    f"新期限 {_local(change.new_due)}（北京时间）",
+                    f"新期限 {deadline_text(change.new_due, provisional=change.new_provisional)}",
                     document_id=alert.document_id,
                     organ_id=alert.organ_id,
                     payload={"withdrawn_key": alert.key, "due_at": _iso(change.new_due)},
@@ -150,7 +150,3 @@ def _withdraw_alerts(session: Session, change: Recount, *, at: datetime) -> list
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).isoformat()
-
-
-def _local(moment: datetime) -> str:
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")

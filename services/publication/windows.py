@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from models.alerts import Alert
 from models.deadlines import Deadline
 from models.documents import Document
-from policies.calendar import SHANGHAI, WorkingDayCalendar
+from policies.calendar import SHANGHAI, WorkingDayCalendar, deadline_text
 from policies.deadlines import DeadlineKind
 from policies.profiles import get_profile
 from policies.statuses import Status
@@ -130,13 +130,10 @@ def _existing(session: Session, keys: list[str]) -> set[str]:
 
 def _message(window: OpenWindow, share: float) -> str:
     number = f"（{window.doc_number}）" if window.doc_number else ""
-    due = window.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    due = deadline_text(window.due_at, provisional=window.provisional)
     state = "已逾期" if share >= OVERDUE else f"时限已过{threshold_label(share)}"
-    guess = "（期限按推定日历计算）" if window.provisional else ""
-    return (
-        f"《{window.title}》{number} {_WHAT[window.kind]}{state}：应于 {due}（北京时间）前完成"
-        f"{guess}；依据 {window.basis}"
-    )
+    what = f"《{window.title}》{number} {_WHAT[window.kind]}{state}"
+    return f"{what}：应于 {due}前完成；依据 {window.basis}"
 
 
 def check_windows(

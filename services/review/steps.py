@@ -76,7 +76,7 @@ class StepView:
     reason_codes: tuple[str, ...]
     reason_explanation: str
     findings: tuple[str, ...]
-    deadlines: tuple[tuple[str, datetime, str], ...]
+    deadlines: tuple[tuple[str, datetime, str, bool], ...]  # kind, due, basis, provisional
 
 
 def open_step(
@@ -118,7 +118,7 @@ def open_step(
         reason_codes=tuple(marking.reason_codes),
         reason_explanation=marking.reason_explanation or "",
         findings=tuple(findings),
-        deadlines=tuple((d.kind, d.due_at, d.basis) for d in deadlines),
+        deadlines=tuple((d.kind, d.due_at, d.basis, d.provisional) for d in deadlines),
     )
 
 

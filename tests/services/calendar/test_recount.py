@@ -126,7 +126,7 @@ def test_issue_20_an_alert_raised_on_the_provisional_date_is_withdrawn_and_raise
     first = sh(2026, 12, 28, 12)
     wrong = check_windows(session, at=first, shares=(0.5,)).raised
     assert wrong == (f"window:{ceiling.id}:20270106T0000:50%",)
-    assert "（期限按推定日历计算）" in session.exec(select(Alert)).one().message
+    assert "2027-01-05 24:00（北京时间）（暂定）" in session.exec(select(Alert)).one().message
     deliver_pending(session, LogNotifier(), at=first)
     session.commit()
 
@@ -138,9 +138,9 @@ def test_issue_20_an_alert_raised_on_the_provisional_date_is_withdrawn_and_raise
     old = session.exec(select(Alert).where(col(Alert.key) == wrong[0])).one()
     assert old.withdrawn_at == sh(2026, 12, 28, 13)
     notice = session.exec(select(Alert).where(col(Alert.kind) == ALERT_WITHDRAWN)).one()
-    assert "2027-01-05 00:00" in notice.message
+    assert "新期限 2027-01-04 24:00（北京时间）" in notice.message
     assert entry.windows is not None
     assert entry.windows.raised == (f"window:{ceiling.id}:20270105T0000:50%",)
     right = session.exec(select(Alert).where(col(Alert.key) == entry.windows.raised[0])).one()
-    assert "推定" not in right.message
+    assert "2027-01-04 24:00（北京时间）前完成" in right.message
     assert right.payload["provisional"] is False

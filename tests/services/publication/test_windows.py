@@ -165,7 +165,7 @@ def test_interpretation_missing_three_working_days_across_a_调休_weekend_is_ov
         ("interpretation", "overdue"),
     ]
     assert "seeds 002 §二(十三), 004 §二(五)" in alerts[1].message
-    assert "2026-02-15 00:00" in alerts[1].message
+    assert "2026-02-14 24:00（北京时间）" in alerts[1].message  # the end of 调休 Sat 02-14
 
 
 def test_a_document_filed_instead_of_published_is_not_watched(session: Session) -> None:
