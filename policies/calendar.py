@@ -194,6 +194,26 @@ def package_years() -> tuple[CalendarYear, ...]:
     )
 
 
+def next_year_warning(today: date, loaded: Iterable[int], warn_from: str) -> str | None:
+    """From warn_from ("MM-DD", a setting: the State Council publishes the next year's
+    arrangement around November, domain §8.2) until the end of the year, a warning while next
+    year is not loaded; and always one while this year is not (counts are provisional)."""
+    years = set(loaded)
+    month, day = (int(part) for part in warn_from.split("-"))
+    if today.year not in years:
+        missing = today.year
+    elif (today.month, today.day) >= (month, day) and today.year + 1 not in years:
+        missing = today.year + 1
+    else:
+        return None
+    return (
+        f"{missing} 年节假日安排尚未录入：涉及 {missing} 年的期限均为暂定"
+        "（周末及固定日期节假日推算）。"
+        f"国务院办公厅发布通知后，请按 README「Entering next year's calendar」录入 "
+        f"(gongkai calendar import FILE --by ADMIN, or POST /office/calendar/{missing})."
+    )
+
+
 def calendar_for(profile: PolicyProfile, years: Iterable[CalendarYear]) -> WorkingDayCalendar:
     """The working-day calendar a profile counts with (its 调休 switch, domain §8.1)."""
     return WorkingDayCalendar.from_years(years, count_makeup_days=profile.makeup_days_count)

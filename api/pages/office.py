@@ -90,8 +90,13 @@ def board_html(data: Dashboard) -> str:
         f"{stuck.near} near at {round(stuck.near_share * 100)} %) · showing "
         f"{len(stuck.items)}</p>"
     )
+    warning = (
+        f'<p class="warning" id="calendar-warning">{escape(data.calendar_warning)}</p>'
+        if data.calendar_warning
+        else ""
+    )
     parts = [
-        summary,
+        warning + summary,
         _table(
             "Stuck documents (超期/临期)",
             [

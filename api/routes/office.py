@@ -213,6 +213,7 @@ def _board_html(
         as_of=_as_of(as_of),
         near_share=near if near is not None else settings.stuck_near_share,
         flow_run_ui=settings.prefect_ui_base,
+        calendar_warn_from=settings.calendar_warn_from,
     )
     return board_html(board)
 

@@ -16,6 +16,8 @@ from policies.calendar import (
     CalendarYear,
     DayKind,
     WorkingDayCalendar,
+    local_date,
+    next_year_warning,
 )
 from policies.calendar import calendar_for as _calendar_for
 from policies.profiles import PROFILES, get_profile
@@ -155,6 +157,11 @@ def import_year(
         reason=f"{value.source.title} {value.source.number}",
     )
     return ImportOutcome(value.year, record.version, changed=True)
+
+
+def calendar_warning(session: Session, *, as_of: datetime, warn_from: str) -> str | None:
+    """The warning the office sees while next year (or this year) is not loaded."""
+    return next_year_warning(local_date(as_of), loaded_year_numbers(session), warn_from)
 
 
 def profile_calendars(session: Session) -> dict[str, WorkingDayCalendar]:

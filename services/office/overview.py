@@ -25,7 +25,7 @@ from policies.stuck import (
     age_in_working_days,
 )
 from services.audit import STATUS_CHANGED
-from services.calendar import calendar_for
+from services.calendar import calendar_for, calendar_warning
 from services.office.stuck import CountRow, StuckReport, stuck_documents
 from services.review import count_overdue_rereviews, list_rereviews
 from services.timestamps import require_aware
@@ -245,6 +245,7 @@ class Dashboard:
     rereviews: PendingRereviews
     escalated: int
     escalations: list[EscalationItem] = field(default_factory=list)
+    calendar_warning: str | None = None  # next year's holiday arrangement not loaded yet
 
 
 def dashboard(
@@ -254,6 +255,7 @@ def dashboard(
     near_share: float = DEFAULT_NEAR_SHARE,
     limit: int = 50,
     flow_run_ui: str | None = None,
+    calendar_warn_from: str = "11-01",
 ) -> Dashboard:
     """The office dashboard's data: stuck list and counts, overdue windows, 退文, re-reviews,
     escalations."""
@@ -269,4 +271,5 @@ def dashboard(
         rereviews=rereviews,
         escalated=escalated,
         escalations=escalated_items,
+        calendar_warning=calendar_warning(session, as_of=as_of, warn_from=calendar_warn_from),
     )

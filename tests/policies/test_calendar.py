@@ -16,8 +16,10 @@ from policies.calendar import (
     WorkingDayCalendar,
     add_clock_hours,
     calendar_for,
+    deadline_text,
     end_of_day,
     local_date,
+    next_year_warning,
     package_years,
     provisional_rule,
 )
@@ -288,3 +290,32 @@ def test_the_profile_chooses_whether_make_up_days_count(
     profile = replace(get_profile("national"), makeup_days_count=count_makeup_days)
     calendar = calendar_for(profile, package_years())
     assert calendar.add_working_days(date(2025, 9, 30), 3) == (expected, False)
+
+
+@pytest.mark.parametrize(
+    ("today", "loaded", "missing"),
+    [
+        pytest.param(date(2026, 10, 31), range(2004, 2027), None, id="31 Oct 2026: no warning yet"),
+        pytest.param(date(2026, 11, 1), range(2004, 2027), 2027, id="1 Nov 2026: 2027 missing"),
+        pytest.param(date(2026, 12, 6), range(2004, 2028), None, id="2027 loaded: no warning"),
+        pytest.param(date(2027, 1, 5), range(2004, 2027), 2027, id="in 2027 without 2027: warn"),
+    ],
+)
+def test_the_office_is_warned_from_1_november_while_next_year_is_not_loaded(
+    today: date, loaded: range, missing: int | None
+) -> None:
+    # domain §8.2 pitfall 3: the notice comes around November; the setting's default is 11-01.
+    warning = next_year_warning(today, loaded, "11-01")
+    if missing is None:
+        assert warning is None
+    else:
+        assert warning is not None
+        assert warning.startswith(f"{missing} 年节假日安排尚未录入")
+        assert f"/office/calendar/{missing}" in warning
+
+
+def test_a_deadline_reads_as_beijing_date_and_time_with_its_provisional_mark() -> None:
+    end_of_jan_4 = datetime(2027, 1, 5, tzinfo=SHANGHAI)
+    assert deadline_text(end_of_jan_4, provisional=True) == "2027-01-04 24:00（北京时间）（暂定）"
+    two_hours = datetime(2026, 12, 6, 6, 35, tzinfo=UTC)
+    assert deadline_text(two_hours, provisional=False) == "2026-12-06 14:35（北京时间）"
