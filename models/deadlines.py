@@ -32,4 +32,6 @@ class Deadline(SQLModel, table=True):
     counted_from: date | None = None  # working-day windows: day zero and N, so that loading
     working_days: int | None = None  # or correcting a year recounts them (issue 20)
     met_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # Ended unmet because it can no longer be met (e.g. filed instead of published).
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     created_at: datetime = Field(sa_column=utc_column())

@@ -23,6 +23,7 @@ from models.publications import InterpretationMaterial, Publication
 from models.validity import ValidityChangeRecord
 from models.versions import VersionAttachment
 from policies.attributes import Attribute
+from policies.calendar import SHANGHAI
 from policies.statuses import Status
 from policies.validity import Validity, annotation
 from services.errors import NotFound
@@ -75,7 +76,7 @@ class CatalogueEntry:
             "marking": self.marking_text,
             "validity": self.validity.value,
             "validity_label": self.validity.label,
-            "published_at": self.published_at.isoformat(),
+            "published_at": self.published_at.astimezone(SHANGHAI).isoformat(),
         }
 
 

@@ -97,6 +97,7 @@ def _open_windows(session: Session) -> list[OpenWindow]:
         .join(Document, col(Document.id) == col(Deadline.document_id))
         .where(
             col(Deadline.met_at).is_(None),
+            col(Deadline.closed_at).is_(None),
             col(Deadline.kind).in_([k.value for k in WATCHED_KINDS]),
             col(Document.status) != Status.FILED,
         )

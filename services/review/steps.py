@@ -58,6 +58,7 @@ def store_deadline(
     row.basis = value.source
     row.provisional = value.provisional
     row.counted_from, row.working_days = value.counted_from, value.working_days
+    row.met_at = row.closed_at = None  # storing a deadline opens it (for this step)
     session.add(row)
     session.flush()
     return row
