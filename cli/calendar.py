@@ -12,20 +12,23 @@ from pathlib import Path
 
 from config.settings import Settings
 from models.db import make_engine, session_scope
+from policies.calendar import deadline_text
 from services.accounts import find_user
 from services.calendar import read_calendar_file
 from services.calendar.entry import enter_year
 from services.calendar.files import MAX_FILE_BYTES
 from services.errors import DomainError
 
-_YEAR = re.compile(r"\b(20\d\d)-\d\d-\d\d\b")
+# The year of the first day entered: a CSV line starting with a date, or a JSON "date" field
+# (the source's issued_on is usually in the year before).
+_YEAR = re.compile(r'(?m)^\s*(\d{4})-\d\d-\d\d\s*,|"date"\s*:\s*"(\d{4})-')
 
 
 def _year_of(args: argparse.Namespace, text: str) -> int | None:
     if args.year is not None:
         return int(args.year)
     found = _YEAR.search(text)
-    return int(found.group(1)) if found else None
+    return int(found.group(1) or found.group(2)) if found else None
 
 
 def import_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -67,8 +70,8 @@ def import_command(settings: Settings, args: argparse.Namespace) -> int:
         for r in entry.recount.changed:
             print(
                 f"  deadline {r.deadline_id} (document {r.document_id}, {r.kind}): "
-                f"{r.old_due.isoformat()} → {r.new_due.isoformat()}"
-                + (" (still provisional)" if r.new_provisional else "")
+                f"{deadline_text(r.old_due, provisional=r.old_provisional)} → "
+                f"{deadline_text(r.new_due, provisional=r.new_provisional)}"
             )
         print(f"alerts withdrawn: {len(entry.recount.withdrawn)}")
     return 0
