@@ -188,6 +188,9 @@ class DeadlineOut(BaseModel):
     basis: str
     provisional: bool
     met_at: Instant | None = None
+    closed_at: Instant | None = Field(
+        default=None, description="ended unmet: it can no longer be met (e.g. filed)"
+    )
 
     @classmethod
     def of(cls, deadline: Deadline) -> DeadlineOut:

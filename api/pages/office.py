@@ -136,7 +136,7 @@ def board_html(data: Dashboard) -> str:
                     f"{escape(o.title)}</a>",
                     escape(o.organ_code),
                     escape(o.kind),
-                    _when(o.due_at),
+                    escape(deadline_text(o.due_at, provisional=o.provisional)),
                     escape(o.basis),
                 ]
                 for o in data.overdue.oldest

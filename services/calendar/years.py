@@ -25,7 +25,20 @@ from services.audit import record_act
 from services.errors import NotFound
 
 CALENDAR_IMPORTED = "calendar.imported"
-_cache: dict[tuple[str, frozenset[tuple[int, str]]], WorkingDayCalendar] = {}
+_Loaded = frozenset[tuple[int, int, str]]  # (year, version, content hash) of each year in force
+_cache: dict[tuple[str, _Loaded], WorkingDayCalendar] = {}  # per profile and years in force
+
+
+def _in_force(session: Session) -> _Loaded:
+    """What identifies the loaded calendar: the latest version of each year (one small query)."""
+    rows = session.exec(
+        select(CalendarYearRecord.year, CalendarYearRecord.version, CalendarYearRecord.content_hash)
+    ).all()
+    latest: dict[int, tuple[int, str]] = {}
+    for year, version, digest in rows:
+        if year not in latest or version > latest[year][0]:
+            latest[year] = (version, digest)
+    return frozenset((year, version, digest) for year, (version, digest) in latest.items())
 
 
 def _latest(session: Session) -> list[CalendarYearRecord]:
@@ -33,34 +46,47 @@ def _latest(session: Session) -> list[CalendarYearRecord]:
     return list({row.year: row for row in rows}.values())  # the last version of each year wins
 
 
-def _as_value(session: Session, row: CalendarYearRecord) -> CalendarYear:
+def _as_values(session: Session, rows: list[CalendarYearRecord]) -> list[CalendarYear]:
     days = session.exec(
         select(CalendarDayRecord)
-        .where(col(CalendarDayRecord.calendar_year_id) == row.id)
+        .where(col(CalendarDayRecord.calendar_year_id).in_([row.id for row in rows]))
         .order_by(col(CalendarDayRecord.day))
     ).all()
-    return CalendarYear(
-        row.year,
-        tuple(CalendarDay(d.day, DayKind(d.kind), d.name) for d in days),
-        CalendarSource(row.source_title, row.source_number, row.source_issued_on),
-    )
+    by_year: dict[int | None, list[CalendarDay]] = {row.id: [] for row in rows}
+    for d in days:
+        by_year[d.calendar_year_id].append(CalendarDay(d.day, DayKind(d.kind), d.name))
+    return [
+        CalendarYear(
+            row.year,
+            tuple(by_year[row.id]),
+            CalendarSource(row.source_title, row.source_number, row.source_issued_on),
+        )
+        for row in rows
+    ]
 
 
 def loaded_years(session: Session) -> list[CalendarYear]:
     """The latest version of every loaded year."""
-    return [_as_value(session, row) for row in _latest(session)]
+    return _as_values(session, _latest(session))
+
+
+def _calendars(session: Session, names: list[str]) -> dict[str, WorkingDayCalendar]:
+    key = _in_force(session)
+    found = {name: _cache.get((name, key)) for name in names}
+    missing = [name for name, calendar in found.items() if calendar is None]
+    if missing:
+        years = loaded_years(session)
+        for stale in [k for k in list(_cache) if k[1] != key]:  # years loaded or corrected since
+            _cache.pop(stale, None)
+        for name in missing:
+            found[name] = _cache[(name, key)] = _calendar_for(get_profile(name), years)
+    return {name: calendar for name, calendar in found.items() if calendar is not None}
 
 
 def calendar_for(profile_name: str, *, session: Session) -> WorkingDayCalendar:
     """The working-day calendar of a profile from the loaded years (built again only when a
     year was loaded or corrected since)."""
-    key = (profile_name, frozenset((r.year, r.content_hash) for r in _latest(session)))
-    calendar = _cache.get(key)
-    if calendar is None:
-        _cache.clear()  # the years changed: older calendars are stale
-        calendar = _calendar_for(get_profile(profile_name), loaded_years(session))
-        _cache[key] = calendar
-    return calendar
+    return _calendars(session, [profile_name])[profile_name]
 
 
 def loaded_year_numbers(session: Session) -> set[int]:
@@ -90,7 +116,11 @@ def year_versions(*, session: Session, year: int) -> list[YearVersion]:
             f"calendar year {year} is not loaded: enter it with `gongkai calendar import FILE` "
             f'or POST /office/calendar/{year} (README "Entering next year\'s calendar")'
         )
-    return [YearVersion(_as_value(session, r), r.version, r.entered_by, r.entered_at) for r in rows]
+    values = _as_values(session, list(rows))
+    return [
+        YearVersion(value, r.version, r.entered_by, r.entered_at)
+        for value, r in zip(values, rows, strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -166,4 +196,4 @@ def calendar_warning(session: Session, *, as_of: datetime, warn_from: str) -> st
 
 def profile_calendars(session: Session) -> dict[str, WorkingDayCalendar]:
     """The calendar of every profile, from the loaded years (for checks over many profiles)."""
-    return {name: calendar_for(name, session=session) for name in PROFILES}
+    return _calendars(session, list(PROFILES))

@@ -44,6 +44,7 @@ class OverdueItem:
     kind: str
     due_at: datetime
     basis: str
+    provisional: bool  # counted into a year whose arrangement is not loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,11 @@ _PUBLICATION_KINDS = (DeadlineKind.PUBLICATION_LOCAL.value, DeadlineKind.PUBLICA
 def _window_open(as_of: datetime) -> list[ColumnElement[bool]]:
     # Same predicate as ix_deadlines_window_open, written literally, so PostgreSQL can use the
     # partial index.
-    return [sa.literal_column(f"({WINDOW_TERM})", sa.Boolean), col(Deadline.due_at) < as_of]
+    return [
+        sa.literal_column(f"({WINDOW_TERM})", sa.Boolean),
+        col(Deadline.due_at) < as_of,
+        col(Deadline.closed_at).is_(None),  # filed instead of published: no longer due
+    ]
 
 
 def overdue_deadlines(session: Session, *, as_of: datetime, oldest: int = 20) -> OverdueReport:
@@ -105,7 +110,9 @@ def overdue_deadlines(session: Session, *, as_of: datetime, oldest: int = 20) ->
         interpretation=sum(row.near for row in by_organ),
         by_organ=by_organ,
         oldest=[
-            OverdueItem(d.id or 0, d.document_id, title, code, d.kind, d.due_at, d.basis)
+            OverdueItem(
+                d.id or 0, d.document_id, title, code, d.kind, d.due_at, d.basis, d.provisional
+            )
             for d, title, code in late
         ],
     )
