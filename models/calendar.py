@@ -5,14 +5,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.base import utc_column
 from models.checks import enum_check
-from policies.calendar import CalendarYear, DayKind, package_years
+from models.deadlines import Deadline
+from models.documents import Document
+from policies.calendar import (
+    CalendarYear,
+    DayKind,
+    WorkingDayCalendar,
+    calendar_for,
+    local_date,
+    package_years,
+)
+from policies.profiles import PROFILES, get_profile
 
 PACKAGE_SEEDER = "chinesecalendar (seed)"  # entered_by of the years seeded from the package
 
@@ -84,3 +95,38 @@ def seed_package_years(connection: sa.Connection, *, at: datetime) -> None:
                 for d in year.days
             ],
         )
+
+
+_WORKING_DAYS_IN_BASIS = re.compile(r"(\d+) ?(?:WD|个工作日)")
+
+
+def recover_count_basis(connection: sa.Connection) -> int:
+    """Give deadlines stored before 0009c their day zero and N, so that loading a year recounts
+    them too: N from the basis text the engine wrote ("20个工作日", "7 WD"; a window "with the
+    document" has none), day zero counted back from the due day on the calendar they were counted
+    on (the package years; beyond them the provisional rule). The number of rows given one."""
+    deadlines, documents = Deadline.__table__, Document.__table__  # type: ignore[attr-defined]
+    rows = connection.execute(
+        sa.select(deadlines.c.id, deadlines.c.due_at, deadlines.c.basis, documents.c.policy_profile)
+        .join(documents, documents.c.id == deadlines.c.document_id)
+        .where(deadlines.c.working_days.is_(None))
+    ).all()
+    calendars: dict[str, WorkingDayCalendar] = {}
+    given = 0
+    for deadline_id, due_at, basis, profile_name in rows:
+        found = _WORKING_DAYS_IN_BASIS.search(basis or "")
+        if found is None or profile_name not in PROFILES:
+            continue  # clock-hour, month and year windows: nothing to recount
+        n = int(found.group(1))
+        if profile_name not in calendars:
+            calendars[profile_name] = calendar_for(get_profile(profile_name), package_years())
+        due = due_at if due_at.tzinfo is not None else due_at.replace(tzinfo=UTC)
+        last_day = local_date(due) - timedelta(days=1)  # due is 24:00 of the Nth working day
+        start = calendars[profile_name].count_start(last_day, n)
+        connection.execute(
+            sa.update(deadlines)
+            .where(deadlines.c.id == deadline_id)
+            .values(counted_from=start, working_days=n)
+        )
+        given += 1
+    return given

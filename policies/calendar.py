@@ -164,6 +164,15 @@ class WorkingDayCalendar:
             day += _ONE_DAY
         return Age(count, end > start and self.provisional_between(start + _ONE_DAY, end))
 
+    def count_start(self, last_day: date, n: int) -> date:
+        """The latest trigger date whose Nth working day is last_day (counted back; earlier
+        rest days would give the same count): the inverse of add_working_days."""
+        day, counted = last_day, 0
+        while counted < n:
+            counted += self.is_working(day).working
+            day -= _ONE_DAY
+        return day
+
     def deadline_end(self, start: date, n: int) -> tuple[datetime, bool]:
         """The end (24:00 Asia/Shanghai) of the Nth working day after start (民法典 art. 203),
         and whether it is provisional."""

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-from models.calendar import seed_package_years
+from models.calendar import recover_count_basis, seed_package_years
 
 revision: str = "0009c"
 down_revision: str | None = "0008h"
@@ -71,6 +71,8 @@ def upgrade() -> None:
     # The years chinesecalendar transcribes, as version 1 of each (the database is the
     # authority from now on; an office enters later years with `gongkai calendar import`).
     seed_package_years(op.get_bind(), at=datetime.now(UTC))
+    # Deadlines stored before: their day zero and N, so that entering 2027 recounts them too.
+    recover_count_basis(op.get_bind())
 
 
 def downgrade() -> None:
