@@ -17,6 +17,7 @@ from api.routes import (
     calendar,
     documents,
     intake,
+    materials,
     office,
     office_reports,
     publication,
@@ -30,6 +31,7 @@ ROUTERS = [
     intake.router,  # submissions (issue 3)
     documents.router,  # reading documents (issue 3)
     review.router,  # human decisions (issue 6) and re-reviews (issue 4)
+    materials.router,  # material sent after intake, cleared before it is shown (issue 21)
     publication.router,  # the public portal and validity (issue 4)
     office.router,  # the office monitor and its dashboard (issue 5)
     office_reports.router,  # statistics and the annual report (issue 5)

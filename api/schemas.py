@@ -251,6 +251,9 @@ class MaterialOut(BaseModel):
     id: int
     kind: str
     received_at: Instant
+    cleared_at: Instant | None = Field(
+        default=None, description="When a secrecy reviewer cleared it; the portal shows it after."
+    )
     file: FileOut
 
     @classmethod

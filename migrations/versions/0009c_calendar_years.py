@@ -2,7 +2,7 @@
 chinesecalendar; deadlines keep day zero and N to be recounted; alerts can be withdrawn.
 
 Revision ID: 0009c
-Revises: 0008h
+Revises: 0009a
 Create Date: 2026-12-06 02:45:22.954755
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from models.calendar import recover_count_basis, seed_package_years
 
 revision: str = "0009c"
-down_revision: str | None = "0008h"
+down_revision: str | None = "0009a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,16 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.db import id_of
-from models.deadlines import Deadline
 from models.files import StoredFile
 from models.publications import InterpretationMaterial
 from models.users import User
-from policies.deadlines import DeadlineKind
-from policies.statuses import Status
 from policies.submissions import INTERPRETATION_KINDS
 from services.audit import MATERIAL_ADDED, record_act
 from services.documents import get_document
@@ -50,17 +46,6 @@ def add_interpretation_material(
         document_id=document_id, file_id=id_of(stored), kind=upload.kind, received_at=at
     )
     session.add(material)
-    if document.status is Status.PUBLISHED:  # the 3-WD window after publication is met
-        session.execute(
-            sa.update(Deadline)
-            .where(
-                col(Deadline.document_id) == document_id,
-                col(Deadline.kind) == DeadlineKind.INTERPRETATION.value,
-                col(Deadline.met_at).is_(None),
-            )
-            .values(met_at=at)
-            .execution_options(synchronize_session="fetch")
-        )
     record_act(
         session=session,
         person=submitter,
