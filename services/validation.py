@@ -6,7 +6,7 @@ field, never an overflow deeper down:
 
 - `Id`: a database id, 1 … 2⁶³−1 (the largest BIGINT; SQLite's INTEGER is as large).
 - `Offset`: how many rows to skip, 0 … MAX_OFFSET.
-- `Day` and `Instant`: within 1949-10-01 … 2100-12-31 (the People's Republic's documents, and a
+- `Day` and `InstantIn`: within 1949-10-01 … 2100-12-31 (the People's Republic's documents, and a
   far horizon the working-day calendar and the date arithmetic of every window stay inside);
   an instant also needs a time zone.
 - `Line` and `MultiLine`: text without C0/C1 control characters (a `MultiLine` may hold tab,
@@ -116,6 +116,6 @@ def _text(allowed: frozenset[str]) -> AfterValidator:
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
 Day = Annotated[date, AfterValidator(check_day)]
-Instant = Annotated[datetime, AfterValidator(check_instant)]
+InstantIn = Annotated[datetime, AfterValidator(check_instant)]
 Line = Annotated[str, _text(frozenset())]
 MultiLine = Annotated[str, _text(MULTILINE_CONTROLS)]

@@ -34,7 +34,7 @@ from api.deps import (
 from api.errors import error_responses
 from api.pages import private_html
 from api.pages.office import SCRIPT, board_html, dashboard_page, login_page
-from api.schemas import DocumentDetail
+from api.schemas import DocumentDetail, in_beijing
 from config.settings import Settings
 from policies.attributes import Attribute
 from policies.statuses import Stage
@@ -49,7 +49,7 @@ from services.errors import (
 from services.office.overview import OverdueReport, overdue_deadlines
 from services.office.overview import dashboard as office_dashboard
 from services.office.stuck import MAX_LIMIT, StuckFilters, StuckReport, stuck_documents
-from services.validation import RANGE_TEXT, Id, Instant, Line, Offset
+from services.validation import RANGE_TEXT, Id, InstantIn, Line, Offset
 
 router = APIRouter(prefix="/office", tags=["office"])
 
@@ -59,7 +59,7 @@ def _as_of(value: datetime | None) -> datetime:
 
 
 AsOf = Annotated[
-    Instant | None,
+    InstantIn | None,
     Query(
         description="The instant to report for (ISO 8601 with a time zone, within "
         f"{RANGE_TEXT}); default now.",
@@ -107,7 +107,7 @@ def get_stuck(
         attribute=attribute,
         level=level,
     )
-    return stuck_documents(
+    report = stuck_documents(
         session,
         as_of=_as_of(as_of),
         near_share=near if near is not None else settings.stuck_near_share,
@@ -116,6 +116,7 @@ def get_stuck(
         offset=offset,
         flow_run_ui=settings.prefect_ui_base,
     )
+    return in_beijing(report)
 
 
 @router.get(
@@ -127,7 +128,7 @@ def get_stuck(
 def get_overdue(user: OfficeReader, session: ReadSessionDep, as_of: AsOf = None) -> OverdueReport:
     """Unmet publication (条例 art. 26; local windows) and interpretation deadlines that have
     passed at as_of, per organ, with the most overdue first."""
-    return overdue_deadlines(session, as_of=_as_of(as_of))
+    return in_beijing(overdue_deadlines(session, as_of=_as_of(as_of)))
 
 
 @router.get(
@@ -230,6 +231,7 @@ def _board_html(
         as_of=_as_of(as_of),
         near_share=near if near is not None else settings.stuck_near_share,
         flow_run_ui=settings.prefect_ui_base,
+        calendar_warn_from=settings.calendar_warn_from,
     )
     return board_html(board)
 
