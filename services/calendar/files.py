@@ -41,7 +41,11 @@ def _read_csv(text: str) -> tuple[list[EnteredDay], dict[str, str]]:
     source: dict[str, str] = {}
     days: list[EnteredDay] = []
     in_days = False
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    try:  # a stray carriage return or NUL is a malformed file, not a server error (issue 23)
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise _invalid("calendar.file_csv", "file", f"not a CSV file: {error}") from None
+    for number, row in enumerate(rows, start=1):
         cells = [cell.strip() for cell in row]
         if not any(cells):
             continue

@@ -139,3 +139,11 @@ def test_only_an_admin_enters_a_year(session: Session) -> None:
     with pytest.raises(Forbidden, match="only an admin"):
         _enter(session, FIXTURE_2027.read_bytes(), role=Role.DISCLOSURE_OFFICE)
     assert _stored(session) == 0
+
+
+@pytest.mark.parametrize(
+    "junk", [b"date,kind,name\r2027-01-01,holiday,\xe5\x85\x83\xe6\x97\xa6\r\x00", b'a\rb"c']
+)
+def test_issue_23_a_malformed_csv_is_refused_not_a_server_error(junk: bytes) -> None:
+    with pytest.raises(RequestInvalid):
+        read_calendar_file(2027, junk, filename="calendar.csv")
