@@ -237,13 +237,17 @@ def parse_csv(data: bytes) -> list[ImportedCell]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise _layout_error(f"the CSV is not UTF-8: {error}") from None
-    reader = csv.DictReader(io.StringIO(text))
+    try:  # a stray carriage return or NUL is a malformed file, not a server error (issue 23)
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows = list(reader)
+    except csv.Error as error:
+        raise _layout_error(f"not a CSV file: {error}") from None
     if tuple(f.strip() for f in reader.fieldnames or ()) != IMPORT_FIELDS:
         raise _layout_error(
             f"the CSV header must be {','.join(IMPORT_FIELDS)}; got {reader.fieldnames}"
         )
     cells = []
-    for line, row in enumerate(reader, start=2):
+    for line, row in enumerate(rows, start=2):
         if None in row or any(row.get(f) is None for f in IMPORT_FIELDS):
             raise _layout_error(f"CSV line {line}: expected 4 fields", f"line {line}")
         section, row_key, column = (row[f].strip() for f in IMPORT_FIELDS[:3])

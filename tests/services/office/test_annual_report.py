@@ -345,3 +345,11 @@ def test_seed_003_figures_balance_but_lack_the_2019_outcome_breakdown_seed_003(
     assert report.findings[0].message.startswith("表三“总计”列（七）总计: 总计 16 ≠ 三(一) 0")
     assert not any("表四" in f.message for f in report.findings)  # 1 + 2 = 3 holds
     assert session.exec(select(Document)).all() == []
+
+
+@pytest.mark.parametrize(
+    "junk", [b"section,row\rcolumn,value", b"section,row,column,value\n\x00,\r"]
+)
+def test_issue_23_an_import_that_is_not_csv_is_refused_not_a_server_error(junk: bytes) -> None:
+    with pytest.raises(RequestInvalid):
+        parse_csv(junk)
