@@ -12,8 +12,17 @@ from sqlmodel import Session
 
 from config.settings import Settings
 from models.db import make_engine, session_scope
+from models.organs import Organ
 from policies.roles import Role
-from services.accounts import create_user, ensure_organ, find_user, issue_token, revoke_token
+from services.accounts import (
+    assign_organ,
+    create_user,
+    ensure_organ,
+    find_user,
+    issue_token,
+    organ_id_for,
+    revoke_token,
+)
 from services.errors import DomainError
 
 
@@ -43,9 +52,17 @@ def create_user_command(settings: Settings, args: argparse.Namespace) -> int:
         with _unit_of_work(settings) as session:
             organ = ensure_organ(session=session, code=args.organ, name=args.organ_name, at=_now())
             user = create_user(
-                session=session, name=args.name, organ=organ, role=Role(args.role), at=_now()
+                session=session,
+                name=args.name,
+                organ=organ,
+                role=Role(args.role),
+                at=_now(),
+                login=args.login,
             )
-            print(f"user {user.id}: {user.name} ({user.role}) in organ {organ.code}")
+            print(
+                f"user {user.id}: {user.name} ({user.role}) in organ {organ.code}, "
+                f"signs in as {user.login}"
+            )
     except DomainError as error:
         return _report(error)
     return 0
@@ -55,7 +72,7 @@ def create_token_command(settings: Settings, args: argparse.Namespace) -> int:
     """gongkai create-token --user NAME [--label]: print a new token once."""
     try:
         with _unit_of_work(settings) as session:
-            user = find_user(session=session, name=args.user)
+            user = find_user(session=session, login=args.user)
             row, plain = issue_token(session=session, user=user, label=args.label, at=_now())
             print(f"token {row.id} for {user.name} (shown once, store it now):", file=sys.stderr)
             print(plain)
@@ -70,6 +87,20 @@ def revoke_token_command(settings: Settings, args: argparse.Namespace) -> int:
         with _unit_of_work(settings) as session:
             row = revoke_token(session=session, token_id=args.id, at=_now())
             print(f"token {row.id} revoked at {row.revoked_at}")
+    except DomainError as error:
+        return _report(error)
+    return 0
+
+
+def assign_organ_command(settings: Settings, args: argparse.Namespace) -> int:
+    """gongkai assign-organ --user LOGIN --organ CODE: one more organ a reviewer decides for."""
+    try:
+        with _unit_of_work(settings) as session:
+            user = find_user(session=session, login=args.user)
+            organ = session.get(Organ, organ_id_for(session, args.organ))
+            assert organ is not None
+            assign_organ(session=session, user=user, organ=organ, at=_now())
+            print(f"{user.login} ({user.role}) decides for organ {organ.code}")
     except DomainError as error:
         return _report(error)
     return 0

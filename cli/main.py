@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from config.settings import get_settings
+from config.settings import Settings, get_settings
 
 
 def _migrate(_: argparse.Namespace) -> int:
@@ -32,27 +32,25 @@ def _run(args: argparse.Namespace) -> int:
     return run_stack(get_settings())
 
 
-def _create_user(args: argparse.Namespace) -> int:
-    from cli.accounts import create_user_command
+def _account(command: str) -> Callable[[argparse.Namespace], int]:
+    """The handler of an account command in cli/accounts.py (imported when it runs)."""
 
-    return create_user_command(get_settings(), args)
+    def handler(args: argparse.Namespace) -> int:
+        import cli.accounts
 
+        run: Callable[[Settings, argparse.Namespace], int] = getattr(cli.accounts, command)
+        return run(get_settings(), args)
 
-def _create_token(args: argparse.Namespace) -> int:
-    from cli.accounts import create_token_command
-
-    return create_token_command(get_settings(), args)
-
-
-def _revoke_token(args: argparse.Namespace) -> int:
-    from cli.accounts import revoke_token_command
-
-    return revoke_token_command(get_settings(), args)
+    return handler
 
 
 def _add_account_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     user = commands.add_parser("create-user", help="register a person with one role")
     user.add_argument("--name", required=True)
+    user.add_argument(
+        "--login",
+        help="sign-in name, unique across organs (default: the name, or name@organ if taken)",
+    )
     user.add_argument("--organ", required=True, help="organ code (registered if new)")
     user.add_argument("--organ-name", help="the organ's official name, for a new organ")
     user.add_argument(
@@ -60,14 +58,20 @@ def _add_account_commands(commands: argparse._SubParsersAction[argparse.Argument
         required=True,
         choices=["drafter", "secrecy_reviewer", "disclosure_office", "signer", "admin"],
     )
-    user.set_defaults(handler=_create_user)
+    user.set_defaults(handler=_account("create_user_command"))
     token = commands.add_parser("create-token", help="issue a bearer token (printed once)")
-    token.add_argument("--user", required=True, help="the user's name")
+    token.add_argument("--user", required=True, help="the user's login")
     token.add_argument("--label", default="", help="what the token is for")
-    token.set_defaults(handler=_create_token)
+    token.set_defaults(handler=_account("create_token_command"))
     revoke = commands.add_parser("revoke-token", help="revoke a token by its id")
     revoke.add_argument("--id", type=int, required=True)
-    revoke.set_defaults(handler=_revoke_token)
+    revoke.set_defaults(handler=_account("revoke_token_command"))
+    assign = commands.add_parser(
+        "assign-organ", help="let a secrecy reviewer or signer decide for one more organ"
+    )
+    assign.add_argument("--user", required=True, help="the reviewer's or signer's login")
+    assign.add_argument("--organ", required=True, help="the organ's code")
+    assign.set_defaults(handler=_account("assign_organ_command"))
 
 
 def build_parser() -> argparse.ArgumentParser:

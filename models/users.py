@@ -12,8 +12,9 @@ from policies.roles import Role
 
 
 class UserBase(SQLModel):
-    """A person's name, unit and review role."""
+    """A person's sign-in name (unique across organs), name, unit and review role."""
 
+    login: str = Field(max_length=100, unique=True)
     name: str = Field(max_length=100)
     organ_id: int = Field(foreign_key="organs.id", index=True)
     active: bool = True
@@ -28,6 +29,16 @@ class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     role: Role = Field(sa_column=enum_column(Role, "role"))
     created_at: datetime = Field(sa_column=utc_column())
+
+
+class OrganAssignment(SQLModel, table=True):
+    """An organ, besides their own, for whose documents a secrecy reviewer or signer decides."""
+
+    __tablename__ = "organ_assignments"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    organ_id: int = Field(foreign_key="organs.id", primary_key=True)
+    assigned_at: datetime = Field(sa_column=utc_column())
 
 
 class UserPublic(UserBase):

@@ -116,9 +116,9 @@ def _recorded(
 def _record_from_form(
     session: Session, document_id: int, version_id: int, step: Step, response: dict[str, Any]
 ) -> None:
-    user = find_user(session=session, name=response["reviewer"])
+    user = find_user(session=session, login=response["reviewer"])
     if user is None:
-        raise DomainError(f"no active user is named {response['reviewer']!r}")
+        raise DomainError(f"no active user signs in as {response['reviewer']!r}")
     new_attribute = response.get("new_attribute") or None
     record_decision(
         session=session,

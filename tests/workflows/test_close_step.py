@@ -24,7 +24,7 @@ from policies.roles import Role
 from policies.statuses import Status
 from policies.steps import Step
 from services.review import record_decision
-from tests.factories import id_of, make_document, make_user
+from tests.factories import id_of, make_colleague, make_document, make_user
 
 AT = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)
 
@@ -32,19 +32,25 @@ AT = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)
 def _waiting_document(engine: Engine) -> tuple[int, int, str, str, str]:
     with Session(engine, expire_on_commit=False) as session:
         drafter = make_user(session)
-        rest = make_user(session, role=Role.SECRECY_REVIEWER, name="审查员-rest")
-        ui = make_user(session, role=Role.SECRECY_REVIEWER, name="审查员-ui")
+        rest = make_colleague(session, drafter, Role.SECRECY_REVIEWER, name="审查员-rest")
+        ui = make_colleague(session, drafter, Role.SECRECY_REVIEWER, name="审查员-ui")
         document = make_document(
             session, drafter=drafter, status=Status.SECRECY_REVIEW, document_type="notice"
         )
         session.commit()
-        return id_of(document), document.current_version_id or 0, rest.name, ui.name, drafter.name
+        return (
+            id_of(document),
+            document.current_version_id or 0,
+            rest.login,
+            ui.login,
+            drafter.login,
+        )
 
 
 def _rest_decides(engine: Engine, document_id: int, version_id: int, name: str) -> None:
     """The REST door: record (channel api) and commit, in its own transaction."""
     with Session(engine) as session:
-        reviewer = session.exec(select(User).where(col(User.name) == name)).one()
+        reviewer = session.exec(select(User).where(col(User.login) == name)).one()
         record_decision(
             session=session,
             document_id=document_id,

@@ -1,0 +1,55 @@
+"""Accountable identity: a login unique across organs, and the organs a reviewer decides for.
+
+Existing users get their name as login where no one else in any organ bears it; where names
+clash, each of them gets `name@organ-code` (unique, since organ codes are).
+
+Revision ID: 0009u
+Revises: 0008h
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = "0009u"
+down_revision: str | None = "0008h"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_BACKFILL = """
+UPDATE users SET login = CASE
+    WHEN (SELECT count(*) FROM users AS other WHERE other.name = users.name) = 1 THEN name
+    ELSE name || '@' || (SELECT organs.code FROM organs WHERE organs.id = users.organ_id)
+END
+"""
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("login", sa.String(length=100), nullable=True))
+    op.execute(_BACKFILL)
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.alter_column("login", existing_type=sa.String(length=100), nullable=False)
+        batch_op.create_unique_constraint(batch_op.f("uq_users_login"), ["login"])
+    op.create_table(
+        "organ_assignments",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("organ_id", sa.Integer(), nullable=False),
+        sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organ_id"], ["organs.id"], name=op.f("fk_organ_assignments_organ_id_organs")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_organ_assignments_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("user_id", "organ_id", name=op.f("pk_organ_assignments")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("organ_assignments")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_users_login"), type_="unique")
+        batch_op.drop_column("login")
