@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+import segno
 from sqlmodel import Session
 
 from config.settings import Settings
@@ -24,6 +25,7 @@ from services.accounts import (
     revoke_token,
 )
 from services.errors import DomainError
+from services.one_time_codes import enrol
 
 
 def _now() -> datetime:
@@ -103,4 +105,20 @@ def assign_organ_command(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{user.login} ({user.role}) decides for organ {organ.code}")
     except DomainError as error:
         return _report(error)
+    return 0
+
+
+def enrol_totp_command(settings: Settings, args: argparse.Namespace) -> int:
+    """gongkai enrol-totp --user LOGIN: a new one-time-code secret; prints its otpauth:// URI and
+    a QR code for the authenticator app (once: the secret is stored encrypted only)."""
+    try:
+        with _unit_of_work(settings) as session:
+            user = find_user(session=session, login=args.user)
+            uri = enrol(session=session, user=user, key=settings.one_time_code_key(), at=_now())
+    except DomainError as error:
+        return _report(error)
+    print(f"one-time codes for {user.login}: scan the QR code or enter the URI (shown once)")
+    if not args.no_qr:
+        segno.make(uri, error="m").terminal(compact=True)
+    print(uri)
     return 0

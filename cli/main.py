@@ -72,6 +72,12 @@ def _add_account_commands(commands: argparse._SubParsersAction[argparse.Argument
     assign.add_argument("--user", required=True, help="the reviewer's or signer's login")
     assign.add_argument("--organ", required=True, help="the organ's code")
     assign.set_defaults(handler=_account("assign_organ_command"))
+    enrol = commands.add_parser(
+        "enrol-totp", help="give a person a one-time-code secret (prints otpauth:// URI and QR)"
+    )
+    enrol.add_argument("--user", required=True, help="the person's login")
+    enrol.add_argument("--no-qr", action="store_true", help="print the URI only")
+    enrol.set_defaults(handler=_account("enrol_totp_command"))
 
 
 def build_parser() -> argparse.ArgumentParser:

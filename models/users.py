@@ -60,3 +60,15 @@ class ApiToken(SQLModel, table=True):
     label: str = Field(default="", max_length=100)
     created_at: datetime = Field(sa_column=utc_column())
     revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class OneTimeCodeSecret(SQLModel, table=True):
+    """A person's TOTP secret (RFC 6238), encrypted with a key kept outside the database, and
+    the last time step a code of theirs was accepted (each step is accepted once)."""
+
+    __tablename__ = "one_time_code_secrets"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    secret_encrypted: str = Field(max_length=500)
+    enrolled_at: datetime = Field(sa_column=utc_column())
+    last_step: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))

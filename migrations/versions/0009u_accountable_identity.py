@@ -1,4 +1,5 @@
-"""Accountable identity: a login unique across organs, and the organs a reviewer decides for.
+"""Accountable identity: a login unique across organs, the organs a reviewer decides for, and
+each person's one-time-code secret (encrypted) with the last time step accepted.
 
 Existing users get their name as login where no one else in any organ bears it; where names
 clash, each of them gets `name@organ-code` (unique, since organ codes are).
@@ -46,9 +47,21 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", "organ_id", name=op.f("pk_organ_assignments")),
     )
+    op.create_table(
+        "one_time_code_secrets",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("secret_encrypted", sa.String(length=500), nullable=False),
+        sa.Column("enrolled_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_step", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_one_time_code_secrets_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_one_time_code_secrets")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("one_time_code_secrets")
     op.drop_table("organ_assignments")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_users_login"), type_="unique")

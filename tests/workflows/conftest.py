@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine, make_url
 from cli.stack import prefect_server_command
 from models.db import make_engine
 from models.migrate import upgrade
+from tests.codes import KEY
 from tests.conftest import POSTGRES_ADMIN_URL, _psycopg_dsn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,6 +151,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "PREFECT_UI_API_URL": api_url,
         "GONGKAI_DATABASE_URL": our_db,
         "GONGKAI_DATA_DIR": str(data_dir),
+        "GONGKAI_TOTP_KEY": KEY.decode(),
         "PYTHONPATH": str(ROOT),
     }
     server_env = {
