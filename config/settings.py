@@ -140,6 +140,17 @@ class Settings(BaseSettings):
         return secret_file(self.totp_key_file, _fernet_key).encode("ascii")
 
     @property
+    def prefect_auth_file(self) -> Path:
+        """Where `make run` keeps the Prefect server's credential (user:password, mode 0600)."""
+        return self.data_dir / "prefect-auth"
+
+    def prefect_auth_string(self) -> str:
+        """The Prefect server's basic-auth credential for the embedded default: made on first
+        run and kept in prefect_auth_file."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return secret_file(self.prefect_auth_file, _prefect_credential)
+
+    @property
     def files_dir(self) -> Path:
         """Where uploaded files are stored, content-addressed by sha256."""
         return self.data_dir / "files"
@@ -148,6 +159,10 @@ class Settings(BaseSettings):
 def _fernet_key() -> str:
     # Fernet's key format: 32 random bytes, URL-safe base64 (cryptography's Fernet.generate_key).
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def _prefect_credential() -> str:
+    return f"gongkai:{secrets.token_urlsafe(24)}"
 
 
 @lru_cache(maxsize=1)

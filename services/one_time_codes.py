@@ -25,6 +25,9 @@ STEP_SECONDS = 30
 DRIFT_STEPS = 1
 
 
+_USED = "this one-time code of {login} was used already; wait for the next code"
+
+
 class CodeRefused(DomainError):
     """A one-time code that does not prove who the reviewer is (missing, wrong, used, none)."""
 
@@ -61,10 +64,15 @@ def verify_code(*, session: Session, user: User, code: str, key: bytes, at: date
         raise CodeRefused(
             f"{user.login} has no authenticator enrolled: `gongkai enrol-totp --user {user.login}`"
         )
-    step = None
-    if code.isascii() and code.isdigit():
-        step = _matching_step(_totp(row, key), code, require_aware(at))
+    if not (code.isascii() and code.isdigit()):
+        raise CodeRefused(f"the one-time code is wrong or expired for {user.login}")
+    totp = _totp(row, key)
+    step = _matching_step(totp, code, require_aware(at))
     if step is None:
+        if row.last_step is not None and hmac.compare_digest(
+            totp.generate_otp(row.last_step), code
+        ):  # the last code accepted, replayed after its window: say so
+            raise CodeRefused(_USED.format(login=user.login))
         raise CodeRefused(f"the one-time code is wrong or expired for {user.login}")
     accepted = session.execute(
         sa.update(_SECRETS)
@@ -76,9 +84,7 @@ def verify_code(*, session: Session, user: User, code: str, key: bytes, at: date
         .returning(_SECRETS.c.user_id)
     ).first()
     if accepted is None:
-        raise CodeRefused(
-            f"this one-time code of {user.login} was used already; wait for the next code"
-        )
+        raise CodeRefused(_USED.format(login=user.login))
     return step
 
 

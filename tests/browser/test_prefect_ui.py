@@ -1,9 +1,9 @@
 """A reviewer decides in the Prefect UI (issue 6 and issue 21, "Done when"): headless Chromium
-opens the UI served by the stack's Prefect server, finds the document's suspended run, clicks
-Resume, fills the typed StepDecision form and submits. A name without its one-time code, a
-replayed code and the drafter's own code are refused (the document stays, the reason is shown
-in the form, the refusal is audited); the reviewer's fresh code moves the document on, recorded
-with channel "ui" and that reviewer."""
+opens the UI served by the stack's Prefect server, signs in with the server's credential, finds
+the document's suspended run, clicks Resume, fills the typed StepDecision form and submits. A
+name without its one-time code, a replayed code and the drafter's own code are refused (the
+document stays, the reason is shown in the form, the refusal is audited); the reviewer's fresh
+code moves the document on, recorded with channel "ui" and that reviewer."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from models.users import User
 from policies.statuses import Status
 from tests.codes import fresh_code
 from tests.workflows import conftest as workflow_fixtures
-from tests.workflows.conftest import Stack
+from tests.workflows.conftest import AUTH_STRING, Stack
 from tests.workflows.helpers import new_document, start_review, status_of, wait_suspended_at
 
 # The session's Prefect server and serve process (tests/workflows/conftest.py).
@@ -57,6 +57,16 @@ def _choose(page: Any, label: str, option: str) -> None:
         expect(control).to_contain_text(option)
         return
     pytest.fail(f"the {label} select did not open")
+
+
+def _sign_in(page: Any, stack: Stack) -> None:
+    """The Prefect UI asks for the server's credential first (issue 21); give it."""
+    page.goto(f"{stack.ui_url}/runs")
+    password = page.get_by_placeholder("admin:pass")
+    expect(password).to_be_visible(timeout=30_000)
+    password.fill(AUTH_STRING)
+    page.get_by_role("button", name="Login").click()
+    expect(password).to_be_hidden(timeout=30_000)
 
 
 def _submit(page: Any, stack: Stack, doc: int, version: int, **fields: str) -> Any:
@@ -105,6 +115,7 @@ def test_only_the_reviewers_own_fresh_code_moves_the_document_in_the_prefect_ui_
     reviewer, drafter = people["secrecy_reviewer"], people["drafter"]
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
+        _sign_in(page, stack)
         # 1. The reviewer's name without a code: refused, the document stays, the reason shows.
         _submit(page, stack, doc, version, decision="approve", reviewer=reviewer)
         wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)

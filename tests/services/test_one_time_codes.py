@@ -49,9 +49,13 @@ def test_a_code_is_accepted_once_per_time_step_and_a_replay_is_refused(session: 
     assert (
         verify_code(session=session, user=user, code=totp.at(later), key=KEY, at=later) == step + 1
     )
-    # An older step's code, still inside the drift window, is a replay too.
+    # An older step's code inside the drift window, or the last code long after, is a replay.
     with pytest.raises(CodeRefused, match="used already"):
         verify_code(session=session, user=user, code=totp.at(AT), key=KEY, at=later)
+    with pytest.raises(CodeRefused, match="used already"):
+        verify_code(
+            session=session, user=user, code=totp.at(later), key=KEY, at=later + timedelta(hours=1)
+        )
 
 
 @pytest.mark.parametrize(
