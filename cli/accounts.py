@@ -22,6 +22,7 @@ from services.accounts import (
     find_user,
     issue_token,
     organ_id_for,
+    revoke_browser_sessions_of,
     revoke_token,
 )
 from services.errors import DomainError
@@ -121,4 +122,16 @@ def enrol_totp_command(settings: Settings, args: argparse.Namespace) -> int:
     if not args.no_qr:
         segno.make(uri, error="m").terminal(compact=True)
     print(uri)
+    return 0
+
+
+def revoke_sessions_command(settings: Settings, args: argparse.Namespace) -> int:
+    """gongkai revoke-sessions --user LOGIN: sign a person out of every browser."""
+    try:
+        with _unit_of_work(settings) as session:
+            user = find_user(session=session, login=args.user)
+            ended = revoke_browser_sessions_of(session=session, user=user, at=_now())
+            print(f"{ended} browser session(s) of {user.login} revoked")
+    except DomainError as error:
+        return _report(error)
     return 0

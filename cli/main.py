@@ -66,6 +66,11 @@ def _add_account_commands(commands: argparse._SubParsersAction[argparse.Argument
     revoke = commands.add_parser("revoke-token", help="revoke a token by its id")
     revoke.add_argument("--id", type=int, required=True)
     revoke.set_defaults(handler=_account("revoke_token_command"))
+    sessions = commands.add_parser(
+        "revoke-sessions", help="sign a person out of every browser (office, reviewer pages)"
+    )
+    sessions.add_argument("--user", required=True, help="the person's login")
+    sessions.set_defaults(handler=_account("revoke_sessions_command"))
     assign = commands.add_parser(
         "assign-organ", help="let a secrecy reviewer or signer decide for one more organ"
     )

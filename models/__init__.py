@@ -12,7 +12,7 @@ from models.office import WAITING_STATUSES  # the office monitor's indexes (issu
 from models.organs import Organ
 from models.publications import InterpretationMaterial, Publication
 from models.rereviews import Rereview
-from models.users import ApiToken, OneTimeCodeSecret, OrganAssignment, User
+from models.users import ApiToken, BrowserSession, OneTimeCodeSecret, OrganAssignment, User
 from models.validity import ValidityChangeRecord
 from models.versions import Marking, RecordedFinding, Version, VersionAttachment
 
@@ -23,6 +23,7 @@ __all__ = [
     "AnnualReportMark",
     "ApiToken",
     "AuditEvent",
+    "BrowserSession",
     "Deadline",
     "Decision",
     "Document",

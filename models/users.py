@@ -72,3 +72,18 @@ class OneTimeCodeSecret(SQLModel, table=True):
     secret_encrypted: str = Field(max_length=500)
     enrolled_at: datetime = Field(sa_column=utc_column())
     last_step: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+
+
+class BrowserSession(SQLModel, table=True):
+    """A browser's sign-in (office dashboard, reviewer pages): the cookie holds a random id, only
+    its sha256 is stored; it ends at expires_at, or earlier when revoked (sign-out)."""
+
+    __tablename__ = "browser_sessions"
+    __table_args__ = (sa.CheckConstraint("length(id_hash) = 64", name="id_hash_sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    id_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_at: datetime = Field(sa_column=utc_column())
+    expires_at: datetime = Field(sa_column=utc_column())
+    revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

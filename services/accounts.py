@@ -1,17 +1,19 @@
-"""People and their API tokens: random bearer tokens, shown once, stored as sha256."""
+"""People and their credentials: random bearer tokens, shown once, stored as sha256; browser
+sessions opened with a token (a random id in the cookie, stored as sha256, with an expiry and
+revocation — never the token itself); the organs a reviewer decides for."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.db import table_of
 from models.organs import Organ
-from models.users import ApiToken, OrganAssignment, User
+from models.users import ApiToken, BrowserSession, OrganAssignment, User
 from policies.roles import ORGAN_SCOPED_ROLES, Role
 from services.errors import Conflict, NotFound, RequestInvalid, Unauthenticated, field_finding
 from services.timestamps import require_aware
@@ -153,7 +155,71 @@ def authenticate(*, session: Session | sa.Connection, token: str) -> User:
     return user
 
 
+def open_browser_session(
+    *, session: Session, user: User, at: datetime, lifetime: timedelta
+) -> tuple[BrowserSession, str]:
+    """A new browser session for user: the row (hash only) and the plain id for the cookie."""
+    plain = secrets.token_urlsafe(32)
+    assert user.id is not None
+    row = BrowserSession(
+        id_hash=hash_token(plain),
+        user_id=user.id,
+        created_at=require_aware(at),
+        expires_at=require_aware(at) + lifetime,
+    )
+    session.add(row)
+    session.flush()
+    return row, plain
+
+
+def browser_session_user(
+    *, session: Session | sa.Connection, session_id: str, at: datetime
+) -> User:
+    """The active user of this unexpired, unrevoked browser session, or Unauthenticated."""
+    found = session.execute(_SESSION_LOOKUP, {"id_hash": hash_token(session_id)}).first()
+    if found is None or found.session_revoked_at is not None:
+        raise Unauthenticated("not signed in (or signed out): sign in again")
+    if found.session_expires_at <= require_aware(at):
+        raise Unauthenticated("the sign-in has expired: sign in again")
+    user = User.model_validate(found._mapping)
+    if not user.active:
+        raise Unauthenticated("the signed-in user is not active")
+    return user
+
+
+def revoke_browser_session(*, session: Session, session_id: str, at: datetime) -> bool:
+    """End a browser session now (sign-out); whether there was one to end."""
+    ended = session.execute(
+        sa.update(_SESSIONS)
+        .where(_SESSIONS.c.id_hash == hash_token(session_id), _SESSIONS.c.revoked_at.is_(None))
+        .values(revoked_at=require_aware(at))
+        .returning(_SESSIONS.c.id)
+    ).first()
+    return ended is not None
+
+
+def revoke_browser_sessions_of(*, session: Session, user: User, at: datetime) -> int:
+    """End every open browser session of this person (e.g. a lost laptop); how many."""
+    ended = session.execute(
+        sa.update(_SESSIONS)
+        .where(_SESSIONS.c.user_id == user.id, _SESSIONS.c.revoked_at.is_(None))
+        .values(revoked_at=require_aware(at))
+        .returning(_SESSIONS.c.id)
+    ).all()
+    return len(ended)
+
+
 _USERS = table_of(User)
+_SESSIONS = table_of(BrowserSession)
+_SESSION_LOOKUP = (
+    sa.select(
+        *_USERS.c,
+        _SESSIONS.c.revoked_at.label("session_revoked_at"),
+        _SESSIONS.c.expires_at.label("session_expires_at"),
+    )
+    .join_from(_USERS, _SESSIONS, _SESSIONS.c.user_id == _USERS.c.id)
+    .where(_SESSIONS.c.id_hash == sa.bindparam("id_hash"))
+)
 _TOKEN_LOOKUP = (
     sa.select(*_USERS.c, table_of(ApiToken).c.revoked_at.label("token_revoked_at"))
     .join_from(_USERS, table_of(ApiToken), table_of(ApiToken).c.user_id == _USERS.c.id)

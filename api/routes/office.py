@@ -2,9 +2,10 @@
 office sees it, and the dashboard page with its sign-in.
 
 Office (disclosure_office) and admin only: other roles get 403, no credentials 401. A browser
-signs in once at `/office/login` (the token POSTed in a form, never in a URL) and gets an
-HttpOnly, SameSite=Strict cookie scoped to `/office` (api/deps.py); GET routes under /office
-accept it as well as the bearer token, POST routes the bearer token only.
+signs in once at `/office/login` (the token POSTed in a CSRF-protected form, never in a URL) and
+gets a browser session: an HttpOnly, SameSite=Strict cookie scoped to `/office` holding a random
+id (api/signin.py); GET routes under /office accept it as well as the bearer token, POST routes
+the bearer token only.
 """
 
 from __future__ import annotations
@@ -17,24 +18,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from api.deps import (
-    OFFICE_COOKIE,
-    OFFICE_COOKIE_PATH,
-    OFFICE_ROLES,
     Bearer,
     EngineDep,
     OfficeCookie,
     OfficeReader,
     ReadSessionDep,
     SettingsDep,
-    check_role,
     now,
     office_reader,
-    user_with_token,
 )
 from api.errors import error_responses
 from api.pages import private_html
-from api.pages.office import SCRIPT, board_html, dashboard_page, login_page
+from api.pages.office import SCRIPT, board_html, dashboard_page
 from api.schemas import DocumentDetail
+from api.signin import OFFICE_SIGNIN
 from config.settings import Settings
 from policies.attributes import Attribute
 from policies.statuses import Stage
@@ -42,7 +39,6 @@ from policies.stuck import StuckLevel
 from services.accounts import organ_id_for
 from services.documents import document_dossier, get_document
 from services.errors import (
-    Forbidden,
     RequestInvalid,
     Unauthenticated,
 )
@@ -156,9 +152,9 @@ def _see_other(description: str) -> dict[int | str, dict[str, Any]]:
 
 
 @router.get("/login", response_class=HTMLResponse, summary="Sign-in form for the dashboard")
-def login_form() -> HTMLResponse:
-    """A form that takes an office token once and sets the /office cookie."""
-    return private_html(login_page())
+def login_form(next: Annotated[str, Query(max_length=500)] = "") -> HTMLResponse:
+    """A form that takes an office token once and opens a browser session (api/signin.py)."""
+    return OFFICE_SIGNIN.form(next_url=next)
 
 
 @router.post(
@@ -166,36 +162,24 @@ def login_form() -> HTMLResponse:
     response_class=HTMLResponse,
     status_code=303,
     responses=error_responses(401, 403) | _see_other("Signed in: on to /office/dashboard"),
-    summary="Exchange an office token for the HttpOnly /office cookie",
+    summary="Exchange an office token for a browser session (HttpOnly cookie for /office)",
 )
 def login(
-    request: Request, engine: EngineDep, token: Annotated[str, Form(min_length=1)]
+    request: Request,
+    engine: EngineDep,
+    token: Annotated[str, Form(min_length=1)],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    """Check the token (office or admin role), then set the cookie and go to the dashboard."""
-    try:
-        check_role(user_with_token(engine, token.strip()), OFFICE_ROLES)
-    except (Unauthenticated, Forbidden) as error:
-        code = 401 if isinstance(error, Unauthenticated) else 403
-        return private_html(login_page(error.message), status_code=code)
-    response = RedirectResponse("/office/dashboard", status_code=303)
-    response.set_cookie(
-        OFFICE_COOKIE,
-        token.strip(),
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path=OFFICE_COOKIE_PATH,
-        max_age=12 * 3600,
-    )
-    return response
+    """Check origin and CSRF token, then the token (office or admin role); open a browser
+    session, set its cookie and go to the dashboard."""
+    return OFFICE_SIGNIN.sign_in(request, engine, token=token, csrf_token=csrf_token, next_url=next)
 
 
-@router.post("/logout", status_code=303, summary="Clear the /office cookie")
-def logout() -> Response:
-    """Forget the browser's sign-in."""
-    response = RedirectResponse("/office/login", status_code=303)
-    response.delete_cookie(OFFICE_COOKIE, path=OFFICE_COOKIE_PATH, httponly=True, samesite="strict")
-    return response
+@router.post("/logout", status_code=303, summary="End the browser session and clear its cookie")
+def logout(request: Request) -> Response:
+    """Sign this browser out: its session is revoked, not merely forgotten."""
+    return OFFICE_SIGNIN.sign_out(request)
 
 
 @router.get("/dashboard.js", include_in_schema=False)

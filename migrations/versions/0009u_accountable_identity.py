@@ -1,5 +1,6 @@
 """Accountable identity: a login unique across organs, the organs a reviewer decides for, and
-each person's one-time-code secret (encrypted) with the last time step accepted.
+each person's one-time-code secret (encrypted) with the last time step accepted, and browser
+sessions (a random id in the cookie, its sha256 stored, with expiry and revocation).
 
 Existing users get their name as login where no one else in any organ bears it; where names
 clash, each of them gets `name@organ-code` (unique, since organ codes are).
@@ -58,9 +59,27 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_one_time_code_secrets")),
     )
+    op.create_table(
+        "browser_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("length(id_hash) = 64", name=op.f("ck_browser_sessions_id_hash_sha256")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_browser_sessions_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_browser_sessions")),
+        sa.UniqueConstraint("id_hash", name=op.f("uq_browser_sessions_id_hash")),
+    )
+    with op.batch_alter_table("browser_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_browser_sessions_user_id"), ["user_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("browser_sessions")
     op.drop_table("one_time_code_secrets")
     op.drop_table("organ_assignments")
     with op.batch_alter_table("users", schema=None) as batch_op:
