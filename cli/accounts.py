@@ -1,4 +1,5 @@
-"""CLI commands for people and tokens; each runs in one unit of work."""
+"""CLI commands for people, their credentials and organs, and the office's restart of a stranded
+review; each runs in units of work of its own."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+import anyio
 import segno
 from sqlmodel import Session
 
 from config.settings import Settings
 from models.db import make_engine, session_scope
 from models.organs import Organ
+from models.users import User
 from policies.roles import Role
 from services.accounts import (
     assign_organ,
@@ -26,6 +29,7 @@ from services.accounts import (
     revoke_token,
 )
 from services.errors import DomainError
+from services.office.stranded import record_restart, review_to_restart
 from services.one_time_codes import enrol
 
 
@@ -135,3 +139,37 @@ def revoke_sessions_command(settings: Settings, args: argparse.Namespace) -> int
     except DomainError as error:
         return _report(error)
     return 0
+
+
+def restart_review_command(settings: Settings, args: argparse.Namespace) -> int:
+    """gongkai restart-review --document N --by LOGIN: a fresh review run for a document whose
+    run ended at a human step (the office's action, as POST /office/documents/{id}/
+    restart-review)."""
+    from api.review_starter import ReviewStarter
+
+    try:
+        with _unit_of_work(settings) as session:
+            by = check_office(find_user(session=session, login=args.by))
+            review = review_to_restart(session=session, document_id=args.document)
+        flow_run_id = anyio.run(ReviewStarter(settings).start, review)
+        if flow_run_id is None:
+            return _report(DomainError("Prefect did not answer: the review was not restarted"))
+        with _unit_of_work(settings) as session:
+            record_restart(
+                session=session,
+                document_id=args.document,
+                flow_run_id=flow_run_id,
+                by=by,
+                at=_now(),
+            )
+    except DomainError as error:
+        return _report(error)
+    print(f"document {args.document}: review restarted as flow run {flow_run_id}")
+    return 0
+
+
+def check_office(user: User) -> User:
+    """The person, if the office or an admin (who restart reviews)."""
+    if user.role not in (Role.DISCLOSURE_OFFICE, Role.ADMIN):
+        raise DomainError(f"{user.login} is '{user.role}': only the office or an admin restarts")
+    return user

@@ -83,6 +83,12 @@ def _add_account_commands(commands: argparse._SubParsersAction[argparse.Argument
     enrol.add_argument("--user", required=True, help="the person's login")
     enrol.add_argument("--no-qr", action="store_true", help="print the URI only")
     enrol.set_defaults(handler=_account("enrol_totp_command"))
+    restart = commands.add_parser(
+        "restart-review", help="restart the review of a document whose run ended at a human step"
+    )
+    restart.add_argument("--document", type=int, required=True, help="the document's id")
+    restart.add_argument("--by", required=True, help="your login (office or admin)")
+    restart.set_defaults(handler=_account("restart_review_command"))
 
 
 def build_parser() -> argparse.ArgumentParser:

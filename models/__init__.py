@@ -12,6 +12,7 @@ from models.office import WAITING_STATUSES  # the office monitor's indexes (issu
 from models.organs import Organ
 from models.publications import InterpretationMaterial, Publication
 from models.rereviews import Rereview
+from models.stranded import StrandedReview
 from models.users import ApiToken, BrowserSession, OneTimeCodeSecret, OrganAssignment, User
 from models.validity import ValidityChangeRecord
 from models.versions import Marking, RecordedFinding, Version, VersionAttachment
@@ -37,6 +38,7 @@ __all__ = [
     "RecordedFinding",
     "Rereview",
     "StoredFile",
+    "StrandedReview",
     "User",
     "ValidityChangeRecord",
     "Version",

@@ -44,3 +44,16 @@ def test_accounts_from_the_command_line(data_dir: Path, capsys: pytest.CaptureFi
 
     assert main(["revoke-sessions", "--user", "li"]) == 0
     assert "0 browser session(s) of li revoked" in capsys.readouterr().out
+
+
+def test_restarting_a_review_that_has_not_ended_is_refused_by_the_command(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["create-user", "--name", "wang", "--organ", "wm", "--role", "disclosure_office"]) == 0
+    )
+    assert main(["create-user", "--name", "zhao", "--organ", "wm", "--role", "drafter"]) == 0
+    assert main(["restart-review", "--document", "1", "--by", "zhao"]) == 1
+    assert "only the office or an admin" in capsys.readouterr().err
+    assert main(["restart-review", "--document", "1", "--by", "wang"]) == 1
+    assert "no ended review run" in capsys.readouterr().err

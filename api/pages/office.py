@@ -102,6 +102,22 @@ def board_html(data: Dashboard) -> str:
             "stuck",
         ),
         _table(
+            f"Stranded reviews ({len(stuck.stranded)}): the review run ended at a human step; "
+            "restart with POST /office/documents/{id}/restart-review or gongkai restart-review",
+            ["Document", "Status", "Run state", "Found"],
+            (
+                [
+                    f'<a href="/office/documents/{r.document_id}">#{r.document_id} '
+                    f"{escape(r.title)}</a>",
+                    escape(r.status.value),
+                    escape(r.run_state),
+                    _when(r.detected_at),
+                ]
+                for r in stuck.stranded
+            ),
+            "stranded",
+        ),
+        _table(
             "By stage",
             ["Stage", "Overdue", "Near", "Total"],
             _counts(stuck.by_stage),

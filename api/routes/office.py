@@ -15,11 +15,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.deps import (
     Bearer,
     EngineDep,
+    Office,
     OfficeCookie,
     OfficeReader,
     ReadSessionDep,
@@ -30,6 +32,7 @@ from api.deps import (
 from api.errors import error_responses
 from api.pages import private_html
 from api.pages.office import SCRIPT, board_html, dashboard_page
+from api.review_starter import ReviewStarter
 from api.schemas import DocumentDetail
 from api.signin import OFFICE_SIGNIN
 from config.settings import Settings
@@ -41,9 +44,11 @@ from services.documents import document_dossier, get_document
 from services.errors import (
     RequestInvalid,
     Unauthenticated,
+    Unavailable,
 )
 from services.office.overview import OverdueReport, overdue_deadlines
 from services.office.overview import dashboard as office_dashboard
+from services.office.stranded import record_restart, review_to_restart
 from services.office.stuck import MAX_LIMIT, StuckFilters, StuckReport, stuck_documents
 
 router = APIRouter(prefix="/office", tags=["office"])
@@ -249,3 +254,46 @@ def dashboard_board(
 ) -> Response:
     """The current board as HTML."""
     return private_html(_board_html(session, settings, as_of, near))
+
+
+# --- Stranded reviews --------------------------------------------------------------------------
+
+
+class ReviewRestarted(BaseModel):
+    """The new review run of a document whose run had ended at a human step."""
+
+    document_id: int
+    version_id: int
+    flow_run_id: str
+
+
+@router.post(
+    "/documents/{document_id}/restart-review",
+    response_model=ReviewRestarted,
+    responses=error_responses(401, 403, 404, 409, 503),
+    summary="Restart the review of a document whose run ended at a human step (stuck list's "
+    "stranded)",
+)
+async def restart_review(
+    request: Request,
+    user: Office,
+    engine: EngineDep,
+    document_id: Annotated[int, Path(ge=1)],
+) -> ReviewRestarted:
+    """A fresh review run of the current version; it resumes at the step the document waits at
+    (nothing decided is decided again). 409 when the document's run has not ended."""
+    with Session(engine) as session:
+        get_document(session=session, document_id=document_id)
+        review = review_to_restart(session=session, document_id=document_id)
+    starter: ReviewStarter = request.app.state.review_starter
+    flow_run_id = await starter.start(review)
+    if flow_run_id is None:
+        raise Unavailable("Prefect did not answer: the review was not restarted; try again")
+    with Session(request.app.state.writer) as session:
+        record_restart(
+            session=session, document_id=document_id, flow_run_id=flow_run_id, by=user, at=now()
+        )
+        session.commit()
+    return ReviewRestarted(
+        document_id=document_id, version_id=review.version_id, flow_run_id=flow_run_id
+    )

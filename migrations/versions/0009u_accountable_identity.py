@@ -1,6 +1,7 @@
 """Accountable identity: a login unique across organs, the organs a reviewer decides for, and
 each person's one-time-code secret (encrypted) with the last time step accepted, and browser
-sessions (a random id in the cookie, its sha256 stored, with expiry and revocation).
+sessions (a random id in the cookie, its sha256 stored, with expiry and revocation), and review
+runs that ended while their document waited at a human step (stranded, restarted by the office).
 
 Existing users get their name as login where no one else in any organ bears it; where names
 clash, each of them gets `name@organ-code` (unique, since organ codes are).
@@ -76,9 +77,33 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("browser_sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_browser_sessions_user_id"), ["user_id"], unique=False)
+    op.create_table(
+        "stranded_reviews",
+        sa.Column("flow_run_id", sa.String(length=64), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=False),
+        sa.Column("version_id", sa.Integer(), nullable=False),
+        sa.Column("waiting_status", sa.String(length=64), nullable=False),
+        sa.Column("run_state", sa.String(length=32), nullable=False),
+        sa.Column("detected_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("restarted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("restarted_by", sa.String(length=100), nullable=True),
+        sa.Column("restart_flow_run_id", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["document_id"], ["documents.id"], name=op.f("fk_stranded_reviews_document_id_documents")
+        ),
+        sa.ForeignKeyConstraint(
+            ["version_id"], ["versions.id"], name=op.f("fk_stranded_reviews_version_id_versions")
+        ),
+        sa.PrimaryKeyConstraint("flow_run_id", name=op.f("pk_stranded_reviews")),
+    )
+    with op.batch_alter_table("stranded_reviews", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_stranded_reviews_document_id"), ["document_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    op.drop_table("stranded_reviews")
     op.drop_table("browser_sessions")
     op.drop_table("one_time_code_secrets")
     op.drop_table("organ_assignments")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -57,6 +57,7 @@ from policies.stuck import (
 )
 from policies.units import ClockHours
 from services.errors import RequestInvalid
+from services.office.stranded import StrandedItem, stranded_reviews
 from services.review import calendar_for
 from services.timestamps import require_aware
 
@@ -131,6 +132,8 @@ class StuckReport:
     items: list[StuckDocument]
     by_stage: list[CountRow]
     by_organ: list[CountRow]
+    # Waiting at a human step with a review run that has ended: restart them (issue 21).
+    stranded: list[StrandedItem] = field(default_factory=list)
 
 
 @lru_cache(maxsize=256)
@@ -607,4 +610,5 @@ def stuck_documents(
         items=items,
         by_stage=counts.by_stage,
         by_organ=counts.by_organ,
+        stranded=stranded_reviews(session=session),
     )
