@@ -30,6 +30,7 @@ from models.users import User
 from policies.roles import Role
 from services.accounts import open_browser_session, revoke_browser_session
 from services.errors import Forbidden, Unauthenticated
+from services.review.reading import READERS
 
 SESSION_LIFETIME = timedelta(hours=12)
 CSRF_COOKIE = "gongkai_csrf"
@@ -159,4 +160,12 @@ OFFICE_SIGNIN = SignIn(
     path="/office",
     roles=(Role.DISCLOSURE_OFFICE, Role.ADMIN),
     home="/office/dashboard",
+)
+
+REVIEW_SIGNIN = SignIn(
+    title="审查人 · 文件审阅 (reviewers)",
+    cookie="gongkai_review",
+    path="/review",
+    roles=READERS,
+    home="/review/",
 )

@@ -39,6 +39,10 @@ from services.text_extraction import TextNotExtractable, extract_text
 # re-check a missing material routes the document there instead of returning it.
 _HANDLED_BY_INTERPRETATION_STAGE = frozenset({"interpretation.material_required"})
 
+# Terms the office wants flagged by every pre-screen (the flow's recorded findings and the
+# reviewer's page alike); a configurable list (law-neutral, so not in policies/).
+PRESCREEN_TERMS: tuple[str, ...] = ("涉密", "敏感", "不宜公开")
+
 
 def document_type_of(document: Document) -> DocumentType:
     """The document's type, stored as code or as its Chinese label."""
