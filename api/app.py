@@ -16,6 +16,7 @@ from api.review_starter import ReviewStarter
 from api.routes import (
     documents,
     intake,
+    materials,
     office,
     office_reports,
     publication,
@@ -31,6 +32,7 @@ ROUTERS = [
     documents.router,  # reading documents (issue 3)
     review.router,  # human decisions (issue 6) and re-reviews (issue 4)
     review_pages.router,  # reviewers read what they review, in a browser (issue 21)
+    materials.router,  # material sent after intake, cleared before it is shown (issue 21)
     publication.router,  # the public portal and validity (issue 4)
     office.router,  # the office monitor and its dashboard (issue 5)
     office_reports.router,  # statistics and the annual report (issue 5)

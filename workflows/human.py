@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from config.settings import get_settings
 from models.decisions import Decision
+from models.users import User
 from policies.attributes import Attribute
 from policies.steps import Step
 from services.audit import record_event
@@ -94,7 +95,7 @@ def close_step(
             recorded = _recorded(session, document_id, version_id, step, attempt)
             if recorded is None:
                 if isinstance(refused, DomainError):
-                    _audit_refusal(session, document_id, version_id, step, response, refused)
+                    audit_refusal(session, document_id, version_id, step.value, response, refused)
                     return {"ok": False, "problem": refused.message}
                 raise
             status = current_status(session=session, document_id=document_id)
@@ -122,11 +123,11 @@ def _recorded(
     )
 
 
-def _audit_refusal(
+def audit_refusal(
     session: Session,
     document_id: int,
-    version_id: int,
-    step: Step,
+    version_id: int | None,
+    step: str,
     response: dict[str, Any],
     refused: DomainError,
 ) -> None:
@@ -140,7 +141,7 @@ def _audit_refusal(
         document_id=document_id,
         version_id=version_id,
         after={
-            "step": step.value,
+            "step": step,
             "claimed_reviewer": str(response.get("reviewer", ""))[:100],
             "decision": str(response.get("decision", "")),
             "code_given": bool(str(response.get("code") or "").strip()),
@@ -152,18 +153,8 @@ def _audit_refusal(
 def _record_from_form(
     session: Session, document_id: int, version_id: int, step: Step, response: dict[str, Any]
 ) -> None:
-    """Record the form's decision if its one-time code proves the named reviewer typed it: the
-    code is checked (and spent, in this transaction) before anything else is recorded."""
-    user = find_user(session=session, login=response["reviewer"])
-    if user is None:
-        raise DomainError(f"no active user signs in as {response['reviewer']!r}")
-    verify_code(
-        session=session,
-        user=user,
-        code=str(response.get("code") or ""),
-        key=get_settings().one_time_code_key(),
-        at=now(),
-    )
+    """Record the form's decision if its one-time code proves the named reviewer typed it."""
+    user = proven_reviewer(session, response)
     new_attribute = response.get("new_attribute") or None
     record_decision(
         session=session,
@@ -180,6 +171,22 @@ def _record_from_form(
         comment=response.get("comment") or "",
         new_attribute=Attribute(new_attribute) if new_attribute else None,
     )
+
+
+def proven_reviewer(session: Session, response: dict[str, Any]) -> User:
+    """The person the form names, if its one-time code proves they typed it: the code is
+    checked (and spent, in the caller's transaction) before anything is recorded."""
+    user = find_user(session=session, login=response["reviewer"])
+    if user is None:
+        raise DomainError(f"no active user signs in as {response['reviewer']!r}")
+    verify_code(
+        session=session,
+        user=user,
+        code=str(response.get("code") or ""),
+        key=get_settings().one_time_code_key(),
+        at=now(),
+    )
+    return user
 
 
 def _log() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:

@@ -7,7 +7,7 @@ from prefect import task
 from config.settings import get_settings
 from policies.statuses import Status
 from policies.steps import Step
-from services.review import PRESCREEN_TERMS, prescreen_version
+from services.review import DEFAULT_TERMS, prescreen_version
 from workflows.human import wait_for_decision
 from workflows.runtime import now, unit_of_work
 
@@ -20,7 +20,7 @@ def prescreen_task(version_id: int) -> int:
             session=session,
             version_id=version_id,
             files_dir=get_settings().files_dir,
-            terms=PRESCREEN_TERMS,
+            terms=DEFAULT_TERMS,
             at=now(),
         )
     return len(evidence)

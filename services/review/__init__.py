@@ -13,7 +13,7 @@ decisions.
 """
 
 from services.review.checks import (
-    PRESCREEN_TERMS,
+    DEFAULT_TERMS,
     advance_interpretation,
     has_interpretation_material,
     needs_interpretation,
@@ -55,7 +55,7 @@ from services.review.steps import (
 )
 
 __all__ = [
-    "PRESCREEN_TERMS",
+    "DEFAULT_TERMS",
     "ConversionRefused",
     "DecisionInvalid",
     "NotAllowed",

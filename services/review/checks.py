@@ -39,10 +39,6 @@ from services.text_extraction import TextNotExtractable, extract_text
 # re-check a missing material routes the document there instead of returning it.
 _HANDLED_BY_INTERPRETATION_STAGE = frozenset({"interpretation.material_required"})
 
-# Terms the office wants flagged by every pre-screen (the flow's recorded findings and the
-# reviewer's page alike); a configurable list (law-neutral, so not in policies/).
-PRESCREEN_TERMS: tuple[str, ...] = ("涉密", "敏感", "不宜公开")
-
 
 def document_type_of(document: Document) -> DocumentType:
     """The document's type, stored as code or as its Chinese label."""
@@ -128,6 +124,10 @@ def recheck_marking(*, session: Session, document_id: int, version_id: int, at: 
         at=at,
     )
     return target
+
+
+# Terms the office wants flagged; a configurable list (law-neutral, so not in policies/).
+DEFAULT_TERMS: tuple[str, ...] = ("涉密", "敏感", "不宜公开")
 
 
 def _file_path(session: Session, files_dir: Path, file_id: int) -> tuple[Path, str]:

@@ -18,7 +18,7 @@ from policies.roles import Role
 from services.accounts import decides_for_organ
 from services.documents import VersionRecord, get_document, version_record
 from services.errors import NotFound
-from services.review.checks import PRESCREEN_TERMS
+from services.review.checks import DEFAULT_TERMS
 from services.text_extraction import TextNotExtractable, extract_text
 
 # Who reads documents under review: those who decide its steps (and administrators).
@@ -69,7 +69,7 @@ def reviewer_reading(*, session: Session, user: User, document_id: int, files_di
         except (OSError, TextNotExtractable) as error:
             reading.unreadable = f"text not extracted ({error}); read the file itself"
             continue
-        reading.evidence = prescreen(reading.text, terms=PRESCREEN_TERMS)
+        reading.evidence = prescreen(reading.text, terms=DEFAULT_TERMS)
     return Reading(document, record, files)
 
 
