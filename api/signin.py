@@ -16,14 +16,16 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.deps import check_role, now, user_with_browser_session, user_with_token
+from api.deps import EngineDep, check_role, now, user_with_browser_session, user_with_token
+from api.errors import error_responses
 from api.pages import private_html
 from api.pages.signin import login_page
 from models.users import User
@@ -152,6 +154,40 @@ def _cross_site(request: Request) -> str:
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         return "sign-in refused: the form was sent from another site"
     return ""
+
+
+def add_sign_in_routes(router: APIRouter, signin: SignIn, *, who: str) -> None:
+    """The sign-in form, its POST and the sign-out, on a router under signin.path."""
+
+    @router.get("/login", response_class=HTMLResponse, summary=f"Sign-in form for {who}")
+    def login_form(next: Annotated[str, Query(max_length=500)] = "") -> HTMLResponse:
+        """A form that takes a token once and opens a browser session (api/signin.py)."""
+        return signin.form(next_url=next)
+
+    @router.post(
+        "/login",
+        response_class=HTMLResponse,
+        status_code=303,
+        responses=error_responses(401, 403)
+        | {303: {"description": f"Signed in: on to the page asked for, or {signin.home}"}},
+        summary=f"Exchange a token of {who} for a browser session (HttpOnly cookie for "
+        f"{signin.path})",
+    )
+    def login(
+        request: Request,
+        engine: EngineDep,
+        token: Annotated[str, Form(min_length=1)],
+        csrf_token: Annotated[str, Form()] = "",
+        next: Annotated[str, Form(max_length=500)] = "",
+    ) -> Response:
+        """Check origin and CSRF token, then the token and its role; open a browser session,
+        set its cookie and go on."""
+        return signin.sign_in(request, engine, token=token, csrf_token=csrf_token, next_url=next)
+
+    @router.post("/logout", status_code=303, summary="End the browser session and clear its cookie")
+    def logout(request: Request) -> Response:
+        """Sign this browser out: its session is revoked, not merely forgotten."""
+        return signin.sign_out(request)
 
 
 OFFICE_SIGNIN = SignIn(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -34,7 +34,7 @@ from api.pages import private_html
 from api.pages.office import SCRIPT, board_html, dashboard_page
 from api.review_starter import ReviewStarter
 from api.schemas import DocumentDetail
-from api.signin import OFFICE_SIGNIN
+from api.signin import OFFICE_SIGNIN, add_sign_in_routes
 from config.settings import Settings
 from policies.attributes import Attribute
 from policies.statuses import Stage
@@ -169,35 +169,7 @@ def _see_other(description: str) -> dict[int | str, dict[str, Any]]:
     return {303: {"description": description}}
 
 
-@router.get("/login", response_class=HTMLResponse, summary="Sign-in form for the dashboard")
-def login_form(next: Annotated[str, Query(max_length=500)] = "") -> HTMLResponse:
-    """A form that takes an office token once and opens a browser session (api/signin.py)."""
-    return OFFICE_SIGNIN.form(next_url=next)
-
-
-@router.post(
-    "/login",
-    response_class=HTMLResponse,
-    status_code=303,
-    responses=error_responses(401, 403) | _see_other("Signed in: on to /office/dashboard"),
-    summary="Exchange an office token for a browser session (HttpOnly cookie for /office)",
-)
-def login(
-    request: Request,
-    engine: EngineDep,
-    token: Annotated[str, Form(min_length=1)],
-    csrf_token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form(max_length=500)] = "",
-) -> Response:
-    """Check origin and CSRF token, then the token (office or admin role); open a browser
-    session, set its cookie and go to the dashboard."""
-    return OFFICE_SIGNIN.sign_in(request, engine, token=token, csrf_token=csrf_token, next_url=next)
-
-
-@router.post("/logout", status_code=303, summary="End the browser session and clear its cookie")
-def logout(request: Request) -> Response:
-    """Sign this browser out: its session is revoked, not merely forgotten."""
-    return OFFICE_SIGNIN.sign_out(request)
+add_sign_in_routes(router, OFFICE_SIGNIN, who="the office dashboard")
 
 
 @router.get("/dashboard.js", include_in_schema=False)

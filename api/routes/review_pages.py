@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Form, Path, Query, Request
+from fastapi import APIRouter, Cookie, Path
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from api.deps import EngineDep, ReadSessionDep, SettingsDep
 from api.errors import error_responses
 from api.pages import private_html
 from api.pages.review import review_page
-from api.signin import REVIEW_SIGNIN
-from models.users import User
+from api.signin import REVIEW_SIGNIN, add_sign_in_routes
 from services.errors import NotFound, Unauthenticated
 from services.review.reading import reviewer_file, reviewer_reading
 
@@ -22,34 +21,7 @@ router = APIRouter(prefix="/review", tags=["review pages"])
 ReviewCookie = Annotated[str | None, Cookie(alias=REVIEW_SIGNIN.cookie, include_in_schema=False)]
 
 
-@router.get("/login", response_class=HTMLResponse, summary="Sign-in form for reviewers")
-def login_form(next: Annotated[str, Query(max_length=500)] = "") -> HTMLResponse:
-    """A form that takes a reviewer's token once and opens a browser session."""
-    return REVIEW_SIGNIN.form(next_url=next)
-
-
-@router.post(
-    "/login",
-    response_class=HTMLResponse,
-    status_code=303,
-    responses=error_responses(401, 403) | {303: {"description": "Signed in: on to the page"}},
-    summary="Exchange a reviewer's token for a browser session (HttpOnly cookie for /review)",
-)
-def login(
-    request: Request,
-    engine: EngineDep,
-    token: Annotated[str, Form(min_length=1)],
-    csrf_token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form(max_length=500)] = "",
-) -> Response:
-    """Check origin and CSRF token, then the token (a reviewer role); open a browser session."""
-    return REVIEW_SIGNIN.sign_in(request, engine, token=token, csrf_token=csrf_token, next_url=next)
-
-
-@router.post("/logout", status_code=303, summary="End the reviewer's browser session")
-def logout(request: Request) -> Response:
-    """Sign this browser out: its session is revoked."""
-    return REVIEW_SIGNIN.sign_out(request)
+add_sign_in_routes(router, REVIEW_SIGNIN, who="reviewers")
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -63,10 +35,6 @@ def home(engine: EngineDep, cookie: ReviewCookie = None) -> Response:
         f"<!doctype html><meta charset='utf-8'><title>审阅</title><p>Signed in as "
         f"{user.login}. Open a document from the link in its review form.</p>"
     )
-
-
-def _reader(engine: EngineDep, cookie: str | None) -> User:
-    return REVIEW_SIGNIN.user(engine, cookie)
 
 
 @router.get(
@@ -84,7 +52,7 @@ def document_page(
 ) -> Response:
     """The current version's files, their extracted text and the evidence highlighted."""
     try:
-        user = _reader(engine, cookie)
+        user = REVIEW_SIGNIN.user(engine, cookie)
     except Unauthenticated:
         target = f"/review/documents/{document_id}"
         return RedirectResponse(f"{REVIEW_SIGNIN.action}?next={target}", status_code=303)
@@ -109,7 +77,7 @@ def document_file(
     cookie: ReviewCookie = None,
 ) -> FileResponse:
     """The file as stored, downloaded (never rendered inline)."""
-    user = _reader(engine, cookie)
+    user = REVIEW_SIGNIN.user(engine, cookie)
     stored = reviewer_file(session=session, user=user, document_id=document_id, file_id=file_id)
     path = settings.files_dir / stored.storage_path
     if not path.is_file():
