@@ -7,7 +7,7 @@ Existing users get their name as login where no one else in any organ bears it; 
 clash, each of them gets `name@organ-code` (unique, since organ codes are).
 
 Revision ID: 0009u
-Revises: 0009a
+Revises: 0009c
 """
 
 from collections.abc import Sequence
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision: str = "0009u"
-down_revision: str | None = "0009a"
+down_revision: str | None = "0009c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

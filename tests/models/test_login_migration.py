@@ -19,7 +19,7 @@ def test_existing_users_get_their_name_as_login_or_organ_qualified_when_names_cl
     with engine.begin() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.downgrade(config, "0009a")
+        command.downgrade(config, "0009c")
         for organ_id, code in ((1, "wm"), (2, "zw")):
             connection.execute(
                 sa.text("INSERT INTO organs (id, code, name, created_at) VALUES (:i, :c, :c, :t)"),
