@@ -63,9 +63,15 @@ def store_file(
     *, session: Session, files_dir: Path, staged: StagedFile, at: datetime
 ) -> StoredFile:
     """Keep the staged content once (dedup by sha256), read-only and synced in its content-
-    addressed path, and return its row: written now, or the one recorded before for this content
-    (INSERT … ON CONFLICT DO NOTHING: also when a concurrent upload of it recorded it first)."""
+    addressed path, and return its row (`place_file`, then `record_file`)."""
     place_file(files_dir=files_dir, staged=staged)
+    return record_file(session=session, staged=staged, at=at)
+
+
+def record_file(*, session: Session, staged: StagedFile, at: datetime) -> StoredFile:
+    """The stored_files row of the staged content: written now, or the one recorded before for
+    this content (INSERT … ON CONFLICT DO NOTHING: also when a concurrent upload of it recorded
+    it first). The content must be placed (`place_file`) before the transaction commits."""
     values = {
         "sha256": staged.sha256,
         "size_bytes": staged.size_bytes,
@@ -98,10 +104,21 @@ def _record_file() -> Executable:
 _RECORD_FILE = _record_file()
 
 
+def prepare_place(*, files_dir: Path, path: Path, sha256: str) -> None:
+    """What can be done for a staged file before it is kept, begun as soon as it is staged: its
+    content fsynced, and its content-addressed directory made with each new entry synced (empty
+    directories: harmless if the upload is then refused)."""
+    made = _make_directories((files_dir / storage_path_for(sha256)).parent)
+    _sync_file(path)
+    for parent in made:
+        _sync_directory(parent)
+
+
 def place_file(*, files_dir: Path, staged: StagedFile) -> None:
     """Move the staged content to its content-addressed path: synced before the rename, read-only,
     its directory synced after (content already there is kept and the staged copy dropped)."""
     target = files_dir / storage_path_for(staged.sha256)
+    staged.wait_synced()
     if target.exists():
         # Stored bytes are immutable and named by their hash: content already there was kept by
         # an earlier upload (whose transaction may have failed, so the row may be missing) or a
@@ -110,23 +127,23 @@ def place_file(*, files_dir: Path, staged: StagedFile) -> None:
         staged.discard()
         _sync_directory(target.parent)
         return
-    _make_directories(target.parent)
-    staged.wait_synced()
+    for parent in _make_directories(target.parent):
+        _sync_directory(parent)
     os.chmod(staged.path, 0o444)
     os.replace(staged.path, target)
     _sync_directory(target.parent)
 
 
-def _make_directories(directory: Path) -> None:
-    """Make the directory and any missing parents, each one's entry synced in its parent (one
-    that a concurrent upload makes first is synced all the same)."""
+def _make_directories(directory: Path) -> list[Path]:
+    """Make the directory and any missing parents; the directories whose entries changed, to be
+    synced (one a concurrent upload makes first is synced all the same)."""
     missing: list[Path] = []
     while not directory.exists():
         missing.append(directory)
         directory = directory.parent
     for path in reversed(missing):
         path.mkdir(exist_ok=True)
-        _sync_directory(path.parent)
+    return [path.parent for path in missing]
 
 
 def _sync_file(path: Path, flags: int = os.O_RDONLY) -> None:

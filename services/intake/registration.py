@@ -34,7 +34,7 @@ from services.documents import VersionRecord, get_document
 from services.errors import Conflict, Forbidden, RequestInvalid, field_finding
 from services.intake.drafts import Draft
 from services.review import change_status
-from services.storage import StagedFile, store_file
+from services.storage import StagedFile, place_file, record_file
 
 
 @dataclass(slots=True)
@@ -105,13 +105,12 @@ def register_submission(
     else:
         document.sqlmodel_update(fields)
         document.flow_run_id = None  # the previous version's run ended with the return
+    # The rows are written while the uploads' fsyncs (begun as they were staged) still run; the
+    # files are placed last, synced, before the unit of work commits (services/storage.py).
+    main = record_file(session=session, staged=main_upload, at=at)
+    others = [(u.kind, record_file(session=session, staged=u, at=at)) for u in other_uploads]
     session.add(document)
-    session.flush()  # meanwhile the uploads' fsyncs, begun as they were staged, run on
-    main = store_file(session=session, files_dir=files_dir, staged=main_upload, at=at)
-    others = [
-        (u.kind, store_file(session=session, files_dir=files_dir, staged=u, at=at))
-        for u in other_uploads
-    ]
+    session.flush()
     version = Version(
         document_id=id_of(document),
         number=1 if document_id is None else _next_number(session, document),
@@ -146,6 +145,8 @@ def register_submission(
             at=at,
         )
     session.flush()
+    for upload in uploads:
+        place_file(files_dir=files_dir, staged=upload)
     return result
 
 
