@@ -324,7 +324,7 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
     from api.uploads import FileStager, ReceivedForm
     from config.settings import Settings
     from models.users import User
-    from services import storage
+    from services.intake import registration
 
     token_for(database_url)
     settings = Settings(
@@ -342,7 +342,7 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
     commits: list[float] = []
     placing: list[float] = []
     marks: dict[str, float] = {}
-    place_file = storage.place_file
+    place_file = registration.place_file
 
     def before_cursor(*_: Any) -> None:
         marks["statement"] = time.perf_counter()
@@ -358,7 +358,7 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
 
     sa.event.listen(engine, "before_cursor_execute", before_cursor)
     sa.event.listen(engine, "after_cursor_execute", after_cursor)
-    storage.place_file = place_timed  # type: ignore[assignment]
+    registration.place_file = place_timed  # type: ignore[assignment]
     totals: list[float] = []
     try:
         for n in range(WARM_UP + count):
@@ -381,7 +381,7 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
                 totals.append(time.perf_counter() - start)
             assert answer.status_code == 201, answer.body
     finally:
-        storage.place_file = place_file  # type: ignore[assignment]
+        registration.place_file = place_file  # type: ignore[assignment]
         engine.dispose()
 
     def ms(values: list[float]) -> float:
