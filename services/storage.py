@@ -4,12 +4,16 @@ an immutable content-addressed path, and its row (design.md "Files").
 Durability: a committed row never points at bytes a power loss can take away. The content is
 fsynced before it is renamed into its content-addressed path (a torn file under a hash name would
 be trusted by every later upload of that content), and the directory — with any directory made
-for it — after the rename. The content's fsync starts as soon as the upload is staged, so it
-overlaps receiving the rest of the request; `store_file` waits for it, places the content and
-only then writes the row, all before the caller's transaction commits. A transaction that
-fails after `store_file` leaves the content stored with no row (harmless: content-addressed and
-immutable; a later upload of it reuses it). Only a benchmark turns `FSYNC` off, to measure its
-cost; the product never does.
+for it — is synced after the rename, all before the row's transaction commits. The staging task
+(`prepare_place`, begun by api/uploads.py as soon as an upload is staged) fsyncs the content and
+makes its directory (synced), while the rest of the request is received. `store_file` waits for
+it, places the content and only then writes the row. A submission, which writes several rows,
+starts placing its files first (`start_placing`: the rename and the directory sync run on the
+staging task's thread once that task is done), writes its rows meanwhile, and waits for every
+placement before it returns, so before its unit of work commits. A transaction that fails after
+a placement leaves the content stored with no row (harmless: content-addressed and immutable; a
+later upload of it reuses it). Only a benchmark turns `FSYNC` off, to measure its cost; the
+product never does.
 """
 
 from __future__ import annotations
@@ -102,6 +106,27 @@ def _record_file() -> Executable:
 
 
 _RECORD_FILE = _record_file()
+
+
+def start_placing(*, files_dir: Path, staged: StagedFile) -> Future[None]:
+    """Place the staged content (`place_file`) as soon as its staging task is done, on the thread
+    that ran it, while the caller writes its rows; its result (or error) must be had before the
+    caller's transaction commits."""
+    placed: Future[None] = Future()
+
+    def place(_: object = None) -> None:
+        try:
+            place_file(files_dir=files_dir, staged=staged)
+        except BaseException as error:
+            placed.set_exception(error)
+        else:
+            placed.set_result(None)
+
+    if staged.synced is None:
+        place()
+    else:
+        staged.synced.add_done_callback(place)
+    return placed
 
 
 def prepare_place(*, files_dir: Path, path: Path, sha256: str) -> None:

@@ -34,7 +34,7 @@ from services.documents import VersionRecord, get_document
 from services.errors import Conflict, Forbidden, RequestInvalid, field_finding
 from services.intake.drafts import Draft
 from services.review import change_status
-from services.storage import StagedFile, place_file, record_file
+from services.storage import StagedFile, record_file, start_placing
 
 
 @dataclass(slots=True)
@@ -107,6 +107,7 @@ def register_submission(
         document.flow_run_id = None  # the previous version's run ended with the return
     # The rows are written while the uploads' fsyncs (begun as they were staged) still run; the
     # files are placed last, synced, before the unit of work commits (services/storage.py).
+    placing = [start_placing(files_dir=files_dir, staged=u) for u in uploads]
     main = record_file(session=session, staged=main_upload, at=at)
     others = [(u.kind, record_file(session=session, staged=u, at=at)) for u in other_uploads]
     session.add(document)
@@ -145,8 +146,8 @@ def register_submission(
             at=at,
         )
     session.flush()
-    for upload in uploads:
-        place_file(files_dir=files_dir, staged=upload)
+    for placed in placing:
+        placed.result()
     return result
 
 
