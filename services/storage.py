@@ -4,16 +4,13 @@ an immutable content-addressed path, and its row (design.md "Files").
 Durability: a committed row never points at bytes a power loss can take away. The content is
 fsynced before it is renamed into its content-addressed path (a torn file under a hash name would
 be trusted by every later upload of that content), and the directory — with any directory made
-for it — is synced after the rename, all before the row's transaction commits. The staging task
-(`prepare_place`, begun by api/uploads.py as soon as an upload is staged) fsyncs the content and
-makes its directory (synced), while the rest of the request is received. `store_file` waits for
-it, places the content and only then writes the row. A submission, which writes several rows,
-starts placing its files first (`start_placing`: the rename and the directory sync run on the
-staging task's thread once that task is done), writes its rows meanwhile, and waits for every
-placement before it returns, so before its unit of work commits. A transaction that fails after
-a placement leaves the content stored with no row (harmless: content-addressed and immutable; a
-later upload of it reuses it). Only a benchmark turns `FSYNC` off, to measure its cost; the
-product never does.
+for it — after the rename, all before the row's transaction commits. The staging task
+(`prepare_place`, begun as soon as an upload is staged) fsyncs the content and makes its
+directory. `store_file` waits for it, places the content, then writes the row; a submission
+starts placing its files (`start_placing`) before it writes its rows, and has every placement's
+result before it returns. A transaction that fails after a placement leaves the content stored
+with no row (harmless: content-addressed and immutable; a later upload of it reuses it). Only a
+benchmark turns `FSYNC` off, to measure its cost; the product never does.
 """
 
 from __future__ import annotations
@@ -46,7 +43,7 @@ class StagedFile:
     size_bytes: int
     media_type: str
     original_name: str
-    synced: Future[None] | None = field(default=None, compare=False, repr=False)
+    synced: Future[None] = field(compare=False, repr=False)  # the staging task (prepare_place)
 
     def discard(self) -> None:
         """Remove the staging file (after a refusal, or when the content is already stored)."""
@@ -54,8 +51,7 @@ class StagedFile:
 
     def wait_synced(self) -> None:
         """Return once the content is on disk (raise the fsync's error if it failed)."""
-        if self.synced is not None:
-            self.synced.result()
+        self.synced.result()
 
 
 def storage_path_for(sha256: str) -> str:
@@ -114,7 +110,7 @@ def start_placing(*, files_dir: Path, staged: StagedFile) -> Future[None]:
     caller's transaction commits."""
     placed: Future[None] = Future()
 
-    def place(_: object = None) -> None:
+    def place(_: object) -> None:
         try:
             place_file(files_dir=files_dir, staged=staged)
         except BaseException as error:
@@ -122,21 +118,15 @@ def start_placing(*, files_dir: Path, staged: StagedFile) -> Future[None]:
         else:
             placed.set_result(None)
 
-    if staged.synced is None:
-        place()
-    else:
-        staged.synced.add_done_callback(place)
+    staged.synced.add_done_callback(place)
     return placed
 
 
 def prepare_place(*, files_dir: Path, path: Path, sha256: str) -> None:
-    """What can be done for a staged file before it is kept, begun as soon as it is staged: its
-    content fsynced, and its content-addressed directory made with each new entry synced (empty
-    directories: harmless if the upload is then refused)."""
-    made = _make_directories((files_dir / storage_path_for(sha256)).parent)
+    """Begun as soon as a file is staged: its content fsynced and its content-addressed directory
+    made (an empty directory is harmless if the upload is then refused)."""
+    _make_directories((files_dir / storage_path_for(sha256)).parent)
     _sync_file(path)
-    for parent in made:
-        _sync_directory(parent)
 
 
 def place_file(*, files_dir: Path, staged: StagedFile) -> None:
@@ -152,23 +142,22 @@ def place_file(*, files_dir: Path, staged: StagedFile) -> None:
         staged.discard()
         _sync_directory(target.parent)
         return
-    for parent in _make_directories(target.parent):
-        _sync_directory(parent)
+    _make_directories(target.parent)
     os.chmod(staged.path, 0o444)
     os.replace(staged.path, target)
     _sync_directory(target.parent)
 
 
-def _make_directories(directory: Path) -> list[Path]:
-    """Make the directory and any missing parents; the directories whose entries changed, to be
-    synced (one a concurrent upload makes first is synced all the same)."""
+def _make_directories(directory: Path) -> None:
+    """Make the directory and any missing parents, each one's entry synced in its parent (one
+    that a concurrent upload makes first is synced all the same)."""
     missing: list[Path] = []
     while not directory.exists():
         missing.append(directory)
         directory = directory.parent
     for path in reversed(missing):
         path.mkdir(exist_ok=True)
-    return [path.parent for path in missing]
+        _sync_directory(path.parent)
 
 
 def _sync_file(path: Path, flags: int = os.O_RDONLY) -> None:

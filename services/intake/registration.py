@@ -105,8 +105,7 @@ def register_submission(
     else:
         document.sqlmodel_update(fields)
         document.flow_run_id = None  # the previous version's run ended with the return
-    # The rows are written while the uploads' fsyncs (begun as they were staged) still run; the
-    # files are placed last, synced, before the unit of work commits (services/storage.py).
+    # The files are placed while the rows are written, and in place before this returns.
     placing = [start_placing(files_dir=files_dir, staged=u) for u in uploads]
     main = record_file(session=session, staged=main_upload, at=at)
     others = [(u.kind, record_file(session=session, staged=u, at=at)) for u in other_uploads]
