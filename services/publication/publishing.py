@@ -43,6 +43,7 @@ from services.review import (
     require_current_version,
     store_deadline,
 )
+from services.review.materials import has_cleared_material
 from services.text_extraction import TextNotExtractable, extract_text
 
 logger = logging.getLogger("gongkai.publication")
@@ -302,9 +303,12 @@ def publish_version(
             session=session, document_id=document_id, version_id=version_id, value=due, at=at
         )
         together = profile.interpretation_mode is InterpretationMode.TOGETHER
-        if together and has_interpretation_material(
-            session=session, document_id=document_id, version_id=version_id
-        ):
+        if (
+            together
+            and has_interpretation_material(
+                session=session, document_id=document_id, version_id=version_id
+            )
+        ) or has_cleared_material(session=session, document_id=document_id):
             stored.met_at = at
             session.add(stored)
     change_status(

@@ -126,6 +126,10 @@ def recheck_marking(*, session: Session, document_id: int, version_id: int, at: 
     return target
 
 
+# Terms the office wants flagged; a configurable list (law-neutral, so not in policies/).
+DEFAULT_TERMS: tuple[str, ...] = ("涉密", "敏感", "不宜公开")
+
+
 def _file_path(session: Session, files_dir: Path, file_id: int) -> tuple[Path, str]:
     stored = session.get(StoredFile, file_id)
     if stored is None:
