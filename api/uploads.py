@@ -39,7 +39,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _TEXT_CONTROLS_ALLOWED = frozenset("\t\n\r\f")
 # A name that claims a type must match the content (the content decides, the name may not lie).
 _CLAIMED_BY_SUFFIX = {".pdf": (PDF,), ".docx": (DOCX,), ".txt": (TXT, TXT_GB18030)}
-# The content's fsync, begun when a file is staged, runs here while the request goes on.
+# The staging task (fsync, directory), begun when a file is staged, and then its placement run here.
 _SYNCS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gongkai-fsync")
 # The file fields of a submission and the kind of upload each is.
 FILE_FIELDS = {
