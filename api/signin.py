@@ -16,7 +16,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
@@ -25,7 +25,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.deps import EngineDep, check_role, now, user_with_browser_session, user_with_token
-from api.errors import error_responses
 from api.pages import private_html
 from api.pages.signin import login_page
 from models.users import User
@@ -156,6 +155,9 @@ def _cross_site(request: Request) -> str:
     return ""
 
 
+_HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
+
+
 def add_sign_in_routes(router: APIRouter, signin: SignIn, *, who: str) -> None:
     """The sign-in form, its POST and the sign-out, on a router under signin.path."""
 
@@ -168,8 +170,14 @@ def add_sign_in_routes(router: APIRouter, signin: SignIn, *, who: str) -> None:
         "/login",
         response_class=HTMLResponse,
         status_code=303,
-        responses=error_responses(401, 403)
-        | {303: {"description": f"Signed in: on to the page asked for, or {signin.home}"}},
+        responses={  # a refusal shows the form again (HTML), not the JSON error shape
+            401: {"description": "Unknown or revoked token: the form again", "content": _HTML},
+            403: {
+                "description": "Refused (role, or the form's token): the form again",
+                "content": _HTML,
+            },
+            303: {"description": f"Signed in: on to the page asked for, or {signin.home}"},
+        },
         summary=f"Exchange a token of {who} for a browser session (HttpOnly cookie for "
         f"{signin.path})",
     )

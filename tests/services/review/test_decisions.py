@@ -61,7 +61,8 @@ def test_an_escalation_after_16_utc_counts_the_secret_report_window_from_the_sha
 
 def _decide(session: Session, comment: str) -> Decision:
     drafter = make_user(session)
-    reviewer = make_user(session, role=Role.SECRECY_REVIEWER)
+    organ = session.get(Organ, drafter.organ_id)
+    reviewer = make_user(session, organ=organ, role=Role.SECRECY_REVIEWER)
     document = make_document(session, drafter=drafter, status=Status.SECRECY_REVIEW)
     return record_decision(
         session=session,
