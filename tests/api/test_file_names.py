@@ -73,8 +73,8 @@ def test_issue_23_existing_rows_keep_their_names_on_their_own_attachments(
     engine = sa.create_engine(url)
     rows = [
         "INSERT INTO organs (id, code, name, created_at) VALUES (1, 'wm', 'w', :at)",
-        "INSERT INTO users (id, name, organ_id, active, role, created_at) "
-        "VALUES (1, 'd', 1, 1, 'drafter', :at)",
+        "INSERT INTO users (id, name, login, organ_id, active, role, created_at) "
+        "VALUES (1, 'd', 'd', 1, 1, 'drafter', :at)",
         "INSERT INTO documents (id, title, organ_id, document_type, written_on, policy_profile, "
         "is_important_policy, issued_in_government_name, status, stage, status_changed_at, "
         "created_by, created_at, validity) VALUES (1, 't', 1, 'notice', '2025-03-03', "
