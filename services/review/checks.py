@@ -19,7 +19,7 @@ from models.versions import Marking, RecordedFinding, Version, VersionAttachment
 from policies.attributes import Attribute
 from policies.document_types import DocumentType
 from policies.findings import Finding, Severity
-from policies.prescreen import Evidence, prescreen
+from policies.prescreen import Evidence
 from policies.profiles import InterpretationMode, get_profile
 from policies.statuses import Status
 from policies.steps import Step
@@ -31,6 +31,7 @@ from policies.submission_checks import (
 )
 from services.documents import get_marking
 from services.errors import NotFound
+from services.reading.detectors import prescreen
 from services.review.status import change_status
 from services.review.steps import require_current_version
 from services.text_extraction import TextNotExtractable, extract_text
