@@ -11,6 +11,7 @@ from models.idempotency import IdempotentResponse
 from models.office import WAITING_STATUSES  # the office monitor's indexes (issue 5)
 from models.organs import Organ
 from models.publications import InterpretationMaterial, Publication
+from models.readings import FileReading
 from models.rereviews import Rereview
 from models.users import ApiToken, User
 from models.validity import ValidityChangeRecord
@@ -26,6 +27,7 @@ __all__ = [
     "Deadline",
     "Decision",
     "Document",
+    "FileReading",
     "IdempotentResponse",
     "InterpretationMaterial",
     "Marking",

@@ -1,0 +1,41 @@
+"""The reading process: reads one file under the limits it is given on stdin and writes the
+result as JSON on stdout. Its memory and CPU time are bounded by the kernel (setrlimit) before
+any parser runs, so a bomb ends this process, never the worker that started it.
+
+    python -m services.reading.child < {"path": ..., "name": ..., "limits": {...}}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import resource
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from services.reading.limits import ReadingLimits
+
+
+def main() -> None:
+    """Read the request, bound this process, read the file, answer."""
+    request = json.load(sys.stdin)
+    limits = ReadingLimits(**request["limits"])
+    memory = int(limits.max_memory_bytes)
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    cpu = math.ceil(limits.max_seconds)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    from services.reading.formats import read_bytes  # the parsers load under the limits
+
+    reading = read_bytes(request["name"], Path(request["path"]).read_bytes(), limits)
+    answer = {
+        "text": reading.text,
+        "findings": [asdict(f) for f in reading.findings],
+        "ocr_pages": reading.ocr_pages,
+        "peak_memory_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }
+    json.dump(answer, sys.stdout, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()
