@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import resource
 import sys
 from dataclasses import asdict
@@ -25,6 +26,9 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     cpu = math.ceil(limits.max_seconds)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    # One Tesseract thread: on a shared 2-core worker its OpenMP threads contend, and a 300 dpi
+    # A4 page took 7.8 s with them against 3.6 s without (bench/bench_reading.py).
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     from services.reading.formats import read_bytes  # the parsers load under the limits
 
     reading = read_bytes(request["name"], Path(request["path"]).read_bytes(), limits)
