@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from policies.findings import Finding, Severity
+from policies.findings import Finding
 from services.reading.formats import Reading
-from services.reading.limits import ReadingLimits, limit_reached
+from services.reading.limits import ReadingLimits, finding_from_dict, limit_reached
 
 
 def read_file(path: Path, *, name: str, limits: ReadingLimits) -> Reading:
@@ -34,10 +34,7 @@ def read_file(path: Path, *, name: str, limits: ReadingLimits) -> Reading:
     answer = json.loads(done.stdout)
     return Reading(
         text=answer["text"],
-        findings=[
-            Finding(f["rule"], Severity(f["severity"]), f["message"], f["source"], f["field"])
-            for f in answer["findings"]
-        ],
+        findings=[finding_from_dict(f) for f in answer["findings"]],
         ocr_pages=list(answer["ocr_pages"]),
     )
 

@@ -12,10 +12,9 @@ import math
 import os
 import resource
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
-from services.reading.limits import ReadingLimits
+from services.reading.limits import ReadingLimits, finding_as_dict
 
 
 def main() -> None:
@@ -34,7 +33,7 @@ def main() -> None:
     reading = read_bytes(request["name"], Path(request["path"]).read_bytes(), limits)
     answer = {
         "text": reading.text,
-        "findings": [asdict(f) for f in reading.findings],
+        "findings": [finding_as_dict(f) for f in reading.findings],
         "ocr_pages": reading.ocr_pages,
         "peak_memory_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }

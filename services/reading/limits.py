@@ -6,6 +6,7 @@ gets a blocking finding telling the reviewer to read it in full."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from policies.findings import Finding, Severity
 
@@ -46,4 +47,20 @@ def unreadable(name: str, why: str) -> Finding:
         Severity.BLOCKING,
         f"{name}: the text could not be read ({why}); the reviewer must read the whole file.",
         SOURCE,
+    )
+
+
+def finding_as_dict(finding: Finding) -> dict[str, Any]:
+    """A finding as JSON-ready values (the reading process's answer, the kept reading)."""
+    return asdict(finding)
+
+
+def finding_from_dict(values: dict[str, Any]) -> Finding:
+    """A finding back from its JSON values."""
+    return Finding(
+        values["rule"],
+        Severity(values["severity"]),
+        values["message"],
+        values["source"],
+        values.get("field"),
     )

@@ -13,11 +13,16 @@ from sqlmodel import Session, col, select
 from models.db import id_of
 from models.files import StoredFile
 from models.readings import FileReading
-from policies.findings import Finding, Severity
+from policies.findings import Finding
 from services.errors import NotFound
 from services.reading.bounded import read_file
 from services.reading.formats import Reading
-from services.reading.limits import ReadingLimits, unreadable
+from services.reading.limits import (
+    ReadingLimits,
+    finding_as_dict,
+    finding_from_dict,
+    unreadable,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +37,7 @@ class FileText:
 
 
 def _of(stored: StoredFile, row: FileReading) -> FileText:
-    findings = tuple(
-        Finding(f["rule"], Severity(f["severity"]), f["message"], f["source"], f.get("field"))
-        for f in row.findings
-    )
+    findings = tuple(finding_from_dict(f) for f in row.findings)
     return FileText(id_of(stored), stored.original_name, row.text, findings, tuple(row.ocr_pages))
 
 
@@ -66,16 +68,7 @@ def file_text(
     row = FileReading(
         file_id=file_id,
         text=reading.text.replace("\x00", ""),  # PostgreSQL text holds no NUL
-        findings=[
-            {
-                "rule": f.rule,
-                "severity": f.severity.value,
-                "message": f.message,
-                "source": f.source,
-                "field": f.field,
-            }
-            for f in reading.findings
-        ],
+        findings=[finding_as_dict(f) for f in reading.findings],
         ocr_pages=reading.ocr_pages,
         read_at=at,
     )
