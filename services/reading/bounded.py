@@ -5,6 +5,8 @@ crashes the worker."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -17,21 +19,26 @@ from services.reading.limits import ReadingLimits, finding_from_dict, limit_reac
 def read_file(path: Path, *, name: str, limits: ReadingLimits) -> Reading:
     """The file's text and findings, read by services.reading.child within the limits."""
     request = json.dumps({"path": str(path), "name": name, "limits": limits.as_dict()})
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "services.reading.child"],
-            input=request.encode(),
-            capture_output=True,
-            timeout=limits.max_seconds,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return Reading(
-            findings=[limit_reached(name, f"{limits.max_seconds:g} s", "reading took too long")]
-        )
-    if done.returncode != 0:
-        return Reading(findings=[_ended(name, done.returncode, done.stderr, limits)])
-    answer = json.loads(done.stdout)
+    # A session of its own, so that a timeout ends the whole group: Tesseract runs as a
+    # grandchild and would outlive its parent otherwise.
+    with subprocess.Popen(
+        [sys.executable, "-m", "services.reading.child"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(request.encode(), timeout=limits.max_seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            return Reading(
+                findings=[limit_reached(name, f"{limits.max_seconds:g} s", "reading took too long")]
+            )
+    if process.returncode != 0:
+        return Reading(findings=[_ended(name, process.returncode, stderr, limits)])
+    answer = json.loads(stdout)
     return Reading(
         text=answer["text"],
         findings=[finding_from_dict(f) for f in answer["findings"]],
