@@ -44,7 +44,7 @@ from services.review import (
     require_current_version,
     store_deadline,
 )
-from services.review.printed import printed_file_findings
+from services.review.printed import printed_text_findings
 
 logger = logging.getLogger("gongkai.publication")
 SUMMARY_CHARS = 120  # 内容概述 (条例 art. 12 ¶3): the opening of the published text
@@ -203,24 +203,13 @@ def _check_printed(
 ) -> str | None:
     """The published file must print its record's marking and 密级 (rules 3, 9(d)): refused
     otherwise; its 内容概述 from the text kept when it was first read (never read again)."""
-    refusals = [
-        f
-        for f in printed_file_findings(
-            session=session,
-            file_id=file_id,
-            marking=marking,
-            files_dir=files_dir,
-            at=at,
-            limits=limits,
-        )
-        if f.is_blocking
-    ]
+    read = file_text(session=session, file_id=file_id, files_dir=files_dir, at=at, limits=limits)
+    refusals = [f for f in printed_text_findings(read, marking) if f.is_blocking]
     if refusals:
         raise PublicationRefused(
             "the published file must carry its record's marking and 密级: "
             + "; ".join(f.message for f in refusals)
         )
-    read = file_text(session=session, file_id=file_id, files_dir=files_dir, at=at, limits=limits)
     return summarise(read.text)  # None: the portal shows the title instead
 
 

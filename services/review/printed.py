@@ -18,20 +18,11 @@ from policies.printed_marks import (
     find_printed_marking,
 )
 from services.reading.limits import ReadingLimits
-from services.reading.store import file_text
+from services.reading.store import FileText, file_text
 
 
-def printed_file_findings(
-    *,
-    session: Session,
-    file_id: int,
-    marking: Marking,
-    files_dir: Path,
-    at: datetime,
-    limits: ReadingLimits | None = None,
-) -> list[Finding]:
-    """The file's printed marking and 版头 classification mark against the record."""
-    read = file_text(session=session, file_id=file_id, files_dir=files_dir, at=at, limits=limits)
+def printed_text_findings(read: FileText, marking: Marking) -> list[Finding]:
+    """A read file's printed marking and 版头 classification mark against the record."""
     found = check_printed_marking(find_printed_marking(read.text), marking.attribute)
     found += check_printed_classification(
         find_header_classification(read.text), marking.secrecy_level, marking.secrecy_period_years
@@ -60,12 +51,8 @@ def printed_findings(
     ).all()
     findings: list[Finding] = []
     for file_id in file_ids:
-        findings += printed_file_findings(
-            session=session,
-            file_id=file_id,
-            marking=marking,
-            files_dir=files_dir,
-            at=at,
-            limits=limits,
+        read = file_text(
+            session=session, file_id=file_id, files_dir=files_dir, at=at, limits=limits
         )
+        findings += printed_text_findings(read, marking)
     return findings
