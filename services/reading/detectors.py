@@ -164,14 +164,17 @@ def _scan(text: str) -> tuple[list[_Hit], list[_Hit]]:
     numbers: list[_Hit] = []
     windows = [(m.start() - 4, m.end() + 12, m.group()) for m in _NUMBER_RUN.finditer(text)]
     windows += [(at - _REACH, at + _REACH, "@") for at in _occurrences(text, "@")]
-    scanned_to = 0
+    merged: list[list[int]] = []  # overlapping windows are read as one
     for start, end, seen in sorted(windows):
         if not seen.isascii() and normalise_fullwidth(seen) != seen:
             raise _FullWidth
-        start, end = max(scanned_to, start, 0), _extend(text, end)
-        if start < end:
-            _numbers(text, start, end, numbers)
-            scanned_to = end
+        start, end = max(start, 0), _extend(text, end)
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in merged:
+        _numbers(text, start, end, numbers)
     marks: list[_Hit] = []
     lines = {_line(text, at) for key in _MARK_KEYS for at in _occurrences(text, key)}
     for start, end in sorted(lines):  # a mark is looked for on the whole of its line
