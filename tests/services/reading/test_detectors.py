@@ -93,9 +93,9 @@ def _kinds(text: str, terms: tuple[str, ...] = ()) -> list[tuple[EvidenceKind, s
         ),
         pytest.param("见附件@某单位", [], id="an @ without an address"),
         pytest.param(
-            "电话13812345678或zhang@x.cn",
-            [(K.MOBILE, "138****5678"), (K.EMAIL, "z****@x.cn")],
-            id="an address right after a number",
+            "电话13812345678或" + "a." * 30 + "b@x.cn",
+            [(K.MOBILE, "138****5678"), (K.EMAIL, "a" + "*" * 60 + "@x.cn")],
+            id="a long address whose window overlaps a number's",
         ),
         pytest.param("号码12812345678", [], id="12x is not a mobile prefix"),
         pytest.param("流水号213812345678", [], id="eleven digits inside a longer number"),
