@@ -13,7 +13,15 @@ from fastapi.openapi.utils import get_openapi
 from api.deps import WRITES, make_api_engine
 from api.errors import install_error_handlers
 from api.review_starter import ReviewStarter
-from api.routes import documents, intake, office, office_reports, publication, review
+from api.routes import (
+    documents,
+    intake,
+    materials,
+    office,
+    office_reports,
+    publication,
+    review,
+)
 from api.schemas import describe_enums
 from api.unstarted_reviews import sweep_forever
 from config.settings import Settings, get_settings
@@ -22,6 +30,7 @@ ROUTERS = [
     intake.router,  # submissions (issue 3)
     documents.router,  # reading documents (issue 3)
     review.router,  # human decisions (issue 6) and re-reviews (issue 4)
+    materials.router,  # material sent after intake, cleared before it is shown (issue 21)
     publication.router,  # the public portal and validity (issue 4)
     office.router,  # the office monitor and its dashboard (issue 5)
     office_reports.router,  # statistics and the annual report (issue 5)

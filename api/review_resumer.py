@@ -8,6 +8,7 @@ other REJECT → RequestInvalid (422) with Prefect's reason, no answer → Unava
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +25,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from config.settings import Settings
 from services.errors import Conflict, Gone, RequestInvalid, Unavailable
 
+log = logging.getLogger("gongkai.review_resumer")
 REJECTED = "Cannot resume this run"  # aresume_flow_run's message on a REJECT
 # Prefect's reason when a run paused without a form, or its schema is not saved yet.
 SCHEMA_MISSING = "Run input schema not found"
@@ -62,3 +64,25 @@ async def resume_review(settings: Settings, flow_run_id: str, run_input: dict[st
             f"Prefect did not take the decision ({type(error).__name__}: {error}); "
             "nothing was recorded, try again"
         ) from error
+
+
+async def end_material_run(settings: Settings, run_name: str, run_input: dict[str, Any]) -> None:
+    """After a REST decision on material, resume its waiting run (found by name) so that it sees
+    the decision and ends; best effort: a run not found or not waiting is left alone (logged)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+
+    try:
+        with (
+            temporary_settings(updates={PREFECT_API_URL: settings.prefect_api_url}),
+            anyio.fail_after(settings.review_start_timeout_seconds),
+        ):
+            async with get_client() as client:
+                runs = await client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[run_name]))
+                )
+                for run in runs:
+                    if run.state is not None and run.state.is_paused():
+                        await aresume_flow_run(run.id, run_input=run_input)
+    except Exception as error:  # the decision is recorded; the run ends at its backstop
+        log.warning("run %s not resumed after a REST decision: %r", run_name, error)

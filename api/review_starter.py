@@ -34,6 +34,11 @@ def run_key(review: ReviewToStart) -> str:
     return f"doc-{review.document_id}-v{review.version_number}"
 
 
+def material_run_key(material_id: int) -> str:
+    """The flow run's name and idempotency key: one secrecy-review run per material."""
+    return f"material-{material_id}"
+
+
 @dataclass
 class ReviewStarter:
     """Starts review flows; remembers a recent failure so uploads do not wait on a dead server."""
@@ -72,6 +77,31 @@ class ReviewStarter:
         return flow_run_id
 
     async def _create_run(self, review: ReviewToStart) -> str:
+        return await self._run_deployment(
+            self.settings.review_deployment,
+            {"document_id": review.document_id, "version_id": review.version_id},
+            run_key(review),
+            ["gongkai", "document-review", f"doc:{review.document_id}"],
+        )
+
+    async def start_material_review(self, material_id: int) -> str | None:
+        """Create the secrecy-review run of material sent after intake; its id, or None when
+        Prefect did not answer (the material still waits, and the REST door can decide it)."""
+        try:
+            with anyio.fail_after(self.settings.review_start_timeout_seconds):
+                return await self._run_deployment(
+                    self.settings.material_review_deployment,
+                    {"material_id": material_id},
+                    material_run_key(material_id),
+                    ["gongkai", "material-review", f"material:{material_id}"],
+                )
+        except Exception as error:  # unreachable, timeout, unknown deployment
+            log.warning("review of material %s not started: %r", material_id, error)
+            return None
+
+    async def _run_deployment(
+        self, deployment: str, parameters: dict[str, int], key: str, tags: list[str]
+    ) -> str:
         timeout = self.settings.review_start_timeout_seconds
         # The server's auth string (docker-compose sets it) must travel with every request.
         client = PrefectClient(
@@ -82,16 +112,13 @@ class ReviewStarter:
         with temporary_settings(updates={PREFECT_CLIENT_MAX_RETRIES: 0}):
             async with client:
                 flow_run = await arun_deployment(
-                    self.settings.review_deployment,
+                    deployment,
                     client=client,
-                    parameters={
-                        "document_id": review.document_id,
-                        "version_id": review.version_id,
-                    },
+                    parameters=dict(parameters),
                     timeout=0,
-                    idempotency_key=run_key(review),
-                    flow_run_name=run_key(review),
-                    tags=["gongkai", "document-review", f"doc:{review.document_id}"],
+                    idempotency_key=key,
+                    flow_run_name=key,
+                    tags=tags,
                     as_subflow=False,
                 )
         return str(flow_run.id)

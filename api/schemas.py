@@ -219,6 +219,9 @@ class MaterialOut(BaseModel):
     id: int
     kind: str
     received_at: datetime
+    cleared_at: datetime | None = Field(
+        default=None, description="When a secrecy reviewer cleared it; the portal shows it after."
+    )
     file: FileOut
 
     @classmethod

@@ -1,4 +1,5 @@
-"""The `gongkai` command: run the engine, migrate the database, manage users and tokens."""
+"""The `gongkai` command: run the engine, migrate the database, manage users and tokens, verify
+the audit record."""
 
 from __future__ import annotations
 
@@ -50,6 +51,12 @@ def _revoke_token(args: argparse.Namespace) -> int:
     return revoke_token_command(get_settings(), args)
 
 
+def _verify_audit(_: argparse.Namespace) -> int:
+    from cli.record import verify_audit_command
+
+    return verify_audit_command(get_settings())
+
+
 def _add_account_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     user = commands.add_parser("create-user", help="register a person with one role")
     user.add_argument("--name", required=True)
@@ -87,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
         handler=_run
     )
     _add_account_commands(commands)
+    commands.add_parser(
+        "verify-audit", help="re-compute the audit record's hash chain (exit 1 if broken)"
+    ).set_defaults(handler=_verify_audit)
     return parser
 
 

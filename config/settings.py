@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     review_deployment: str = Field(
         default="document-review/default", description="Prefect deployment of the review flow."
     )
+    material_review_deployment: str = Field(
+        default="material-review/default",
+        description="Prefect deployment of the secrecy review of material sent after intake.",
+    )
     api_base_url: str = Field(default="http://127.0.0.1:8000")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0, le=2 * 1024 * 1024 * 1024)
     max_attachments: int = Field(default=20, gt=0, le=200)

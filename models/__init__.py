@@ -3,6 +3,7 @@
 from models.alerts import Alert
 from models.annual_reports import AnnualReportImport, AnnualReportMark
 from models.audit import AuditEvent
+from models.chain import ChainLink  # also links new audit events and decisions at commit
 from models.deadlines import Deadline
 from models.decisions import Decision
 from models.documents import Document
@@ -10,7 +11,7 @@ from models.files import StoredFile
 from models.idempotency import IdempotentResponse
 from models.office import WAITING_STATUSES  # the office monitor's indexes (issue 5)
 from models.organs import Organ
-from models.publications import InterpretationMaterial, Publication
+from models.publications import InterpretationMaterial, Publication, Withdrawal
 from models.readings import FileReading
 from models.rereviews import Rereview
 from models.users import ApiToken, User
@@ -24,6 +25,7 @@ __all__ = [
     "AnnualReportMark",
     "ApiToken",
     "AuditEvent",
+    "ChainLink",
     "Deadline",
     "Decision",
     "Document",
@@ -40,4 +42,5 @@ __all__ = [
     "ValidityChangeRecord",
     "Version",
     "VersionAttachment",
+    "Withdrawal",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +33,15 @@ def empty_list() -> list[Any]:
 def empty_dict() -> dict[str, Any]:
     """A new empty dict (a column's default)."""
     return {}
+
+
+def json_value(value: Any) -> Any:
+    """A JSON-ready value: instants as ISO 8601, enums as their values, the rest as it is."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):

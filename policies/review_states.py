@@ -81,6 +81,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(S.AWAITING_SIGNOFF, S.PUBLISHED, {R.SIGNER, R.SYSTEM}, "签发 and publication: 条例 art. 26"),
     _t(S.AWAITING_SIGNOFF, S.RETURNED, {R.SIGNER}, "signer returns the draft"),
     _t(S.AWAITING_SIGNOFF, S.FILED, {R.SIGNER}, "signer decides not to publish: 条例 arts. 14–16"),
+    # After publication: withdrawal (撤回) or restriction of the attribute, by the office or the
+    # signer; the document is filed with its new attribute and nothing stored is removed.
+    _t(
+        S.PUBLISHED,
+        S.FILED,
+        {R.DISCLOSURE_OFFICE, R.SIGNER},
+        "撤回/restriction after publication: domain §10 rule 21; seed 002 §三(五)",
+    ),
     # After the end: conversion of filed documents (条例 arts. 18, 44; seed 002 §三(三)).
     _t(
         S.FILED,

@@ -10,6 +10,7 @@ from pydantic import Field
 from policies.attributes import Attribute
 from policies.steps import Choice
 from services.review import StepView
+from services.review.materials import MaterialForReview
 
 # Flat enums the UI renders as drop-downs, from the policies: the decision choices of every step
 # (policies/steps.py says which step offers which) and the attributes.
@@ -47,4 +48,21 @@ def describe(view: StepView, *, url: str, problem: str = "") -> str:
         "- （无）"
     ]
     lines += ["", f"**可选决定**: {view.step.rule.choices_text()}"]
+    return "\n".join(lines)
+
+
+def describe_material(item: MaterialForReview, *, url: str) -> str:
+    """The Markdown above the form for material sent after intake: the file and its evidence."""
+    lines = [
+        "## 补充材料保密审查 (material sent after intake: secrecy review before it is shown)",
+        "",
+        f"- **文件**: {item.file.original_name} ({item.material.kind}, sha256 {item.file.sha256})",
+        f"- **公文**: [{url}]({url})",
+        "",
+        "### 预审发现 (pre-screen findings; evidence only, never a decision)",
+    ]
+    lines += [f"- {e.to_finding().message}" for e in item.evidence] or ["- （无）"]
+    if item.extraction_problem:
+        lines.append(f"- {item.extraction_problem}")
+    lines += ["", "**可选决定**: approve 同意公开 | return 退回（须说明理由）"]
     return "\n".join(lines)

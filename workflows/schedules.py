@@ -53,6 +53,13 @@ SCHEDULED: tuple[Scheduled, ...] = (
         "profiles.py), one alert per threshold, delivered with the pending alerts.",
     ),
     Scheduled(
+        "workflows.audit_check:verify_audit",
+        "daily",
+        timedelta(days=1),
+        "The audit record's hash chain re-computed (issue 21): an alert naming the first broken "
+        "entry, else the chain's head (count, hash) delivered with the digest.",
+    ),
+    Scheduled(
         "workflows.reconcile:repair_forms",
         "every-10-minutes",
         timedelta(minutes=10),

@@ -7,12 +7,9 @@ from prefect import task
 from config.settings import get_settings
 from policies.statuses import Status
 from policies.steps import Step
-from services.review import prescreen_version
+from services.review import DEFAULT_TERMS, prescreen_version
 from workflows.human import wait_for_decision
 from workflows.runtime import now, reading_limits, unit_of_work
-
-# Terms the office wants flagged; a configurable list (law-neutral, so not in policies/).
-DEFAULT_TERMS: tuple[str, ...] = ("涉密", "敏感", "不宜公开")
 
 
 @task(persist_result=True)

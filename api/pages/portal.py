@@ -23,6 +23,7 @@ from services.publication.portal import (
 
 TITLE = "政府信息公开目录"
 ATOM = "http://www.w3.org/2005/Atom"
+TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"  # RFC 6721
 STYLE = (
     "body{font-family:sans-serif;margin:1.5rem;max-width:72rem}"
     "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem}"
@@ -173,6 +174,15 @@ def document_html(page: PortalDocument) -> str:
     return _page(e.title, body)
 
 
+def withdrawn_html(notice: str) -> str:
+    """The page of a withdrawn document: the notice only, nothing of its content."""
+    body = (
+        f'<h1>已撤回</h1><p class="notice">{escape(notice)}</p>'
+        '<p><a href="/portal">返回目录</a></p>'
+    )
+    return _page("已撤回", body)
+
+
 def _rfc3339(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -181,10 +191,27 @@ def _entry_id(item: FeedItem) -> str:
     return f"tag:gongkai-review,2026:{quote(item.id, safe=':')}"
 
 
+def _tombstone(feed: ET.Element, item: FeedItem, base_url: str) -> None:
+    """RFC 6721: `at:deleted-entry` naming the withdrawn publication's entry, with the notice."""
+    deleted = ET.SubElement(
+        feed,
+        f"{{{TOMBSTONES}}}deleted-entry",
+        {"ref": _entry_id(item), "when": _rfc3339(item.updated)},
+    )
+    ET.SubElement(
+        deleted,
+        f"{{{ATOM}}}link",
+        {"rel": "alternate", "href": f"{base_url}{document_path(item.index_number)}"},
+    )
+    ET.SubElement(deleted, f"{{{TOMBSTONES}}}comment").text = item.summary
+
+
 def atom_feed(items: Iterable[FeedItem], *, base_url: str) -> bytes:
-    """Atom 1.0 (RFC 4287): one entry per publication and per validity change."""
+    """Atom 1.0 (RFC 4287): one entry per publication and per validity change, and an RFC 6721
+    tombstone per withdrawal."""
     items = list(items)
     ET.register_namespace("", ATOM)
+    ET.register_namespace("at", TOMBSTONES)
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
         element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
@@ -201,6 +228,9 @@ def atom_feed(items: Iterable[FeedItem], *, base_url: str) -> bytes:
     author = sub(feed, "author")
     sub(author, "name", "政务公开工作机构")
     for item in items:
+        if item.kind == "withdrawn":
+            _tombstone(feed, item, base_url)
+            continue
         entry = sub(feed, "entry")
         sub(entry, "id", _entry_id(item))
         sub(entry, "title", item.title)
@@ -228,6 +258,7 @@ def json_feed(items: Iterable[FeedItem], *, base_url: str) -> dict[str, Any]:
                 "content_text": item.summary,
                 "date_modified": _rfc3339(item.updated),
                 "tags": [item.kind],
+                **({"_gongkai": {"withdrawn": True}} if item.kind == "withdrawn" else {}),
             }
             for item in items
         ],

@@ -272,6 +272,7 @@ async def add_attachment(
     user: Submitter,
     session: SessionDep,
     settings: SettingsDep,
+    background: BackgroundTasks,
 ) -> MaterialOut:
     """Store one interpretation file for the document and record it."""
     form = await receive_form(
@@ -298,4 +299,7 @@ async def add_attachment(
     except BaseException:
         form.discard()
         raise
+    if material.cleared_at is None and material.review_decision_id is None:
+        # After the commit: the secrecy review of the material (先审查、后公开, issue 21).
+        background.add_task(request.app.state.review_starter.start_material_review, material.id)
     return MaterialOut.of(material, stored)

@@ -40,6 +40,7 @@ from policies.attributes import Attribute
 from policies.statuses import Stage
 from policies.stuck import StuckLevel
 from services.accounts import organ_id_for
+from services.audit_chain import verify_chain
 from services.documents import document_dossier, get_document
 from services.errors import (
     Forbidden,
@@ -132,6 +133,18 @@ def get_overdue(user: OfficeReader, session: ReadSessionDep, as_of: AsOf = None)
     """Unmet publication (条例 art. 26; local windows) and interpretation deadlines that have
     passed at as_of, per organ, with the most overdue first."""
     return overdue_deadlines(session, as_of=_as_of(as_of))
+
+
+@router.get(
+    "/audit/verify",
+    responses=error_responses(401, 403),
+    summary="Re-compute the audit record's hash chain: valid, its head, or the first break",
+)
+def verify_audit(user: OfficeReader, session: ReadSessionDep) -> dict[str, Any]:
+    """Whether every audit event and decision still matches its link in the chain (issue 21);
+    `valid: false` names the first broken entry and what differs. The head (count, hash) is the
+    value an office keeps outside the database (README)."""
+    return verify_chain(connection=session.connection()).as_json()
 
 
 @router.get(

@@ -24,21 +24,25 @@ from api.deps import EngineDep, SessionDep, SettingsDep, now, require_roles
 from api.errors import error_responses
 from api.pages import portal as portal_pages
 from models.users import User
+from policies.attributes import Attribute
 from policies.roles import Role
 from policies.validity import Validity
 from services.errors import NotFound
 from services.publication.portal import (
     CatalogueFilters,
     PortalFile,
+    Withdrawn,
     catalogue_page,
     feed_items,
     portal_document,
     portal_file,
 )
 from services.publication.validity import change_validity, set_valid_until
+from services.publication.withdrawal import withdraw_publication
 
 router = APIRouter(tags=["publication"])
 Officer = Annotated[User, Depends(require_roles(Role.DISCLOSURE_OFFICE, Role.ADMIN, Role.SIGNER))]
+Withdrawer = Annotated[User, Depends(require_roles(Role.DISCLOSURE_OFFICE, Role.SIGNER))]
 DocumentId = Annotated[int, Path(ge=1)]
 FEED_LENGTH = 50
 T = TypeVar("T")
@@ -159,25 +163,29 @@ async def feed_json(request: Request, engine: EngineDep) -> Response:
 @router.get(
     "/portal/documents/{index_number}",
     response_class=HTMLResponse,
-    responses=error_responses(404),
-    summary="The page of one published document, by 索引号",
+    responses=error_responses(404, 410),
+    summary="The page of one published document, by 索引号 (410 Gone once withdrawn)",
 )
 async def document_page(index_number: str, engine: EngineDep) -> HTMLResponse:
-    """Marking, validity annotation (seed 004 §二(二)), the published file, interpretation."""
+    """Marking, validity annotation (seed 004 §二(二)), the published file, interpretation; a
+    withdrawn document (撤回) answers 410 with the notice and nothing of its content."""
 
     def work(session: Session) -> str:
         return portal_pages.document_html(
             portal_document(session=session, index_number=index_number)
         )
 
-    return HTMLResponse(await read(engine, work))
+    try:
+        return HTMLResponse(await read(engine, work))
+    except Withdrawn as gone:
+        return HTMLResponse(portal_pages.withdrawn_html(gone.message), status_code=410)
 
 
 @router.get(
     "/portal/documents/{index_number}/files/{file_id}",
     response_class=FileResponse,
-    responses=error_responses(404),
-    summary="Download a public file of a published document",
+    responses=error_responses(404, 410),
+    summary="Download a public file of a published document (410 Gone once withdrawn)",
 )
 async def download(
     index_number: str, file_id: int, engine: EngineDep, settings: SettingsDep
@@ -295,3 +303,58 @@ def put_valid_until(
         validity=Validity(document.validity),
         valid_until=document.valid_until,
     )
+
+
+# --- Withdrawal (撤回) ---------------------------------------------------------------------------
+
+
+class WithdrawalIn(BaseModel):
+    """Why a published document is withdrawn, and the attribute it takes."""
+
+    reason_code: str = Field(
+        min_length=1,
+        max_length=32,
+        description="a legal reason of the catalogue (NS-…) or an error code "
+        "(WD-MISTAKE 误发布, WD-WRONG-FILE), policies/withdrawal.py",
+    )
+    new_attribute: Attribute = Field(description="on_request or withheld: kept from the portal")
+    justification: str = Field(min_length=1, max_length=4000, description="why, in writing")
+
+
+class WithdrawalOut(BaseModel):
+    """The recorded withdrawal; the document is filed with its new attribute."""
+
+    id: int
+    document_id: int
+    publication_id: int
+    reason_code: str
+    justification: str
+    attribute_before: Attribute
+    attribute_after: Attribute
+    withdrawn_by: int
+    withdrawn_at: datetime
+
+
+@router.post(
+    "/documents/{document_id}/withdrawal",
+    status_code=status.HTTP_201_CREATED,
+    response_model=WithdrawalOut,
+    responses=error_responses(401, 403, 404, 409, 422),
+    summary="Withdraw (撤回) or restrict a published document (domain §10 rule 21)",
+)
+def post_withdrawal(
+    document_id: DocumentId, body: WithdrawalIn, user: Withdrawer, session: SessionDep
+) -> WithdrawalOut:
+    """The office or the signer withdraws: the portal answers 410 Gone, the feeds carry a
+    tombstone, the document is filed with the new attribute (periodic re-review, 条例 art. 18).
+    409: not published; 422: unknown reason code, a public attribute, no justification."""
+    withdrawal = withdraw_publication(
+        session=session,
+        document_id=document_id,
+        actor=user,
+        reason_code=body.reason_code,
+        new_attribute=body.new_attribute,
+        justification=body.justification,
+        at=now(),
+    )
+    return WithdrawalOut.model_validate(withdrawal, from_attributes=True)

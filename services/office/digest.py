@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from enum import Enum
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from models.alerts import Alert
+from models.base import json_value
 from policies.calendar import SHANGHAI
 from policies.stuck import DEFAULT_NEAR_SHARE, StuckLevel
 from services.office.alerts import AlertSpec, raise_alerts
@@ -27,15 +26,6 @@ def stuck_alert_key(item: StuckDocument) -> str:
     return f"stuck:{item.document_id}:{item.status.value}:{entered}:{item.level.value}"
 
 
-def _plain(value: Any) -> Any:
-    """A JSON-ready value: instants as ISO 8601, enums as their values."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
-
-
 def _alert_spec(item: StuckDocument) -> AlertSpec:
     local_due = item.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     local_in = item.entered_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
@@ -47,7 +37,7 @@ def _alert_spec(item: StuckDocument) -> AlertSpec:
         f"{item.policy_profile}; no national limit): in the stage since {local_in}, due "
         f"{local_due} Asia/Shanghai, {item.age_working_days} working days; held by {holder}."
     )
-    payload = {k: _plain(v) for k, v in asdict(item).items() if v is not None}
+    payload = {k: json_value(v) for k, v in asdict(item).items() if v is not None}
     return AlertSpec(
         key=stuck_alert_key(item),
         kind=STUCK_ALERT_KIND,

@@ -19,13 +19,14 @@ from sqlmodel import Session, col, select
 from models.documents import Document
 from models.files import StoredFile
 from models.organs import Organ
-from models.publications import InterpretationMaterial, Publication
+from models.publications import InterpretationMaterial, Publication, Withdrawal
 from models.validity import ValidityChangeRecord
 from models.versions import VersionAttachment
 from policies.attributes import Attribute
+from policies.calendar import SHANGHAI
 from policies.statuses import Status
 from policies.validity import Validity, annotation
-from services.errors import NotFound
+from services.errors import Gone, NotFound
 
 REDACTED_NOTE = "本文件依法删减后公开，公开的是删减后的版本。"  # seed 001 §二(四)1: 此件删减后公开
 PUBLIC_ATTACHMENT_KINDS = ("interpretation_material",)  # 解读材料 (seed 000 §三(十八))
@@ -212,7 +213,8 @@ def _publication(session: Session, index_number: str) -> tuple[Publication, Stor
 
 
 def _interpretation_files(session: Session, publication: Publication) -> list[PortalFile]:
-    """解读材料 sent with the published version or received for the document afterwards."""
+    """解读材料 sent with the published version, or received for the document afterwards and
+    cleared by a secrecy reviewer."""
     attached = (
         select(StoredFile)
         .join(VersionAttachment, col(VersionAttachment.file_id) == col(StoredFile.id))
@@ -227,6 +229,8 @@ def _interpretation_files(session: Session, publication: Publication) -> list[Po
         .where(
             col(InterpretationMaterial.document_id) == publication.document_id,
             col(InterpretationMaterial.kind).in_(PUBLIC_ATTACHMENT_KINDS),
+            # Material sent after intake only once a secrecy reviewer cleared it (issue 21).
+            col(InterpretationMaterial.cleared_at).is_not(None),
         )
     )
     files = {f.id: f for f in [*session.exec(attached).all(), *session.exec(received).all()]}
@@ -278,9 +282,36 @@ def validity_notes(session: Session, changes: list[ValidityChangeRecord]) -> lis
     return notes
 
 
+class Withdrawn(Gone):
+    """The publication was withdrawn (撤回): the portal says so and shows nothing of it."""
+
+
+def withdrawal_notice(withdrawal: Withdrawal, title: str) -> str:
+    """What the portal says in place of a withdrawn document (no content, no reason text)."""
+    day = withdrawal.withdrawn_at.astimezone(SHANGHAI).date().isoformat()
+    return f"《{title}》已于 {day} 撤回，不再公开。"
+
+
+def _withdrawal(session: Session, index_number: str) -> tuple[Withdrawal, str] | None:
+    row = session.exec(
+        select(Withdrawal, Document.title)
+        .join(Publication, col(Publication.id) == col(Withdrawal.publication_id))
+        .join(Document, col(Document.id) == col(Withdrawal.document_id))
+        .where(col(Publication.index_number) == index_number)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def portal_document(*, session: Session, index_number: str) -> PortalDocument:
-    """The page of a published document, or NotFound (unknown and unpublished look the same)."""
-    publication, stored, row = _publication(session, index_number)
+    """The page of a published document; Withdrawn (410) for one withdrawn since; NotFound
+    otherwise (unknown and unpublished look the same)."""
+    try:
+        publication, stored, row = _publication(session, index_number)
+    except NotFound:
+        withdrawn = _withdrawal(session, index_number)
+        if withdrawn is None:
+            raise
+        raise Withdrawn(withdrawal_notice(*withdrawn)) from None
     changes = session.exec(
         select(ValidityChangeRecord)
         .where(col(ValidityChangeRecord.document_id) == publication.document_id)
@@ -310,7 +341,7 @@ class FeedItem:
     """An entry of the feeds: a new publication or a validity change."""
 
     id: str
-    kind: str  # "published" | "validity"
+    kind: str  # "published" | "validity" | "withdrawn" (a tombstone of the published entry)
     index_number: str
     title: str
     summary: str
@@ -354,7 +385,7 @@ def feed_statements(limit: int) -> tuple[Any, Any]:
 
 
 def feed_items(*, session: Session, limit: int = 50) -> list[FeedItem]:
-    """The newest publications and validity changes, newest first."""
+    """The newest publications, validity changes and withdrawals, newest first."""
     published_statement, changes_statement = feed_statements(limit)
     items = [
         FeedItem(
@@ -381,5 +412,23 @@ def feed_items(*, session: Session, limit: int = 50) -> list[FeedItem]:
                 updated=note.recorded_at,
             )
         )
+    withdrawn = session.exec(
+        select(Withdrawal, Publication.index_number, Document.title)
+        .join(Publication, col(Publication.id) == col(Withdrawal.publication_id))
+        .join(Document, col(Document.id) == col(Withdrawal.document_id))
+        .order_by(col(Withdrawal.withdrawn_at).desc(), col(Withdrawal.id).desc())
+        .limit(limit)
+    ).all()
+    items.extend(
+        FeedItem(
+            id=f"publication:{index_number}",  # the entry it removes (RFC 6721 ref)
+            kind="withdrawn",
+            index_number=index_number,
+            title=f"【已撤回】{title}",
+            summary=withdrawal_notice(withdrawal, title),
+            updated=withdrawal.withdrawn_at,
+        )
+        for withdrawal, index_number, title in withdrawn
+    )
     items.sort(key=lambda item: (item.updated, item.id), reverse=True)
     return items[:limit]

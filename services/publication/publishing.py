@@ -44,6 +44,7 @@ from services.review import (
     require_current_version,
     store_deadline,
 )
+from services.review.materials import has_cleared_material
 from services.review.printed import printed_text_findings
 
 logger = logging.getLogger("gongkai.publication")
@@ -315,9 +316,12 @@ def publish_version(
             session=session, document_id=document_id, version_id=version_id, value=due, at=at
         )
         together = profile.interpretation_mode is InterpretationMode.TOGETHER
-        if together and has_interpretation_material(
-            session=session, document_id=document_id, version_id=version_id
-        ):
+        if (
+            together
+            and has_interpretation_material(
+                session=session, document_id=document_id, version_id=version_id
+            )
+        ) or has_cleared_material(session=session, document_id=document_id):
             stored.met_at = at
             session.add(stored)
     change_status(

@@ -52,10 +52,11 @@ def file_text(
     session: Session,
     file_id: int,
     files_dir: Path,
-    at: datetime,
+    at: datetime | None,
     limits: ReadingLimits | None = None,
 ) -> FileText:
-    """The stored file's text: kept from its first reading, else read now and kept."""
+    """The stored file's text: kept from its first reading, else read now and kept as read `at`
+    (None: a read-only caller, the reading is returned and not kept)."""
     stored = session.get(StoredFile, file_id)
     if stored is None:
         raise NotFound(f"stored file {file_id} does not exist")
@@ -65,6 +66,9 @@ def file_text(
     reading = _read(
         files_dir / stored.storage_path, stored.original_name, limits or ReadingLimits()
     )
+    if at is None:
+        name, found = stored.original_name, tuple(reading.findings)
+        return FileText(file_id, name, reading.text, found, tuple(reading.ocr_pages))
     row = FileReading(
         file_id=file_id,
         text=reading.text.replace("\x00", ""),  # PostgreSQL text holds no NUL

@@ -13,6 +13,7 @@ decisions.
 """
 
 from services.review.checks import (
+    DEFAULT_TERMS,
     advance_interpretation,
     has_interpretation_material,
     needs_interpretation,
@@ -54,6 +55,7 @@ from services.review.steps import (
 )
 
 __all__ = [
+    "DEFAULT_TERMS",
     "ConversionRefused",
     "DecisionInvalid",
     "NotAllowed",

@@ -147,6 +147,10 @@ def recheck_marking(
     return target
 
 
+# Terms the office wants flagged; a configurable list (law-neutral, so not in policies/).
+DEFAULT_TERMS: tuple[str, ...] = ("涉密", "敏感", "不宜公开")
+
+
 def prescreen_version(
     *,
     session: Session,

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from models.audit import AuditEvent
+from models.chain import note_written
 from models.db import insert_skipping_known, table_of
 from models.documents import Document
 from models.rereviews import Rereview
@@ -71,7 +72,9 @@ def add_rereviews(session: Session, rows: list[Rereview], *, at: datetime) -> li
             fresh.append(row)
     if fresh:
         events = [_created_event(row, at) for row in fresh]
-        connection.execute(sa.insert(table_of(AuditEvent)), events)
+        table = table_of(AuditEvent)
+        written = connection.execute(sa.insert(table).returning(table.c.id), events)
+        note_written(session, "audit_events", sorted(row[0] for row in written))
     return fresh
 
 

@@ -69,7 +69,11 @@ def test_moves_outside_the_table_are_refused(source: Status, target: Status) -> 
             [S.RETURNED, S.OFFICE_PREREVIEW, S.SECRECY_REVIEW],
             id="submitted → 退文, pre-review (seed 002 §三(三)), secrecy review (实施条例 art. 42)",
         ),
-        pytest.param(S.PUBLISHED, [], id="published is final"),
+        pytest.param(
+            S.PUBLISHED,
+            [S.FILED],
+            id="published → filed: 撤回/restriction (domain §10 rule 21; seed 002 §三(五))",
+        ),
         pytest.param(
             S.FILED,
             [S.SECRECY_REVIEW, S.SUBMITTED],
@@ -81,9 +85,24 @@ def test_next_statuses_in_table_order(source: Status, expected: list[Status]) ->
     assert next_statuses(source) == expected
 
 
-def test_refusal_from_a_final_status_says_so() -> None:
+def test_refusal_from_published_names_withdrawal_as_the_only_way_out() -> None:
     [finding] = check_transition(S.PUBLISHED, S.RETURNED, Role.ADMIN)
-    assert "none (final status)" in finding.message
+    assert "allowed: filed" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        pytest.param(Role.DISCLOSURE_OFFICE, True, id="office withdraws (domain §10 rule 21)"),
+        pytest.param(Role.SIGNER, True, id="signer withdraws (rule 21: re-approval by the signer)"),
+        pytest.param(Role.DRAFTER, False, id="drafter may not withdraw"),
+        pytest.param(Role.SYSTEM, False, id="the engine never withdraws by itself"),
+    ],
+)
+def test_withdrawal_after_publication_is_the_office_s_or_the_signer_s(
+    role: Role, allowed: bool
+) -> None:
+    assert (check_transition(S.PUBLISHED, S.FILED, role) == []) is allowed
 
 
 def test_published_documents_never_skip_the_secrecy_review() -> None:

@@ -22,12 +22,16 @@ from typing import Any, TypeVar
 import httpx
 import psycopg
 import pytest
+from fastapi import FastAPI, Request, Response
 from sqlalchemy.engine import Engine, make_url
 
 from cli.stack import prefect_server_command
+from config.settings import get_settings
 from models.db import make_engine
 from models.migrate import upgrade
+from tests.browser_support import serve_app
 from tests.conftest import POSTGRES_ADMIN_URL, _psycopg_dsn
+from workflows import runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -230,3 +234,32 @@ def api(stack: Stack) -> Iterator[Any]:
         yield TestClient(portal, http)
         portal.call(http.aclose)
     app.state.engine.dispose()
+
+
+@pytest.fixture
+def configured(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[str]]:
+    """The workflows' settings on this test's database, alerts delivered to a local webhook
+    (the keys it received, in order)."""
+    received: list[str] = []
+    receiver = FastAPI()
+
+    @receiver.post("/hook")
+    async def hook(request: Request) -> Response:
+        received.extend(a["key"] for a in (await request.json())["alerts"])
+        return Response(status_code=204)
+
+    with serve_app(receiver) as base:
+        monkeypatch.setenv("GONGKAI_DATABASE_URL", database_url)
+        monkeypatch.setenv("GONGKAI_DATA_DIR", str(tmp_path))
+        monkeypatch.setenv("GONGKAI_ALERT_WEBHOOK_URL", f"{base}/hook")
+        monkeypatch.setenv("GONGKAI_PREFECT_UI_URL", "http://prefect.test")
+        get_settings.cache_clear()
+        runtime.engine.cache_clear()
+        try:
+            yield received
+        finally:
+            runtime.engine().dispose()
+            runtime.engine.cache_clear()
+            get_settings.cache_clear()

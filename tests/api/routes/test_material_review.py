@@ -1,0 +1,153 @@
+"""Issue 21: material added after publication is absent from the portal (page and download)
+until a secrecy reviewer approves it; approval meets the 3-working-day interpretation deadline;
+a return keeps it hidden; the decision is recorded and audited (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from fastapi import FastAPI
+from sqlmodel import Session, col, select
+
+from config.settings import Settings
+from models.audit import AuditEvent
+from models.deadlines import Deadline
+from models.decisions import Decision
+from services.publication.publishing import JsonFileSink, publish_version
+from tests.api.conftest import Person, TestClient
+from tests.factories import T0
+from tests.publication_helpers import publish, signed_off_document
+
+SECRET_TEXT = "政策解读：本材料涉及涉密事项，机密★5年。"
+
+
+def _add_material(client: TestClient, who: Person, document_id: int, text: str) -> dict[str, int]:
+    answer = client.post(
+        f"/documents/{document_id}/attachments",
+        files={"interpretation_material": ("解读.txt", io.BytesIO(text.encode()), "text/plain")},
+        headers=who.headers,
+    )
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert body["cleared_at"] is None
+    return {"material": body["id"], "file": body["file"]["id"]}
+
+
+def test_material_after_publication_is_hidden_until_a_secrecy_reviewer_approves_it(
+    app: FastAPI, settings: Settings, client: TestClient, people: dict[str, Person]
+) -> None:
+    pub = publish(app.state.engine, settings, policy_profile="liaoning", document_type="normative")
+    with Session(app.state.engine) as session:
+        deadline = session.exec(
+            select(Deadline).where(
+                col(Deadline.document_id) == pub.document_id, Deadline.kind == "interpretation"
+            )
+        ).one()
+        assert deadline.met_at is None
+    added = _add_material(client, people["admin"], pub.document_id, SECRET_TEXT)
+    page_url = f"/portal/documents/{pub.index_number}"
+    file_url = f"{page_url}/files/{added['file']}"
+    assert f"/files/{added['file']}" not in client.get(page_url).text
+    assert client.get(file_url).status_code == 404
+
+    queue = client.get("/materials/pending", headers=people["reviewer"].headers).json()
+    (pending,) = queue
+    assert pending["id"] == added["material"]
+    assert {e["kind"] for e in pending["evidence"]} >= {"term", "classification_mark"}
+
+    decision_url = f"/materials/{added['material']}/decision"
+    refused = client.post(
+        decision_url, json={"decision": "approve"}, headers=people["office"].headers
+    )
+    assert refused.status_code == 403
+    approved = client.post(
+        decision_url, json={"decision": "approve"}, headers=people["reviewer"].headers
+    )
+    assert approved.status_code == 201, approved.text
+    assert f"/files/{added['file']}" in client.get(page_url).text
+    served = client.get(file_url)
+    assert served.status_code == 200
+    assert served.content == SECRET_TEXT.encode()
+    again = client.post(
+        decision_url, json={"decision": "approve"}, headers=people["reviewer"].headers
+    )
+    assert again.status_code == 409
+    with Session(app.state.engine) as session:
+        met = session.exec(select(Deadline).where(col(Deadline.id) == deadline.id)).one()
+        recorded = session.exec(
+            select(Decision).where(col(Decision.id) == approved.json()["id"])
+        ).one()
+        actions = session.exec(
+            select(AuditEvent.action).where(col(AuditEvent.document_id) == pub.document_id)
+        ).all()
+    assert met.met_at is not None
+    assert (recorded.step, recorded.kind, recorded.decided_by) == (
+        "material_review",
+        "approve",
+        people["reviewer"].user.id,
+    )
+    assert "interpretation.material_cleared" in actions
+
+
+def test_a_returned_material_is_never_shown_and_a_return_needs_reasons(
+    app: FastAPI, settings: Settings, client: TestClient, people: dict[str, Person]
+) -> None:
+    pub = publish(app.state.engine, settings)
+    added = _add_material(client, people["admin"], pub.document_id, SECRET_TEXT)
+    decision_url = f"/materials/{added['material']}/decision"
+    bare = client.post(
+        decision_url, json={"decision": "return"}, headers=people["reviewer"].headers
+    )
+    assert bare.status_code == 422
+    unknown = client.post(
+        decision_url,
+        json={"decision": "return", "reason_codes": ["XX-9"]},
+        headers=people["reviewer"].headers,
+    )
+    assert unknown.status_code == 422
+    returned = client.post(
+        decision_url,
+        json={"decision": "return", "comment": "含涉密内容，不得公开"},
+        headers=people["reviewer"].headers,
+    )
+    assert returned.status_code == 201, returned.text
+    page_url = f"/portal/documents/{pub.index_number}"
+    assert f"/files/{added['file']}" not in client.get(page_url).text
+    assert client.get(f"{page_url}/files/{added['file']}").status_code == 404
+    assert client.get("/materials/pending", headers=people["reviewer"].headers).json() == []
+
+
+def test_material_cleared_before_publication_meets_the_3_wd_deadline_as_it_is_published(
+    app: FastAPI, settings: Settings, client: TestClient, people: dict[str, Person]
+) -> None:
+    engine = app.state.engine
+    with Session(engine, expire_on_commit=False) as session:
+        document = signed_off_document(
+            session, settings, policy_profile="liaoning", document_type="normative"
+        )
+        session.commit()
+    assert document.id is not None
+    added = _add_material(client, people["admin"], document.id, "政策解读：春耕补贴怎么领。")
+    approved = client.post(
+        f"/materials/{added['material']}/decision",
+        json={"decision": "approve"},
+        headers=people["reviewer"].headers,
+    )
+    assert approved.status_code == 201, approved.text
+    with Session(engine, expire_on_commit=False) as session:
+        publish_version(
+            session=session,
+            document_id=document.id,
+            version_id=document.current_version_id or 0,
+            publisher=JsonFileSink(settings.data_dir / "portal"),
+            at=T0 + timedelta(hours=1),
+            files_dir=settings.files_dir,
+        )
+        session.commit()
+        deadline = session.exec(
+            select(Deadline).where(
+                col(Deadline.document_id) == document.id, Deadline.kind == "interpretation"
+            )
+        ).one()
+    assert deadline.met_at is not None

@@ -1,0 +1,93 @@
+"""Material sent after intake, before the portal shows it (issue 21): pre-screened, then the same
+human step as the review (the StepDecision form, suspended with no process held), decided by a
+secrecy reviewer through the same service as the REST door (services/review/materials.py).
+
+One run per material (deployment "material-review/default", started by the API after the
+upload commits). A refused input never fails the run: the form comes back with the reason. A
+decision made through the REST door meanwhile ends the run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.flow_runs import suspend_flow_run
+
+from config.settings import get_settings
+from services.errors import DomainError
+from services.review import DEFAULT_TERMS, find_user
+from services.review.materials import decide_material, material_for_review
+from workflows.forms import StepDecision, describe_material
+from workflows.runtime import (
+    SUSPEND_BACKSTOP_SECONDS,
+    document_url,
+    now,
+    reading_limits,
+    unit_of_work,
+)
+
+MATERIAL_FLOW = "material-review"
+
+
+@task(cache_policy=NO_CACHE, persist_result=False)
+def open_material_step(material_id: int) -> dict[str, Any]:
+    """Pre-screen the material and render the form's description; whether it still waits."""
+    with unit_of_work() as session:
+        item = material_for_review(
+            session=session,
+            material_id=material_id,
+            files_dir=get_settings().files_dir,
+            terms=DEFAULT_TERMS,
+            at=now(),
+            limits=reading_limits(),
+        )
+        if item is None:
+            return {"pending": False, "description": ""}
+        url = document_url(item.material.document_id)
+        return {"pending": True, "description": describe_material(item, url=url)}
+
+
+@task(cache_policy=NO_CACHE, persist_result=False)
+def close_material_step(material_id: int, response: dict[str, Any]) -> dict[str, Any]:
+    """Record the form's decision as the named secrecy reviewer's, or say why not."""
+    try:
+        with unit_of_work() as session:
+            reviewer = find_user(session=session, name=response["reviewer"])
+            if reviewer is None:
+                raise DomainError(f"no active user is named {response['reviewer']!r}")
+            decide_material(
+                session=session,
+                material_id=material_id,
+                reviewer=reviewer,
+                decision=response["decision"],
+                channel="ui",
+                reason_codes=list(response.get("reason_codes") or []),
+                comment=response.get("comment") or "",
+                at=now(),
+            )
+    except DomainError as refused:
+        return {"ok": False, "problem": refused.message}
+    return {"ok": True}
+
+
+@flow(name=MATERIAL_FLOW, persist_result=True)
+def review_material(material_id: int) -> str:
+    """Wait until the material is decided (here or over REST); returns "decided"."""
+    problem, round_ = "", 0
+    while True:
+        round_ += 1
+        opened = open_material_step(material_id)
+        if not opened["pending"]:
+            return "decided"
+        description = opened["description"]
+        if problem:
+            description = f"> **上次提交未被接受:** {problem}\n\n{description}"
+        answer = suspend_flow_run(
+            wait_for_input=StepDecision.with_initial_data(description=description),
+            key=f"material-{material_id}-r{round_}",
+            timeout=SUSPEND_BACKSTOP_SECONDS,
+        )
+        outcome = close_material_step(material_id, answer.model_dump())
+        problem = "" if outcome["ok"] else str(outcome["problem"])
