@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -16,7 +17,7 @@ import docx
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")  # Debian fonts-wqy-zenhei
 
 
-def docx_bytes(lines: list[str], *, header: list[str] = ()) -> bytes:  # type: ignore[assignment]
+def docx_bytes(lines: list[str], *, header: Sequence[str] = ()) -> bytes:
     """A DOCX with one paragraph per line and the given 版头 lines in its page header."""
     document = docx.Document()
     if header:
