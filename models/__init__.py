@@ -3,6 +3,7 @@
 from models.alerts import Alert
 from models.annual_reports import AnnualReportImport, AnnualReportMark
 from models.audit import AuditEvent
+from models.calendar import CalendarDayRecord, CalendarYearRecord
 from models.chain import ChainLink  # also links new audit events and decisions at commit
 from models.deadlines import Deadline
 from models.decisions import Decision
@@ -25,6 +26,8 @@ __all__ = [
     "AnnualReportMark",
     "ApiToken",
     "AuditEvent",
+    "CalendarDayRecord",
+    "CalendarYearRecord",
     "ChainLink",
     "Deadline",
     "Decision",
