@@ -15,7 +15,8 @@ from models.organs import Organ
 from models.publications import InterpretationMaterial, Publication, Withdrawal
 from models.readings import FileReading
 from models.rereviews import Rereview
-from models.users import ApiToken, User
+from models.stranded import StrandedReview
+from models.users import ApiToken, BrowserSession, OneTimeCodeSecret, OrganAssignment, User
 from models.validity import ValidityChangeRecord
 from models.versions import Marking, RecordedFinding, Version, VersionAttachment
 
@@ -26,6 +27,7 @@ __all__ = [
     "AnnualReportMark",
     "ApiToken",
     "AuditEvent",
+    "BrowserSession",
     "CalendarDayRecord",
     "CalendarYearRecord",
     "ChainLink",
@@ -36,11 +38,14 @@ __all__ = [
     "IdempotentResponse",
     "InterpretationMaterial",
     "Marking",
+    "OneTimeCodeSecret",
     "Organ",
+    "OrganAssignment",
     "Publication",
     "RecordedFinding",
     "Rereview",
     "StoredFile",
+    "StrandedReview",
     "User",
     "ValidityChangeRecord",
     "Version",

@@ -1,7 +1,7 @@
 """file_readings: the text of each stored file and the findings of its reading, kept once per file (issue 23)
 
 Revision ID: 0009r
-Revises: 0009c
+Revises: 0009u
 Create Date: 2026-12-06 02:48:47.788624
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0009r'
-down_revision: str | None = '0009c'
+down_revision: str | None = '0009u'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
