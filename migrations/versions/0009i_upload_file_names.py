@@ -5,7 +5,7 @@ bytes another drafter may have sent under another name. Existing rows keep the n
 shown with: the stored file's.
 
 Revision ID: 0009i
-Revises: 0009u
+Revises: 0009r
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009i"
-down_revision: str | Sequence[str] | None = "0009u"
+down_revision: str | Sequence[str] | None = "0009r"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -69,7 +69,7 @@ def test_issue_23_existing_rows_keep_their_names_on_their_own_attachments(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0009u")  # the revision before this one
+    upgrade(url, "0009r")  # the revision before this one
     engine = sa.create_engine(url)
     rows = [
         "INSERT INTO organs (id, code, name, created_at) VALUES (1, 'wm', 'w', :at)",
