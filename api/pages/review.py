@@ -38,7 +38,7 @@ def _file_section(document_id: int, index: int, reading: FileReading) -> str:
     prefix = f"f{index}"
     link = f"/review/documents/{document_id}/files/{stored.id}"
     head = (
-        f'<h2>{escape(reading.kind)}: <a href="{escape(link)}">{escape(stored.original_name)}</a>'
+        f'<h2>{escape(reading.kind)}: <a href="{escape(link)}">{escape(reading.name)}</a>'
         f'</h2><p class="meta">{stored.size_bytes} bytes · {escape(stored.media_type)} · '
         f"sha256 {escape(stored.sha256)}</p>"
     )

@@ -78,14 +78,15 @@ def document_file(
 ) -> FileResponse:
     """The file as stored, downloaded (never rendered inline)."""
     user = REVIEW_SIGNIN.user(engine, cookie)
-    stored = reviewer_file(session=session, user=user, document_id=document_id, file_id=file_id)
+    sent = reviewer_file(session=session, user=user, document_id=document_id, file_id=file_id)
+    stored = sent.stored
     path = settings.files_dir / stored.storage_path
     if not path.is_file():
         raise NotFound(f"file {file_id} is not in storage")
     return FileResponse(
         path,
         media_type=stored.media_type,
-        filename=stored.original_name,
+        filename=sent.name,
         content_disposition_type="attachment",
         headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
     )

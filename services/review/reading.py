@@ -17,7 +17,7 @@ from models.versions import Version
 from policies.prescreen import Evidence
 from policies.roles import Role
 from services.accounts import decides_for_organ
-from services.documents import VersionRecord, get_document, version_record
+from services.documents import NamedFile, VersionRecord, get_document, version_record
 from services.errors import NotFound
 from services.reading.detectors import prescreen
 from services.reading.store import file_text
@@ -33,6 +33,7 @@ class FileReading:
 
     kind: str  # "main" or the attachment's kind
     file: StoredFile
+    name: str  # as this version's upload named it (issue 23), never another upload's name
     text: str = ""
     unreadable: str = ""
     evidence: list[Evidence] = field(default_factory=list)
@@ -62,7 +63,7 @@ def reviewer_reading(*, session: Session, user: User, document_id: int, files_di
     """The current version's files with their text and pre-screen evidence."""
     document = readable_document(session=session, user=user, document_id=document_id)
     record = version_record(session, _current_version(session, document))
-    files = [FileReading(f.kind, f.stored) for f in [record.main_file, *record.attachments]]
+    files = [FileReading(f.kind, f.stored, f.name) for f in [record.main_file, *record.attachments]]
     for reading in files:
         # The text kept from the review's own reading (read now, not kept, if it has none yet).
         read = file_text(session=session, file_id=id_of(reading.file), files_dir=files_dir, at=None)
@@ -72,13 +73,14 @@ def reviewer_reading(*, session: Session, user: User, document_id: int, files_di
     return Reading(document, record, files)
 
 
-def reviewer_file(*, session: Session, user: User, document_id: int, file_id: int) -> StoredFile:
-    """One file of the document's current version, for its reviewer; NotFound otherwise."""
+def reviewer_file(*, session: Session, user: User, document_id: int, file_id: int) -> NamedFile:
+    """One file of the document's current version as it was sent, for its reviewer; NotFound
+    otherwise."""
     document = readable_document(session=session, user=user, document_id=document_id)
     record = version_record(session, _current_version(session, document))
     for sent in (record.main_file, *record.attachments):
         if sent.stored.id == file_id:
-            return sent.stored
+            return sent
     raise NotFound(f"file {file_id} is not a file of document {document_id}")
 
 
