@@ -260,7 +260,7 @@ async def restart_review(
     request: Request,
     user: Office,
     engine: EngineDep,
-    document_id: Annotated[int, Path(ge=1)],
+    document_id: Annotated[Id, Path()],
 ) -> ReviewRestarted:
     """A fresh review run of the current version; it resumes at the step the document waits at
     (nothing decided is decided again). 409 when the document's run has not ended."""

@@ -16,6 +16,7 @@ from api.pages.review import review_page
 from api.signin import REVIEW_SIGNIN, add_sign_in_routes
 from services.errors import NotFound, Unauthenticated
 from services.review.reading import reviewer_file, reviewer_reading
+from services.validation import Id
 
 router = APIRouter(prefix="/review", tags=["review pages"])
 ReviewCookie = Annotated[str | None, Cookie(alias=REVIEW_SIGNIN.cookie, include_in_schema=False)]
@@ -47,7 +48,7 @@ def document_page(
     engine: EngineDep,
     session: ReadSessionDep,
     settings: SettingsDep,
-    document_id: Annotated[int, Path(ge=1)],
+    document_id: Annotated[Id, Path()],
     cookie: ReviewCookie = None,
 ) -> Response:
     """The current version's files, their extracted text and the evidence highlighted."""
@@ -72,8 +73,8 @@ def document_file(
     engine: EngineDep,
     session: ReadSessionDep,
     settings: SettingsDep,
-    document_id: Annotated[int, Path(ge=1)],
-    file_id: Annotated[int, Path(ge=1)],
+    document_id: Annotated[Id, Path()],
+    file_id: Annotated[Id, Path()],
     cookie: ReviewCookie = None,
 ) -> FileResponse:
     """The file as stored, downloaded (never rendered inline)."""
