@@ -2,10 +2,15 @@
 
 Each link stores the entry's canonical content and SHA-256(previous link's hash + content), so an
 entry edited, deleted or inserted behind the database's triggers no longer matches its link, and
-a link rewritten no longer matches its successor (domain §10 rule 21; issue 21). Links are
-appended just before the unit of work commits: the rows of the transaction are read back as
-stored, and on PostgreSQL a transaction-level advisory lock serialises the appends, so
-concurrent writers never fork the chain (SQLite serialises writers anyway).
+a link rewritten no longer matches its successor (domain §10 rule 21; issue 21).
+
+Each entry is linked in the statement sequence that inserts it, in the writer's own transaction:
+the two chained models carry mapper-level `after_insert` listeners (they run for those rows
+only, never for a session as such), and rows written with Core INSERTs are linked by their
+writer through `link_entries`. The row is read back as stored; on PostgreSQL a transaction-level
+advisory lock, held from the first link to the commit, serialises the appends, so concurrent
+writers never fork the chain (SQLite serialises writers anyway). A link rolls back with its
+entry, savepoint or whole transaction alike, so nothing is left to track until the commit.
 """
 
 from __future__ import annotations
@@ -18,19 +23,17 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import SessionTransaction, UOWTransaction
+from sqlalchemy.orm import Mapper
 from sqlmodel import Field, SQLModel
 
 from models.audit import AuditEvent
 from models.base import json_value, utc_column
-from models.db import table_of
+from models.db import id_of, table_of
 from models.decisions import Decision
 
 GENESIS = "0" * 64  # the "previous hash" of the first link
 CHAINED_TABLES = ("audit_events", "decisions")
 _LOCK_KEY = 0x676F6E676B6169  # pg_advisory_xact_lock key of the chain's appends ("gongkai")
-_PENDING = "chain_pending"  # session.info key: {table: [ids]} written and not yet linked
 
 
 class ChainLink(SQLModel, table=True):
@@ -107,8 +110,8 @@ def append_links(
     links = []
     for entry_table, entry_id in entries:
         content = contents.get((entry_table, entry_id))
-        if content is None:  # written in a savepoint since rolled back: nothing to link
-            continue
+        if content is None:
+            raise LookupError(f"{entry_table} {entry_id} is not there to link (not written yet?)")
         seq += 1
         digest = link_hash(prev, entry_table, content)
         links.append(
@@ -134,35 +137,19 @@ def lock_chain(connection: Connection) -> None:
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_KEY)))
 
 
-def note_written(session: OrmSession, entry_table: str, ids: Iterable[int]) -> None:
-    """Mark rows written with Core INSERTs (not seen by the ORM) to be linked at commit."""
-    session.info.setdefault(_PENDING, []).extend((entry_table, i) for i in ids)
+def link_entries(connection: Connection, entry_table: str, ids: Iterable[int]) -> None:
+    """Link rows of one chained table just written in this connection's transaction, in the
+    order given (the writer of Core INSERTs calls it; ORM inserts are linked by the listener)."""
+    entries = [(entry_table, entry_id) for entry_id in ids]
+    if entries:
+        lock_chain(connection)
+        append_links(connection, entries, at=datetime.now(UTC))
 
 
-def _collect_flushed(session: OrmSession, _flush: UOWTransaction) -> None:
-    # after_flush: the new rows have their ids; link them, in the order written, at commit.
-    for row in session.new:
-        if isinstance(row, AuditEvent | Decision) and row.id is not None:
-            note_written(session, row.__tablename__, [row.id])
+def _link_inserted(_mapper: Mapper[Any], connection: Connection, row: SQLModel) -> None:
+    # after_insert, once per row, in the flush's order: the row has its id and is in the table.
+    link_entries(connection, str(row.__tablename__), [id_of(row)])
 
 
-def _link_pending(session: OrmSession) -> None:
-    session.flush()  # rows added since the last flush get their ids (and are collected)
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    connection = session.connection()
-    lock_chain(connection)
-    append_links(connection, dict.fromkeys(pending), at=datetime.now(UTC))
-
-
-def _forget_pending(session: OrmSession, previous: SessionTransaction) -> None:
-    # The whole transaction rolled back: nothing of it is left to link. (Rows of a savepoint
-    # rolled back alone are skipped by append_links: they are no longer there to read.)
-    if not previous.nested:
-        session.info.pop(_PENDING, None)
-
-
-sa.event.listen(OrmSession, "after_flush", _collect_flushed)
-sa.event.listen(OrmSession, "before_commit", _link_pending)
-sa.event.listen(OrmSession, "after_soft_rollback", _forget_pending)
+for _model in (AuditEvent, Decision):
+    sa.event.listen(_model, "after_insert", _link_inserted)
