@@ -3,7 +3,7 @@
 from models.alerts import Alert
 from models.annual_reports import AnnualReportImport, AnnualReportMark
 from models.audit import AuditEvent
-from models.chain import ChainLink  # also links each audit event and decision as it is inserted
+from models.chain import ChainLink  # also notes each audit event and decision inserted
 from models.deadlines import Deadline
 from models.decisions import Decision
 from models.documents import Document

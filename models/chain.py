@@ -4,13 +4,15 @@ Each link stores the entry's canonical content and SHA-256(previous link's hash 
 entry edited, deleted or inserted behind the database's triggers no longer matches its link, and
 a link rewritten no longer matches its successor (domain §10 rule 21; issue 21).
 
-Each entry is linked in the statement sequence that inserts it, in the writer's own transaction:
-the two chained models carry mapper-level `after_insert` listeners (they run for those rows
-only, never for a session as such), and rows written with Core INSERTs are linked by their
-writer through `link_entries`. The row is read back as stored; on PostgreSQL a transaction-level
-advisory lock, held from the first link to the commit, serialises the appends, so concurrent
-writers never fork the chain (SQLite serialises writers anyway). A link rolls back with its
-entry, savepoint or whole transaction alike, so nothing is left to track until the commit.
+The unit of work links what it wrote just before it commits (`link_written`, called by the one
+helper of each kind: models.db.session_scope and the API's write session), so the lock is taken
+last, after every row lock of the transaction, and two writers never wait on each other in
+opposite orders. Which entries it wrote is noted as they are inserted: by mapper-level
+`after_insert` listeners of the two chained models (they run for those rows only, never for a
+session as such), and by the writer of Core INSERTs through `note_written`. The rows are read
+back as stored; on PostgreSQL a transaction-level advisory lock serialises the appends, so
+concurrent writers never fork the chain (SQLite serialises writers anyway). An entry of a
+savepoint rolled back alone is no longer there to read and gets no link.
 """
 
 from __future__ import annotations
@@ -23,16 +25,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapper
+from sqlalchemy.orm import Mapper, Session, object_session
 from sqlmodel import Field, SQLModel
 
 from models.audit import AuditEvent
-from models.base import json_value, utc_column
-from models.db import id_of, table_of
+from models.base import id_of, json_value, table_of, utc_column
 from models.decisions import Decision
 
 GENESIS = "0" * 64  # the "previous hash" of the first link
 CHAINED_TABLES = ("audit_events", "decisions")
+_WRITTEN = "chain_written"  # session.info key: [(table, id)] inserted and not yet linked
 _LOCK_KEY = 0x676F6E676B6169  # pg_advisory_xact_lock key of the chain's appends ("gongkai")
 
 
@@ -110,8 +112,8 @@ def append_links(
     links = []
     for entry_table, entry_id in entries:
         content = contents.get((entry_table, entry_id))
-        if content is None:
-            raise LookupError(f"{entry_table} {entry_id} is not there to link (not written yet?)")
+        if content is None:  # written in a savepoint since rolled back: nothing to link
+            continue
         seq += 1
         digest = link_hash(prev, entry_table, content)
         links.append(
@@ -137,19 +139,30 @@ def lock_chain(connection: Connection) -> None:
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_KEY)))
 
 
-def link_entries(connection: Connection, entry_table: str, ids: Iterable[int]) -> None:
-    """Link rows of one chained table just written in this connection's transaction, in the
-    order given (the writer of Core INSERTs calls it; ORM inserts are linked by the listener)."""
-    entries = [(entry_table, entry_id) for entry_id in ids]
-    if entries:
-        lock_chain(connection)
-        append_links(connection, entries, at=datetime.now(UTC))
+def note_written(session: Session, entry_table: str, ids: Iterable[int]) -> None:
+    """Note rows of a chained table inserted in this unit of work, to be linked at its commit
+    (the writer of Core INSERTs calls it; ORM inserts are noted by the mappers' listener)."""
+    session.info.setdefault(_WRITTEN, []).extend((entry_table, entry_id) for entry_id in ids)
 
 
-def _link_inserted(_mapper: Mapper[Any], connection: Connection, row: SQLModel) -> None:
-    # after_insert, once per row, in the flush's order: the row has its id and is in the table.
-    link_entries(connection, str(row.__tablename__), [id_of(row)])
+def link_written(session: Session) -> None:
+    """Link the entries this unit of work wrote, in the order written, after the chain's head;
+    the unit-of-work helpers call it just before they commit."""
+    session.flush()  # rows added since the last flush get their ids (and are noted)
+    written = session.info.pop(_WRITTEN, None)
+    if not written:
+        return
+    connection = session.connection()
+    lock_chain(connection)
+    append_links(connection, dict.fromkeys(written), at=datetime.now(UTC))
+
+
+def _note_inserted(_mapper: Mapper[Any], _connection: Connection, row: SQLModel) -> None:
+    # after_insert, once per row of the two chained models: the row has its id.
+    session = object_session(row)
+    assert session is not None, f"{row!r} was inserted outside a session"
+    note_written(session, str(row.__tablename__), [id_of(row)])
 
 
 for _model in (AuditEvent, Decision):
-    sa.event.listen(_model, "after_insert", _link_inserted)
+    sa.event.listen(_model, "after_insert", _note_inserted)

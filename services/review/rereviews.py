@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from models.audit import AuditEvent
-from models.chain import link_entries
+from models.chain import note_written
 from models.db import insert_skipping_known, table_of
 from models.documents import Document
 from models.rereviews import Rereview
@@ -74,7 +74,7 @@ def add_rereviews(session: Session, rows: list[Rereview], *, at: datetime) -> li
         events = [_created_event(row, at) for row in fresh]
         table = table_of(AuditEvent)
         written = connection.execute(sa.insert(table).returning(table.c.id), events)
-        link_entries(connection, "audit_events", sorted(row[0] for row in written))
+        note_written(session, "audit_events", sorted(row[0] for row in written))
     return fresh
 
 
