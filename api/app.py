@@ -14,6 +14,7 @@ from api.deps import WRITES, make_api_engine
 from api.errors import install_error_handlers
 from api.review_starter import ReviewStarter
 from api.routes import (
+    calendar,
     documents,
     intake,
     materials,
@@ -34,6 +35,7 @@ ROUTERS = [
     publication.router,  # the public portal and validity (issue 4)
     office.router,  # the office monitor and its dashboard (issue 5)
     office_reports.router,  # statistics and the annual report (issue 5)
+    calendar.router,  # the working-day calendar as data (issue 20)
 ]
 
 

@@ -3,11 +3,12 @@ recorded rows (`.of`), and the one error shape."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from models.deadlines import Deadline
 from models.documents import Document
@@ -15,6 +16,7 @@ from models.files import StoredFile
 from models.publications import InterpretationMaterial
 from models.versions import Marking
 from policies.attributes import Attribute
+from policies.calendar import SHANGHAI
 from policies.document_types import DocumentType
 from policies.findings import Finding, Severity
 from policies.roles import Role
@@ -24,6 +26,33 @@ from policies.steps import STEPS, Choice, Step
 from policies.stuck import StuckLevel
 from policies.validity import Validity
 from services.documents import Dossier, VersionRecord
+
+
+def beijing_iso(moment: datetime) -> str:
+    """An instant in the API's one form: ISO 8601 in Beijing time with its offset (+08:00)."""
+    return moment.astimezone(SHANGHAI).isoformat()
+
+
+# Every instant the API writes: the same form in every response (issue 20: +08:00, never Z).
+Instant = Annotated[datetime, PlainSerializer(beijing_iso, return_type=str, when_used="json")]
+
+
+_T = TypeVar("_T")
+
+
+def in_beijing(value: _T) -> _T:
+    """A service's result (dataclasses, lists, tuples) with every instant in Beijing time, so
+    that a dataclass answered as it is shows its instants in the API's one form."""
+    if isinstance(value, datetime):
+        return value.astimezone(SHANGHAI)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: in_beijing(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init
+        }
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, list | tuple):
+        return type(value)(in_beijing(item) for item in value)
+    return value
 
 
 class FindingOut(BaseModel):
@@ -72,7 +101,7 @@ class DocumentOut(BaseModel):
     issued_in_government_name: bool
     status: Status
     stage: Stage
-    status_changed_at: datetime
+    status_changed_at: Instant
     current_version_id: int | None
     flow_run_id: str | None
 
@@ -126,7 +155,7 @@ class VersionOut(BaseModel):
 
     id: int
     number: int
-    submitted_at: datetime
+    submitted_at: Instant
     submitted_by: int
     files: list[FileOut]
     marking: MarkingOut | None
@@ -155,10 +184,13 @@ class DeadlineOut(BaseModel):
     """A deadline the office tracks."""
 
     kind: str
-    due_at: datetime
+    due_at: Instant
     basis: str
     provisional: bool
-    met_at: datetime | None = None
+    met_at: Instant | None = None
+    closed_at: Instant | None = Field(
+        default=None, description="ended unmet: it can no longer be met (e.g. filed)"
+    )
 
     @classmethod
     def of(cls, deadline: Deadline) -> DeadlineOut:
@@ -202,7 +234,7 @@ class SubmissionOut(BaseModel):
 class AuditEventOut(BaseModel):
     """One entry of the document's history."""
 
-    occurred_at: datetime
+    occurred_at: Instant
     actor: str
     role: Role
     channel: str
@@ -218,8 +250,8 @@ class MaterialOut(BaseModel):
 
     id: int
     kind: str
-    received_at: datetime
-    cleared_at: datetime | None = Field(
+    received_at: Instant
+    cleared_at: Instant | None = Field(
         default=None, description="When a secrecy reviewer cleared it; the portal shows it after."
     )
     file: FileOut
@@ -369,6 +401,6 @@ class DecisionOut(BaseModel):
     attempt: int
     decision: str = Field(description="As recorded (approval at sign-off is 'sign_off').")
     channel: str
-    decided_at: datetime
+    decided_at: Instant
     status: Status = Field(description="The document's status after the decision.")
     flow_run_id: str

@@ -44,6 +44,7 @@ from models.migrate import upgrade  # noqa: E402
 from policies.calendar import SHANGHAI  # noqa: E402
 from policies.roles import Role  # noqa: E402
 from services.accounts import create_user, ensure_organ, issue_token  # noqa: E402
+from services.calendar import profile_calendars  # noqa: E402
 from services.office.stuck import (  # noqa: E402
     StuckFilters,
     counts_statement,
@@ -184,7 +185,9 @@ def bare_statements(engine: Any) -> tuple[str, str, str, str]:
     from models.organs import Organ
     from models.users import User
 
-    where = stuck_conditions(AS_OF, 0.8, StuckFilters())
+    with session_scope(engine) as session:
+        calendars = profile_calendars(session)
+    where = stuck_conditions(AS_OF, 0.8, StuckFilters(), calendars)
     page = (
         sa.select(Document.id, Document.status_changed_at)
         .where(*where)
@@ -236,7 +239,7 @@ def bare_statements(engine: Any) -> tuple[str, str, str, str]:
     with engine.connect() as connection:
         rows = connection.exec_driver_sql("EXPLAIN " + literal(bare))
         plan = "\n".join(r[0] for r in rows)
-    counted = counts_statement(AS_OF, 0.8, StuckFilters())
+    counted = counts_statement(AS_OF, 0.8, StuckFilters(), calendars)
     assert counted is not None
     counts = literal(counted)
     return literal(bare), literal(naive), counts, plan

@@ -51,6 +51,26 @@ def _revoke_token(args: argparse.Namespace) -> int:
     return revoke_token_command(get_settings(), args)
 
 
+def _calendar_import(args: argparse.Namespace) -> int:
+    from cli.calendar import import_command
+
+    return import_command(get_settings(), args)
+
+
+def _add_calendar_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    calendar = commands.add_parser("calendar", help="the working-day calendar (holiday years)")
+    actions = calendar.add_subparsers(dest="calendar_command", required=True)
+    entered = actions.add_parser(
+        "import",
+        help="enter or correct a year's holiday arrangement from a CSV or JSON file "
+        '(README "Entering next year\'s calendar")',
+    )
+    entered.add_argument("file", help="the CSV or JSON file")
+    entered.add_argument("--by", required=True, help="the admin entering it (user name)")
+    entered.add_argument("--year", type=int, help="the year (default: that of the first date)")
+    entered.set_defaults(handler=_calendar_import)
+
+
 def _verify_audit(_: argparse.Namespace) -> int:
     from cli.record import verify_audit_command
 
@@ -94,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         handler=_run
     )
     _add_account_commands(commands)
+    _add_calendar_commands(commands)
     commands.add_parser(
         "verify-audit", help="re-compute the audit record's hash chain (exit 1 if broken)"
     ).set_defaults(handler=_verify_audit)

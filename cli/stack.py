@@ -96,6 +96,23 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # SIGTERM stops the stack like Ctrl-C
 
 
+def calendar_banner(settings: Settings) -> str | None:
+    """The start-up warning while next year's working-day calendar is not loaded (issue 20)."""
+    from datetime import UTC, datetime
+
+    from models.db import make_engine, session_scope
+    from services.calendar import calendar_warning
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            return calendar_warning(
+                session, as_of=datetime.now(UTC), warn_from=settings.calendar_warn_from
+            )
+    finally:
+        engine.dispose()
+
+
 def run_stack(settings: Settings) -> int:
     """Migrate, start Prefect server + serve + API, print the URLs, run until Ctrl-C."""
     from models.migrate import upgrade
@@ -103,6 +120,7 @@ def run_stack(settings: Settings) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.files_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
+    warning = calendar_banner(settings)
     env = _prefect_env(settings)
     api = urlsplit(settings.prefect_api_url)
     api_base = urlsplit(settings.api_base_url)
@@ -150,6 +168,8 @@ def run_stack(settings: Settings) -> int:
             f"  API           {settings.api_base_url}"
             + ("" if len(children) == 3 else "  (api.app not present yet)")
         )
+        if warning:
+            print(f"  WARNING       {warning}")
         while all(child.poll() is None for child in children):
             time.sleep(1)
         print("gongkai: a component exited; stopping the others", file=sys.stderr)

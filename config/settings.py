@@ -67,6 +67,13 @@ class Settings(BaseSettings):
         description="Share of a stage allowance after which the office monitor lists a document "
         "as near (0.8 = 80 %).",
     )
+    calendar_warn_from: str = Field(
+        default="11-01",
+        pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+        description="From this day of the year (MM-DD), the office digest, the dashboard and "
+        "`make run` warn while next year's working-day calendar is not loaded (the State "
+        "Council publishes it around November).",
+    )
     office_refresh_seconds: int = Field(
         default=30, ge=5, le=3600, description="How often the office dashboard refreshes itself."
     )

@@ -3,6 +3,7 @@
 from models.alerts import Alert
 from models.annual_reports import AnnualReportImport, AnnualReportMark
 from models.audit import AuditEvent
+from models.calendar import CalendarDayRecord, CalendarYearRecord
 from models.chain import ChainLink  # also notes each audit event and decision inserted
 from models.deadlines import Deadline
 from models.decisions import Decision
@@ -24,6 +25,8 @@ __all__ = [
     "AnnualReportMark",
     "ApiToken",
     "AuditEvent",
+    "CalendarDayRecord",
+    "CalendarYearRecord",
     "ChainLink",
     "Deadline",
     "Decision",

@@ -36,3 +36,5 @@ class Alert(SQLModel, table=True):
     notifier: str | None = Field(default=None, max_length=64)
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=1000)
+    # Set when the deadline it was raised on was recounted (a year loaded or corrected).
+    withdrawn_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

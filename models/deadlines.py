@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -28,6 +28,10 @@ class Deadline(SQLModel, table=True):
     kind: str = Field(max_length=64)  # policies.deadlines.DeadlineKind
     due_at: datetime = Field(sa_column=utc_column())
     basis: str = Field(max_length=500)  # the rule and source, e.g. "条例 art. 26: 20 WD"
-    provisional: bool = False
+    provisional: bool = False  # counted into a year whose arrangement is not loaded
+    counted_from: date | None = None  # working-day windows: day zero and N, so that loading
+    working_days: int | None = None  # or correcting a year recounts them (issue 20)
     met_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # Ended unmet because it can no longer be met (e.g. filed instead of published).
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     created_at: datetime = Field(sa_column=utc_column())

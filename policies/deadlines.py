@@ -50,14 +50,44 @@ class Deadline:
     kind: DeadlineKind
     due_at: datetime  # timezone-aware
     source: str
-    provisional: bool = False  # counted beyond the calendar's data (a guess)
+    provisional: bool = False  # counted into a year whose arrangement is not loaded
+    counted_from: date | None = None  # working-day windows: the trigger date (day zero) …
+    working_days: int | None = None  # … and N, so a loaded year can recount it
+
+
+# When a step ends, its deadlines end with it (issue 20: every stored deadline is met or closed
+# when its step ends). Met: the thing was done (published; the step decided; the secrecy
+# determination came back). Closed: it can no longer be done (filed instead of published).
+_PUBLICATION_KINDS = frozenset({DeadlineKind.PUBLICATION_LOCAL, DeadlineKind.PUBLICATION_CEILING})
+
+
+def deadlines_met(source: Status, target: Status) -> frozenset[DeadlineKind]:
+    """The kinds a status change meets: the stage allowance of the step left (domain §5.1), the
+    secret report when an escalation returns (实施条例 art. 25), publication at publication."""
+    if source is target:
+        return frozenset()
+    met = {DeadlineKind.STAGE_ALLOWANCE}
+    if source is Status.ESCALATED:
+        met.add(DeadlineKind.SECRET_REPORT)
+    if target is Status.PUBLISHED:
+        met |= _PUBLICATION_KINDS
+    return frozenset(met)
+
+
+def deadlines_closed(target: Status) -> frozenset[DeadlineKind]:
+    """The kinds a status change closes unmet: a filed document (依申请公开/不予公开) is not
+    published, so its publication and interpretation windows end (条例 art. 26 applies to 主动公开
+    only)."""
+    if target is Status.FILED:
+        return _PUBLICATION_KINDS | {DeadlineKind.INTERPRETATION}
+    return frozenset()
 
 
 def _working(
     kind: DeadlineKind, start: date, days: WorkingDays, calendar: WorkingDayCalendar, source: str
 ) -> Deadline:
-    due_at, provisional = calendar.deadline_end_provisional(start, days.days)
-    return Deadline(kind, due_at, source, provisional)
+    due_at, provisional = calendar.deadline_end(start, days.days)
+    return Deadline(kind, due_at, source, provisional, start, days.days)
 
 
 def publication_deadlines(

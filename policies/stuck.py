@@ -23,7 +23,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from policies.calendar import (
-    CalendarYearNotCovered,
+    Age,
     WorkingDayCalendar,
     add_clock_hours,
     end_of_day,
@@ -72,7 +72,7 @@ def allowance_due(
 @lru_cache(maxsize=8192)
 def _deadline_end(day: date, days: int, calendar: WorkingDayCalendar) -> tuple[datetime, bool]:
     # Memo of the calendar walk: the monitor asks for the same few entry dates again and again.
-    return calendar.deadline_end_provisional(day, days)
+    return calendar.deadline_end(day, days)
 
 
 def stuck_level(
@@ -98,28 +98,16 @@ def _unit(allowance: Allowance) -> WindowUnit:
     return WindowUnit.CLOCK if isinstance(allowance, ClockHours) else WindowUnit.WORKING_DAYS
 
 
-def _is_working(calendar: WorkingDayCalendar, day: date) -> bool:
-    try:
-        return calendar.is_working_day(day)
-    except CalendarYearNotCovered:  # beyond the data: weekdays only, as provisional deadlines do
-        return day.weekday() < 5
-
-
-def age_in_working_days(entered_at: datetime, as_of: datetime, calendar: WorkingDayCalendar) -> int:
+def age_in_working_days(entered_at: datetime, as_of: datetime, calendar: WorkingDayCalendar) -> Age:
     """Working days strictly after the entry date up to and including as_of's date (Asia/Shanghai):
     the entry day is day zero, so a document on the Nth working day of an N-day allowance has age
-    N and is overdue from day N + 1 (domain §8.1)."""
-    start, end = local_date(entered_at), local_date(as_of)
-    count, day = 0, start + _ONE_DAY
-    while day <= end:
-        count += _is_working(calendar, day)
-        day += _ONE_DAY
-    return count
+    N and is overdue from day N + 1 (domain §8.1); provisional if it counted a year not loaded."""
+    return calendar.working_days_between(local_date(entered_at), local_date(as_of))
 
 
 def ages_in_working_days(
     entries: Sequence[datetime], as_of: datetime, calendar: WorkingDayCalendar
-) -> list[int]:
+) -> list[Age]:
     """`age_in_working_days` of many entries at once, walking the calendar a single time (the
     monitor's page of rows): equal to calling it for each entry."""
     if not entries:
@@ -132,9 +120,15 @@ def ages_in_working_days(
     total, day = 0, end
     while day >= first:
         counted[day] = total
-        total += _is_working(calendar, day)
+        total += calendar.is_working(day).working
         day -= _ONE_DAY
-    return [counted.get(start, 0) for start in starts]
+    return [
+        Age(
+            counted.get(start, 0),
+            start < end and calendar.provisional_between(start + _ONE_DAY, end),
+        )
+        for start in starts
+    ]
 
 
 def age_in_hours(entered_at: datetime, as_of: datetime) -> float:

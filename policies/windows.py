@@ -18,9 +18,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from policies.calendar import (
-    FIXED_DATE_HOLIDAYS,
     SHANGHAI,
-    CalendarYearNotCovered,
     WorkingDayCalendar,
     local_date,
     require_aware,
@@ -86,7 +84,7 @@ def window_start(
         n = profile.interpretation_within.days
     day, counted = (due - _ONE_DAY).astimezone(SHANGHAI).date(), 0
     while counted < n:
-        counted += _is_working(calendar, day)
+        counted += calendar.is_working(day).working
         day -= _ONE_DAY
     return datetime.combine(day, time(0), tzinfo=SHANGHAI)
 
@@ -97,21 +95,13 @@ def cycle_of(due: datetime) -> str:
     return (due - _ONE_DAY).astimezone(SHANGHAI).date().isoformat()
 
 
-def _is_working(calendar: WorkingDayCalendar, day: date) -> bool:
-    try:
-        return calendar.is_working_day(day)
-    except CalendarYearNotCovered:
-        # Beyond the data, guess as calendar.add_working_days_provisional does.
-        return day.weekday() < 5 and (day.month, day.day) not in FIXED_DATE_HOLIDAYS
-
-
 @lru_cache(maxsize=4096)
 def _working_days_from(first: date, end: date, calendar: WorkingDayCalendar) -> int:
     """Working days in [first, end): whole days only, so the same few date pairs recur all day
     (the office monitor asks for them on every page) and are counted once."""
     count, day = 0, first
     while day < end:
-        count += _is_working(calendar, day)
+        count += calendar.is_working(day).working
         day += _ONE_DAY
     return count
 
@@ -124,7 +114,7 @@ def working_days_elapsed(start: datetime, as_of: datetime, calendar: WorkingDayC
     local = as_of.astimezone(SHANGHAI)
     today = local.date()
     elapsed = float(_working_days_from(first, today, calendar))
-    if today >= first and _is_working(calendar, today):
+    if today >= first and calendar.is_working(today).working:
         midnight = datetime.combine(today, time(0), tzinfo=SHANGHAI)
         elapsed += (local - midnight) / _ONE_DAY
     return elapsed

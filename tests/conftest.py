@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -23,6 +24,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401  (registers every table)
+from models.calendar import seed_package_years
 from models.db import make_engine
 from models.migrate import upgrade
 
@@ -83,6 +85,8 @@ def _truncate_all(engine: Engine) -> None:
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # The calendar years the migration seeds are part of an "empty" database (0009c).
+        seed_package_years(connection, at=datetime.now(UTC))
 
 
 @pytest.fixture(

@@ -49,3 +49,16 @@ def test_every_profile_is_described_with_its_labels_window_and_interpretation(na
     assert interpretation.startswith("together") is together
     if not together:
         assert re.search(r"3 working days|as `wuming`", interpretation)
+
+
+def test_the_readme_import_example_is_the_2026_arrangement_chinesecalendar_transcribes() -> None:
+    # README "Working-day calendar": the example must import, and say what the seed says.
+    from policies.calendar import package_years
+    from services.calendar import read_calendar_file
+
+    section = README.split("### The import format", 1)[1]
+    example = section.split("```csv\n", 1)[1].split("```", 1)[0]
+    entered = read_calendar_file(2026, example.encode("utf-8"))
+    seeded = package_years()[-1]
+    assert [(d.day, d.kind) for d in entered.days] == [(d.day, d.kind) for d in seeded.days]
+    assert entered.source.title == "国务院办公厅关于2026年部分节假日安排的通知"

@@ -8,6 +8,7 @@ from prefect.input import RunInput
 from pydantic import Field
 
 from policies.attributes import Attribute
+from policies.calendar import PROVISIONAL_RULE, deadline_text
 from policies.steps import Choice
 from services.review import StepView
 from services.review.materials import MaterialForReview
@@ -44,9 +45,12 @@ def describe(view: StepView, *, url: str, problem: str = "") -> str:
     ]
     lines += [f"- {f}" for f in view.findings] or ["- （无）"]
     lines += ["", "### 期限 (deadlines)"]
-    lines += [f"- {kind}: {due.isoformat()} — {basis}" for kind, due, basis in view.deadlines] or [
-        "- （无）"
-    ]
+    lines += [
+        f"- {kind}: {deadline_text(due, provisional=provisional)} — 依据 {basis}"
+        for kind, due, basis, provisional in view.deadlines
+    ] or ["- （无）"]
+    if any(provisional for *_, provisional in view.deadlines):
+        lines += ["", f"> （暂定）: {PROVISIONAL_RULE}"]
     lines += ["", f"**可选决定**: {view.step.rule.choices_text()}"]
     return "\n".join(lines)
 

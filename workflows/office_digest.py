@@ -16,7 +16,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from config.settings import get_settings
-from services.office.digest import raise_stuck_alerts
+from services.office.digest import raise_calendar_alert, raise_stuck_alerts
 from workflows.alerts import deliver_alerts
 from workflows.runtime import as_of_instant, unit_of_work
 
@@ -35,10 +35,19 @@ def raise_stuck(at: datetime) -> int:
         )
 
 
+@task(cache_policy=NO_CACHE, persist_result=False)
+def warn_calendar(at: datetime) -> str | None:
+    """From 1 November (a setting), alert once while next year's calendar is not loaded."""
+    with unit_of_work() as session:
+        return raise_calendar_alert(session, as_of=at, warn_from=get_settings().calendar_warn_from)
+
+
 @flow(name=DIGEST_FLOW, persist_result=False)
 def office_digest(as_of: str | None = None) -> dict[str, Any]:
-    """Stuck documents at `as_of` → alerts (once per threshold) → one digest to the notifier."""
+    """Stuck documents at `as_of` → alerts (once per threshold), and the calendar warning →
+    one digest to the notifier."""
     at = as_of_instant(as_of)
     raised = raise_stuck(at)
+    calendar = warn_calendar(at)
     delivery = deliver_alerts(at)
-    return {"as_of": at.isoformat(), "raised": raised, **delivery}
+    return {"as_of": at.isoformat(), "raised": raised, "calendar_warning": calendar, **delivery}

@@ -53,6 +53,14 @@ SCHEDULED: tuple[Scheduled, ...] = (
         "profiles.py), one alert per threshold, delivered with the pending alerts.",
     ),
     Scheduled(
+        "workflows.calendar:recount_deadlines_flow",
+        "daily",
+        timedelta(days=1),
+        "Working-day calendar: every open deadline counted again on the loaded years (an import "
+        "recounts its year at once; this sweep catches anything else), audited, alerts on an "
+        "old due time withdrawn and the windows checked again (issue 20).",
+    ),
+    Scheduled(
         "workflows.audit_check:verify_audit",
         "daily",
         timedelta(days=1),

@@ -9,7 +9,7 @@ from datetime import datetime
 from html import escape
 
 from api.pages import TEMPLATES, template
-from policies.calendar import SHANGHAI
+from policies.calendar import SHANGHAI, age_text, deadline_text
 from services.office.overview import Dashboard
 from services.office.stuck import CountRow, StuckDocument
 
@@ -69,8 +69,9 @@ def _stuck_row(item: StuckDocument) -> list[str]:
         escape(item.stage.value),
         escape(holder),
         _when(item.entered_at),
-        _when(item.due_at) + (" (provisional)" if item.provisional else ""),
-        f"{item.age_working_days} WD / {item.allowance}",
+        escape(deadline_text(item.due_at, provisional=item.provisional)),
+        escape(age_text(item.age_working_days, provisional=item.provisional))
+        + f" / {escape(item.allowance)}",
         f'<span class="{item.level.value}">{item.level.value}</span>',
         run,
     ]
@@ -89,8 +90,13 @@ def board_html(data: Dashboard) -> str:
         f"{stuck.near} near at {round(stuck.near_share * 100)} %) · showing "
         f"{len(stuck.items)}</p>"
     )
+    warning = (
+        f'<p class="warning" id="calendar-warning">{escape(data.calendar_warning)}</p>'
+        if data.calendar_warning
+        else ""
+    )
     parts = [
-        summary,
+        warning + summary,
         _table(
             "Stuck documents (超期/临期)",
             [
@@ -130,7 +136,7 @@ def board_html(data: Dashboard) -> str:
                     f"{escape(o.title)}</a>",
                     escape(o.organ_code),
                     escape(o.kind),
-                    _when(o.due_at),
+                    escape(deadline_text(o.due_at, provisional=o.provisional)),
                     escape(o.basis),
                 ]
                 for o in data.overdue.oldest
@@ -177,7 +183,7 @@ def board_html(data: Dashboard) -> str:
                     f"{escape(e.title)}</a>",
                     escape(e.organ_code),
                     _when(e.since),
-                    f"{e.age_working_days} WD",
+                    escape(age_text(e.age_working_days, provisional=e.provisional)),
                 ]
                 for e in data.escalations
             ),

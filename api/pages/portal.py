@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 from xml.etree import ElementTree as ET
 
+from policies.calendar import SHANGHAI, local_date
 from services.publication.portal import (
     REDACTED_NOTE,
     CatalogueEntry,
@@ -152,7 +153,7 @@ def document_html(page: PortalDocument) -> str:
         for f in page.interpretation
     )
     history = "".join(
-        f"<li>{n.recorded_at.date().isoformat()} {escape(n.text)}：{escape(n.reason)}</li>"
+        f"<li>{_beijing_date(n.recorded_at)} {escape(n.text)}：{escape(n.reason)}</li>"
         for n in page.validity_notes
     )
     body = (
@@ -162,7 +163,7 @@ def document_html(page: PortalDocument) -> str:
         f"<tr><th>文号</th><td>{escape(e.doc_number or '')}</td></tr>"
         f"<tr><th>发布机构</th><td>{escape(e.organ)}</td></tr>"
         f"<tr><th>成文日期</th><td>{e.written_on.isoformat()}</td></tr>"
-        f"<tr><th>发布日期</th><td>{e.published_at.date().isoformat()}</td></tr>"
+        f"<tr><th>发布日期</th><td>{_beijing_date(e.published_at)}</td></tr>"
         f'<tr><th>公开属性</th><td class="marking">{escape(e.marking_text)}</td></tr>'
         f'<tr><th>有效性</th><td class="validity">{validity}</td></tr>'
         f"<tr><th>内容概述</th><td>{escape(e.summary)}</td></tr>"
@@ -184,7 +185,14 @@ def withdrawn_html(notice: str) -> str:
 
 
 def _rfc3339(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    """A feed timestamp: Beijing time with its offset (RFC 3339, e.g. 2026-12-06T06:35:00+08:00)."""
+    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+
+def _beijing_date(moment: datetime) -> str:
+    """The Beijing calendar date of an instant (a publication at 06:35 Beijing time on 12-06 is
+    dated 12-06, not the UTC 12-05)."""
+    return local_date(moment).isoformat()
 
 
 def _entry_id(item: FeedItem) -> str:

@@ -4,7 +4,6 @@ pre-screen evidence, and their decision (approve: the portal may show it; return
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, status
@@ -15,7 +14,7 @@ from api.deps import ReadSessionDep, SessionDep, SettingsDep, now, require_roles
 from api.errors import error_responses
 from api.review_resumer import end_material_run
 from api.review_starter import material_run_key
-from api.schemas import MaterialOut
+from api.schemas import Instant, MaterialOut
 from models.users import User
 from policies.roles import Role
 from services.review import DEFAULT_TERMS
@@ -54,7 +53,7 @@ class MaterialDecisionOut(BaseModel):
     document_id: int
     decision: str
     decided_by: int | None
-    decided_at: datetime
+    decided_at: Instant
 
 
 @router.get(

@@ -34,7 +34,7 @@ from api.deps import (
 from api.errors import error_responses
 from api.pages import private_html
 from api.pages.office import SCRIPT, board_html, dashboard_page, login_page
-from api.schemas import DocumentDetail
+from api.schemas import DocumentDetail, in_beijing
 from config.settings import Settings
 from policies.attributes import Attribute
 from policies.statuses import Stage
@@ -112,7 +112,7 @@ def get_stuck(
         attribute=attribute,
         level=level,
     )
-    return stuck_documents(
+    report = stuck_documents(
         session,
         as_of=_as_of(as_of),
         near_share=near if near is not None else settings.stuck_near_share,
@@ -121,6 +121,7 @@ def get_stuck(
         offset=offset,
         flow_run_ui=settings.prefect_ui_base,
     )
+    return in_beijing(report)
 
 
 @router.get(
@@ -132,7 +133,7 @@ def get_stuck(
 def get_overdue(user: OfficeReader, session: ReadSessionDep, as_of: AsOf = None) -> OverdueReport:
     """Unmet publication (条例 art. 26; local windows) and interpretation deadlines that have
     passed at as_of, per organ, with the most overdue first."""
-    return overdue_deadlines(session, as_of=_as_of(as_of))
+    return in_beijing(overdue_deadlines(session, as_of=_as_of(as_of)))
 
 
 @router.get(
@@ -225,6 +226,7 @@ def _board_html(
         as_of=_as_of(as_of),
         near_share=near if near is not None else settings.stuck_near_share,
         flow_run_ui=settings.prefect_ui_base,
+        calendar_warn_from=settings.calendar_warn_from,
     )
     return board_html(board)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Office, OfficeReader, ReadSessionDep, SessionDep, now
 from api.errors import error_responses
 from api.pages.annual_report import annual_report_html
-from api.schemas import FindingOut
+from api.schemas import FindingOut, Instant
 from models.annual_reports import AnnualReportImport
 from policies.annual_report import HEADING_ROWS, TaskKind
 from services.errors import RequestInvalid, UnsupportedFileType, UploadTooLarge
@@ -239,7 +239,7 @@ class ImportOut(BaseModel):
     media: str
     cells: int
     imported_by: int
-    imported_at: datetime
+    imported_at: Instant
     note: str | None
     current: bool
 

@@ -10,7 +10,7 @@ announce it (seed 004 §二(二); domain §10 rule 15).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import EngineDep, SessionDep, SettingsDep, now, require_roles
 from api.errors import error_responses
 from api.pages import portal as portal_pages
+from api.schemas import Instant
 from models.users import User
 from policies.attributes import Attribute
 from policies.roles import Role
@@ -231,7 +232,7 @@ class ValidityChangeOut(BaseModel):
     amended_by_document_id: int | None
     amended_by_reference: str | None
     effective_on: date
-    recorded_at: datetime
+    recorded_at: Instant
 
 
 class ValidUntilIn(BaseModel):
@@ -332,7 +333,7 @@ class WithdrawalOut(BaseModel):
     attribute_before: Attribute
     attribute_after: Attribute
     withdrawn_by: int
-    withdrawn_at: datetime
+    withdrawn_at: Instant
 
 
 @router.post(

@@ -6,7 +6,6 @@ submission does; if Prefect is down the sweep of unstarted reviews starts it lat
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, status
@@ -24,7 +23,7 @@ from api.deps import (
 )
 from api.errors import error_responses
 from api.review_resumer import resume_review
-from api.schemas import DecisionIn, DecisionOut
+from api.schemas import DecisionIn, DecisionOut, Instant
 from api.unstarted_reviews import start_review
 from models.documents import Document
 from models.rereviews import CONVERTIBLE
@@ -123,16 +122,16 @@ class RereviewOut(BaseModel):
     kind: Literal["periodic", "secrecy_expiry"]
     cycle: str
     basis: str = Field(description="the rule and its source")
-    due_at: datetime
-    created_at: datetime
+    due_at: Instant
+    created_at: Instant
     status: Literal["open", "kept", "converted"]
     decided_by: int | None
-    decided_at: datetime | None
+    decided_at: Instant | None
     reason_codes: list[str]
     explanation: str | None
     converted_to: Attribute | None
     converted_version_id: int | None
-    decide_by: datetime = Field(
+    decide_by: Instant = Field(
         description="end of the period within which an open task must be decided: the "
         "document's profile's allowance in working days after due_at (domain §10 rules 10, 16; "
         "a local choice, no national limit)"

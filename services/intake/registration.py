@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ from models.publications import InterpretationMaterial
 from models.users import User
 from models.versions import Marking, RecordedFinding, Version, VersionAttachment
 from policies.attributes import Attribute
-from policies.calendar import WorkingDayCalendar
 from policies.deadlines import DeadlineKind, publication_deadlines, secrecy_expiry_deadline
 from policies.findings import Finding, blocking
 from policies.profiles import PolicyProfile, ProfileUnknown, get_profile
@@ -30,6 +28,7 @@ from policies.submission_checks import AttachmentKind, Submission, check_submiss
 from policies.submissions import INTERPRETATION_KINDS
 from services.accounts import organ_id_for
 from services.audit import SUBMISSION_RECEIVED, SUBMISSION_RETURNED, record_act, record_event
+from services.calendar import calendar_for
 from services.documents import VersionRecord, get_document
 from services.errors import Conflict, Forbidden, RequestInvalid, field_finding
 from services.intake.drafts import Draft
@@ -273,11 +272,6 @@ def _marking(draft: Draft, version: Version) -> Marking | None:
     )
 
 
-@lru_cache(maxsize=8)
-def _calendar(count_makeup_days: bool) -> WorkingDayCalendar:
-    return WorkingDayCalendar.from_package(count_makeup_days=count_makeup_days)
-
-
 def _deadlines(
     session: Session,
     document: Document,
@@ -292,7 +286,7 @@ def _deadlines(
     starts at 印发, later) and the secrecy expiry of a classified one."""
     values = []
     if draft.attribute is not None and draft.attribute.is_published:
-        calendar = _calendar(profile.makeup_days_count)
+        calendar = calendar_for(profile.name, session=session)
         values += [
             d
             for d in publication_deadlines(at, profile, calendar, formed_on=draft.written_on)
@@ -316,6 +310,7 @@ def _deadlines(
         )
         row.version_id = version.id
         row.due_at, row.basis, row.provisional = value.due_at, value.source, value.provisional
+        row.counted_from, row.working_days = value.counted_from, value.working_days
         session.add(row)
         deadlines.append(row)
     return deadlines

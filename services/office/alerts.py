@@ -159,7 +159,7 @@ def deliver_pending(
     pending = list(
         session.exec(
             select(Alert)
-            .where(col(Alert.notified_at).is_(None))
+            .where(col(Alert.notified_at).is_(None), col(Alert.withdrawn_at).is_(None))
             .order_by(col(Alert.raised_at), col(Alert.id))
             .limit(limit)
         )

@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 
 from models.alerts import Alert
 from models.base import json_value
-from policies.calendar import SHANGHAI
+from policies.calendar import SHANGHAI, local_date
 from policies.stuck import DEFAULT_NEAR_SHARE, StuckLevel
+from services.calendar import calendar_warning
 from services.office.alerts import AlertSpec, raise_alerts
 from services.office.stuck import MAX_LIMIT, StuckDocument, stuck_list
 
@@ -79,3 +80,20 @@ def raise_stuck_alerts(
         if not page:  # not `len(page) < batch`: a page may hold fewer items than rows read
             return raised
         offset += batch
+
+
+CALENDAR_MISSING = "calendar.missing"
+
+
+def raise_calendar_alert(session: Session, *, as_of: datetime, warn_from: str) -> str | None:
+    """Alert once per day while a year the office needs is not loaded (next year from
+    warn_from, this year always); the warning's text, or None when nothing is missing."""
+    warning = calendar_warning(session, as_of=as_of, warn_from=warn_from)
+    if warning is None:
+        return None
+    day = local_date(as_of).isoformat()
+    spec = AlertSpec(
+        key=f"calendar:missing:{day}", kind=CALENDAR_MISSING, threshold="missing", message=warning
+    )
+    raise_alerts(session, [spec], at=as_of)
+    return warning

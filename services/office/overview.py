@@ -25,8 +25,9 @@ from policies.stuck import (
     age_in_working_days,
 )
 from services.audit import STATUS_CHANGED
+from services.calendar import calendar_for, calendar_warning
 from services.office.stuck import CountRow, StuckReport, stuck_documents
-from services.review import calendar_for, count_overdue_rereviews, list_rereviews
+from services.review import count_overdue_rereviews, list_rereviews
 from services.timestamps import require_aware
 
 # --- Overdue publication and interpretation windows (domain §11 #1-#4) -----------------------
@@ -43,6 +44,7 @@ class OverdueItem:
     kind: str
     due_at: datetime
     basis: str
+    provisional: bool  # counted into a year whose arrangement is not loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,11 @@ _PUBLICATION_KINDS = (DeadlineKind.PUBLICATION_LOCAL.value, DeadlineKind.PUBLICA
 def _window_open(as_of: datetime) -> list[ColumnElement[bool]]:
     # Same predicate as ix_deadlines_window_open, written literally, so PostgreSQL can use the
     # partial index.
-    return [sa.literal_column(f"({WINDOW_TERM})", sa.Boolean), col(Deadline.due_at) < as_of]
+    return [
+        sa.literal_column(f"({WINDOW_TERM})", sa.Boolean),
+        col(Deadline.due_at) < as_of,
+        col(Deadline.closed_at).is_(None),  # filed instead of published: no longer due
+    ]
 
 
 def overdue_deadlines(session: Session, *, as_of: datetime, oldest: int = 20) -> OverdueReport:
@@ -104,7 +110,9 @@ def overdue_deadlines(session: Session, *, as_of: datetime, oldest: int = 20) ->
         interpretation=sum(row.near for row in by_organ),
         by_organ=by_organ,
         oldest=[
-            OverdueItem(d.id or 0, d.document_id, title, code, d.kind, d.due_at, d.basis)
+            OverdueItem(
+                d.id or 0, d.document_id, title, code, d.kind, d.due_at, d.basis, d.provisional
+            )
             for d, title, code in late
         ],
     )
@@ -199,6 +207,7 @@ class EscalationItem:
     organ_code: str
     since: datetime
     age_working_days: int
+    provisional: bool  # the age counted days of a year whose arrangement is not loaded
 
 
 def escalations(
@@ -224,9 +233,11 @@ def escalations(
         )
         .all()
     )
-    calendar = calendar_for("national")
+    calendar = calendar_for("national", session=session)
     return int(total), [
-        EscalationItem(doc_id or 0, title, code, since, age_in_working_days(since, as_of, calendar))
+        EscalationItem(
+            doc_id or 0, title, code, since, *age_in_working_days(since, as_of, calendar)
+        )
         for doc_id, title, code, since in rows
     ]
 
@@ -241,6 +252,7 @@ class Dashboard:
     rereviews: PendingRereviews
     escalated: int
     escalations: list[EscalationItem] = field(default_factory=list)
+    calendar_warning: str | None = None  # next year's holiday arrangement not loaded yet
 
 
 def dashboard(
@@ -250,6 +262,7 @@ def dashboard(
     near_share: float = DEFAULT_NEAR_SHARE,
     limit: int = 50,
     flow_run_ui: str | None = None,
+    calendar_warn_from: str = "11-01",
 ) -> Dashboard:
     """The office dashboard's data: stuck list and counts, overdue windows, 退文, re-reviews,
     escalations."""
@@ -265,4 +278,5 @@ def dashboard(
         rereviews=rereviews,
         escalated=escalated,
         escalations=escalated_items,
+        calendar_warning=calendar_warning(session, as_of=as_of, warn_from=calendar_warn_from),
     )

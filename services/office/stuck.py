@@ -38,6 +38,7 @@ from models.organs import Organ
 from models.users import User
 from models.versions import Marking
 from policies.attributes import Attribute
+from policies.calendar import Age, WorkingDayCalendar
 from policies.deadlines import DeadlineKind
 from policies.profiles import PROFILES
 from policies.roles import Role
@@ -56,8 +57,8 @@ from policies.stuck import (
     stuck_level,
 )
 from policies.units import ClockHours
+from services.calendar import profile_calendars
 from services.errors import RequestInvalid
-from services.review import calendar_for
 from services.timestamps import require_aware
 
 MAX_LIMIT = 500
@@ -147,7 +148,12 @@ class _Cutoff:
     overdue_before: datetime
 
 
-def _cutoffs(as_of: datetime, near_share: float, statuses: Iterable[Status]) -> list[_Cutoff]:
+def _cutoffs(
+    as_of: datetime,
+    near_share: float,
+    statuses: Iterable[Status],
+    calendars: dict[str, WorkingDayCalendar],
+) -> list[_Cutoff]:
     """Entry-time cutoffs, statuses and profiles with the same cutoffs grouped together, so the
     query has as few terms as there are distinct allowances (a short plan to make)."""
     known: dict[tuple[Any, bool], tuple[datetime, datetime]] = {}  # same allowance, same cutoffs
@@ -160,7 +166,7 @@ def _cutoffs(as_of: datetime, near_share: float, statuses: Iterable[Status]) -> 
                 continue
             key = (allowance, profile.makeup_days_count)
             if key not in known:
-                calendar = calendar_for(profile.name)
+                calendar = calendars[profile.name]
                 known[key] = (
                     near_before(as_of, allowance, calendar, near_share),
                     overdue_before(as_of, allowance, calendar),
@@ -274,11 +280,14 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
 
 
 def stuck_conditions(
-    as_of: datetime, near_share: float, filters: StuckFilters
+    as_of: datetime,
+    near_share: float,
+    filters: StuckFilters,
+    calendars: dict[str, WorkingDayCalendar],
 ) -> list[ColumnElement[bool]]:
     """The WHERE terms of the stuck set (after filters), with the values bound (for the
     benchmark's plain SQL; the service runs cached statements with parameters)."""
-    shape, params = _shape(_cutoffs(as_of, near_share, _watched(filters)), filters)
+    shape, params = _shape(_cutoffs(as_of, near_share, _watched(filters), calendars), filters)
     return [sa.and_(*_conditions(shape)).params(params)]
 
 
@@ -354,18 +363,21 @@ def _page_statement(shape: _Shape) -> _Rows:
 
 
 def _describe(
-    rows: Sequence[Any], *, as_of: datetime, near_share: float, flow_run_ui: str | None
+    rows: Sequence[Any],
+    *,
+    as_of: datetime,
+    near_share: float,
+    flow_run_ui: str | None,
+    calendars: dict[str, WorkingDayCalendar],
 ) -> list[StuckDocument]:
     """Deadlines, ages, holders and links of a page of rows (Python, page-sized work only)."""
     by_profile: dict[str, list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         if row[6] in PROFILES:
             by_profile[row[6]].append(index)
-    ages: dict[int, int] = {}
+    ages: dict[int, Age] = {}
     for profile_name, indexes in by_profile.items():
-        found = ages_in_working_days(
-            [rows[i][5] for i in indexes], as_of, calendar_for(profile_name)
-        )
+        found = ages_in_working_days([rows[i][5] for i in indexes], as_of, calendars[profile_name])
         ages.update(zip(indexes, found, strict=True))
     items = []
     for index, (
@@ -388,7 +400,7 @@ def _describe(
         allowance = _allowance(profile_name, status) if profile is not None else None
         if profile is None or allowance is None:  # not a known profile: intake refuses those
             continue
-        calendar = calendar_for(profile.name)
+        calendar = calendars[profile.name]
         due_at, provisional = allowance_due(entered_at, allowance, calendar)
         level = stuck_level(entered_at, due_at, as_of, near_share, allowance, calendar)
         if level is None:  # at the microsecond boundary of the cutoff
@@ -410,9 +422,9 @@ def _describe(
                 held_by_name=drafter_name if held_by_drafter else None,
                 entered_at=entered_at,
                 due_at=due_at,
-                provisional=provisional,
+                provisional=provisional or ages[index].provisional,
                 allowance=_allowance_text(allowance),
-                age_working_days=ages[index],
+                age_working_days=ages[index].days,
                 age_hours=round(age_in_hours(entered_at, as_of), 1),
                 level=level,
                 deadline_id=deadline_id if stored_due == due_at else None,
@@ -438,9 +450,14 @@ def _is_status(*statuses: Status) -> ColumnElement[bool]:
     return _raw(f"documents.status IN ({', '.join(repr(s.value) for s in statuses)})")
 
 
-def counts_statement(as_of: datetime, near_share: float, filters: StuckFilters) -> _Rows:
+def counts_statement(
+    as_of: datetime,
+    near_share: float,
+    filters: StuckFilters,
+    calendars: dict[str, WorkingDayCalendar],
+) -> _Rows:
     """The counts statement with its values bound (for the benchmark's plain SQL)."""
-    shape, params = _shape(_cutoffs(as_of, near_share, _watched(filters)), filters)
+    shape, params = _shape(_cutoffs(as_of, near_share, _watched(filters), calendars), filters)
     statement = _counts_statement(shape)
     if statement is None:
         raise ValueError("no watched status left after the stage filter: nothing to count")
@@ -512,14 +529,20 @@ class _Query:
     near_share: float
     shape: _Shape
     params: dict[str, Any]
+    calendars: dict[str, WorkingDayCalendar]
 
 
-def _query(as_of: datetime, near_share: float, filters: StuckFilters | None) -> _Query:
+def _query(
+    as_of: datetime,
+    near_share: float,
+    filters: StuckFilters | None,
+    calendars: dict[str, WorkingDayCalendar],
+) -> _Query:
     require_aware(as_of)
     share = _share(near_share)
     filters = filters or StuckFilters()
-    shape, params = _shape(_cutoffs(as_of, share, _watched(filters)), filters)
-    return _Query(as_of, share, shape, params)
+    shape, params = _shape(_cutoffs(as_of, share, _watched(filters), calendars), filters)
+    return _Query(as_of, share, shape, params, calendars)
 
 
 def _list(
@@ -529,7 +552,13 @@ def _list(
     _check_page(limit, offset)
     params = {**query.params, "limit": limit, "offset": offset}
     rows = session.connection().execute(_page_statement(query.shape), params).all()
-    return _describe(rows, as_of=query.as_of, near_share=query.near_share, flow_run_ui=flow_run_ui)
+    return _describe(
+        rows,
+        as_of=query.as_of,
+        near_share=query.near_share,
+        flow_run_ui=flow_run_ui,
+        calendars=query.calendars,
+    )
 
 
 def _counts(session: Session, query: _Query) -> StuckCounts:
@@ -565,7 +594,7 @@ def stuck_list(
 ) -> list[StuckDocument]:
     """One page of documents past (or near) their stage allowance at as_of, oldest entry first
     (the list alone, without counts)."""
-    query = _query(as_of, near_share, filters)
+    query = _query(as_of, near_share, filters, profile_calendars(session))
     return _list(session, query, limit=limit, offset=offset, flow_run_ui=flow_run_ui)
 
 
@@ -577,7 +606,7 @@ def stuck_counts(
     filters: StuckFilters | None = None,
 ) -> StuckCounts:
     """Overdue and near counts per stage and per organ over the whole filtered stuck set."""
-    return _counts(session, _query(as_of, near_share, filters))
+    return _counts(session, _query(as_of, near_share, filters, profile_calendars(session)))
 
 
 def stuck_documents(
@@ -592,7 +621,7 @@ def stuck_documents(
 ) -> StuckReport:
     """Documents past (or near) their stage allowance at as_of, oldest entry first, one page,
     with overdue/near counts per stage and per organ over the whole filtered set."""
-    query = _query(as_of, near_share, filters)
+    query = _query(as_of, near_share, filters, profile_calendars(session))
     items = _list(session, query, limit=limit, offset=offset, flow_run_ui=flow_run_ui)
     counts = _counts(session, query)
     late, near = counts.overdue, counts.near

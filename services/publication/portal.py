@@ -76,7 +76,7 @@ class CatalogueEntry:
             "marking": self.marking_text,
             "validity": self.validity.value,
             "validity_label": self.validity.label,
-            "published_at": self.published_at.isoformat(),
+            "published_at": self.published_at.astimezone(SHANGHAI).isoformat(),
         }
 
 

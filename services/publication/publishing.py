@@ -33,10 +33,10 @@ from policies.attributes import Attribute
 from policies.deadlines import interpretation_deadline
 from policies.profiles import InterpretationMode, get_profile
 from policies.statuses import Status
+from services.calendar import calendar_for
 from services.documents import get_marking
 from services.errors import DomainError, NotFound, Unavailable
 from services.review import (
-    calendar_for,
     change_status,
     has_interpretation_material,
     needs_interpretation,
@@ -298,7 +298,7 @@ def publish_version(
     if needs_interpretation(session=session, document=document, attribute=marking.attribute):
         # Rule 12: with the document (TOGETHER) or within 3 WD after its publication.
         profile = get_profile(document.policy_profile)
-        due = interpretation_deadline(at, profile, calendar_for(profile.name))
+        due = interpretation_deadline(at, profile, calendar_for(profile.name, session=session))
         stored = store_deadline(
             session=session, document_id=document_id, version_id=version_id, value=due, at=at
         )

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from models.alerts import Alert
 from models.deadlines import Deadline
 from models.documents import Document
-from policies.calendar import SHANGHAI
+from policies.calendar import SHANGHAI, WorkingDayCalendar, deadline_text
 from policies.deadlines import DeadlineKind
 from policies.profiles import get_profile
 from policies.statuses import Status
@@ -32,8 +32,8 @@ from policies.windows import (
     window_start,
     window_unit,
 )
+from services.calendar import profile_calendars
 from services.office.alerts import AlertSpec, raise_alerts
-from services.review import calendar_for
 from services.timestamps import require_aware
 
 ALERT_SHARE = "window.share"
@@ -97,6 +97,7 @@ def _open_windows(session: Session) -> list[OpenWindow]:
         .join(Document, col(Document.id) == col(Deadline.document_id))
         .where(
             col(Deadline.met_at).is_(None),
+            col(Deadline.closed_at).is_(None),
             col(Deadline.kind).in_([k.value for k in WATCHED_KINDS]),
             col(Document.status) != Status.FILED,
         )
@@ -105,9 +106,10 @@ def _open_windows(session: Session) -> list[OpenWindow]:
     return [OpenWindow(r[0], DeadlineKind(r[1]), *r[2:]) for r in rows]
 
 
-def _crossed(window: OpenWindow, at: datetime, shares: tuple[float, ...]) -> tuple[float, ...]:
+def _crossed(
+    window: OpenWindow, at: datetime, shares: tuple[float, ...], calendar: WorkingDayCalendar
+) -> tuple[float, ...]:
     profile = get_profile(window.policy_profile)
-    calendar = calendar_for(profile.name)
     due, kind = window.due_at, window.kind
     unit = window_unit(kind, profile)
     if at >= due:  # spent: every threshold; no need to find where the window started
@@ -129,13 +131,10 @@ def _existing(session: Session, keys: list[str]) -> set[str]:
 
 def _message(window: OpenWindow, share: float) -> str:
     number = f"（{window.doc_number}）" if window.doc_number else ""
-    due = window.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    due = deadline_text(window.due_at, provisional=window.provisional)
     state = "已逾期" if share >= OVERDUE else f"时限已过{threshold_label(share)}"
-    guess = "（期限按推定日历计算）" if window.provisional else ""
-    return (
-        f"《{window.title}》{number} {_WHAT[window.kind]}{state}：应于 {due}（北京时间）前完成"
-        f"{guess}；依据 {window.basis}"
-    )
+    what = f"《{window.title}》{number} {_WHAT[window.kind]}{state}"
+    return f"{what}：应于 {due}前完成；依据 {window.basis}"
 
 
 def check_windows(
@@ -146,10 +145,11 @@ def check_windows(
     require_aware(at)
     wanted = tuple(shares)
     rows = _open_windows(session)
+    calendars = profile_calendars(session)
     candidates = [
         (window_key(window, share), window, share)
         for window in rows
-        for share in _crossed(window, at, wanted)
+        for share in _crossed(window, at, wanted, calendars[window.policy_profile])
     ]
     known = _existing(session, [key for key, _, _ in candidates])
     specs = [

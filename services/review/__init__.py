@@ -47,7 +47,6 @@ from services.review.starts import (
 from services.review.status import change_status
 from services.review.steps import (
     StepView,
-    calendar_for,
     current_status,
     open_step,
     require_current_version,
@@ -64,7 +63,6 @@ __all__ = [
     "ReviewToStart",
     "StepView",
     "advance_interpretation",
-    "calendar_for",
     "change_status",
     "count_overdue_rereviews",
     "create_due_rereviews",

@@ -26,11 +26,12 @@ from policies.roles import Role
 from policies.statuses import Status
 from policies.steps import Choice, Step
 from services.audit import SYSTEM, record_event
+from services.calendar import calendar_for
 from services.documents import get_marking
 from services.errors import Conflict, DomainError
 from services.review.checks import has_interpretation_material, needs_interpretation
 from services.review.status import change_status
-from services.review.steps import calendar_for, require_current_version, store_deadline
+from services.review.steps import require_current_version, store_deadline
 
 DECISION_RECORDED = "decision.recorded"
 ATTRIBUTE_CHANGED = "attribute.changed"
@@ -242,7 +243,9 @@ def _consequence(
     elif decision == "escalate":
         move(Status.ESCALATED)
         # Working days count in Asia/Shanghai: after 16:00 UTC it is already the next day there.
-        value = secret_report_deadline(local_date(at), calendar_for(document.policy_profile))
+        value = secret_report_deadline(
+            local_date(at), calendar_for(document.policy_profile, session=session)
+        )
         store_deadline(
             session=session, document_id=doc_id, version_id=version_id, value=value, at=at
         )
@@ -251,7 +254,7 @@ def _consequence(
         for value in publication_deadlines(
             at,
             profile,
-            calendar_for(profile.name),
+            calendar_for(profile.name, session=session),
             formed_on=_formed_on(session, document, version_id),
         ):
             store_deadline(

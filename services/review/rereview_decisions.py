@@ -35,13 +35,14 @@ from policies.secrecy_levels import SecrecyLevel
 from policies.statuses import Status
 from policies.submission_checks import check_submission
 from services.audit import record_event
+from services.calendar import calendar_for
 from services.documents import get_document, get_marking
 from services.errors import Conflict, DomainError, Forbidden, NotFound
 from services.review.checks import submission_of
 from services.review.rereviews import get_rereview
 from services.review.starts import ReviewToStart
 from services.review.status import change_status
-from services.review.steps import calendar_for, store_deadline
+from services.review.steps import store_deadline
 from services.timestamps import require_aware
 
 REREVIEW_KEPT = "rereview.kept"
@@ -293,7 +294,7 @@ def _convert(
     )
     # 条例 art. 26: 自形成或者变更之日起20个工作日内 — the change is the conversion.
     for value in publication_deadlines(
-        at, profile, calendar_for(profile.name), formed_on=local_date(at)
+        at, profile, calendar_for(profile.name, session=session), formed_on=local_date(at)
     ):
         if value.kind is DeadlineKind.PUBLICATION_CEILING:
             row: Deadline = store_deadline(

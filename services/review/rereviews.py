@@ -25,7 +25,7 @@ from models.documents import Document
 from models.rereviews import Rereview
 from models.versions import Marking
 from policies.attributes import Attribute
-from policies.calendar import local_date
+from policies.calendar import WorkingDayCalendar, local_date
 from policies.deadlines import rereview_decision_deadline
 from policies.profiles import PROFILES, get_profile
 from policies.roles import Role
@@ -33,9 +33,9 @@ from policies.statuses import Status
 from policies.stuck import overdue_before
 from policies.windows import periodic_rereview_due
 from services.audit import SYSTEM
+from services.calendar import calendar_for, profile_calendars
 from services.documents import get_row
 from services.errors import NotFound
-from services.review.steps import calendar_for
 from services.timestamps import require_aware
 
 REREVIEW_CREATED = "rereview.created"
@@ -190,10 +190,16 @@ class RereviewTask:
     overdue: bool
 
 
-def _task(rereview: Rereview, title: str, profile_name: str, as_of: datetime) -> RereviewTask:
+def _task(
+    rereview: Rereview,
+    title: str,
+    profile_name: str,
+    as_of: datetime,
+    calendar: WorkingDayCalendar,
+) -> RereviewTask:
     require_aware(as_of)
     profile = get_profile(profile_name)
-    deadline = rereview_decision_deadline(rereview.due_at, profile, calendar_for(profile.name))
+    deadline = rereview_decision_deadline(rereview.due_at, profile, calendar)
     overdue = rereview.status == "open" and deadline.due_at < as_of
     return RereviewTask(rereview, title, deadline.due_at, deadline.provisional, overdue)
 
@@ -203,7 +209,8 @@ def task_of(session: Session, rereview: Rereview, *, as_of: datetime) -> Rerevie
     document = session.get(Document, rereview.document_id)
     if document is None:
         raise NotFound(f"document {rereview.document_id} does not exist")
-    return _task(rereview, document.title, document.policy_profile, as_of)
+    calendar = calendar_for(document.policy_profile, session=session)
+    return _task(rereview, document.title, document.policy_profile, as_of, calendar)
 
 
 def list_rereviews(
@@ -222,10 +229,11 @@ def list_rereviews(
         statement = statement.where(col(Rereview.status) == status)
     statement = statement.order_by(col(Rereview.due_at), col(Rereview.id))
     rows = session.exec(statement.offset(offset).limit(limit)).all()
-    return [_task(row, title, profile, as_of) for row, title, profile in rows]
+    calendars = profile_calendars(session)
+    return [_task(row, title, name, as_of, calendars[name]) for row, title, name in rows]
 
 
-def _overdue(as_of: datetime) -> ColumnElement[bool]:
+def _overdue(as_of: datetime, calendars: dict[str, WorkingDayCalendar]) -> ColumnElement[bool]:
     """The condition on Rereview joined with its Document that holds for an open re-review that
     is overdue at as_of, as `_task` finds it: for each profile, due before the instant
     from which a task would not yet be overdue (policies.stuck.overdue_before, the same
@@ -235,7 +243,7 @@ def _overdue(as_of: datetime) -> ColumnElement[bool]:
         sa.and_(
             col(Document.policy_profile) == name,
             col(Rereview.due_at)
-            < overdue_before(as_of, profile.rereview_decision_allowance, calendar_for(name)),
+            < overdue_before(as_of, profile.rereview_decision_allowance, calendars[name]),
         )
         for name, profile in PROFILES.items()
     ]
@@ -248,7 +256,7 @@ def count_overdue_rereviews(session: Session, *, as_of: datetime) -> int:
         select(func.count())
         .select_from(Rereview)
         .join(Document, col(Document.id) == col(Rereview.document_id))
-        .where(_overdue(as_of))
+        .where(_overdue(as_of, profile_calendars(session)))
     )
     return int(session.exec(statement).one())
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
@@ -16,21 +15,14 @@ from models.deadlines import Deadline
 from models.documents import Document
 from models.versions import RecordedFinding
 from policies.attributes import Attribute
-from policies.calendar import WorkingDayCalendar
 from policies.deadlines import Deadline as DeadlineValue
 from policies.deadlines import stage_deadline
 from policies.profiles import PolicyProfile, get_profile
 from policies.statuses import Status
 from policies.steps import Step
+from services.calendar import calendar_for
 from services.documents import get_document, get_marking
 from services.errors import Conflict
-
-
-@lru_cache(maxsize=8)
-def calendar_for(profile_name: str) -> WorkingDayCalendar:
-    """The working-day calendar under a profile's 调休 convention (built once per process)."""
-    profile = get_profile(profile_name)
-    return WorkingDayCalendar.from_package(count_makeup_days=profile.makeup_days_count)
 
 
 def require_current_version(*, session: Session, document_id: int, version_id: int) -> Document:
@@ -65,6 +57,8 @@ def store_deadline(
     row.due_at = value.due_at
     row.basis = value.source
     row.provisional = value.provisional
+    row.counted_from, row.working_days = value.counted_from, value.working_days
+    row.met_at = row.closed_at = None  # storing a deadline opens it (for this step)
     session.add(row)
     session.flush()
     return row
@@ -83,7 +77,7 @@ class StepView:
     reason_codes: tuple[str, ...]
     reason_explanation: str
     findings: tuple[str, ...]
-    deadlines: tuple[tuple[str, datetime, str], ...]
+    deadlines: tuple[tuple[str, datetime, str, bool], ...]  # kind, due, basis, provisional
 
 
 def open_step(
@@ -95,7 +89,10 @@ def open_step(
     )
     profile: PolicyProfile = get_profile(document.policy_profile)
     allowance = stage_deadline(
-        step.status, document.status_changed_at, profile, calendar_for(profile.name)
+        step.status,
+        document.status_changed_at,
+        profile,
+        calendar_for(profile.name, session=session),
     )
     if allowance is not None and document.status is step.status:
         store_deadline(
@@ -122,7 +119,7 @@ def open_step(
         reason_codes=tuple(marking.reason_codes),
         reason_explanation=marking.reason_explanation or "",
         findings=tuple(findings),
-        deadlines=tuple((d.kind, d.due_at, d.basis) for d in deadlines),
+        deadlines=tuple((d.kind, d.due_at, d.basis, d.provisional) for d in deadlines),
     )
 
 

@@ -68,7 +68,7 @@ def test_the_office_opens_the_dashboard_sees_a_stuck_document_and_follows_its_li
             row = page.locator("#stuck tbody tr", has_text="关于国庆前报审的通知")
             assert row.count() == 1
             cells = row.locator("td")
-            assert "9 WD / 7 WD" in cells.nth(7).inner_text()  # 9 working days, 7 allowed
+            assert "9 个工作日 / 7 WD" in cells.nth(7).inner_text()  # 9 working days, 7 allowed
             assert cells.nth(8).inner_text() == "overdue"
             flow_link = row.get_by_role("link", name="flow run")
             assert flow_link.get_attribute("href", timeout=2000).endswith(

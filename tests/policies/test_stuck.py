@@ -5,7 +5,7 @@ with (local stage allowances, profiles.py, domain §5.1, §9.8; working days per
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -47,19 +47,19 @@ def test_secrecy_allowance_across_national_day_2026() -> None:
     assert stage_deadline(Status.SECRECY_REVIEW, entered, NATIONAL, CALENDAR).due_at == due
     # Fri 10-16 10:00: age = 09-30, 10-08, 10-09, 10-10, 10-12 .. 10-16 = 9 working days.
     as_of = _at(10, 16, 10)
-    assert age_in_working_days(entered, as_of, CALENDAR) == 9
+    assert age_in_working_days(entered, as_of, CALENDAR) == (9, False)
     level = stuck_level(entered, due, as_of, DEFAULT_NEAR_SHARE, SEVEN, CALENDAR)
     assert level is StuckLevel.OVERDUE
     # At 23:59 on the 7th working day it is not yet overdue (民法典 art. 203: ends at 24:00).
     assert stuck_level(entered, due, _at(10, 14, 23, 59), 0.8, SEVEN, CALENDAR) is StuckLevel.NEAR
-    assert age_in_working_days(entered, _at(10, 14, 23, 59), CALENDAR) == 7
+    assert age_in_working_days(entered, _at(10, 14, 23, 59), CALENDAR) == (7, False)
 
 
 def test_makeup_day_not_counted_when_the_profile_says_so() -> None:
     # domain §8.1 [U]: the 调休 switch. Without Sat 10-10 the 7th WD is Thu 10-15.
     strict = WorkingDayCalendar.from_package(count_makeup_days=False)
     assert allowance_due(_at(9, 29, 10), SEVEN, strict)[0] == _at(10, 16)
-    assert age_in_working_days(_at(9, 29, 10), _at(10, 16, 10), strict) == 8
+    assert age_in_working_days(_at(9, 29, 10), _at(10, 16, 10), strict) == (8, False)
 
 
 def test_near_is_counted_in_working_days() -> None:
@@ -79,7 +79,7 @@ def test_a_document_inside_its_allowance_is_not_stuck() -> None:
     due, _ = allowance_due(entered, SEVEN, CALENDAR)
     assert due == _at(10, 20)
     assert stuck_level(entered, due, _at(10, 16, 10), 0.8, SEVEN, CALENDAR) is None
-    assert age_in_working_days(entered, _at(10, 16, 10), CALENDAR) == 6
+    assert age_in_working_days(entered, _at(10, 16, 10), CALENDAR) == (6, False)
 
 
 def test_ages_of_many_entries_match_one_by_one() -> None:
@@ -88,8 +88,8 @@ def test_ages_of_many_entries_match_one_by_one() -> None:
     entries = [_at(9, 29, 10), _at(10, 9, 23), _at(10, 1, 0), _at(10, 16, 9), _at(10, 20, 9)]
     expected = [age_in_working_days(e, as_of, CALENDAR) for e in entries]
     assert ages_in_working_days(entries, as_of, CALENDAR) == expected
-    assert expected[:4] == [9, 6, 8, 0]  # 10-10 (Sat, 调休 worked), 10-12..16; 10-08 on
-    assert expected[4] == 0  # entered after as_of: no age yet
+    assert [age.days for age in expected[:4]] == [9, 6, 8, 0]  # 调休 Sat 10-10 worked
+    assert expected[4] == (0, False)  # entered after as_of: no age yet
     assert ages_in_working_days([], as_of, CALENDAR) == []
 
 
@@ -108,10 +108,11 @@ def test_hour_allowances_are_clock_time() -> None:
     assert age_in_hours(entered, _at(10, 1, 8)) == 0.0
 
 
-def test_age_beyond_the_calendar_data_counts_weekdays() -> None:
-    # Beyond chinesecalendar's years: weekdays only, as provisional deadlines (domain §8.2 pit. 3).
+def test_age_beyond_the_loaded_years_is_provisional() -> None:
+    # Beyond the loaded years: the provisional rule, and flagged (domain §8.2 pit. 3).
     entered = datetime(2030, 3, 1, 10, tzinfo=SHANGHAI)  # Friday
-    assert age_in_working_days(entered, datetime(2030, 3, 8, 10, tzinfo=SHANGHAI), CALENDAR) == 5
+    as_of = datetime(2030, 3, 8, 10, tzinfo=SHANGHAI)
+    assert age_in_working_days(entered, as_of, CALENDAR) == (5, True)
     assert allowance_due(entered, SEVEN, CALENDAR)[1] is True
 
 
@@ -155,3 +156,35 @@ def test_cutoffs_agree_with_the_per_document_test(
             level = stuck_level(entered, due, as_of, share, allowance, CALENDAR)
             assert (entered < overdue_cut) == (level is StuckLevel.OVERDUE), entered
             assert (entered < near_cut) == (level is not None), entered
+
+
+def test_issue_20_stuck_ages_skip_元旦_2027_provisionally_as_the_deadlines_do() -> None:
+    # Issue 20: waiting since Mon 2026-12-28, ages 3 → 3 → 4 across 12-31, 01-01 (元旦), 01-04,
+    # all but the first provisional; the same single working-day test as the deadlines.
+    entered = datetime(2026, 12, 28, 10, tzinfo=SHANGHAI)
+    ages = [
+        age_in_working_days(entered, datetime(y, m, d, 12, tzinfo=SHANGHAI), CALENDAR)
+        for y, m, d in ((2026, 12, 31), (2027, 1, 1), (2027, 1, 4))
+    ]
+    assert ages == [(3, False), (3, True), (4, True)]
+    as_of = datetime(2027, 1, 4, 12, tzinfo=SHANGHAI)
+    assert ages_in_working_days([entered], as_of, CALENDAR) == [ages[-1]]
+    due, provisional = allowance_due(entered, WorkingDays(4), CALENDAR)
+    assert (due, provisional) == (datetime(2027, 1, 5, tzinfo=SHANGHAI), True)
+
+
+def test_issue_20_stuck_ages_and_window_shares_agree_on_every_day_across_2026_2027() -> None:
+    # One working-day test (policies.calendar.WorkingDayCalendar.is_working) behind both: the
+    # age at the end of a day equals the working days the window measure counts by then, and
+    # it is provisional exactly when it counted a day of 2027 (not loaded).
+    from policies.windows import working_days_elapsed
+
+    first = datetime(2026, 12, 20, 10, tzinfo=SHANGHAI)
+    for offset in range(25):
+        entered = first + timedelta(days=offset)
+        for later in range(20):
+            last = entered.date() + timedelta(days=later)
+            next_midnight = datetime.combine(last + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+            age = age_in_working_days(entered, next_midnight - timedelta(microseconds=1), CALENDAR)
+            assert age.days == working_days_elapsed(entered, next_midnight, CALENDAR)
+            assert age.provisional is (later > 0 and last.year == 2027)

@@ -7,7 +7,15 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from policies.calendar import SHANGHAI, DayKind, DayOverride, WorkingDayCalendar, end_of_day
+from policies.calendar import (
+    SHANGHAI,
+    CalendarDay,
+    CalendarSource,
+    CalendarYear,
+    DayKind,
+    WorkingDayCalendar,
+    end_of_day,
+)
 from policies.classification import Classification
 from policies.deadlines import DeadlineKind, fraction_elapsed
 from policies.profiles import get_profile
@@ -134,7 +142,7 @@ def test_beyond_the_calendar_data_working_days_are_guessed_from_weekdays() -> No
         ),
         pytest.param(
             _at(2026, 2, 13, 10),
-            CALENDAR.deadline_end(date(2026, 2, 13), 20),
+            CALENDAR.deadline_end(date(2026, 2, 13), 20)[0],
             _at(2026, 2, 23, 12),
             WD,
             1 / 20,
@@ -153,7 +161,7 @@ def test_a_naive_clock_share_differs_from_the_working_day_share_across_the_sprin
 ):
     # 条例 art. 26: 20 WD from Fri 2026-02-13 end on Mon 2026-03-23 (the holiday week is skipped).
     start, as_of = _at(2026, 2, 13, 10), _at(2026, 2, 24)
-    due = CALENDAR.deadline_end(date(2026, 2, 13), 20)
+    due = CALENDAR.deadline_end(date(2026, 2, 13), 20)[0]
     assert due == _at(2026, 3, 20)  # end of Thu 2026-03-19
     working = share_elapsed(start, due, as_of, WD, CALENDAR)
     assert working == pytest.approx(1 / 20)  # only 调休 Sat 2026-02-14 was worked
@@ -162,9 +170,12 @@ def test_a_naive_clock_share_differs_from_the_working_day_share_across_the_sprin
 
 def test_a_window_with_only_rest_days_is_spent_at_its_due_instant() -> None:
     # Hypothetical override: every day of the week rest (a jurisdiction's own closure).
-    closed = WorkingDayCalendar.from_package(
-        overrides=[DayOverride(date(2026, 3, d), DayKind.REST, "closure") for d in range(3, 6)]
+    closure = CalendarYear(
+        2026,
+        tuple(CalendarDay(date(2026, 3, d), DayKind.HOLIDAY, "closure") for d in range(3, 6)),
+        CalendarSource("test fixture", "TEST", date(2026, 1, 1)),
     )
+    closed = WorkingDayCalendar.from_years([closure])
     start, due = _at(2026, 3, 2, 9), _at(2026, 3, 6)
     assert share_elapsed(start, due, _at(2026, 3, 5, 12), WD, closed) == 0.0
     assert share_elapsed(start, due, _at(2026, 3, 6, 0), WD, closed) == 1.0
@@ -204,7 +215,7 @@ def test_a_naive_weekday_count_would_not_yet_call_it_overdue() -> None:
     naive_due = end_of_day(day)
     assert naive_due == _at(2026, 2, 17)
     assert as_of < naive_due
-    due = CALENDAR.deadline_end(start.date(), 3)
+    due = CALENDAR.deadline_end(start.date(), 3)[0]
     assert due == _at(2026, 2, 15)
     assert thresholds_crossed(start, due, as_of, WD, CALENDAR) == (0.5, OVERDUE)
 
@@ -288,21 +299,21 @@ def test_secrecy_rereview_falls_due_when_the_period_ends(
             K.INTERPRETATION,
             "wuming",
             _at(2026, 2, 11, 10),
-            CALENDAR.deadline_end(date(2026, 2, 11), 3),
+            CALENDAR.deadline_end(date(2026, 2, 11), 3)[0],
             id="3 WD ending on 调休 Sat 2026-02-14 (seeds 002 §二(十三), 004 §二(五))",
         ),
         pytest.param(
             K.PUBLICATION_CEILING,
             "national",
             _at(2026, 2, 13, 10),
-            CALENDAR.deadline_end(date(2026, 2, 13), 20),
+            CALENDAR.deadline_end(date(2026, 2, 13), 20)[0],
             id="20 WD across the Spring Festival (条例 art. 26)",
         ),
         pytest.param(
             K.PUBLICATION_CEILING,
             "national",
             _at(2026, 2, 15, 10),
-            CALENDAR.deadline_end(date(2026, 2, 15), 20),
+            CALENDAR.deadline_end(date(2026, 2, 15), 20)[0],
             id="triggered on a holiday: the rest days before the first WD add nothing",
         ),
     ],

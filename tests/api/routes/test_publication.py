@@ -7,7 +7,7 @@ seed 001 §二(四)1 (markings, 删减后公开); seed 004 §二(二) (annotatio
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from xml.etree import ElementTree as ET
 
 from fastapi import FastAPI
@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from config.settings import Settings
 from models.publications import Publication
 from models.versions import Version
+from policies.calendar import SHANGHAI
 from policies.statuses import Status
 from tests.api.conftest import Person, TestClient
 from tests.publication_helpers import publish, unpublished
@@ -273,3 +274,19 @@ def test_amend_and_repeal_show_on_the_page_in_both_feeds_and_in_the_audit_log_se
         ("office", "api", "第三条已修改", "amended"),
         ("office", "api", "被新办法废止", "repealed"),
     ]
+
+
+def test_issue_20_a_publication_at_06_35_beijing_is_dated_in_beijing_on_the_portal_and_feeds(
+    app: FastAPI, settings: Settings, client: TestClient
+) -> None:
+    # 2026-12-06 06:35 Beijing time is 2026-12-05 22:35 UTC: the page showed 2026-12-05.
+    published = datetime(2026, 12, 6, 6, 35, tzinfo=SHANGHAI)
+    pub = publish(app.state.engine, settings, at=published, title="关于冬季防火的通知")
+    page = client.get(f"/portal/documents/{pub.index_number}").text
+    assert "<tr><th>发布日期</th><td>2026-12-06</td></tr>" in page
+    atom = ET.fromstring(client.get("/portal/feed.atom").content)
+    updated = [e.findtext(f"{ATOM}updated") for e in atom.iter(f"{ATOM}entry")]
+    assert updated == ["2026-12-06T06:35:00+08:00"]
+    assert atom.findtext(f"{ATOM}updated") == "2026-12-06T06:35:00+08:00"
+    feed = json.loads(client.get("/portal/feed.json").content)
+    assert [i["date_modified"] for i in feed["items"]] == ["2026-12-06T06:35:00+08:00"]

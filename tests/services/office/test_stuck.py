@@ -18,7 +18,8 @@ from models.documents import Document
 from models.organs import Organ
 from models.rereviews import Rereview
 from policies.attributes import Attribute
-from policies.calendar import SHANGHAI
+from policies.calendar import SHANGHAI, WorkingDayCalendar
+from policies.profiles import PROFILES
 from policies.roles import Role
 from policies.statuses import Stage, Status
 from policies.steps import Step
@@ -250,14 +251,15 @@ def test_the_stuck_statements_carry_their_values_in_the_sql_text() -> None:
     # move, so PostgreSQL reuses a prepared plan instead of planning every call again.
     from services.office import stuck
 
-    query = stuck._query(AS_OF, 0.8, None)
+    calendars = {name: WorkingDayCalendar.from_package() for name in PROFILES}
+    query = stuck._query(AS_OF, 0.8, None, calendars)
     page = stuck._page_statement(query.shape).compile()
     counts = stuck._counts_statement(query.shape)
     assert counts is not None
     for compiled in (page, counts.compile()):
         bound = set(compiled.params) - {p.key for p in compiled.literal_execute_params}
         assert bound == set()
-    filtered = stuck._query(AS_OF, 0.8, StuckFilters(organ_id=1))
+    filtered = stuck._query(AS_OF, 0.8, StuckFilters(organ_id=1), calendars)
     compiled = stuck._page_statement(filtered.shape).compile()
     assert set(compiled.params) - {p.key for p in compiled.literal_execute_params} == {"organ_id"}
 

@@ -14,7 +14,8 @@ from policies.deadlines import secret_report_deadline
 from policies.roles import Role
 from policies.statuses import Status
 from policies.steps import Step
-from services.review import calendar_for, record_decision
+from services.calendar import calendar_for
+from services.review import record_decision
 from tests.factories import id_of, make_document, make_user
 
 
@@ -47,7 +48,7 @@ def test_an_escalation_after_16_utc_counts_the_secret_report_window_from_the_sha
             col(Deadline.document_id) == id_of(document), col(Deadline.kind) == "secret_report"
         )
     ).one()
-    calendar = calendar_for("national")
+    calendar = calendar_for("national", session=session)
     shanghai_day = secret_report_deadline(date(2026, 10, 10), calendar).due_at
     utc_day = secret_report_deadline(date(2026, 10, 9), calendar).due_at
     assert shanghai_day != utc_day  # the case discriminates

@@ -1,0 +1,152 @@
+"""Healing stored deadlines when a year is loaded or corrected (issue 20): every stored
+working-day deadline whose count touched the year is counted again on the calendar now loaded;
+each change is audited (old and new due time), and the window alerts raised on the old due time
+are withdrawn (a notice is raised for those already delivered). The window check raises the
+right ones again (services.publication.windows.check_windows)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from models.alerts import Alert
+from models.deadlines import Deadline
+from models.documents import Document
+from policies.calendar import SHANGHAI, deadline_text, end_of_day
+from services.audit import record_event
+from services.calendar.years import profile_calendars
+from services.office.alerts import AlertSpec, raise_alerts
+
+DEADLINE_RECOUNTED = "deadline.recounted"
+ALERT_WITHDRAWN = "window.withdrawn"
+
+
+@dataclass(frozen=True)
+class Recount:
+    """One stored deadline counted again: its old and new due time and provisional flag."""
+
+    deadline_id: int
+    document_id: int
+    kind: str
+    old_due: datetime
+    new_due: datetime
+    old_provisional: bool
+    new_provisional: bool
+
+
+@dataclass(frozen=True)
+class RecountReport:
+    """What a recount did: deadlines looked at, those changed, alerts withdrawn (their keys)."""
+
+    checked: int
+    changed: tuple[Recount, ...]
+    withdrawn: tuple[str, ...]
+
+
+def _depends_on(years: set[int] | None) -> sa.ColumnElement[bool]:
+    counted = col(Deadline.working_days).is_not(None)
+    if years is None:  # the sweep: every open deadline still counted provisionally
+        return sa.and_(counted, col(Deadline.met_at).is_(None))
+    # A count touched a year iff its day zero is before the year's end and its last day is in
+    # or after the year (the last day ends at 24:00, i.e. due_at is after 00:00 of 1 Jan).
+    return sa.and_(
+        counted,
+        sa.or_(
+            *(
+                sa.and_(
+                    col(Deadline.counted_from) < date(year + 1, 1, 1),
+                    col(Deadline.due_at) > end_of_day(date(year - 1, 12, 31)),
+                )
+                for year in years
+            )
+        ),
+    )
+
+
+def recount_deadlines(
+    session: Session, *, at: datetime, years: Iterable[int] | None = None
+) -> RecountReport:
+    """Count again every stored working-day deadline that touched one of `years` (met ones
+    too: their due time is history the statistics read), or with years None every open one;
+    audit each change and withdraw the window alerts raised on its old due time."""
+    wanted = None if years is None else set(years)
+    rows = session.exec(
+        select(Deadline, Document.policy_profile)
+        .join(Document, col(Document.id) == col(Deadline.document_id))
+        .where(_depends_on(wanted))
+        .order_by(col(Deadline.id))
+    ).all()
+    calendars = profile_calendars(session)
+    changed: list[Recount] = []
+    withdrawn: list[str] = []
+    for row, profile_name in rows:
+        if row.counted_from is None or row.working_days is None or profile_name not in calendars:
+            continue
+        due, provisional = calendars[profile_name].deadline_end(row.counted_from, row.working_days)
+        if (due, provisional) == (row.due_at, row.provisional):
+            continue
+        assert row.id is not None
+        change = Recount(
+            row.id, row.document_id, row.kind, row.due_at, due, row.provisional, provisional
+        )
+        changed.append(change)
+        row.due_at, row.provisional = due, provisional
+        session.add(row)
+        record_event(
+            session=session,
+            action=DEADLINE_RECOUNTED,
+            at=at,
+            document_id=row.document_id,
+            version_id=row.version_id,
+            before={
+                "kind": row.kind,
+                "due_at": _iso(change.old_due),
+                "provisional": change.old_provisional,
+            },
+            after={"kind": row.kind, "due_at": _iso(due), "provisional": provisional},
+            reason=f"working-day calendar loaded or corrected; {row.working_days} WD from "
+            f"{row.counted_from} ({row.basis})",
+        )
+        if due != change.old_due:
+            withdrawn += _withdraw_alerts(session, change, at=at)
+    session.flush()
+    return RecountReport(len(rows), tuple(changed), tuple(withdrawn))
+
+
+def _withdraw_alerts(session: Session, change: Recount, *, at: datetime) -> list[str]:
+    """Withdraw the window alerts of this deadline raised on a due time it no longer has."""
+    new_due = change.new_due.astimezone(SHANGHAI).strftime("%Y%m%dT%H%M")
+    alerts = session.exec(
+        select(Alert).where(
+            col(Alert.key).startswith(f"window:{change.deadline_id}:"),
+            ~col(Alert.key).startswith(f"window:{change.deadline_id}:{new_due}:"),
+            col(Alert.withdrawn_at).is_(None),
+        )
+    ).all()
+    notices = []
+    for alert in alerts:
+        alert.withdrawn_at = at
+        session.add(alert)
+        if alert.notified_at is not None:  # whoever received it is told it no longer holds
+            notices.append(
+                AlertSpec(
+                    key=f"withdrawn:{alert.key}",
+                    kind=ALERT_WITHDRAWN,
+                    threshold=alert.threshold,
+                    message=f"撤回提醒：{alert.message}——期限已按录入的节假日安排重新计算，"
+                    f"新期限 {deadline_text(change.new_due, provisional=change.new_provisional)}",
+                    document_id=alert.document_id,
+                    organ_id=alert.organ_id,
+                    payload={"withdrawn_key": alert.key, "due_at": _iso(change.new_due)},
+                )
+            )
+    raise_alerts(session, notices, at=at)
+    return [alert.key for alert in alerts]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).isoformat()
