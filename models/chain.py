@@ -4,15 +4,15 @@ Each link stores the entry's canonical content and SHA-256(previous link's hash 
 entry edited, deleted or inserted behind the database's triggers no longer matches its link, and
 a link rewritten no longer matches its successor (domain §10 rule 21; issue 21).
 
-The unit of work links what it wrote just before it commits (`link_written`, called by the one
-helper of each kind: models.db.session_scope and the API's write session), so the lock is taken
-last, after every row lock of the transaction, and two writers never wait on each other in
-opposite orders. Which entries it wrote is noted as they are inserted: by mapper-level
-`after_insert` listeners of the two chained models (they run for those rows only, never for a
-session as such), and by the writer of Core INSERTs through `note_written`. The rows are read
-back as stored; on PostgreSQL a transaction-level advisory lock serialises the appends, so
-concurrent writers never fork the chain (SQLite serialises writers anyway). An entry of a
-savepoint rolled back alone is no longer there to read and gets no link.
+The unit of work links what it wrote just before it commits (`link_written`, called by
+models.db.commit_unit_of_work, the one commit of session_scope and of the API's write session),
+so the lock is taken last, after every row lock of the transaction, and two writers never wait
+on each other in opposite orders. Which entries it wrote is noted as they are inserted: by
+mapper-level `after_insert` listeners of the two chained models (they run for those rows only,
+never for a session as such), and by the writer of Core INSERTs through `note_written`. The
+rows are read back as stored; on PostgreSQL a transaction-level advisory lock serialises the
+appends, so concurrent writers never fork the chain (SQLite serialises writers anyway). An
+entry of a savepoint rolled back alone is no longer there to read and gets no link.
 """
 
 from __future__ import annotations

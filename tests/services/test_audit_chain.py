@@ -202,6 +202,14 @@ def test_a_rewritten_link_is_named(
     assert "link was rewritten" in done.stderr
 
 
+def _run_together(threads: list[threading.Thread]) -> None:
+    """Start the writers, then wait for each (two minutes at most)."""
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+
 def test_eight_concurrent_writers_leave_one_valid_chain(engine: Engine) -> None:
     with session_scope(engine) as session:
         document_id = make_document(session).id
@@ -226,11 +234,7 @@ def test_eight_concurrent_writers_leave_one_valid_chain(engine: Engine) -> None:
         except BaseException as error:  # reported below, with the thread's name
             failures.append(error)
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    _run_together([threading.Thread(target=write, args=(i,)) for i in range(8)])
     assert not failures
     with engine.connect() as connection:
         report = verify_chain(connection=connection)
@@ -275,11 +279,7 @@ def test_a_writer_that_locks_rows_after_writing_entries_never_deadlocks(engine: 
             b_locked.set()
             failures.append(error)
 
-    threads = [threading.Thread(target=writer_a), threading.Thread(target=writer_b)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _run_together([threading.Thread(target=writer_a), threading.Thread(target=writer_b)])
     assert not failures
     with engine.connect() as connection:
         report = verify_chain(connection=connection)
