@@ -22,6 +22,7 @@ from api.routes import (
     office_reports,
     publication,
     review,
+    review_pages,
 )
 from api.schemas import describe_enums
 from api.unstarted_reviews import sweep_forever
@@ -31,6 +32,7 @@ ROUTERS = [
     intake.router,  # submissions (issue 3)
     documents.router,  # reading documents (issue 3)
     review.router,  # human decisions (issue 6) and re-reviews (issue 4)
+    review_pages.router,  # reviewers read what they review, in a browser (issue 21)
     materials.router,  # material sent after intake, cleared before it is shown (issue 21)
     publication.router,  # the public portal and validity (issue 4)
     office.router,  # the office monitor and its dashboard (issue 5)

@@ -2,9 +2,10 @@
 and documents loaded and authorised before a route runs.
 
 Who someone is, in one place: a bearer token (`Authorization: Bearer …`, every route), or — for
-reading the office pages in a browser — the HttpOnly `/office` cookie that `POST /office/login`
-sets from a token (only `/office` GET routes accept it; SameSite=Strict). The token is looked up
-in a short session of its own before the route reads a byte of the request body.
+reading pages in a browser — a browser session's HttpOnly cookie set by a sign-in form
+(api/signin.py: `/office` GET routes accept the office one; SameSite=Strict). Tokens and
+sessions are looked up in a short connection of their own before the route reads a byte of the
+request body.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from models.db import commit_unit_of_work, make_engine
 from models.documents import Document
 from models.users import User
 from policies.roles import Role
-from services.accounts import authenticate
+from services.accounts import authenticate, browser_session_user
 from services.documents import visible_document
 from services.errors import Forbidden, Unauthenticated
 
@@ -34,7 +35,6 @@ WRITES = "gongkai_writes"  # execution option of the engine that write units of 
 SQLITE_BUSY_MS = 60_000
 POOL_RECYCLE_SECONDS = 1800
 OFFICE_COOKIE = "gongkai_office"
-OFFICE_COOKIE_PATH = "/office"
 OFFICE_ROLES = (Role.DISCLOSURE_OFFICE, Role.ADMIN)
 
 
@@ -111,7 +111,8 @@ _bearer = HTTPBearer(auto_error=False, description="A token from `gongkai create
 _cookie = APIKeyCookie(
     name=OFFICE_COOKIE,
     auto_error=False,
-    description="Set by POST /office/login for browsers (HttpOnly, SameSite=Strict, /office).",
+    description="A browser session set by POST /office/login (HttpOnly, SameSite=Strict, "
+    "/office): a random id, not the token.",
 )
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 OfficeCookie = Annotated[str | None, Depends(_cookie)]
@@ -121,6 +122,13 @@ def user_with_token(engine: Engine, token: str) -> User:
     """The person holding this token (in a short session of its own), else Unauthenticated."""
     with _one_statement(engine).connect() as connection:
         return authenticate(session=connection, token=token)
+
+
+def user_with_browser_session(engine: Engine, session_id: str) -> User:
+    """The person signed in with this browser session (unexpired, unrevoked), else
+    Unauthenticated."""
+    with _one_statement(engine).connect() as connection:
+        return browser_session_user(session=connection, session_id=session_id, at=now())
 
 
 @lru_cache(maxsize=8)
@@ -160,12 +168,13 @@ def require_roles(*roles: Role) -> Callable[[User], Awaitable[User]]:
 
 
 def office_reader(engine: EngineDep, credentials: Bearer, cookie: OfficeCookie) -> User:
-    """The office clerk or admin behind the bearer token or the /office cookie (GET routes under
-    /office only); else 401/403."""
-    token = credentials.credentials if credentials is not None else cookie
-    if not token:
+    """The office clerk or admin behind the bearer token or the /office browser session (GET
+    routes under /office only); else 401/403."""
+    if credentials is not None:
+        return check_role(user_with_token(engine, credentials.credentials), OFFICE_ROLES)
+    if not cookie:
         raise Unauthenticated("send 'Authorization: Bearer <token>' or sign in at /office/login")
-    return check_role(user_with_token(engine, token), OFFICE_ROLES)
+    return check_role(user_with_browser_session(engine, cookie), OFFICE_ROLES)
 
 
 Submitter = Annotated[User, Depends(require_roles(Role.DRAFTER, Role.ADMIN))]

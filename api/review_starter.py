@@ -30,8 +30,9 @@ log = logging.getLogger("gongkai.review_starter")
 
 
 def run_key(review: ReviewToStart) -> str:
-    """The flow run's name and idempotency key: one run per document version."""
-    return f"doc-{review.document_id}-v{review.version_number}"
+    """The flow run's name and idempotency key: one run per document version (and restart)."""
+    key = f"doc-{review.document_id}-v{review.version_number}"
+    return f"{key}-restart-{review.restart}" if review.restart else key
 
 
 def material_run_key(material_id: int) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import os
 import unicodedata
 import uuid
 import zipfile
@@ -40,7 +39,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _TEXT_CONTROLS_ALLOWED = frozenset("\t\n\r\f")
 # A name that claims a type must match the content (the content decides, the name may not lie).
 _CLAIMED_BY_SUFFIX = {".pdf": (PDF,), ".docx": (DOCX,), ".txt": (TXT, TXT_GB18030)}
-# The content's fsync, begun when a file is staged, runs here while the request goes on.
+# The staging task (fsync, directory), begun when a file is staged, and then its placement run here.
 _SYNCS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gongkai-fsync")
 # The file fields of a submission and the kind of upload each is.
 FILE_FIELDS = {
@@ -104,6 +103,7 @@ class FileStager:
         self, files_dir: Path, *, original_name: str, max_bytes: int, kind: str = "main"
     ) -> None:
         self.kind = kind
+        self._files_dir = files_dir
         self.path = files_dir / STAGING / f"{uuid.uuid4().hex}.part"
         self.original_name = safe_filename(original_name)
         self._max_bytes = max_bytes
@@ -154,11 +154,14 @@ class FileStager:
                 f"“{self.original_name}” is named like {claimed[0]} but its content is "
                 f"{media_type}; upload the real file or name it for what it is."
             )
-        synced = _SYNCS.submit(_fsync, self.path) if storage.FSYNC else None
+        sha256 = self._hash.hexdigest()
+        synced = _SYNCS.submit(
+            storage.prepare_place, files_dir=self._files_dir, path=self.path, sha256=sha256
+        )
         return StagedFile(
             self.kind,
             self.path,
-            self._hash.hexdigest(),
+            sha256,
             self._size,
             media_type,
             self.original_name,
@@ -188,14 +191,6 @@ def _is_word_document(path: Path) -> bool:
             return "word/document.xml" in archive.namelist()
     except (zipfile.BadZipFile, OSError):
         return False
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ route that writes 2 MB: read the ratios with it.
 `--phases N` (a diagnostic instead of the above): N registrations in this process, each a fresh
 2 MB PDF staged as an upload would be, through the worker-thread call of POST /documents
 (api.routes.intake, files fsynced) in a unit of work; prints the median of the whole unit of
-work, of each SQL statement, of placing the file (waiting for its fsyncs), of the database
+work, of each SQL statement, of waiting for the file to be placed, of the database
 commit, and what is left (Python: the ORM session, building the rows and the answer).
 
 `--floor N` (a diagnostic instead of the above): N shuffled rounds against the real app, the floor
@@ -324,7 +324,7 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
     from api.uploads import FileStager, ReceivedForm
     from config.settings import Settings
     from models.users import User
-    from services import storage
+    from services.intake import registration
 
     token_for(database_url)
     settings = Settings(
@@ -342,7 +342,7 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
     commits: list[float] = []
     placing: list[float] = []
     marks: dict[str, float] = {}
-    place_file = storage.place_file
+    start_placing = registration.start_placing  # type: ignore[attr-defined]
 
     def before_cursor(*_: Any) -> None:
         marks["statement"] = time.perf_counter()
@@ -351,14 +351,20 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
         key = " ".join(statement.split())[:48]
         statements.setdefault(key, []).append(time.perf_counter() - marks["statement"])
 
-    def place_timed(**kwargs: Any) -> None:
-        start = time.perf_counter()
-        place_file(**kwargs)
-        placing.append(time.perf_counter() - start)
+    class TimedPlacement:
+        """A placement whose wait (the submission's, before it returns) is timed."""
+
+        def __init__(self, **kwargs: Any) -> None:
+            self.placed = start_placing(**kwargs)
+
+        def result(self) -> None:
+            start = time.perf_counter()
+            self.placed.result()
+            placing.append(time.perf_counter() - start)
 
     sa.event.listen(engine, "before_cursor_execute", before_cursor)
     sa.event.listen(engine, "after_cursor_execute", after_cursor)
-    storage.place_file = place_timed  # type: ignore[assignment]
+    registration.start_placing = TimedPlacement  # type: ignore[attr-defined, assignment]
     totals: list[float] = []
     try:
         for n in range(WARM_UP + count):
@@ -381,7 +387,7 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
                 totals.append(time.perf_counter() - start)
             assert answer.status_code == 201, answer.body
     finally:
-        storage.place_file = place_file  # type: ignore[assignment]
+        registration.start_placing = start_placing  # type: ignore[attr-defined]
         engine.dispose()
 
     def ms(values: list[float]) -> float:
@@ -393,7 +399,7 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
         per_upload = len(values) / count
         in_sql += ms(values) * per_upload
         print(f"[{label}]   {ms(values):5.2f} ms x{per_upload:.0f}  {statement}")
-    print(f"[{label}]   {ms(placing):5.2f} ms     placing the file (waiting for its fsyncs)")
+    print(f"[{label}]   {ms(placing):5.2f} ms     waiting for the file to be placed")
     print(f"[{label}]   {ms(commits):5.2f} ms     database commit")
     rest = ms(totals) - in_sql - ms(placing) - ms(commits)
     print(f"[{label}]   {rest:5.2f} ms     the rest (Python: session, rows, checks, answer)")

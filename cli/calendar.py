@@ -47,7 +47,7 @@ def import_command(settings: Settings, args: argparse.Namespace) -> int:
     try:
         value = read_calendar_file(year, content, filename=path.name)
         with session_scope(engine) as session:
-            person = find_user(session=session, name=args.by)
+            person = find_user(session=session, login=args.by)
             entry = enter_year(
                 session=session,
                 person=person,

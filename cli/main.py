@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from config.settings import get_settings
+from config.settings import Settings, get_settings
 
 
 def _migrate(_: argparse.Namespace) -> int:
@@ -33,22 +33,16 @@ def _run(args: argparse.Namespace) -> int:
     return run_stack(get_settings())
 
 
-def _create_user(args: argparse.Namespace) -> int:
-    from cli.accounts import create_user_command
+def _account(command: str) -> Callable[[argparse.Namespace], int]:
+    """The handler of an account command in cli/accounts.py (imported when it runs)."""
 
-    return create_user_command(get_settings(), args)
+    def handler(args: argparse.Namespace) -> int:
+        import cli.accounts
 
+        run: Callable[[Settings, argparse.Namespace], int] = getattr(cli.accounts, command)
+        return run(get_settings(), args)
 
-def _create_token(args: argparse.Namespace) -> int:
-    from cli.accounts import create_token_command
-
-    return create_token_command(get_settings(), args)
-
-
-def _revoke_token(args: argparse.Namespace) -> int:
-    from cli.accounts import revoke_token_command
-
-    return revoke_token_command(get_settings(), args)
+    return handler
 
 
 def _calendar_import(args: argparse.Namespace) -> int:
@@ -66,7 +60,7 @@ def _add_calendar_commands(commands: argparse._SubParsersAction[argparse.Argumen
         '(README "Entering next year\'s calendar")',
     )
     entered.add_argument("file", help="the CSV or JSON file")
-    entered.add_argument("--by", required=True, help="the admin entering it (user name)")
+    entered.add_argument("--by", required=True, help="the admin entering it (login)")
     entered.add_argument("--year", type=int, help="the year (default: that of the first date)")
     entered.set_defaults(handler=_calendar_import)
 
@@ -80,6 +74,10 @@ def _verify_audit(_: argparse.Namespace) -> int:
 def _add_account_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     user = commands.add_parser("create-user", help="register a person with one role")
     user.add_argument("--name", required=True)
+    user.add_argument(
+        "--login",
+        help="sign-in name, unique across organs (default: the name, or name@organ if taken)",
+    )
     user.add_argument("--organ", required=True, help="organ code (registered if new)")
     user.add_argument("--organ-name", help="the organ's official name, for a new organ")
     user.add_argument(
@@ -87,14 +85,37 @@ def _add_account_commands(commands: argparse._SubParsersAction[argparse.Argument
         required=True,
         choices=["drafter", "secrecy_reviewer", "disclosure_office", "signer", "admin"],
     )
-    user.set_defaults(handler=_create_user)
+    user.set_defaults(handler=_account("create_user_command"))
     token = commands.add_parser("create-token", help="issue a bearer token (printed once)")
-    token.add_argument("--user", required=True, help="the user's name")
+    token.add_argument("--user", required=True, help="the user's login")
     token.add_argument("--label", default="", help="what the token is for")
-    token.set_defaults(handler=_create_token)
+    token.set_defaults(handler=_account("create_token_command"))
     revoke = commands.add_parser("revoke-token", help="revoke a token by its id")
     revoke.add_argument("--id", type=int, required=True)
-    revoke.set_defaults(handler=_revoke_token)
+    revoke.set_defaults(handler=_account("revoke_token_command"))
+    sessions = commands.add_parser(
+        "revoke-sessions", help="sign a person out of every browser (office, reviewer pages)"
+    )
+    sessions.add_argument("--user", required=True, help="the person's login")
+    sessions.set_defaults(handler=_account("revoke_sessions_command"))
+    assign = commands.add_parser(
+        "assign-organ", help="let a secrecy reviewer or signer decide for one more organ"
+    )
+    assign.add_argument("--user", required=True, help="the reviewer's or signer's login")
+    assign.add_argument("--organ", required=True, help="the organ's code")
+    assign.set_defaults(handler=_account("assign_organ_command"))
+    enrol = commands.add_parser(
+        "enrol-totp", help="give a person a one-time-code secret (prints otpauth:// URI and QR)"
+    )
+    enrol.add_argument("--user", required=True, help="the person's login")
+    enrol.add_argument("--no-qr", action="store_true", help="print the URI only")
+    enrol.set_defaults(handler=_account("enrol_totp_command"))
+    restart = commands.add_parser(
+        "restart-review", help="restart the review of a document whose run ended at a human step"
+    )
+    restart.add_argument("--document", type=int, required=True, help="the document's id")
+    restart.add_argument("--by", required=True, help="your login (office or admin)")
+    restart.set_defaults(handler=_account("restart_review_command"))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,10 @@
 `make run` = migrate our database, start a local Prefect server with its UI, serve the review
 deployment, start the API (when api.app exists), print the URLs, and stop every child on Ctrl-C.
 
+The Prefect server requires its credential (basic auth, `user:password`): made on first run,
+kept in <data>/prefect-auth with mode 0600, printed with the URLs; the worker and the API send
+it; CORS admits the UI's own origin only.
+
 Prefect's database: SQLite under <data>/prefect unless PREFECT_SERVER_DATABASE_CONNECTION_URL
 names a PostgreSQL (postgresql+asyncpg://…), which is several times faster (prefect.md §6:
 ~0.26 s vs ~1.1-2 s per trivial run). The PyPI embedded PostgreSQL (pgserver 0.1.4) installs here
@@ -32,11 +36,28 @@ def prefect_server_command(port: int) -> list[str]:
     return [sys.executable, "-m", "prefect", "server", "start", *host]
 
 
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL: what a browser sends as Origin."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def prefect_auth_env(auth_string: str, ui_url: str) -> dict[str, str]:
+    """The Prefect server's lock: basic auth on every API call (the server checks it; clients,
+    the worker and the API send it) and CORS for the UI's own origin only."""
+    return {
+        "PREFECT_SERVER_API_AUTH_STRING": auth_string,
+        "PREFECT_API_AUTH_STRING": auth_string,
+        "PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS": origin_of(ui_url),
+    }
+
+
 def _prefect_env(settings: Settings) -> dict[str, str]:
     home = (settings.data_dir / "prefect").resolve()
     home.mkdir(parents=True, exist_ok=True)
     return {
         **os.environ,
+        **prefect_auth_env(settings.prefect_auth_string(), settings.prefect_ui_base),
         "PREFECT_HOME": str(home),
         "PREFECT_API_URL": settings.prefect_api_url,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -163,6 +184,10 @@ def run_stack(settings: Settings) -> int:
         print(f"  files         {settings.files_dir.resolve()}")
         print(f"  policy        profile '{settings.policy_profile}'")
         print(f"  prefect UI    {ui}")
+        print(
+            f"  prefect auth  {env['PREFECT_SERVER_API_AUTH_STRING']}  "
+            f"(the UI asks for it; kept in {settings.prefect_auth_file.resolve()}, mode 0600)"
+        )
         print(f"  prefect db    {_prefect_database(env)}")
         print(
             f"  API           {settings.api_base_url}"

@@ -5,12 +5,16 @@ Every variable carries the prefix GONGKAI_, e.g. GONGKAI_DATABASE_URL.
 
 from __future__ import annotations
 
+import base64
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config.secrets import secret_file
 
 
 class Settings(BaseSettings):
@@ -90,6 +94,11 @@ class Settings(BaseSettings):
     publisher_webhook_url: str | None = Field(
         default=None, description="The CMS URL publications are POSTed to (publisher=webhook)."
     )
+    totp_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key that encrypts the reviewers' one-time-code secrets; unset = the "
+        "key file <data_dir>/totp.key, made with mode 0600 on first use.",
+    )
     publisher_webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     publisher_webhook_retries: int = Field(default=3, ge=0, le=10)
 
@@ -129,9 +138,42 @@ class Settings(BaseSettings):
         return self.prefect_api_url.rstrip("/").removesuffix("/api")
 
     @property
+    def totp_key_file(self) -> Path:
+        """Where the one-time-code key is kept when GONGKAI_TOTP_KEY is unset."""
+        return self.data_dir / "totp.key"
+
+    def one_time_code_key(self) -> bytes:
+        """The key of the one-time-code secrets: GONGKAI_TOTP_KEY, else the key file (made on
+        first use, mode 0600)."""
+        if self.totp_key is not None:
+            return self.totp_key.get_secret_value().encode("ascii")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return secret_file(self.totp_key_file, _fernet_key).encode("ascii")
+
+    @property
+    def prefect_auth_file(self) -> Path:
+        """Where `make run` keeps the Prefect server's credential (user:password, mode 0600)."""
+        return self.data_dir / "prefect-auth"
+
+    def prefect_auth_string(self) -> str:
+        """The Prefect server's basic-auth credential for the embedded default: made on first
+        run and kept in prefect_auth_file."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return secret_file(self.prefect_auth_file, _prefect_credential)
+
+    @property
     def files_dir(self) -> Path:
         """Where uploaded files are stored, content-addressed by sha256."""
         return self.data_dir / "files"
+
+
+def _fernet_key() -> str:
+    # Fernet's key format: 32 random bytes, URL-safe base64 (cryptography's Fernet.generate_key).
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def _prefect_credential() -> str:
+    return f"gongkai:{secrets.token_urlsafe(24)}"
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,8 @@ from models.office import WAITING_STATUSES  # the office monitor's indexes (issu
 from models.organs import Organ
 from models.publications import InterpretationMaterial, Publication, Withdrawal
 from models.rereviews import Rereview
-from models.users import ApiToken, User
+from models.stranded import StrandedReview
+from models.users import ApiToken, BrowserSession, OneTimeCodeSecret, OrganAssignment, User
 from models.validity import ValidityChangeRecord
 from models.versions import Marking, RecordedFinding, Version, VersionAttachment
 
@@ -25,6 +26,7 @@ __all__ = [
     "AnnualReportMark",
     "ApiToken",
     "AuditEvent",
+    "BrowserSession",
     "CalendarDayRecord",
     "CalendarYearRecord",
     "ChainLink",
@@ -34,11 +36,14 @@ __all__ = [
     "IdempotentResponse",
     "InterpretationMaterial",
     "Marking",
+    "OneTimeCodeSecret",
     "Organ",
+    "OrganAssignment",
     "Publication",
     "RecordedFinding",
     "Rereview",
     "StoredFile",
+    "StrandedReview",
     "User",
     "ValidityChangeRecord",
     "Version",

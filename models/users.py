@@ -12,8 +12,9 @@ from policies.roles import Role
 
 
 class UserBase(SQLModel):
-    """A person's name, unit and review role."""
+    """A person's sign-in name (unique across organs), name, unit and review role."""
 
+    login: str = Field(max_length=100, unique=True)
     name: str = Field(max_length=100)
     organ_id: int = Field(foreign_key="organs.id", index=True)
     active: bool = True
@@ -28,6 +29,16 @@ class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     role: Role = Field(sa_column=enum_column(Role, "role"))
     created_at: datetime = Field(sa_column=utc_column())
+
+
+class OrganAssignment(SQLModel, table=True):
+    """An organ, besides their own, for whose documents a secrecy reviewer or signer decides."""
+
+    __tablename__ = "organ_assignments"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    organ_id: int = Field(foreign_key="organs.id", primary_key=True)
+    assigned_at: datetime = Field(sa_column=utc_column())
 
 
 class UserPublic(UserBase):
@@ -48,4 +59,31 @@ class ApiToken(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True)
     label: str = Field(default="", max_length=100)
     created_at: datetime = Field(sa_column=utc_column())
+    revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class OneTimeCodeSecret(SQLModel, table=True):
+    """A person's TOTP secret (RFC 6238), encrypted with a key kept outside the database, and
+    the last time step a code of theirs was accepted (each step is accepted once)."""
+
+    __tablename__ = "one_time_code_secrets"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    secret_encrypted: str = Field(max_length=500)
+    enrolled_at: datetime = Field(sa_column=utc_column())
+    last_step: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+
+
+class BrowserSession(SQLModel, table=True):
+    """A browser's sign-in (office dashboard, reviewer pages): the cookie holds a random id, only
+    its sha256 is stored; it ends at expires_at, or earlier when revoked (sign-out)."""
+
+    __tablename__ = "browser_sessions"
+    __table_args__ = (sa.CheckConstraint("length(id_hash) = 64", name="id_hash_sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    id_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_at: datetime = Field(sa_column=utc_column())
+    expires_at: datetime = Field(sa_column=utc_column())
     revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

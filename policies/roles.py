@@ -29,3 +29,8 @@ _LABELS: dict[Role, str] = {
     Role.ADMIN: "管理员",
     Role.SYSTEM: "系统（引擎的自动步骤）",
 }
+
+# Roles whose decisions are bound to organs: "机关、单位应当…明确审查机构" (保密法实施条例 2024
+# art. 42, domain.md §5.1) — a unit's review is made by its own reviewers and signers, or by
+# those expressly assigned to it, never by another unit's.
+ORGAN_SCOPED_ROLES: frozenset[Role] = frozenset({Role.SECRECY_REVIEWER, Role.SIGNER})

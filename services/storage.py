@@ -4,12 +4,13 @@ an immutable content-addressed path, and its row (design.md "Files").
 Durability: a committed row never points at bytes a power loss can take away. The content is
 fsynced before it is renamed into its content-addressed path (a torn file under a hash name would
 be trusted by every later upload of that content), and the directory — with any directory made
-for it — after the rename. The content's fsync starts as soon as the upload is staged, so it
-overlaps receiving the rest of the request; `store_file` waits for it, places the content and
-only then writes the row, all before the caller's transaction commits. A transaction that
-fails after `store_file` leaves the content stored with no row (harmless: content-addressed and
-immutable; a later upload of it reuses it). Only a benchmark turns `FSYNC` off, to measure its
-cost; the product never does.
+for it — after the rename, all before the row's transaction commits. The staging task
+(`prepare_place`, begun as soon as an upload is staged) fsyncs the content and makes its
+directory. `store_file` waits for it, places the content, then writes the row; a submission
+starts placing its files (`start_placing`) before it writes its rows, and has every placement's
+result before it returns. A transaction that fails after a placement leaves the content stored
+with no row (harmless: content-addressed and immutable; a later upload of it reuses it). Only a
+benchmark turns `FSYNC` off, to measure its cost; the product never does.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class StagedFile:
     size_bytes: int
     media_type: str
     original_name: str
-    synced: Future[None] | None = field(default=None, compare=False, repr=False)
+    synced: Future[None] = field(compare=False, repr=False)  # the staging task (prepare_place)
 
     def discard(self) -> None:
         """Remove the staging file (after a refusal, or when the content is already stored)."""
@@ -50,8 +51,7 @@ class StagedFile:
 
     def wait_synced(self) -> None:
         """Return once the content is on disk (raise the fsync's error if it failed)."""
-        if self.synced is not None:
-            self.synced.result()
+        self.synced.result()
 
 
 def storage_path_for(sha256: str) -> str:
@@ -63,9 +63,15 @@ def store_file(
     *, session: Session, files_dir: Path, staged: StagedFile, at: datetime
 ) -> StoredFile:
     """Keep the staged content once (dedup by sha256), read-only and synced in its content-
-    addressed path, and return its row: written now, or the one recorded before for this content
-    (INSERT … ON CONFLICT DO NOTHING: also when a concurrent upload of it recorded it first)."""
+    addressed path, and return its row (`place_file`, then `record_file`)."""
     place_file(files_dir=files_dir, staged=staged)
+    return record_file(session=session, staged=staged, at=at)
+
+
+def record_file(*, session: Session, staged: StagedFile, at: datetime) -> StoredFile:
+    """The stored_files row of the staged content: written now, or the one recorded before for
+    this content (INSERT … ON CONFLICT DO NOTHING: also when a concurrent upload of it recorded
+    it first). The content must be placed (`place_file`) before the transaction commits."""
     values = {
         "sha256": staged.sha256,
         "size_bytes": staged.size_bytes,
@@ -98,10 +104,36 @@ def _record_file() -> Executable:
 _RECORD_FILE = _record_file()
 
 
+def start_placing(*, files_dir: Path, staged: StagedFile) -> Future[None]:
+    """Place the staged content (`place_file`) as soon as its staging task is done, on the thread
+    that ran it, while the caller writes its rows; its result (or error) must be had before the
+    caller's transaction commits."""
+    placed: Future[None] = Future()
+
+    def place(_: object) -> None:
+        try:
+            place_file(files_dir=files_dir, staged=staged)
+        except BaseException as error:
+            placed.set_exception(error)
+        else:
+            placed.set_result(None)
+
+    staged.synced.add_done_callback(place)
+    return placed
+
+
+def prepare_place(*, files_dir: Path, path: Path, sha256: str) -> None:
+    """Begun as soon as a file is staged: its content fsynced and its content-addressed directory
+    made (an empty directory is harmless if the upload is then refused)."""
+    _make_directories((files_dir / storage_path_for(sha256)).parent)
+    _sync_file(path)
+
+
 def place_file(*, files_dir: Path, staged: StagedFile) -> None:
     """Move the staged content to its content-addressed path: synced before the rename, read-only,
     its directory synced after (content already there is kept and the staged copy dropped)."""
     target = files_dir / storage_path_for(staged.sha256)
+    staged.wait_synced()
     if target.exists():
         # Stored bytes are immutable and named by their hash: content already there was kept by
         # an earlier upload (whose transaction may have failed, so the row may be missing) or a
@@ -111,7 +143,6 @@ def place_file(*, files_dir: Path, staged: StagedFile) -> None:
         _sync_directory(target.parent)
         return
     _make_directories(target.parent)
-    staged.wait_synced()
     os.chmod(staged.path, 0o444)
     os.replace(staged.path, target)
     _sync_directory(target.parent)

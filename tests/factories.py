@@ -55,10 +55,19 @@ def make_user(session: Session, *, organ: Organ | None = None, **overrides: Any)
         "role": Role.DRAFTER,
         "created_at": T0,
     }
-    user = User(**(fields | overrides))
+    fields |= overrides
+    fields.setdefault("login", f"{fields['name']}@{organ.code}")
+    user = User(**fields)
     session.add(user)
     session.flush()
     return user
+
+
+def make_colleague(session: Session, of: User, role: Role, **overrides: Any) -> User:
+    """A user of another role in the same organ as `of` (reviewers decide for their organ)."""
+    organ = session.get(Organ, of.organ_id)
+    assert organ is not None
+    return make_user(session, organ=organ, role=role, **overrides)
 
 
 def make_stored_file(session: Session, **overrides: Any) -> StoredFile:

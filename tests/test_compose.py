@@ -94,6 +94,7 @@ def test_the_prefect_server_runs_on_postgres_with_auth_and_a_slow_expiry_loop(
     assert environment["PREFECT_SERVER_DATABASE_CONNECTION_URL"].startswith("postgresql+asyncpg://")
     assert environment["PREFECT_SERVER_API_AUTH_STRING"].startswith("${PREFECT_AUTH_STRING:?")
     assert environment["PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_LOOP_SECONDS"] == "120"
+    assert "*" not in environment["PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS"]  # issue 21
     assert "/api/health" in " ".join(server["healthcheck"]["test"])
     for client in ("api", "worker"):
         assert services[client]["environment"]["PREFECT_API_AUTH_STRING"].startswith("${")

@@ -23,7 +23,12 @@ class StepDecision(RunInput):
     """A reviewer's decision; flat so the UI renders it as a simple form."""
 
     decision: DecisionChoice  # type: ignore[valid-type]
-    reviewer: str
+    reviewer: str = Field(description="Your login (gongkai create-user printed it)")
+    code: str = Field(
+        default="",
+        description="The 6-digit one-time code your authenticator app shows now (each code "
+        "counts once)",
+    )
     reason_codes: list[str] = Field(default_factory=list)
     comment: str = ""
     new_attribute: NewAttribute = ""  # type: ignore[valid-type]

@@ -7,6 +7,7 @@ and `suspend_flow_run` returns the stored input of a key that already fired (pre
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import Any
 
@@ -16,10 +17,15 @@ from prefect.flow_runs import suspend_flow_run
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from config.settings import get_settings
 from models.decisions import Decision
+from models.users import User
 from policies.attributes import Attribute
 from policies.steps import Step
+from services.audit import record_event
 from services.errors import DomainError
+from services.office.alerts import AlertSpec, raise_alert
+from services.one_time_codes import verify_code
 from services.review import (
     current_attempt,
     current_status,
@@ -31,7 +37,10 @@ from services.review import (
 from workflows.forms import StepDecision, describe
 from workflows.runtime import SUSPEND_BACKSTOP_SECONDS, document_url, now, unit_of_work
 
-MAX_INVALID_INPUTS = 20  # a form refused this often is a misuse; the run then fails loudly
+# A step refused this many times in a row raises an alert (and again at each further multiple);
+# the step itself keeps waiting, however often it is answered wrongly (issue 21).
+REFUSALS_ALERTED_EVERY = 5
+DECISION_REFUSED = "decision.refused"
 
 
 @task(persist_result=True)
@@ -86,6 +95,7 @@ def close_step(
             recorded = _recorded(session, document_id, version_id, step, attempt)
             if recorded is None:
                 if isinstance(refused, DomainError):
+                    audit_refusal(session, document_id, version_id, step.value, response, refused)
                     return {"ok": False, "problem": refused.message}
                 raise
             status = current_status(session=session, document_id=document_id)
@@ -113,12 +123,38 @@ def _recorded(
     )
 
 
+def audit_refusal(
+    session: Session,
+    document_id: int,
+    version_id: int | None,
+    step: str,
+    response: dict[str, Any],
+    refused: DomainError,
+) -> None:
+    """The refused form, in the audit log: what was claimed and why the engine refused it (never
+    the code itself). The engine is the actor: the named person is a claim, not a proof."""
+    record_event(
+        session=session,
+        action=DECISION_REFUSED,
+        at=now(),
+        channel="ui",
+        document_id=document_id,
+        version_id=version_id,
+        after={
+            "step": step,
+            "claimed_reviewer": str(response.get("reviewer", ""))[:100],
+            "decision": str(response.get("decision", "")),
+            "code_given": bool(str(response.get("code") or "").strip()),
+        },
+        reason=refused.message,
+    )
+
+
 def _record_from_form(
     session: Session, document_id: int, version_id: int, step: Step, response: dict[str, Any]
 ) -> None:
-    user = find_user(session=session, name=response["reviewer"])
-    if user is None:
-        raise DomainError(f"no active user is named {response['reviewer']!r}")
+    """Record the form's decision if its one-time code proves the named reviewer typed it."""
+    user = proven_reviewer(session, response)
     new_attribute = response.get("new_attribute") or None
     record_decision(
         session=session,
@@ -137,6 +173,22 @@ def _record_from_form(
     )
 
 
+def proven_reviewer(session: Session, response: dict[str, Any]) -> User:
+    """The person the form names, if its one-time code proves they typed it: the code is
+    checked (and spent, in the caller's transaction) before anything is recorded."""
+    user = find_user(session=session, login=response["reviewer"])
+    if user is None:
+        raise DomainError(f"no active user signs in as {response['reviewer']!r}")
+    verify_code(
+        session=session,
+        user=user,
+        code=str(response.get("code") or ""),
+        key=get_settings().one_time_code_key(),
+        at=now(),
+    )
+    return user
+
+
 def _log() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
     try:
         return get_run_logger()
@@ -149,10 +201,35 @@ def suspend_key(step: Step, version_id: int, round_: int) -> str:
     return f"{step.value.replace('_', '-')}-v{version_id}-r{round_}"
 
 
+@task(persist_result=True)
+def alert_refusals_task(
+    document_id: int, version_id: int, step: str, refusals: int, problem: str
+) -> bool:
+    """Raise an alert that a step's form keeps being refused (once per count; persisted, so a
+    resumed run does not raise it again)."""
+    with unit_of_work() as session:
+        alert = raise_alert(
+            session,
+            AlertSpec(
+                key=f"refusals:{document_id}:{version_id}:{step}:{refusals}",
+                kind="decision.refused",
+                threshold=str(refusals),
+                message=f"{step} of document {document_id}: {refusals} inputs refused in a row; "
+                f"the last: {problem[:500]}",
+                document_id=document_id,
+            ),
+            at=now(),
+        )
+    _log().warning("%s of document %s: %s inputs refused", step, document_id, refusals)
+    return alert is not None
+
+
 def wait_for_decision(document_id: int, version_id: int, step: Step) -> str:
-    """Suspend until a valid decision is recorded for the step; the document's new status."""
+    """Suspend until a valid decision is recorded for the step; the document's new status. A
+    refused input never ends the run: the step waits again with the reason, and repeated
+    refusals are alerted."""
     problem = ""
-    for round_ in range(1, MAX_INVALID_INPUTS + 1):
+    for round_ in itertools.count(1):
         opened = open_step_task(document_id, version_id, step.value, round_)
         description = opened["description"]
         if problem:
@@ -168,4 +245,6 @@ def wait_for_decision(document_id: int, version_id: int, step: Step) -> str:
         if outcome["ok"]:
             return str(outcome["status"])
         problem = str(outcome["problem"])
-    raise RuntimeError(f"{step} of document {document_id}: {MAX_INVALID_INPUTS} inputs refused")
+        if round_ % REFUSALS_ALERTED_EVERY == 0:
+            alert_refusals_task(document_id, version_id, step.value, round_, problem)
+    raise AssertionError("unreachable: the rounds never end")

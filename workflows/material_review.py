@@ -17,9 +17,10 @@ from prefect.flow_runs import suspend_flow_run
 
 from config.settings import get_settings
 from services.errors import DomainError
-from services.review import DEFAULT_TERMS, find_user
+from services.review import DEFAULT_TERMS
 from services.review.materials import decide_material, material_for_review
 from workflows.forms import StepDecision, describe_material
+from workflows.human import audit_refusal, proven_reviewer
 from workflows.runtime import SUSPEND_BACKSTOP_SECONDS, document_url, now, unit_of_work
 
 MATERIAL_FLOW = "material-review"
@@ -36,19 +37,24 @@ def open_material_step(material_id: int) -> dict[str, Any]:
             terms=DEFAULT_TERMS,
         )
         if item is None:
-            return {"pending": False, "description": ""}
+            return {"pending": False, "description": "", "document_id": None}
         url = document_url(item.material.document_id)
-        return {"pending": True, "description": describe_material(item, url=url)}
+        return {
+            "pending": True,
+            "description": describe_material(item, url=url),
+            "document_id": item.material.document_id,
+        }
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
-def close_material_step(material_id: int, response: dict[str, Any]) -> dict[str, Any]:
-    """Record the form's decision as the named secrecy reviewer's, or say why not."""
+def close_material_step(
+    material_id: int, document_id: int, response: dict[str, Any]
+) -> dict[str, Any]:
+    """Record the form's decision as the named secrecy reviewer's, proved by their one-time
+    code, or say why not (the refusal audited)."""
     try:
         with unit_of_work() as session:
-            reviewer = find_user(session=session, name=response["reviewer"])
-            if reviewer is None:
-                raise DomainError(f"no active user is named {response['reviewer']!r}")
+            reviewer = proven_reviewer(session, response)
             decide_material(
                 session=session,
                 material_id=material_id,
@@ -60,6 +66,8 @@ def close_material_step(material_id: int, response: dict[str, Any]) -> dict[str,
                 at=now(),
             )
     except DomainError as refused:
+        with unit_of_work() as session:
+            audit_refusal(session, document_id, None, f"material-{material_id}", response, refused)
         return {"ok": False, "problem": refused.message}
     return {"ok": True}
 
@@ -81,5 +89,5 @@ def review_material(material_id: int) -> str:
             key=f"material-{material_id}-r{round_}",
             timeout=SUSPEND_BACKSTOP_SECONDS,
         )
-        outcome = close_material_step(material_id, answer.model_dump())
+        outcome = close_material_step(material_id, opened["document_id"], answer.model_dump())
         problem = "" if outcome["ok"] else str(outcome["problem"])

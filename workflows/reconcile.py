@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 from typing import Any, cast
+from uuid import UUID
 
 from prefect import flow
 from prefect.client.orchestration import get_client
@@ -23,6 +24,7 @@ from prefect.client.schemas.filters import (
     DeploymentFilter,
     DeploymentFilterName,
     FlowRunFilter,
+    FlowRunFilterId,
     FlowRunFilterState,
     FlowRunFilterStateType,
 )
@@ -32,7 +34,8 @@ from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.input.run_input import Keyset
 from prefect.states import Scheduled
 
-from workflows.runtime import as_of_instant
+from services.office.stranded import record_stranded, waiting_review_runs
+from workflows.runtime import as_of_instant, unit_of_work
 from workflows.serve import DEPLOYMENT
 
 ORPHANED = [StateType.RUNNING, StateType.PENDING, StateType.CRASHED, StateType.CANCELLING]
@@ -157,3 +160,36 @@ async def _has_input(client: Any, run_id: Any, key: str) -> bool:
             return False
         raise
     return True
+
+
+ENDED = [StateType.FAILED, StateType.CRASHED, StateType.CANCELLED]
+STRANDED_CHECK_FLOW = "find-stranded-reviews"
+
+
+async def ended_runs(run_ids: list[str]) -> list[tuple[str, str]]:
+    """Which of these runs have ended (Failed, Crashed, Cancelled): (id, state type) each."""
+    ended: list[tuple[str, str]] = []
+    async with get_client() as client:
+        for start in range(0, len(run_ids), PAGE):
+            page = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    id=FlowRunFilterId(any_=[UUID(run) for run in run_ids[start : start + PAGE]]),
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=ENDED)),
+                ),
+                limit=PAGE,
+            )
+            ended += [(str(run.id), run.state.type.value) for run in page if run.state]
+    return ended
+
+
+@flow(name=STRANDED_CHECK_FLOW, persist_result=False)
+async def find_stranded_reviews(as_of: str | None = None) -> dict[str, Any]:
+    """Record the review runs that ended while their document waits at a human step, for the
+    office to restart (services/office/stranded.py)."""
+    at = as_of_instant(as_of)
+    with unit_of_work() as session:
+        waiting = waiting_review_runs(session=session)
+    ended = await ended_runs(waiting)
+    with unit_of_work() as session:
+        stranded = record_stranded(session=session, ended=ended, at=at)
+    return {"as_of": at.isoformat(), "waiting": len(waiting), "stranded": stranded}

@@ -53,5 +53,5 @@ def results_dir() -> Path:
 
 
 def document_url(document_id: int) -> str:
-    """The document in the API, for the reviewer's form."""
-    return f"{get_settings().api_base_url.rstrip('/')}/documents/{document_id}"
+    """The reviewer's page of the document (a browser sign-in opens it), for the form's link."""
+    return f"{get_settings().api_base_url.rstrip('/')}/review/documents/{document_id}"

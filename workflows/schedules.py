@@ -74,6 +74,13 @@ SCHEDULED: tuple[Scheduled, ...] = (
         "Suspended review runs whose decision form was not saved (the Prefect API unreachable "
         "for a moment) get it back, so that reviewers can decide them without a restart.",
     ),
+    Scheduled(
+        "workflows.reconcile:find_stranded_reviews",
+        "every-10-minutes",
+        timedelta(minutes=10),
+        "Review runs that ended (Failed, Crashed, Cancelled) while their document waits at a "
+        "human step are listed for the office, which restarts the review at the same step.",
+    ),
 )
 
 

@@ -1,6 +1,6 @@
-"""The office dashboard: the page shell and sign-in form (templates/) and the board, rendered
-here. No framework: the page swaps in a fresh board from /office/dashboard/board every few
-seconds (templates/dashboard.js)."""
+"""The office dashboard: the page shell (templates/) and the board, rendered here. No
+framework: the page swaps in a fresh board from /office/dashboard/board every few seconds
+(templates/dashboard.js)."""
 
 from __future__ import annotations
 
@@ -14,14 +14,7 @@ from services.office.overview import Dashboard
 from services.office.stuck import CountRow, StuckDocument
 
 _PAGE = template("dashboard.html")
-_LOGIN = template("login.html")
 SCRIPT = (TEMPLATES / "dashboard.js").read_text(encoding="utf-8")
-
-
-def login_page(error: str | None = None) -> str:
-    """The sign-in form, with the reason of a refused attempt."""
-    message = f'<p class="error">{escape(error)}</p>' if error else ""
-    return _LOGIN.substitute(error=message)
 
 
 def dashboard_page(*, user_name: str, board_html: str, board_url: str, refresh_seconds: int) -> str:
@@ -113,6 +106,22 @@ def board_html(data: Dashboard) -> str:
             ],
             (_stuck_row(i) for i in stuck.items),
             "stuck",
+        ),
+        _table(
+            f"Stranded reviews ({len(stuck.stranded)}): the review run ended at a human step; "
+            "restart with POST /office/documents/{id}/restart-review or gongkai restart-review",
+            ["Document", "Status", "Run state", "Found"],
+            (
+                [
+                    f'<a href="/office/documents/{r.document_id}">#{r.document_id} '
+                    f"{escape(r.title)}</a>",
+                    escape(r.status.value),
+                    escape(r.run_state),
+                    _when(r.detected_at),
+                ]
+                for r in stuck.stranded
+            ),
+            "stranded",
         ),
         _table(
             "By stage",

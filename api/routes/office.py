@@ -2,9 +2,10 @@
 office sees it, and the dashboard page with its sign-in.
 
 Office (disclosure_office) and admin only: other roles get 403, no credentials 401. A browser
-signs in once at `/office/login` (the token POSTed in a form, never in a URL) and gets an
-HttpOnly, SameSite=Strict cookie scoped to `/office` (api/deps.py); GET routes under /office
-accept it as well as the bearer token, POST routes the bearer token only.
+signs in once at `/office/login` (the token POSTed in a CSRF-protected form, never in a URL) and
+gets a browser session: an HttpOnly, SameSite=Strict cookie scoped to `/office` holding a random
+id (api/signin.py); GET routes under /office accept it as well as the bearer token, POST routes
+the bearer token only.
 """
 
 from __future__ import annotations
@@ -12,29 +13,28 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.deps import (
-    OFFICE_COOKIE,
-    OFFICE_COOKIE_PATH,
-    OFFICE_ROLES,
     Bearer,
     EngineDep,
+    Office,
     OfficeCookie,
     OfficeReader,
     ReadSessionDep,
     SettingsDep,
-    check_role,
     now,
     office_reader,
-    user_with_token,
 )
 from api.errors import error_responses
 from api.pages import private_html
-from api.pages.office import SCRIPT, board_html, dashboard_page, login_page
+from api.pages.office import SCRIPT, board_html, dashboard_page
+from api.review_starter import ReviewStarter
 from api.schemas import DocumentDetail, in_beijing
+from api.signin import OFFICE_SIGNIN, add_sign_in_routes
 from config.settings import Settings
 from policies.attributes import Attribute
 from policies.statuses import Stage
@@ -43,12 +43,13 @@ from services.accounts import organ_id_for
 from services.audit_chain import verify_chain
 from services.documents import document_dossier, get_document
 from services.errors import (
-    Forbidden,
     RequestInvalid,
     Unauthenticated,
+    Unavailable,
 )
 from services.office.overview import OverdueReport, overdue_deadlines
 from services.office.overview import dashboard as office_dashboard
+from services.office.stranded import record_restart, review_to_restart
 from services.office.stuck import MAX_LIMIT, StuckFilters, StuckReport, stuck_documents
 
 router = APIRouter(prefix="/office", tags=["office"])
@@ -169,47 +170,7 @@ def _see_other(description: str) -> dict[int | str, dict[str, Any]]:
     return {303: {"description": description}}
 
 
-@router.get("/login", response_class=HTMLResponse, summary="Sign-in form for the dashboard")
-def login_form() -> HTMLResponse:
-    """A form that takes an office token once and sets the /office cookie."""
-    return private_html(login_page())
-
-
-@router.post(
-    "/login",
-    response_class=HTMLResponse,
-    status_code=303,
-    responses=error_responses(401, 403) | _see_other("Signed in: on to /office/dashboard"),
-    summary="Exchange an office token for the HttpOnly /office cookie",
-)
-def login(
-    request: Request, engine: EngineDep, token: Annotated[str, Form(min_length=1)]
-) -> Response:
-    """Check the token (office or admin role), then set the cookie and go to the dashboard."""
-    try:
-        check_role(user_with_token(engine, token.strip()), OFFICE_ROLES)
-    except (Unauthenticated, Forbidden) as error:
-        code = 401 if isinstance(error, Unauthenticated) else 403
-        return private_html(login_page(error.message), status_code=code)
-    response = RedirectResponse("/office/dashboard", status_code=303)
-    response.set_cookie(
-        OFFICE_COOKIE,
-        token.strip(),
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path=OFFICE_COOKIE_PATH,
-        max_age=12 * 3600,
-    )
-    return response
-
-
-@router.post("/logout", status_code=303, summary="Clear the /office cookie")
-def logout() -> Response:
-    """Forget the browser's sign-in."""
-    response = RedirectResponse("/office/login", status_code=303)
-    response.delete_cookie(OFFICE_COOKIE, path=OFFICE_COOKIE_PATH, httponly=True, samesite="strict")
-    return response
+add_sign_in_routes(router, OFFICE_SIGNIN, who="the office dashboard")
 
 
 @router.get("/dashboard.js", include_in_schema=False)
@@ -280,3 +241,46 @@ def dashboard_board(
 ) -> Response:
     """The current board as HTML."""
     return private_html(_board_html(session, settings, as_of, near))
+
+
+# --- Stranded reviews --------------------------------------------------------------------------
+
+
+class ReviewRestarted(BaseModel):
+    """The new review run of a document whose run had ended at a human step."""
+
+    document_id: int
+    version_id: int
+    flow_run_id: str
+
+
+@router.post(
+    "/documents/{document_id}/restart-review",
+    response_model=ReviewRestarted,
+    responses=error_responses(401, 403, 404, 409, 503),
+    summary="Restart the review of a document whose run ended at a human step (stuck list's "
+    "stranded)",
+)
+async def restart_review(
+    request: Request,
+    user: Office,
+    engine: EngineDep,
+    document_id: Annotated[int, Path(ge=1)],
+) -> ReviewRestarted:
+    """A fresh review run of the current version; it resumes at the step the document waits at
+    (nothing decided is decided again). 409 when the document's run has not ended."""
+    with Session(engine) as session:
+        get_document(session=session, document_id=document_id)
+        review = review_to_restart(session=session, document_id=document_id)
+    starter: ReviewStarter = request.app.state.review_starter
+    flow_run_id = await starter.start(review)
+    if flow_run_id is None:
+        raise Unavailable("Prefect did not answer: the review was not restarted; try again")
+    with Session(request.app.state.writer) as session:
+        record_restart(
+            session=session, document_id=document_id, flow_run_id=flow_run_id, by=user, at=now()
+        )
+        session.commit()
+    return ReviewRestarted(
+        document_id=document_id, version_id=review.version_id, flow_run_id=flow_run_id
+    )

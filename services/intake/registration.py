@@ -33,7 +33,7 @@ from services.documents import VersionRecord, get_document
 from services.errors import Conflict, Forbidden, RequestInvalid, field_finding
 from services.intake.drafts import Draft
 from services.review import change_status
-from services.storage import StagedFile, store_file
+from services.storage import StagedFile, record_file, start_placing
 
 
 @dataclass(slots=True)
@@ -104,13 +104,12 @@ def register_submission(
     else:
         document.sqlmodel_update(fields)
         document.flow_run_id = None  # the previous version's run ended with the return
+    # The files are placed while the rows are written, and in place before this returns.
+    placing = [start_placing(files_dir=files_dir, staged=u) for u in uploads]
+    main = record_file(session=session, staged=main_upload, at=at)
+    others = [(u.kind, record_file(session=session, staged=u, at=at)) for u in other_uploads]
     session.add(document)
-    session.flush()  # meanwhile the uploads' fsyncs, begun as they were staged, run on
-    main = store_file(session=session, files_dir=files_dir, staged=main_upload, at=at)
-    others = [
-        (u.kind, store_file(session=session, files_dir=files_dir, staged=u, at=at))
-        for u in other_uploads
-    ]
+    session.flush()
     version = Version(
         document_id=id_of(document),
         number=1 if document_id is None else _next_number(session, document),
@@ -145,6 +144,8 @@ def register_submission(
             at=at,
         )
     session.flush()
+    for placed in placing:
+        placed.result()
     return result
 
 

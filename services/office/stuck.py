@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -59,6 +59,7 @@ from policies.stuck import (
 from policies.units import ClockHours
 from services.calendar import profile_calendars
 from services.errors import RequestInvalid
+from services.office.stranded import StrandedItem, stranded_reviews
 from services.timestamps import require_aware
 
 MAX_LIMIT = 500
@@ -132,6 +133,8 @@ class StuckReport:
     items: list[StuckDocument]
     by_stage: list[CountRow]
     by_organ: list[CountRow]
+    # Waiting at a human step with a review run that has ended: restart them (issue 21).
+    stranded: list[StrandedItem] = field(default_factory=list)
 
 
 @lru_cache(maxsize=256)
@@ -636,4 +639,5 @@ def stuck_documents(
         items=items,
         by_stage=counts.by_stage,
         by_organ=counts.by_organ,
+        stranded=stranded_reviews(session=session),
     )

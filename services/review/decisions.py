@@ -25,6 +25,7 @@ from policies.profiles import get_profile
 from policies.roles import Role
 from policies.statuses import Status
 from policies.steps import Choice, Step
+from services.accounts import decides_for_organ
 from services.audit import SYSTEM, record_event
 from services.calendar import calendar_for
 from services.documents import get_marking
@@ -98,7 +99,14 @@ def _check_person(
         raise NotAllowed(f"step '{step}' is decided by role '{step.role}', not '{role}'")
     if user is not None and user.role is not role:
         raise NotAllowed(f"{user.name} holds role '{user.role}', not '{role}'")
-    if step is Step.INTERPRETATION or user is None:
+    if user is None:
+        return
+    if not decides_for_organ(session=session, user=user, organ_id=document.organ_id):
+        raise NotAllowed(
+            f"{user.login} ({user.role}) is not assigned to the organ of document {document.id}; "
+            "an administrator assigns organs with `gongkai assign-organ`"
+        )
+    if step is Step.INTERPRETATION:
         return
     version = session.get(Version, version_id)
     if user.id in (document.created_by, version.submitted_by if version else None):
@@ -303,8 +311,9 @@ def _formed_on(session: Session, document: Document, version_id: int) -> date:
     return local_date(converted_at) if converted_at is not None else document.written_on
 
 
-def find_user(*, session: Session, name: str) -> User | None:
-    """The active user with this name (the Prefect UI form names the reviewer)."""
+def find_user(*, session: Session, login: str) -> User | None:
+    """The active user who signs in with this login (the Prefect UI form names the reviewer by
+    login, unique across organs)."""
     return session.exec(
-        select(User).where(col(User.name) == name.strip(), col(User.active).is_(True))
+        select(User).where(col(User.login) == login.strip(), col(User.active).is_(True))
     ).first()

@@ -25,6 +25,7 @@ from policies.legal_reasons import REASONS
 from policies.prescreen import Evidence, prescreen
 from policies.roles import Role
 from policies.steps import DecisionKind
+from services.accounts import decides_for_organ
 from services.audit import record_act
 from services.errors import Conflict, NotFound
 from services.review.decisions import DecisionInvalid, NotAllowed
@@ -114,6 +115,11 @@ def _check_reviewer(session: Session, document: Document, reviewer: User) -> Non
     if reviewer.role is not Role.SECRECY_REVIEWER:
         raise NotAllowed(
             f"material is cleared by role '{Role.SECRECY_REVIEWER}', not '{reviewer.role}'"
+        )
+    if not decides_for_organ(session=session, user=reviewer, organ_id=document.organ_id):
+        raise NotAllowed(
+            f"{reviewer.login} is not assigned to the organ of document {document.id}; an "
+            "administrator assigns organs with `gongkai assign-organ`"
         )
     drafters = session.exec(
         select(Version.submitted_by).where(col(Version.document_id) == document.id)

@@ -29,6 +29,7 @@ class ReviewToStart:
     document_id: int
     version_id: int
     version_number: int
+    restart: int = 0  # a restart of a stranded review (services/office/stranded.py): 1, 2, …
 
 
 def versions_awaiting_review_start(*, session: Session, limit: int = 100) -> list[ReviewToStart]:

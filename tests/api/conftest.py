@@ -4,6 +4,7 @@ data folder, Prefect pointed at a closed port, and people with tokens."""
 from __future__ import annotations
 
 import io
+import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,6 +73,11 @@ class TestClient:
 
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("POST", url, **kwargs)
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """The cookies the app has set (sent back like a browser's)."""
+        return self._client.cookies
 
 
 @pytest.fixture
@@ -158,3 +164,15 @@ def count_rows(app: FastAPI, model: Any) -> int:
 
     with Session(app.state.engine) as session:
         return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+def browser_sign_in(client: TestClient, path: str, token: str, **headers: str) -> httpx.Response:
+    """What a browser does at a sign-in form (api/signin.py): GET the form (its CSRF token in
+    the page and in a cookie), then POST the token with it; the POST's answer."""
+    form = client.get(f"{path}/login")
+    assert form.status_code == 200, form.text
+    found = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert found is not None, "the form has no CSRF token"
+    return client.post(
+        f"{path}/login", data={"token": token, "csrf_token": found[1]}, headers=headers
+    )

@@ -11,8 +11,17 @@ from sqlmodel import Session
 
 from models.users import User
 from policies.roles import Role
-from services.accounts import authenticate, issue_token, organ_id_for, revoke_token
-from services.errors import RequestInvalid, Unauthenticated
+from services.accounts import (
+    assign_organ,
+    authenticate,
+    create_user,
+    decides_for_organ,
+    find_user,
+    issue_token,
+    organ_id_for,
+    revoke_token,
+)
+from services.errors import Conflict, NotFound, RequestInvalid, Unauthenticated
 from tests.factories import id_of, make_organ, make_user
 
 AT = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
@@ -58,3 +67,45 @@ def test_an_organ_code_names_a_registered_organ_or_is_a_bad_field(session: Sessi
         organ_id_for(session, "nowhere")
     assert refused.value.findings[0].field == "organ"
     assert "unknown code 'nowhere'" in refused.value.message
+
+
+def test_a_login_is_unique_across_organs_and_a_clashing_name_gets_its_organ(
+    session: Session,
+) -> None:
+    # Issue 21: names are unique per organ only, so a typed name could resolve to the wrong person.
+    first = create_user(
+        session=session, name="李明", organ=make_organ(session, code="wm"), role=Role.SIGNER, at=AT
+    )
+    second = create_user(
+        session=session, name="李明", organ=make_organ(session, code="zw"), role=Role.SIGNER, at=AT
+    )
+    assert (first.login, second.login) == ("李明", "李明@zw")
+    assert find_user(session=session, login="李明@zw").id == id_of(second)
+    with pytest.raises(Conflict, match="login '李明' is taken"):
+        create_user(
+            session=session,
+            name="李",
+            organ=make_organ(session),
+            role=Role.SIGNER,
+            at=AT,
+            login="李明",
+        )
+    with pytest.raises(NotFound):
+        find_user(session=session, login="李")
+
+
+def test_a_reviewer_decides_for_their_own_organ_and_the_organs_assigned_to_them(
+    session: Session,
+) -> None:
+    home, other = make_organ(session), make_organ(session)
+    reviewer = make_user(session, organ=home, role=Role.SECRECY_REVIEWER)
+    office = make_user(session, organ=home, role=Role.DISCLOSURE_OFFICE)
+    assert decides_for_organ(session=session, user=reviewer, organ_id=id_of(home))
+    assert not decides_for_organ(session=session, user=reviewer, organ_id=id_of(other))
+    assert decides_for_organ(session=session, user=office, organ_id=id_of(other))
+
+    assign_organ(session=session, user=reviewer, organ=other, at=AT)
+    assign_organ(session=session, user=reviewer, organ=other, at=AT)  # idempotent
+    assert decides_for_organ(session=session, user=reviewer, organ_id=id_of(other))
+    with pytest.raises(Conflict, match="only secrecy_reviewer, signer"):
+        assign_organ(session=session, user=office, organ=other, at=AT)

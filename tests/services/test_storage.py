@@ -1,7 +1,8 @@
 """Stored files are on disk before the row that points at them commits: the content is fsynced
 (from the moment it is staged) before its rename into the content-addressed path, the directories
-after; `store_file` completes all of it before it returns (services/storage.py). Content recorded
-by a concurrent upload is found, not recorded twice."""
+after; `store_file` completes all of it before it returns, and a placement begun with
+`start_placing` before its result is had (services/storage.py). Content recorded by a concurrent
+upload is found, not recorded twice."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from sqlmodel import Session, func, select
 from api.uploads import FileStager
 from models.files import StoredFile
 from services import storage
-from services.storage import StagedFile, storage_path_for, store_file
+from services.storage import StagedFile, record_file, start_placing, storage_path_for, store_file
 
 AT = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -138,6 +139,49 @@ def test_a_rollback_keeps_the_placed_content_and_no_row(session: Session, tmp_pa
     session.commit()
     assert stored.sha256 == upload.sha256
     assert not again.path.exists()
+
+
+def test_the_staging_task_makes_the_content_directory_and_places_nothing(
+    tmp_path: Path, synced: list[tuple[str, bool]]
+) -> None:
+    files_dir = tmp_path / "files"
+    upload = staged(files_dir)
+    upload.wait_synced()
+    target = files_dir / storage_path_for(upload.sha256)
+    assert target.parent.is_dir()  # made, empty: nothing is kept before the submission is
+    assert not target.exists()
+    assert sorted(synced) == sorted(
+        [(str(upload.path), False), (str(target.parent.parent), True), (str(files_dir), True)]
+    )
+
+
+def test_a_placement_begun_before_the_row_is_complete_when_its_result_is_had(
+    session: Session, tmp_path: Path, synced: list[tuple[str, bool]]
+) -> None:
+    files_dir = tmp_path / "files"
+    upload = staged(files_dir)
+    placed = start_placing(files_dir=files_dir, staged=upload)
+    stored = record_file(session=session, staged=upload, at=AT)  # the row, written meanwhile
+    placed.result()
+    target = files_dir / stored.storage_path
+    assert target.read_bytes() == PDF
+    assert target.stat().st_mode & 0o777 == 0o444
+    assert not upload.path.exists()
+    # the content's fsync (at staging, under its staging name), the directory after the rename
+    assert (str(upload.path), False) in synced[:-1]
+    assert synced[-1] == (str(target.parent), True)
+    session.commit()
+    assert session.exec(select(func.count()).select_from(StoredFile)).one() == 1
+
+
+def test_a_failed_placement_is_raised_by_its_result(tmp_path: Path) -> None:
+    files_dir = tmp_path / "files"
+    upload = staged(files_dir)
+    upload.wait_synced()
+    upload.discard()  # the staged bytes vanish before they are placed
+    with pytest.raises(FileNotFoundError):
+        start_placing(files_dir=files_dir, staged=upload).result(timeout=10)
+    assert not (files_dir / storage_path_for(upload.sha256)).exists()
 
 
 def test_the_sync_switch_is_on(tmp_path: Path) -> None:

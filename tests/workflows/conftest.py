@@ -25,15 +25,17 @@ import pytest
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.engine import Engine, make_url
 
-from cli.stack import prefect_server_command
+from cli.stack import prefect_auth_env, prefect_server_command
 from config.settings import get_settings
 from models.db import make_engine
 from models.migrate import upgrade
 from tests.browser_support import serve_app
+from tests.codes import KEY
 from tests.conftest import POSTGRES_ADMIN_URL, _psycopg_dsn
 from workflows import runtime
 
 ROOT = Path(__file__).resolve().parents[2]
+AUTH_STRING = f"gongkai-test:{uuid.uuid4().hex}"
 T = TypeVar("T")
 
 
@@ -67,6 +69,12 @@ class Stack:
     serve: subprocess.Popen[bytes] | None = None
 
     @property
+    def auth(self) -> httpx.BasicAuth:
+        """The Prefect server's credential, as every client of it sends it."""
+        user, _, password = AUTH_STRING.partition(":")
+        return httpx.BasicAuth(user, password)
+
+    @property
     def ui_url(self) -> str:
         """The Prefect UI served by the same server."""
         return self.api_url.removesuffix("/api")
@@ -89,7 +97,7 @@ class Stack:
         def registered() -> bool:
             url = f"{self.api_url}/deployments/name/document-review/default"
             try:
-                deployment = httpx.get(url, timeout=2)
+                deployment = httpx.get(url, timeout=2, auth=self.auth)
             except httpx.HTTPError:
                 return False
             return deployment.status_code == 200 and not deployment.json().get("paused")
@@ -154,8 +162,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "PREFECT_UI_API_URL": api_url,
         "GONGKAI_DATABASE_URL": our_db,
         "GONGKAI_DATA_DIR": str(data_dir),
+        "GONGKAI_TOTP_KEY": KEY.decode(),
         "PYTHONPATH": str(ROOT),
     }
+    # The server requires its credential, and the worker and this process send it (issue 21).
+    env |= prefect_auth_env(AUTH_STRING, api_url)
     server_env = {
         **env,
         "PREFECT_SERVER_DATABASE_CONNECTION_URL": make_url(prefect_db)
@@ -201,13 +212,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def prefect_client_settings(stack: Stack) -> Iterator[None]:
     """Point this process's Prefect client at the session server."""
     from prefect.settings import (
+        PREFECT_API_AUTH_STRING,
         PREFECT_API_URL,
         PREFECT_LOGGING_TO_API_ENABLED,
         temporary_settings,
     )
 
     with temporary_settings(
-        updates={PREFECT_API_URL: stack.api_url, PREFECT_LOGGING_TO_API_ENABLED: False}
+        updates={
+            PREFECT_API_URL: stack.api_url,
+            PREFECT_API_AUTH_STRING: AUTH_STRING,
+            PREFECT_LOGGING_TO_API_ENABLED: False,
+        }
     ):
         yield
 

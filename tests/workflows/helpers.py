@@ -19,6 +19,7 @@ from models.users import User
 from models.versions import VersionAttachment
 from policies.roles import Role
 from policies.statuses import Status
+from tests.codes import enrol_users, fresh_code
 from tests.factories import T0, id_of, make_document, make_organ, make_user
 from tests.workflows.conftest import Stack, wait_until
 
@@ -61,11 +62,13 @@ def new_document(
     with Session(stack.engine, expire_on_commit=False) as session:
         organ = make_organ(session)
         drafter = make_user(session, organ=organ)
+        drafter.login = drafter.name  # names are unique here: each person signs in by name
         people = {"drafter": drafter.name}
         for role in (Role.SECRECY_REVIEWER, Role.DISCLOSURE_OFFICE, Role.SIGNER):
+            name = f"{role.value}-{organ.code}"
             people[role.value] = make_user(
-                session, organ=organ, role=role, name=f"{role.value}-{organ.code}"
-            ).name
+                session, organ=organ, role=role, name=name, login=name
+            ).login
         fields.setdefault("document_type", "notice")
         document = make_document(session, drafter=drafter, marking=marking, **fields)
         version_id = document.current_version_id
@@ -80,7 +83,8 @@ def new_document(
             stored = store_text(session, stack, f"{kind} of {document.title}", f"{kind}.txt")
             session.add(VersionAttachment(version_id=version_id, file_id=id_of(stored), kind=kind))
         session.commit()
-        return id_of(document), version_id, people
+    enrol_users(stack.engine, *people.values())
+    return id_of(document), version_id, people
 
 
 def start_review(document_id: int, version_id: int) -> UUID:
@@ -150,8 +154,11 @@ def wait_final(run_id: UUID, timeout: float = 90) -> FlowRun:
     return wait_until(probe, timeout=timeout, what=f"run {run_id} to finish")
 
 
-def decide_in_ui(run_id: UUID, **run_input: Any) -> None:
-    """What the Prefect UI's Resume form posts."""
+def decide_in_ui(stack: Stack, run_id: UUID, **run_input: Any) -> None:
+    """What the Prefect UI's Resume form posts: by default with the named reviewer's current
+    one-time code, as their authenticator shows it."""
+    if "reviewer" in run_input and "code" not in run_input:
+        run_input["code"] = fresh_code(stack.engine, run_input["reviewer"])
     resume_flow_run(run_id, run_input=run_input, _sync=True)  # type: ignore[call-arg]
 
 

@@ -8,7 +8,7 @@ on with the recorded decision, not suspend again for a step that is over.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,13 +18,16 @@ from sqlmodel import Session, col, select
 
 import workflows.human as human
 import workflows.runtime as runtime
+from config.settings import get_settings
+from models.audit import AuditEvent
 from models.decisions import Decision
 from models.users import User
 from policies.roles import Role
 from policies.statuses import Status
 from policies.steps import Step
 from services.review import record_decision
-from tests.factories import id_of, make_document, make_user
+from tests.codes import KEY, enrol_users, fresh_code
+from tests.factories import id_of, make_colleague, make_document, make_user
 
 AT = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)
 
@@ -32,19 +35,25 @@ AT = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)
 def _waiting_document(engine: Engine) -> tuple[int, int, str, str, str]:
     with Session(engine, expire_on_commit=False) as session:
         drafter = make_user(session)
-        rest = make_user(session, role=Role.SECRECY_REVIEWER, name="审查员-rest")
-        ui = make_user(session, role=Role.SECRECY_REVIEWER, name="审查员-ui")
+        rest = make_colleague(session, drafter, Role.SECRECY_REVIEWER, name="审查员-rest")
+        ui = make_colleague(session, drafter, Role.SECRECY_REVIEWER, name="审查员-ui")
         document = make_document(
             session, drafter=drafter, status=Status.SECRECY_REVIEW, document_type="notice"
         )
         session.commit()
-        return id_of(document), document.current_version_id or 0, rest.name, ui.name, drafter.name
+        return (
+            id_of(document),
+            document.current_version_id or 0,
+            rest.login,
+            ui.login,
+            drafter.login,
+        )
 
 
 def _rest_decides(engine: Engine, document_id: int, version_id: int, name: str) -> None:
     """The REST door: record (channel api) and commit, in its own transaction."""
     with Session(engine) as session:
-        reviewer = session.exec(select(User).where(col(User.name) == name)).one()
+        reviewer = session.exec(select(User).where(col(User.login) == name)).one()
         record_decision(
             session=session,
             document_id=document_id,
@@ -62,10 +71,14 @@ def _rest_decides(engine: Engine, document_id: int, version_id: int, name: str) 
 
 
 @pytest.fixture
-def on_test_database(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
-    """The step's unit of work on the test database (SQLite or PostgreSQL)."""
+def on_test_database(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The step's unit of work on the test database (SQLite or PostgreSQL), with the tests'
+    one-time-code key."""
     monkeypatch.setattr(runtime, "engine", lambda: engine)
-    return engine
+    monkeypatch.setenv("GONGKAI_TOTP_KEY", KEY.decode())
+    get_settings.cache_clear()
+    yield engine
+    get_settings.cache_clear()
 
 
 def test_a_rest_decision_committed_between_look_up_and_insert_is_the_one_the_flow_follows(
@@ -100,16 +113,92 @@ def test_a_rest_decision_committed_between_look_up_and_insert_is_the_one_the_flo
     assert decisions == [("return", "api")]  # the UI input is not recorded a second time
 
 
-def test_a_form_refused_for_its_own_sake_still_waits_again(on_test_database: Engine) -> None:
-    document_id, version_id, _, _, drafter_name = _waiting_document(on_test_database)
+def _form(reviewer: str, code: str = "", decision: str = "approve") -> dict[str, Any]:
+    return {"decision": decision, "reviewer": reviewer, "code": code, "reason_codes": []}
+
+
+def _decisions(engine: Engine) -> list[tuple[str, str]]:
+    with Session(engine) as session:
+        return [tuple(row) for row in session.exec(select(Decision.kind, Decision.channel))]  # type: ignore[misc]
+
+
+def _refusals(engine: Engine) -> list[str | None]:
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(AuditEvent.reason).where(col(AuditEvent.action) == human.DECISION_REFUSED)
+            )
+        )
+
+
+def test_the_drafters_own_valid_code_is_refused_issue_21(on_test_database: Engine) -> None:
+    engine = on_test_database
+    document_id, version_id, _, _, drafter = _waiting_document(engine)
+    enrol_users(engine, drafter)
+    outcome = human.close_step(
+        document_id, version_id, Step.SECRECY_REVIEW, 1, _form(drafter, fresh_code(engine, drafter))
+    )
+    assert outcome["ok"] is False
+    assert "role" in outcome["problem"]
+    assert _decisions(engine) == []
+    assert _refusals(engine) == [outcome["problem"]]
+
+
+def test_a_name_without_its_code_is_refused_audited_and_records_nothing_issue_21(
+    on_test_database: Engine,
+) -> None:
+    # Issue 21: a typed reviewer name alone decided the step.
+    engine = on_test_database
+    document_id, version_id, _, ui, _ = _waiting_document(engine)
+    enrol_users(engine, ui)
+    for code in ("", "123456"):
+        outcome = human.close_step(document_id, version_id, Step.SECRECY_REVIEW, 1, _form(ui, code))
+        assert outcome["ok"] is False
+    assert _decisions(engine) == []
+    assert len(_refusals(engine)) == 2
+    assert "no one-time code" in (_refusals(engine)[0] or "")
+
+
+def test_the_reviewers_valid_code_decides_once_and_its_replay_is_refused_issue_21(
+    on_test_database: Engine,
+) -> None:
+    engine = on_test_database
+    first_id, first_version, _, ui, _ = _waiting_document(engine)
+    enrol_users(engine, ui)
+    code = fresh_code(engine, ui)
+    outcome = human.close_step(first_id, first_version, Step.SECRECY_REVIEW, 1, _form(ui, code))
+    assert outcome == {"ok": True, "status": "awaiting_signoff"}
+    assert _decisions(engine) == [("approve", "ui")]
+
+    with Session(engine, expire_on_commit=False) as session:  # another document, same reviewer
+        reviewer = session.exec(select(User).where(col(User.login) == ui)).one()
+        drafter = make_colleague(session, reviewer, Role.DRAFTER)
+        second = make_document(session, drafter=drafter, status=Status.SECRECY_REVIEW)
+        session.commit()
+    replay = human.close_step(
+        id_of(second), second.current_version_id or 0, Step.SECRECY_REVIEW, 1, _form(ui, code)
+    )
+    assert replay["ok"] is False
+    assert "used already" in replay["problem"]
+    assert _decisions(engine) == [("approve", "ui")]
+
+
+def test_a_reviewer_of_another_organ_is_refused_in_the_form_too_issue_21(
+    on_test_database: Engine,
+) -> None:
+    engine = on_test_database
+    document_id, version_id, _, _, _ = _waiting_document(engine)
+    with Session(engine) as session:
+        outsider = make_user(session, role=Role.SECRECY_REVIEWER).login
+        session.commit()
+    enrol_users(engine, outsider)
     outcome = human.close_step(
         document_id,
         version_id,
         Step.SECRECY_REVIEW,
         1,
-        {"decision": "approve", "reviewer": drafter_name, "reason_codes": [], "comment": ""},
+        _form(outsider, fresh_code(engine, outsider)),
     )
     assert outcome["ok"] is False
-    assert "role" in outcome["problem"]
-    with Session(on_test_database) as session:
-        assert session.exec(select(Decision)).all() == []
+    assert "not assigned to the organ" in outcome["problem"]
+    assert _decisions(engine) == []

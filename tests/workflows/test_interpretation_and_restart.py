@@ -38,10 +38,12 @@ def test_a_policy_document_waits_for_its_interpretation_material_when_published_
     )
     run = start_review(doc, version)
     wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
-    decide_in_ui(run, decision="approve", reviewer=people["secrecy_reviewer"])
+    decide_in_ui(stack, run, decision="approve", reviewer=people["secrecy_reviewer"])
     wait_suspended_at(stack, run, doc, Status.AWAITING_INTERPRETATION)
 
-    decide_in_ui(run, decision="approve", reviewer=people["drafter"])  # material not there yet
+    decide_in_ui(
+        stack, run, decision="approve", reviewer=people["drafter"]
+    )  # material not there yet
     wait_suspended_at(stack, run, doc, Status.AWAITING_INTERPRETATION)
     with Session(stack.engine, expire_on_commit=False) as session:
         material = store_text(session, stack, "解读材料：……", "解读.txt")
@@ -54,9 +56,9 @@ def test_a_policy_document_waits_for_its_interpretation_material_when_published_
             )
         )
         session.commit()
-    decide_in_ui(run, decision="approve", reviewer=people["drafter"])
+    decide_in_ui(stack, run, decision="approve", reviewer=people["drafter"])
     wait_suspended_at(stack, run, doc, Status.AWAITING_SIGNOFF)
-    decide_in_ui(run, decision="approve", reviewer=people["signer"])
+    decide_in_ui(stack, run, decision="approve", reviewer=people["signer"])
     wait_final(run)
     assert status_of(stack, doc) is Status.PUBLISHED
     with Session(stack.engine) as session:
@@ -78,9 +80,9 @@ def test_a_policy_document_goes_on_in_three_working_day_mode_with_a_deadline(sta
     )
     run = start_review(doc, version)
     wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
-    decide_in_ui(run, decision="approve", reviewer=people["secrecy_reviewer"])
+    decide_in_ui(stack, run, decision="approve", reviewer=people["secrecy_reviewer"])
     wait_suspended_at(stack, run, doc, Status.AWAITING_SIGNOFF)
-    decide_in_ui(run, decision="approve", reviewer=people["signer"])
+    decide_in_ui(stack, run, decision="approve", reviewer=people["signer"])
     wait_final(run)
     with Session(stack.engine) as session:
         due = session.exec(
@@ -149,16 +151,20 @@ def test_a_worker_killed_with_a_document_in_each_stage_restarts_into_one_state_e
     runs = {doc: start_review(doc, v) for doc, v in ((waiting, waiting_v), (interp, interp_v))}
     runs[publishing] = start_review(publishing, publishing_v)
     wait_suspended_at(stack, runs[interp], interp, Status.SECRECY_REVIEW)
-    decide_in_ui(runs[interp], decision="approve", reviewer=interp_people["secrecy_reviewer"])
+    decide_in_ui(
+        stack, runs[interp], decision="approve", reviewer=interp_people["secrecy_reviewer"]
+    )
     wait_suspended_at(stack, runs[publishing], publishing, Status.SECRECY_REVIEW)
-    decide_in_ui(runs[publishing], decision="approve", reviewer=pub_people["secrecy_reviewer"])
+    decide_in_ui(
+        stack, runs[publishing], decision="approve", reviewer=pub_people["secrecy_reviewer"]
+    )
     wait_suspended_at(stack, runs[waiting], waiting, Status.SECRECY_REVIEW)
     wait_suspended_at(stack, runs[interp], interp, Status.AWAITING_INTERPRETATION)
     wait_suspended_at(stack, runs[publishing], publishing, Status.AWAITING_SIGNOFF)
     _material_arrives(stack, interp)
 
-    decide_in_ui(runs[publishing], decision="approve", reviewer=pub_people["signer"])
-    decide_in_ui(runs[interp], decision="approve", reviewer=interp_people["drafter"])
+    decide_in_ui(stack, runs[publishing], decision="approve", reviewer=pub_people["signer"])
+    decide_in_ui(stack, runs[interp], decision="approve", reviewer=interp_people["drafter"])
     runs[marking] = start_review(marking, marking_v)
     before = {marking: Status.SUBMITTED, interp: Status.AWAITING_INTERPRETATION}
     before[publishing] = Status.AWAITING_SIGNOFF
@@ -184,7 +190,9 @@ def test_a_worker_killed_with_a_document_in_each_stage_restarts_into_one_state_e
         wait_suspended_at(stack, runs[interp], interp, Status.AWAITING_SIGNOFF, timeout=120)
         assert status_of(stack, waiting) is Status.SECRECY_REVIEW
         # The run that was waiting kept waiting: its form still answers after the restart.
-        decide_in_ui(runs[waiting], decision="approve", reviewer=waiting_people["secrecy_reviewer"])
+        decide_in_ui(
+            stack, runs[waiting], decision="approve", reviewer=waiting_people["secrecy_reviewer"]
+        )
         wait_suspended_at(stack, runs[waiting], waiting, Status.AWAITING_SIGNOFF, timeout=120)
     finally:
         if stack.serve is None:

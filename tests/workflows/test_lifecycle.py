@@ -45,7 +45,9 @@ def lifecycle_deployments(stack: Stack) -> None:
 
         def registered(name: str = name) -> bool:
             try:
-                response = httpx.get(f"{stack.api_url}/deployments/name/{name}", timeout=2)
+                response = httpx.get(
+                    f"{stack.api_url}/deployments/name/{name}", timeout=2, auth=stack.auth
+                )
             except httpx.HTTPError:
                 return False
             return response.status_code == 200 and bool(response.json().get("schedules"))

@@ -17,10 +17,13 @@ from sqlmodel import Session, col, select
 
 from config.settings import Settings
 from models.decisions import Decision
+from models.documents import Document
+from models.organs import Organ
 from models.publications import InterpretationMaterial
 from policies.roles import Role
-from services.accounts import ensure_organ, issue_token
+from services.accounts import assign_organ, ensure_organ, issue_token
 from tests.api.conftest import TestClient
+from tests.codes import enrol_users
 from tests.factories import make_user
 from tests.publication_helpers import publish
 from tests.workflows.conftest import Stack, wait_until
@@ -68,9 +71,21 @@ def test_material_after_publication_waits_for_the_reviewer_in_the_form(
     with Session(stack.engine, expire_on_commit=False) as session:
         organ = ensure_organ(session=session, code="mr", name=None, at=datetime.now(UTC))
         admin = make_user(session, organ=organ, role=Role.ADMIN, name="admin-mr")
-        make_user(session, organ=organ, role=Role.SECRECY_REVIEWER, name="reviewer-mr")
+        reviewer = make_user(
+            session,
+            organ=organ,
+            role=Role.SECRECY_REVIEWER,
+            name="reviewer-mr",
+            login="reviewer-mr",
+        )
+        document = session.get(Document, pub.document_id)
+        assert document is not None
+        own_organ = session.get(Organ, document.organ_id)
+        assert own_organ is not None
+        assign_organ(session=session, user=reviewer, organ=own_organ, at=datetime.now(UTC))
         _, token = issue_token(session=session, user=admin, label="t", at=datetime.now(UTC))
         session.commit()
+    enrol_users(stack.engine, "reviewer-mr")
     added = api.post(
         f"/documents/{pub.document_id}/attachments",
         files={"interpretation_material": ("解读.txt", io.BytesIO(TEXT.encode()), "text/plain")},
@@ -88,11 +103,11 @@ def test_material_after_publication_waits_for_the_reviewer_in_the_form(
     assert f"/files/{file_id}" not in api.get(page).text
     assert api.get(f"{page}/files/{file_id}").status_code == 404
 
-    decide_in_ui(run.id, decision="approve", reviewer="nobody-of-that-name")
+    decide_in_ui(stack, run.id, decision="approve", reviewer="nobody-of-that-name", code="1")
     wait_until(lambda: _waiting(name, 2), timeout=90, what=f"run {name} waiting again")
     assert api.get(f"{page}/files/{file_id}").status_code == 404
 
-    decide_in_ui(run.id, decision="approve", reviewer="reviewer-mr")
+    decide_in_ui(stack, run.id, decision="approve", reviewer="reviewer-mr")
     final = wait_final(run.id)
     assert final.state is not None
     assert final.state.is_completed()

@@ -95,7 +95,7 @@ def test_a_suspended_run_without_its_form_gets_it_back_and_can_be_decided(stack:
     assert f"/documents/{doc}" in description
 
     wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
-    decide_in_ui(run, decision="approve", reviewer=people["secrecy_reviewer"])
+    decide_in_ui(stack, run, decision="approve", reviewer=people["secrecy_reviewer"])
     wait_suspended_at(stack, run, doc, Status.AWAITING_SIGNOFF)
 
 
@@ -121,5 +121,5 @@ def test_the_scheduled_repair_gives_a_form_back_once_its_worker_had_time_to_save
         description = client.read_flow_run_input(run, keyset["description"])
     assert f"/documents/{doc}" in description
 
-    decide_in_ui(run, decision="approve", reviewer=people["secrecy_reviewer"])
+    decide_in_ui(stack, run, decision="approve", reviewer=people["secrecy_reviewer"])
     wait_suspended_at(stack, run, doc, Status.AWAITING_SIGNOFF)

@@ -7,6 +7,8 @@ import json
 import pytest
 from sqlmodel import Session, col, select
 
+import workflows.human as human
+from models.alerts import Alert
 from models.audit import AuditEvent
 from models.deadlines import Deadline
 from models.decisions import Decision
@@ -32,9 +34,9 @@ def test_a_proactive_draft_goes_through_every_stage_and_is_published_with_its_ma
     doc, version, people = new_document(stack)
     run = start_review(doc, version)
     wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
-    decide_in_ui(run, decision="approve", reviewer=people["secrecy_reviewer"])
+    decide_in_ui(stack, run, decision="approve", reviewer=people["secrecy_reviewer"])
     wait_suspended_at(stack, run, doc, Status.AWAITING_SIGNOFF)
-    decide_in_ui(run, decision="approve", reviewer=people["signer"])
+    decide_in_ui(stack, run, decision="approve", reviewer=people["signer"])
     final = wait_final(run)
 
     assert final.state is not None
@@ -73,7 +75,7 @@ def test_a_withheld_draft_with_a_valid_reason_is_filed_and_never_published(stack
     )
     run = start_review(doc, version)
     wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
-    decide_in_ui(run, decision="approve", reviewer=people["secrecy_reviewer"])
+    decide_in_ui(stack, run, decision="approve", reviewer=people["secrecy_reviewer"])
     wait_final(run)
 
     assert status_of(stack, doc) is Status.FILED
@@ -100,6 +102,7 @@ def test_a_draft_with_an_id_number_is_flagged_and_a_return_sends_it_back(stack: 
     assert not any("11010519491231002X" in message for _, message in rules)  # masked
 
     decide_in_ui(
+        stack,
         run,
         decision="return",
         reviewer=people["secrecy_reviewer"],
@@ -119,12 +122,13 @@ def test_a_decision_by_the_drafter_is_refused_and_the_step_waits_again(stack: St
     doc, version, people = new_document(stack)
     run = start_review(doc, version)
     wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
-    decide_in_ui(run, decision="approve", reviewer=people["drafter"])
+    decide_in_ui(stack, run, decision="approve", reviewer=people["drafter"])
     # Refused (wrong role / 回避): the run suspends again under a new key, nothing recorded.
     wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
     with Session(stack.engine) as session:
         assert session.exec(select(Decision).where(col(Decision.document_id) == doc)).all() == []
     decide_in_ui(
+        stack,
         run,
         decision="escalate",
         reviewer=people["secrecy_reviewer"],
@@ -138,3 +142,28 @@ def test_a_decision_by_the_drafter_is_refused_and_the_step_waits_again(stack: St
         ).all()
     assert "secret_report" in kinds  # 实施条例 2024 art. 25: 10 WD
     assert published == []
+
+
+def test_refused_inputs_never_fail_the_run_they_are_audited_and_alerted_issue_21(
+    stack: Stack,
+) -> None:
+    # Issue 21: twenty refused inputs failed the run (MAX_INVALID_INPUTS) and stranded the document.
+    doc, version, people = new_document(stack)
+    run = start_review(doc, version)
+    wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
+    for _ in range(human.REFUSALS_ALERTED_EVERY):
+        decide_in_ui(stack, run, decision="approve", reviewer=people["secrecy_reviewer"], code="")
+        wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
+    with Session(stack.engine) as session:
+        refusals = session.exec(
+            select(AuditEvent.reason).where(
+                col(AuditEvent.document_id) == doc,
+                col(AuditEvent.action) == human.DECISION_REFUSED,
+            )
+        ).all()
+        alerts = session.exec(select(Alert.kind).where(col(Alert.document_id) == doc)).all()
+        assert session.exec(select(Decision).where(col(Decision.document_id) == doc)).all() == []
+    assert len(refusals) == human.REFUSALS_ALERTED_EVERY
+    assert alerts == ["decision.refused"]
+    decide_in_ui(stack, run, decision="approve", reviewer=people["secrecy_reviewer"])
+    wait_suspended_at(stack, run, doc, Status.AWAITING_SIGNOFF)

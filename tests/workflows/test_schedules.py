@@ -11,13 +11,17 @@ from workflows.schedules import SCHEDULED, load_flow
 
 
 def _deployment(stack: Stack, flow_and_name: str) -> dict[str, object] | None:
-    response = httpx.get(f"{stack.api_url}/deployments/name/{flow_and_name}", timeout=5)
+    response = httpx.get(
+        f"{stack.api_url}/deployments/name/{flow_and_name}", timeout=5, auth=stack.auth
+    )
     return response.json() if response.status_code == 200 else None
 
 
 def _runs_of(stack: Stack, deployment_id: str) -> list[dict[str, object]]:
     body = {"deployments": {"id": {"any_": [deployment_id]}}, "limit": 5}
-    response = httpx.post(f"{stack.api_url}/flow_runs/filter", json=body, timeout=5)
+    response = httpx.post(
+        f"{stack.api_url}/flow_runs/filter", json=body, timeout=5, auth=stack.auth
+    )
     response.raise_for_status()
     runs: list[dict[str, object]] = response.json()
     return runs

@@ -14,12 +14,29 @@ from config.settings import Settings
 from models.audit import AuditEvent
 from models.deadlines import Deadline
 from models.decisions import Decision
+from models.documents import Document
+from models.organs import Organ
+from models.users import User
+from services.accounts import assign_organ
 from services.publication.publishing import JsonFileSink, publish_version
 from tests.api.conftest import Person, TestClient
 from tests.factories import T0
 from tests.publication_helpers import publish, signed_off_document
 
 SECRET_TEXT = "政策解读：本材料涉及涉密事项，机密★5年。"
+
+
+def _assign_reviewer(app: FastAPI, reviewer: Person, document_id: int) -> None:
+    """The reviewer decides for the document's organ (issue 21: organ scope)."""
+    with Session(app.state.engine) as session:
+        document = session.get(Document, document_id)
+        user = session.get(User, reviewer.user.id)
+        assert document is not None
+        assert user is not None
+        organ = session.get(Organ, document.organ_id)
+        assert organ is not None
+        assign_organ(session=session, user=user, organ=organ, at=T0)
+        session.commit()
 
 
 def _add_material(client: TestClient, who: Person, document_id: int, text: str) -> dict[str, int]:
@@ -38,6 +55,7 @@ def test_material_after_publication_is_hidden_until_a_secrecy_reviewer_approves_
     app: FastAPI, settings: Settings, client: TestClient, people: dict[str, Person]
 ) -> None:
     pub = publish(app.state.engine, settings, policy_profile="liaoning", document_type="normative")
+    _assign_reviewer(app, people["reviewer"], pub.document_id)
     with Session(app.state.engine) as session:
         deadline = session.exec(
             select(Deadline).where(
@@ -94,6 +112,7 @@ def test_a_returned_material_is_never_shown_and_a_return_needs_reasons(
     app: FastAPI, settings: Settings, client: TestClient, people: dict[str, Person]
 ) -> None:
     pub = publish(app.state.engine, settings)
+    _assign_reviewer(app, people["reviewer"], pub.document_id)
     added = _add_material(client, people["admin"], pub.document_id, SECRET_TEXT)
     decision_url = f"/materials/{added['material']}/decision"
     bare = client.post(
@@ -128,6 +147,7 @@ def test_material_cleared_before_publication_meets_the_3_wd_deadline_as_it_is_pu
         )
         session.commit()
     assert document.id is not None
+    _assign_reviewer(app, people["reviewer"], document.id)
     added = _add_material(client, people["admin"], document.id, "政策解读：春耕补贴怎么领。")
     approved = client.post(
         f"/materials/{added['material']}/decision",

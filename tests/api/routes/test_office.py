@@ -4,20 +4,29 @@ errors in the one shape, and the browser sign-in (token form → HttpOnly cookie
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlmodel import Session, select
 
 from models.db import session_scope
 from models.deadlines import Deadline
+from models.users import BrowserSession, User
 from policies.attributes import Attribute
 from policies.calendar import SHANGHAI
 from policies.statuses import Status
 from policies.steps import Step
-from services.accounts import ensure_organ
+from services.accounts import (
+    ensure_organ,
+    hash_token,
+    open_browser_session,
+    revoke_browser_session,
+    revoke_browser_sessions_of,
+)
 from services.review import open_step
-from tests.api.conftest import Person, TestClient
+from tests.api.conftest import Person, TestClient, browser_sign_in
 from tests.factories import id_of, make_document, make_user
 
 AS_OF = "2026-10-16T10:00:00+08:00"
@@ -177,26 +186,33 @@ def test_roles_and_errors(client: TestClient, people: dict[str, Person], docs: D
     assert {"/office/stuck", "/office/overdue", "/office/dashboard"} <= set(paths)
 
 
-def test_browser_sign_in_sets_a_strict_httponly_cookie_for_office_only(
-    client: TestClient, people: dict[str, Person], docs: Docs
+def test_browser_sign_in_sets_a_strict_httponly_session_cookie_for_office_only(
+    client: TestClient, people: dict[str, Person], docs: Docs, app: FastAPI
 ) -> None:
     page = client.get("/office/dashboard")
     assert page.status_code == 303
     assert page.headers["location"] == "/office/login"
 
-    refused = client.post("/office/login", data={"token": people["drafter"].token})
+    refused = browser_sign_in(client, "/office", people["drafter"].token)
     assert refused.status_code == 403
-    assert "set-cookie" not in refused.headers
-    assert client.post("/office/login", data={"token": "wrong"}).status_code == 401
+    assert "gongkai_office=" not in refused.headers.get("set-cookie", "")
+    assert browser_sign_in(client, "/office", "wrong").status_code == 401
 
-    signed_in = client.post("/office/login", data={"token": people["office"].token})
+    signed_in = browser_sign_in(client, "/office", people["office"].token)
     assert signed_in.status_code == 303
     cookie = signed_in.headers["set-cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
     assert "Path=/office" in cookie
-    token = people["office"].token
-    jar = {"Cookie": f"gongkai_office={token}"}
+    session_id = client.cookies["gongkai_office"]
+    # Issue 23 item 7: the cookie holds a random session id, never the bearer token, and the
+    # database keeps only its hash.
+    assert session_id != people["office"].token
+    with Session(app.state.engine) as session:
+        stored = session.exec(select(BrowserSession)).one()
+    assert stored.id_hash == hash_token(session_id)
+    assert stored.expires_at - stored.created_at == timedelta(hours=12)
+    jar = {"Cookie": f"gongkai_office={session_id}"}
 
     board = client.get("/office/dashboard", params={"as_of": AS_OF}, headers=jar)
     assert board.status_code == 200
@@ -212,7 +228,73 @@ def test_browser_sign_in_sets_a_strict_httponly_cookie_for_office_only(
     assert document.json()["document"]["id"] == docs.late
     # The cookie opens /office only: the rest of the API still wants the bearer header.
     assert client.get(f"/documents/{docs.late}", headers=jar).status_code == 401
+    # The token itself in the cookie opens nothing.
+    token_jar = {"Cookie": f"gongkai_office={people['office'].token}"}
+    client.cookies.clear()
+    assert client.get("/office/dashboard/board", headers=token_jar).status_code == 401
 
-    out = client.post("/office/logout")
+    out = client.post("/office/logout", headers=jar)
     assert out.status_code == 303
     assert "gongkai_office=" in out.headers["set-cookie"]
+    # Signing out revokes the session: the old cookie no longer opens anything.
+    client.cookies.clear()
+    assert client.get("/office/dashboard/board", headers=jar).status_code == 401
+
+
+def test_the_sign_in_form_refuses_cross_site_posts_login_csrf_issue_23(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    token = people["office"].token
+    # No CSRF token (a foreign page's form cannot read ours), or one that is not the cookie's.
+    bare = client.post("/office/login", data={"token": token})
+    assert bare.status_code == 403
+    client.get("/office/login")
+    forged = client.post("/office/login", data={"token": token, "csrf_token": "forged"})
+    assert forged.status_code == 403
+    # A valid token pair sent from another origin, or marked cross-site by the browser.
+    evil = browser_sign_in(client, "/office", token, origin="http://evil.example")
+    assert evil.status_code == 403
+    assert "http://evil.example" in evil.text
+    assert (
+        browser_sign_in(client, "/office", token, **{"sec-fetch-site": "cross-site"}).status_code
+        == 403
+    )
+    assert "gongkai_office" not in client.cookies
+    same_site = browser_sign_in(client, "/office", token, origin="http://gongkai.test")
+    assert same_site.status_code == 303
+
+
+def test_an_expired_or_revoked_browser_session_is_refused(
+    client: TestClient, people: dict[str, Person], app: FastAPI
+) -> None:
+    with Session(app.state.engine, expire_on_commit=False) as session:
+        user = session.get(User, people["office"].user.id)
+        assert user is not None
+        _, expired = open_browser_session(
+            session=session,
+            user=user,
+            at=datetime.now(UTC) - timedelta(hours=13),
+            lifetime=timedelta(hours=12),
+        )
+        _, revoked = open_browser_session(
+            session=session, user=user, at=datetime.now(UTC), lifetime=timedelta(hours=12)
+        )
+        _, lost = open_browser_session(
+            session=session, user=user, at=datetime.now(UTC), lifetime=timedelta(hours=12)
+        )
+        assert revoke_browser_session(session=session, session_id=revoked, at=datetime.now(UTC))
+        session.commit()
+
+    def board(session_id: str) -> Any:
+        return client.get(
+            "/office/dashboard/board", headers={"Cookie": f"gongkai_office={session_id}"}
+        )
+
+    assert board(lost).status_code == 200
+    for session_id, reason in ((expired, "expired"), (revoked, "sign in again")):
+        assert board(session_id).status_code == 401
+        assert reason in board(session_id).json()["detail"]
+    with Session(app.state.engine) as session:  # a lost laptop: every session of the person
+        assert revoke_browser_sessions_of(session=session, user=user, at=datetime.now(UTC)) == 2
+        session.commit()
+    assert board(lost).status_code == 401

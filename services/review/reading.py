@@ -1,0 +1,90 @@
+"""What a reviewer reads before deciding (issue 21): the document's current version, each file
+with its extracted text and the pre-screen evidence at its location — for the people who decide
+its steps, within their organs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import Session
+
+from models.documents import Document
+from models.files import StoredFile
+from models.users import User
+from models.versions import Version
+from policies.prescreen import Evidence, prescreen
+from policies.roles import Role
+from services.accounts import decides_for_organ
+from services.documents import VersionRecord, get_document, version_record
+from services.errors import NotFound
+from services.review.checks import DEFAULT_TERMS
+from services.text_extraction import TextNotExtractable, extract_text
+
+# Who reads documents under review: those who decide its steps (and administrators).
+READERS = (Role.SECRECY_REVIEWER, Role.SIGNER, Role.DISCLOSURE_OFFICE, Role.ADMIN)
+
+
+@dataclass
+class FileReading:
+    """One file of the version: its text (or why none) and the evidence found in it."""
+
+    kind: str  # "main" or the attachment's kind
+    file: StoredFile
+    text: str = ""
+    unreadable: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class Reading:
+    """The document under review, as its reviewer reads it."""
+
+    document: Document
+    record: VersionRecord
+    files: list[FileReading]
+
+
+def readable_document(*, session: Session, user: User, document_id: int) -> Document:
+    """The document, if this person may read it for review (role, and organ for secrecy reviewers
+    and signers); NotFound otherwise (existence is not disclosed)."""
+    document = get_document(session=session, document_id=document_id)
+    if user.role not in READERS or not decides_for_organ(
+        session=session, user=user, organ_id=document.organ_id
+    ):
+        raise NotFound(f"document {document_id} does not exist")
+    return document
+
+
+def reviewer_reading(*, session: Session, user: User, document_id: int, files_dir: Path) -> Reading:
+    """The current version's files with their text and pre-screen evidence."""
+    document = readable_document(session=session, user=user, document_id=document_id)
+    record = version_record(session, _current_version(session, document))
+    files = [FileReading("main", record.main_file)]
+    files += [FileReading(kind, stored) for kind, stored in record.attachments]
+    for reading in files:
+        try:
+            data = (files_dir / reading.file.storage_path).read_bytes()
+            reading.text = extract_text(data, filename=reading.file.original_name)
+        except (OSError, TextNotExtractable) as error:
+            reading.unreadable = f"text not extracted ({error}); read the file itself"
+            continue
+        reading.evidence = prescreen(reading.text, terms=DEFAULT_TERMS)
+    return Reading(document, record, files)
+
+
+def reviewer_file(*, session: Session, user: User, document_id: int, file_id: int) -> StoredFile:
+    """One file of the document's current version, for its reviewer; NotFound otherwise."""
+    document = readable_document(session=session, user=user, document_id=document_id)
+    record = version_record(session, _current_version(session, document))
+    for stored in (record.main_file, *(f for _, f in record.attachments)):
+        if stored.id == file_id:
+            return stored
+    raise NotFound(f"file {file_id} is not a file of document {document_id}")
+
+
+def _current_version(session: Session, document: Document) -> Version:
+    version = session.get(Version, document.current_version_id)
+    if version is None:
+        raise NotFound(f"document {document.id} has no current version")
+    return version
