@@ -119,7 +119,8 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflicts with the document's state",
         410: "The review run can no longer be resumed (its wait expired)",
         413: "A file or the request exceeds the size limit",
-        415: "A file is not PDF, DOCX or UTF-8/GB18030 text (by content)",
+        415: "A file is not PDF, DOCX, OFD or UTF-8/GB18030 text (by content); .doc/.wps: "
+        "save as DOCX, OFD or PDF",
         422: "Malformed request (which field, what is expected), or 退文 with every finding",
         503: "A service the request needs (Prefect) did not answer; nothing was recorded",
     }

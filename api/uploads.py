@@ -31,14 +31,21 @@ MAX_FIELDS = 200
 MAX_FIELD_BYTES = 64 * 1024
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+OFD = "application/ofd"  # GB/T 33190
 TXT = "text/plain; charset=utf-8"
 TXT_GB18030 = "text/plain; charset=gb18030"
 MAX_NAME_CHARS = 120
 _PDF_MAGIC = b"%PDF-"
 _ZIP_MAGIC = b"PK\x03\x04"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc / .wps
 _TEXT_CONTROLS_ALLOWED = frozenset("\t\n\r\f")
 # A name that claims a type must match the content (the content decides, the name may not lie).
-_CLAIMED_BY_SUFFIX = {".pdf": (PDF,), ".docx": (DOCX,), ".txt": (TXT, TXT_GB18030)}
+_CLAIMED_BY_SUFFIX = {
+    ".pdf": (PDF,),
+    ".docx": (DOCX,),
+    ".ofd": (OFD,),
+    ".txt": (TXT, TXT_GB18030),
+}
 # The staging task (fsync, directory), begun when a file is staged, and then its placement run here.
 _SYNCS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gongkai-fsync")
 # The file fields of a submission and the kind of upload each is.
@@ -50,7 +57,8 @@ FILE_FIELDS = {
     "other": "other",
 }
 FILE_DESCRIPTIONS = {
-    "file": "the draft: PDF, DOCX or UTF-8/GB18030 text (typed by content)",
+    "file": "the draft: PDF, DOCX, OFD or UTF-8/GB18030 text (typed by content; .doc/.wps are "
+    "refused: save them as DOCX, OFD or PDF)",
     "interpretation_plan": "解读方案 (required with the 解读材料 for a policy document under a "
     "profile that publishes interpretation together, e.g. national; see the README)",
     "interpretation_material": "解读材料 (see interpretation_plan)",
@@ -125,9 +133,9 @@ class FileStager:
             raise UploadTooLarge(
                 f"“{self.original_name}” is larger than the limit of {self._max_bytes} bytes."
             )
-        if len(self._head) < len(_PDF_MAGIC):
-            self._head = (self._head + chunk)[: len(_PDF_MAGIC)]
-            if self._head.startswith((_PDF_MAGIC, _ZIP_MAGIC)):
+        if len(self._head) < len(_OLE2_MAGIC):
+            self._head = (self._head + chunk)[: len(_OLE2_MAGIC)]
+            if self._head.startswith((_PDF_MAGIC, _ZIP_MAGIC, _OLE2_MAGIC)):
                 self._sniffer = None  # binary: typed by magic (and zip content) instead
         if self._sniffer is not None:
             self._sniffer.feed(chunk)
@@ -135,17 +143,23 @@ class FileStager:
         self._file.write(chunk)
 
     def finish(self) -> StagedFile:
-        """Close the file and type it: PDF by magic, DOCX as a Word zip, else UTF-8/GB18030 text."""
+        """Close the file and type it: PDF by magic, DOCX or OFD by its zip parts, else text."""
         self._file.close()
         if self._size == 0:
             self.discard()
             raise EmptyFile(f"“{self.original_name}” is empty.")
+        if self._head.startswith(_OLE2_MAGIC):
+            self.discard()
+            raise UnsupportedFileType(
+                f"“{self.original_name}” is a legacy Word/WPS file (.doc/.wps), which is not "
+                "read here; save it as DOCX, OFD or PDF and upload that."
+            )
         media_type = self._media_type()
         if media_type is None:
             self.discard()
             raise UnsupportedFileType(
-                f"“{self.original_name}” is not a PDF, DOCX or plain-text (UTF-8/GB18030) file; "
-                "its content decides the type, not its name."
+                f"“{self.original_name}” is not a PDF, DOCX, OFD or plain-text (UTF-8/GB18030) "
+                "file; its content decides the type, not its name."
             )
         claimed = _CLAIMED_BY_SUFFIX.get(PurePosixPath(self.original_name).suffix.lower())
         if claimed is not None and media_type not in claimed:
@@ -178,19 +192,23 @@ class FileStager:
         if self._head.startswith(_PDF_MAGIC):
             return PDF
         if self._head.startswith(_ZIP_MAGIC):
-            return DOCX if _is_word_document(self.path) else None
+            return _package_type(self.path)
         if self._sniffer is None:
             return None
         self._sniffer.feed(b"", final=True)
         return self._sniffer.media_type
 
 
-def _is_word_document(path: Path) -> bool:
+def _package_type(path: Path) -> str | None:
+    """A zip package's type: DOCX (word/document.xml) or OFD (OFD.xml, GB/T 33190 §7.4)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return "word/document.xml" in archive.namelist()
+            names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError):
-        return False
+        return None
+    if "word/document.xml" in names:
+        return DOCX
+    return OFD if "OFD.xml" in names else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,28 @@ class Settings(BaseSettings):
         description="Prefect UI base for flow-run links (office dashboard); unset = the API URL "
         "without its /api suffix.",
     )
+    reading_max_decompressed_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        gt=0,
+        le=1024 * 1024 * 1024,
+        description="Reading a DOCX or OFD: the most its parts may expand to (zip bombs).",
+    )
+    reading_max_pages: int = Field(default=500, gt=0, le=100_000, description="Pages read.")
+    reading_max_chars: int = Field(
+        default=2_000_000, gt=0, le=100_000_000, description="Characters kept of one file."
+    )
+    reading_max_ocr_pages: int = Field(
+        default=20, ge=0, le=1000, description="Image-only PDF pages OCR'd per file."
+    )
+    reading_max_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="Wall and CPU time of reading one file."
+    )
+    reading_max_memory_bytes: int = Field(
+        default=1024 * 1024 * 1024,
+        ge=256 * 1024 * 1024,
+        le=64 * 1024 * 1024 * 1024,
+        description="Address space of the process reading one file (RLIMIT_AS).",
+    )
     stuck_near_share: float = Field(
         default=0.8,
         gt=0,

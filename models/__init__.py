@@ -13,6 +13,7 @@ from models.idempotency import IdempotentResponse
 from models.office import WAITING_STATUSES  # the office monitor's indexes (issue 5)
 from models.organs import Organ
 from models.publications import InterpretationMaterial, Publication, Withdrawal
+from models.readings import FileReading
 from models.rereviews import Rereview
 from models.stranded import StrandedReview
 from models.users import ApiToken, BrowserSession, OneTimeCodeSecret, OrganAssignment, User
@@ -33,6 +34,7 @@ __all__ = [
     "Deadline",
     "Decision",
     "Document",
+    "FileReading",
     "IdempotentResponse",
     "InterpretationMaterial",
     "Marking",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from prefect import task
 
+from config.settings import get_settings
 from policies.statuses import Status
 from policies.steps import Step
 from services.review import recheck_marking
 from workflows.human import wait_for_decision
-from workflows.runtime import now, unit_of_work
+from workflows.runtime import now, reading_limits, unit_of_work
 
 
 @task(persist_result=True)
@@ -16,7 +17,12 @@ def recheck_marking_task(document_id: int, version_id: int) -> str:
     """Re-check the marking (rules may have changed since intake) and route the document."""
     with unit_of_work() as session:
         return recheck_marking(
-            session=session, document_id=document_id, version_id=version_id, at=now()
+            session=session,
+            document_id=document_id,
+            version_id=version_id,
+            at=now(),
+            files_dir=get_settings().files_dir,
+            limits=reading_limits(),
         ).value
 
 

@@ -21,7 +21,13 @@ from services.review import DEFAULT_TERMS
 from services.review.materials import decide_material, material_for_review
 from workflows.forms import StepDecision, describe_material
 from workflows.human import audit_refusal, proven_reviewer
-from workflows.runtime import SUSPEND_BACKSTOP_SECONDS, document_url, now, unit_of_work
+from workflows.runtime import (
+    SUSPEND_BACKSTOP_SECONDS,
+    document_url,
+    now,
+    reading_limits,
+    unit_of_work,
+)
 
 MATERIAL_FLOW = "material-review"
 
@@ -35,6 +41,8 @@ def open_material_step(material_id: int) -> dict[str, Any]:
             material_id=material_id,
             files_dir=get_settings().files_dir,
             terms=DEFAULT_TERMS,
+            at=now(),
+            limits=reading_limits(),
         )
         if item is None:
             return {"pending": False, "description": "", "document_id": None}

@@ -9,7 +9,7 @@ from policies.statuses import Status
 from policies.steps import Step
 from services.publication.publishing import Publisher, make_publisher, publish_version
 from workflows.human import wait_for_decision
-from workflows.runtime import now, unit_of_work
+from workflows.runtime import now, reading_limits, unit_of_work
 
 
 def default_publisher() -> Publisher:
@@ -35,6 +35,7 @@ def publish_task(document_id: int, version_id: int) -> str:
             publisher=default_publisher(),
             at=now(),
             files_dir=get_settings().files_dir,
+            limits=reading_limits(),
         ).index_number
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from config.settings import get_settings
 from models.db import make_engine, session_scope
 from policies.calendar import SHANGHAI
+from services.reading.limits import ReadingLimits
 
 # A human step waits as a suspended run, holding nothing; this is only a far backstop (prefect.md
 # §2.4: expiry fails the run). Overdue is tracked in our deadlines table, not by Prefect.
@@ -24,6 +25,19 @@ SUSPEND_BACKSTOP_SECONDS = 180 * 24 * 3600
 def engine() -> Engine:
     """The engine on the configured database, created once per flow-run process."""
     return make_engine(get_settings().database_url)
+
+
+def reading_limits() -> ReadingLimits:
+    """What reading one file may cost, from the settings."""
+    s = get_settings()
+    return ReadingLimits(
+        max_decompressed_bytes=s.reading_max_decompressed_bytes,
+        max_pages=s.reading_max_pages,
+        max_chars=s.reading_max_chars,
+        max_ocr_pages=s.reading_max_ocr_pages,
+        max_seconds=s.reading_max_seconds,
+        max_memory_bytes=s.reading_max_memory_bytes,
+    )
 
 
 @contextmanager

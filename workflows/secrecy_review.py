@@ -9,7 +9,7 @@ from policies.statuses import Status
 from policies.steps import Step
 from services.review import DEFAULT_TERMS, prescreen_version
 from workflows.human import wait_for_decision
-from workflows.runtime import now, unit_of_work
+from workflows.runtime import now, reading_limits, unit_of_work
 
 
 @task(persist_result=True)
@@ -21,6 +21,7 @@ def prescreen_task(version_id: int) -> int:
             version_id=version_id,
             files_dir=get_settings().files_dir,
             terms=DEFAULT_TERMS,
+            limits=reading_limits(),
             at=now(),
         )
     return len(evidence)

@@ -25,10 +25,9 @@ import httpx
 from sqlmodel import Session, col, select
 
 from models.deadlines import Deadline
-from models.files import StoredFile
 from models.organs import Organ
 from models.publications import Publication
-from models.versions import Version, VersionAttachment
+from models.versions import Marking, Version, VersionAttachment
 from policies.attributes import Attribute
 from policies.deadlines import interpretation_deadline
 from policies.profiles import InterpretationMode, get_profile
@@ -36,6 +35,8 @@ from policies.statuses import Status
 from services.calendar import calendar_for
 from services.documents import get_marking
 from services.errors import DomainError, NotFound, Unavailable
+from services.reading.limits import ReadingLimits
+from services.reading.store import file_text
 from services.review import (
     change_status,
     has_interpretation_material,
@@ -44,7 +45,7 @@ from services.review import (
     store_deadline,
 )
 from services.review.materials import has_cleared_material
-from services.text_extraction import TextNotExtractable, extract_text
+from services.review.printed import printed_text_findings
 
 logger = logging.getLogger("gongkai.publication")
 SUMMARY_CHARS = 120  # 内容概述 (条例 art. 12 ¶3): the opening of the published text
@@ -193,17 +194,24 @@ def summarise(text: str) -> str | None:
     return folded if len(folded) <= SUMMARY_CHARS else folded[: SUMMARY_CHARS - 1] + "…"
 
 
-def _summary(session: Session, files_dir: Path | None, file_id: int) -> str | None:
-    if files_dir is None:
-        return None
-    stored = session.get(StoredFile, file_id)
-    if stored is None:
-        return None
-    try:
-        data = (files_dir / stored.storage_path).read_bytes()
-        return summarise(extract_text(data, filename=stored.original_name))
-    except (OSError, TextNotExtractable):
-        return None  # the portal shows the title instead
+def _check_printed(
+    session: Session,
+    file_id: int,
+    marking: Marking,
+    files_dir: Path,
+    at: datetime,
+    limits: ReadingLimits | None,
+) -> str | None:
+    """The published file must print its record's marking and 密级 (rules 3, 9(d)): refused
+    otherwise; its 内容概述 from the text kept when it was first read (never read again)."""
+    read = file_text(session=session, file_id=file_id, files_dir=files_dir, at=at, limits=limits)
+    refusals = [f for f in printed_text_findings(read, marking) if f.is_blocking]
+    if refusals:
+        raise PublicationRefused(
+            "the published file must carry its record's marking and 密级: "
+            + "; ".join(f.message for f in refusals)
+        )
+    return summarise(read.text)  # None: the portal shows the title instead
 
 
 def publication_key(version_id: int) -> str:
@@ -235,10 +243,12 @@ def publish_version(
     publisher: Publisher,
     at: datetime,
     files_dir: Path | None = None,
+    limits: ReadingLimits | None = None,
 ) -> Publication:
     """Publish a signed-off version once: sink, record, deadlines met, status 已发布.
 
-    With files_dir the 内容概述 is taken from the published file's text."""
+    With files_dir the published file's printed marking and 密级 are checked against the record
+    (refused when they disagree) and the 内容概述 is taken from its text."""
     document = require_current_version(
         session=session, document_id=document_id, version_id=version_id
     )
@@ -259,6 +269,9 @@ def publish_version(
         raise NotFound(f"version {version_id} or its organ does not exist")
     index_number = f"{organ.code}-{document.written_on.year}-{document_id:06d}-{version.number}"
     file_id = _published_file(session, version, marking.attribute)
+    summary = None
+    if files_dir is not None:
+        summary = _check_printed(session, file_id, marking, files_dir, at, limits)
     payload = PublicationPayload(
         index_number=index_number,
         title=document.title,
@@ -271,7 +284,7 @@ def publish_version(
         file_id=file_id,
         published_at=at.isoformat(),
         idempotency_key=key,
-        summary=_summary(session, files_dir, file_id),
+        summary=summary,
     )
     publisher.publish(payload)
     row = Publication(

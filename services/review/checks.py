@@ -13,13 +13,12 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from models.documents import Document
-from models.files import StoredFile
 from models.publications import InterpretationMaterial
 from models.versions import Marking, RecordedFinding, Version, VersionAttachment
 from policies.attributes import Attribute
 from policies.document_types import DocumentType
 from policies.findings import Finding, Severity
-from policies.prescreen import Evidence, prescreen
+from policies.prescreen import Evidence
 from policies.profiles import InterpretationMode, get_profile
 from policies.statuses import Status
 from policies.steps import Step
@@ -31,9 +30,12 @@ from policies.submission_checks import (
 )
 from services.documents import get_marking
 from services.errors import NotFound
+from services.reading.detectors import prescreen
+from services.reading.limits import ReadingLimits
+from services.reading.store import file_text
+from services.review.printed import printed_findings
 from services.review.status import change_status
 from services.review.steps import require_current_version
-from services.text_extraction import TextNotExtractable, extract_text
 
 # The interpretation stage waits for the material itself (domain §10 rule 12), so at the marking
 # re-check a missing material routes the document there instead of returning it.
@@ -91,9 +93,18 @@ def _record_findings(
     session.flush()
 
 
-def recheck_marking(*, session: Session, document_id: int, version_id: int, at: datetime) -> Status:
-    """Marking stage: re-check the marking under today's rules, then return the draft (退文),
-    route a withheld policy document to the office (rule 5), or send it to secrecy review."""
+def recheck_marking(
+    *,
+    session: Session,
+    document_id: int,
+    version_id: int,
+    at: datetime,
+    files_dir: Path | None = None,
+    limits: ReadingLimits | None = None,
+) -> Status:
+    """Marking stage: re-check the marking under today's rules and, with files_dir, against what
+    the files print (rules 3, 9(d)); then return the draft (退文), route a withheld policy
+    document to the office (rule 5), or send it to secrecy review."""
     document = require_current_version(
         session=session, document_id=document_id, version_id=version_id
     )
@@ -104,6 +115,16 @@ def recheck_marking(*, session: Session, document_id: int, version_id: int, at: 
     findings = check_submission(
         submission_of(session=session, document=document, marking=marking), profile
     )
+    version = session.get(Version, version_id)
+    if files_dir is not None and version is not None:
+        findings += printed_findings(
+            session=session,
+            version=version,
+            marking=marking,
+            files_dir=files_dir,
+            at=at,
+            limits=limits,
+        )
     _record_findings(session, version_id, findings, at)
     blocking = [
         f
@@ -130,18 +151,18 @@ def recheck_marking(*, session: Session, document_id: int, version_id: int, at: 
 DEFAULT_TERMS: tuple[str, ...] = ("涉密", "敏感", "不宜公开")
 
 
-def _file_path(session: Session, files_dir: Path, file_id: int) -> tuple[Path, str]:
-    stored = session.get(StoredFile, file_id)
-    if stored is None:
-        raise NotFound(f"stored file {file_id} does not exist")
-    return files_dir / stored.storage_path, stored.original_name
-
-
 def prescreen_version(
-    *, session: Session, version_id: int, files_dir: Path, terms: tuple[str, ...], at: datetime
+    *,
+    session: Session,
+    version_id: int,
+    files_dir: Path,
+    terms: tuple[str, ...],
+    at: datetime,
+    limits: ReadingLimits | None = None,
 ) -> list[Evidence]:
-    """Secrecy stage: extract the text of the main file and every attachment and pre-screen it;
-    the evidence is recorded as warning findings (once) and returned for the reviewer."""
+    """Secrecy stage: read the main file and every attachment (once per stored file, within the
+    limits) and pre-screen the text; the evidence and what the reading could not do (limits,
+    OCR'd or unread pages) are recorded as findings (once) and the evidence is returned."""
     version = session.get(Version, version_id)
     if version is None:
         raise NotFound(f"version {version_id} does not exist")
@@ -152,20 +173,12 @@ def prescreen_version(
     evidence: list[Evidence] = []
     findings: list[Finding] = []
     for file_id in file_ids:
-        path, name = _file_path(session, files_dir, file_id)
-        try:
-            text = extract_text(path.read_bytes(), filename=name)
-        except (OSError, TextNotExtractable) as exc:
-            findings.append(
-                Finding(
-                    "prescreen.not_extractable",
-                    Severity.WARNING,
-                    f"{name}: text not extracted ({exc}); review the file by eye.",
-                    "保密法实施条例 2024 art. 42 (逐项审查)",
-                )
-            )
-            continue
-        found = prescreen(text, terms=terms)
+        read = file_text(
+            session=session, file_id=file_id, files_dir=files_dir, at=at, limits=limits
+        )
+        name = read.name
+        findings.extend(read.findings)
+        found = prescreen(read.text, terms=terms)
         evidence.extend(found)
         findings.extend(
             Finding(f.rule, f.severity, f"{name}: {f.message}", f.source)

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from models.db import id_of
 from models.deadlines import Deadline
 from models.decisions import Channel, Decision
 from models.documents import Document
@@ -22,14 +23,16 @@ from models.users import User
 from models.versions import Version, VersionAttachment
 from policies.deadlines import DeadlineKind
 from policies.legal_reasons import REASONS
-from policies.prescreen import Evidence, prescreen
+from policies.prescreen import Evidence
 from policies.roles import Role
 from policies.steps import DecisionKind
 from services.accounts import decides_for_organ
 from services.audit import record_act
 from services.errors import Conflict, NotFound
+from services.reading.detectors import prescreen
+from services.reading.limits import ReadingLimits
+from services.reading.store import file_text
 from services.review.decisions import DecisionInvalid, NotAllowed
-from services.text_extraction import TextNotExtractable, extract_text
 
 MATERIAL_STEP = "material_review"  # the step name its decisions are recorded under
 MATERIAL_CLEARED = "interpretation.material_cleared"
@@ -63,14 +66,21 @@ def is_pending(session: Session, material: InterpretationMaterial) -> bool:
 
 
 def prescreen_material(
-    stored: StoredFile, *, files_dir: Path, terms: tuple[str, ...]
+    stored: StoredFile,
+    *,
+    session: Session,
+    files_dir: Path,
+    terms: tuple[str, ...],
+    at: datetime | None = None,
+    limits: ReadingLimits | None = None,
 ) -> tuple[list[Evidence], str | None]:
-    """The pre-screen evidence in the material's text, or why its text could not be read."""
-    try:
-        data = (files_dir / stored.storage_path).read_bytes()
-        return prescreen(extract_text(data, filename=stored.original_name), terms=terms), None
-    except (OSError, TextNotExtractable) as problem:
-        return [], f"{stored.original_name}: text not extracted ({problem}); review it by eye"
+    """The pre-screen evidence in the material's text (read once and kept when `at` is given),
+    and what a reviewer must read by eye (limits reached, pages OCR could not read)."""
+    read = file_text(
+        session=session, file_id=id_of(stored), files_dir=files_dir, at=at, limits=limits
+    )
+    problems = [f.message for f in read.findings if f.is_blocking]
+    return prescreen(read.text, terms=terms), "; ".join(problems) or None
 
 
 def pending_materials(
@@ -91,15 +101,24 @@ def pending_materials(
     found = []
     for material, stored in session.exec(statement).all():
         if is_pending(session, material):
-            evidence, problem = prescreen_material(stored, files_dir=files_dir, terms=terms)
+            evidence, problem = prescreen_material(
+                stored, session=session, files_dir=files_dir, terms=terms
+            )
             found.append(MaterialForReview(material, stored, evidence, problem))
     return found
 
 
 def material_for_review(
-    *, session: Session, material_id: int, files_dir: Path, terms: tuple[str, ...]
+    *,
+    session: Session,
+    material_id: int,
+    files_dir: Path,
+    terms: tuple[str, ...],
+    at: datetime | None = None,
+    limits: ReadingLimits | None = None,
 ) -> MaterialForReview | None:
-    """The material with its pre-screen evidence while it awaits review; None once decided."""
+    """The material with its pre-screen evidence while it awaits review; None once decided.
+    With `at` its reading is kept (the review run); without, a read-only caller's."""
     material = session.get(InterpretationMaterial, material_id)
     if material is None:
         raise NotFound(f"material {material_id} does not exist")
@@ -107,7 +126,9 @@ def material_for_review(
         return None
     stored = session.get(StoredFile, material.file_id)
     assert stored is not None
-    evidence, problem = prescreen_material(stored, files_dir=files_dir, terms=terms)
+    evidence, problem = prescreen_material(
+        stored, session=session, files_dir=files_dir, terms=terms, at=at, limits=limits
+    )
     return MaterialForReview(material, stored, evidence, problem)
 
 

@@ -9,17 +9,19 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from models.db import id_of
 from models.documents import Document
 from models.files import StoredFile
 from models.users import User
 from models.versions import Version
-from policies.prescreen import Evidence, prescreen
+from policies.prescreen import Evidence
 from policies.roles import Role
 from services.accounts import decides_for_organ
 from services.documents import VersionRecord, get_document, version_record
 from services.errors import NotFound
+from services.reading.detectors import prescreen
+from services.reading.store import file_text
 from services.review.checks import DEFAULT_TERMS
-from services.text_extraction import TextNotExtractable, extract_text
 
 # Who reads documents under review: those who decide its steps (and administrators).
 READERS = (Role.SECRECY_REVIEWER, Role.SIGNER, Role.DISCLOSURE_OFFICE, Role.ADMIN)
@@ -63,12 +65,10 @@ def reviewer_reading(*, session: Session, user: User, document_id: int, files_di
     files = [FileReading("main", record.main_file)]
     files += [FileReading(kind, stored) for kind, stored in record.attachments]
     for reading in files:
-        try:
-            data = (files_dir / reading.file.storage_path).read_bytes()
-            reading.text = extract_text(data, filename=reading.file.original_name)
-        except (OSError, TextNotExtractable) as error:
-            reading.unreadable = f"text not extracted ({error}); read the file itself"
-            continue
+        # The text kept from the review's own reading (read now, not kept, if it has none yet).
+        read = file_text(session=session, file_id=id_of(reading.file), files_dir=files_dir, at=None)
+        reading.text = read.text
+        reading.unreadable = "; ".join(f.message for f in read.findings if f.is_blocking)
         reading.evidence = prescreen(reading.text, terms=DEFAULT_TERMS)
     return Reading(document, record, files)
 

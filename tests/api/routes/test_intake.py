@@ -20,6 +20,7 @@ from tests.api.conftest import (
     main_file,
     stored_files,
 )
+from tests.documents import ofd_bytes
 
 SEED_DRAFTS = [
     ("000_1813ee0d5e08f3d0.txt", "notice"),
@@ -235,6 +236,32 @@ def test_a_file_renamed_to_pdf_that_is_not_a_pdf_is_refused_with_415(
     assert response.json()["error"] == "unsupported_type"
     assert stored_files(settings) == []
     assert count_rows(app, Document) == 0
+
+
+@pytest.mark.parametrize("name", ["通知.doc", "通知.wps", "通知"])
+def test_a_legacy_doc_or_wps_file_is_refused_with_415_saying_what_to_save_it_as(
+    client: TestClient, people: dict[str, Person], settings: Settings, name: str
+) -> None:
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # Compound File Binary header
+    response = client.post(
+        "/documents", data=form(), files=main_file(name, ole2), headers=people["drafter"].headers
+    )
+    assert response.status_code == 415
+    assert "save it as DOCX, OFD or PDF" in response.json()["detail"]
+    assert stored_files(settings) == []
+
+
+def test_an_ofd_draft_is_accepted_as_application_ofd(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    response = client.post(
+        "/documents",
+        data=form(),
+        files=main_file("通知.ofd", ofd_bytes([["关于……的通知", "（此件公开发布）"]])),
+        headers=people["drafter"].headers,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["version"]["files"][0]["media_type"] == "application/ofd"
 
 
 def test_binary_junk_under_a_neutral_name_is_refused_with_415(

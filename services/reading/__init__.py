@@ -1,0 +1,1 @@
+"""Reading the documents themselves: formats, bounded extraction, OCR and the detectors."""
