@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -107,7 +108,7 @@ class Stack:
             return deployment.status_code == 200 and not deployment.json().get("paused")
 
         for name in served_deployment_names():
-            wait_until(lambda name=name: registered(name), timeout=90, what=f"{name} to be served")
+            wait_until(partial(registered, name), timeout=90, what=f"{name} to be served")
 
     def kill_serve(self) -> None:
         """SIGKILL the serve process and its flow-run children (a worker dying)."""
