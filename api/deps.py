@@ -23,7 +23,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from config.settings import Settings
-from models.db import make_engine
+from models.db import commit_unit_of_work, make_engine
 from models.documents import Document
 from models.users import User
 from policies.roles import Role
@@ -93,7 +93,7 @@ async def write_session(request: Request) -> AsyncIterator[Session]:
 
 def _commit_and_close(session: Session) -> None:
     with session:
-        session.commit()
+        commit_unit_of_work(session)
 
 
 def read_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:

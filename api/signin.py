@@ -27,6 +27,7 @@ from sqlmodel import Session
 from api.deps import EngineDep, check_role, now, user_with_browser_session, user_with_token
 from api.pages import private_html
 from api.pages.signin import login_page
+from models.db import commit_unit_of_work
 from models.users import User
 from policies.roles import Role
 from services.accounts import open_browser_session, revoke_browser_session
@@ -98,7 +99,7 @@ class SignIn:
             _, session_id = open_browser_session(
                 session=session, user=user, at=now(), lifetime=SESSION_LIFETIME
             )
-            session.commit()
+            commit_unit_of_work(session)
         response = RedirectResponse(self._next(next_url) or self.home, status_code=303)
         response.set_cookie(
             self.cookie,
@@ -118,7 +119,7 @@ class SignIn:
         if session_id:
             with Session(request.app.state.writer) as session:
                 revoke_browser_session(session=session, session_id=session_id, at=now())
-                session.commit()
+                commit_unit_of_work(session)
         response = RedirectResponse(self.action, status_code=303)
         response.delete_cookie(self.cookie, path=self.path, httponly=True, samesite="strict")
         return response

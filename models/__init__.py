@@ -4,7 +4,7 @@ from models.alerts import Alert
 from models.annual_reports import AnnualReportImport, AnnualReportMark
 from models.audit import AuditEvent
 from models.calendar import CalendarDayRecord, CalendarYearRecord
-from models.chain import ChainLink  # also links new audit events and decisions at commit
+from models.chain import ChainLink  # also notes each audit event and decision inserted
 from models.deadlines import Deadline
 from models.decisions import Decision
 from models.documents import Document

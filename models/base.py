@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -95,3 +96,19 @@ def utc_column(**kwargs: Any) -> sa.Column[Any]:
 def json_list_column() -> sa.Column[Any]:
     """A JSON list of strings (e.g. reason codes), never NULL."""
     return sa.Column(sa.JSON(), nullable=False, default=list)
+
+
+@lru_cache(maxsize=64)
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The table a table model maps (for Core statements written beside the ORM)."""
+    mapper = sa.inspect(model)
+    assert mapper is not None, f"{model.__name__} is not a table model"
+    table = mapper.local_table
+    assert isinstance(table, sa.Table)
+    return table
+
+
+def id_of(row: Any) -> int:
+    """The primary key of a row written in this unit of work (flushed); a bug if it has none."""
+    assert isinstance(row.id, int), f"{row!r} has no id yet"
+    return row.id

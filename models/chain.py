@@ -2,10 +2,17 @@
 
 Each link stores the entry's canonical content and SHA-256(previous link's hash + content), so an
 entry edited, deleted or inserted behind the database's triggers no longer matches its link, and
-a link rewritten no longer matches its successor (domain §10 rule 21; issue 21). Links are
-appended just before the unit of work commits: the rows of the transaction are read back as
-stored, and on PostgreSQL a transaction-level advisory lock serialises the appends, so
-concurrent writers never fork the chain (SQLite serialises writers anyway).
+a link rewritten no longer matches its successor (domain §10 rule 21; issue 21).
+
+The unit of work links what it wrote just before it commits (`link_written`, called by
+models.db.commit_unit_of_work, the one commit of session_scope and of the API's write session),
+so the lock is taken last, after every row lock of the transaction, and two writers never wait
+on each other in opposite orders. Which entries it wrote is noted as they are inserted: by
+mapper-level `after_insert` listeners of the two chained models (they run for those rows only,
+never for a session as such), and by the writer of Core INSERTs through `note_written`. The
+rows are read back as stored; on PostgreSQL a transaction-level advisory lock serialises the
+appends, so concurrent writers never fork the chain (SQLite serialises writers anyway). An
+entry of a savepoint rolled back alone is no longer there to read and gets no link.
 """
 
 from __future__ import annotations
@@ -18,19 +25,17 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import SessionTransaction, UOWTransaction
+from sqlalchemy.orm import Mapper, Session, object_session
 from sqlmodel import Field, SQLModel
 
 from models.audit import AuditEvent
-from models.base import json_value, utc_column
-from models.db import table_of
+from models.base import id_of, json_value, table_of, utc_column
 from models.decisions import Decision
 
 GENESIS = "0" * 64  # the "previous hash" of the first link
 CHAINED_TABLES = ("audit_events", "decisions")
+_WRITTEN = "chain_written"  # session.info key: [(table, id)] inserted and not yet linked
 _LOCK_KEY = 0x676F6E676B6169  # pg_advisory_xact_lock key of the chain's appends ("gongkai")
-_PENDING = "chain_pending"  # session.info key: {table: [ids]} written and not yet linked
 
 
 class ChainLink(SQLModel, table=True):
@@ -134,35 +139,30 @@ def lock_chain(connection: Connection) -> None:
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_KEY)))
 
 
-def note_written(session: OrmSession, entry_table: str, ids: Iterable[int]) -> None:
-    """Mark rows written with Core INSERTs (not seen by the ORM) to be linked at commit."""
-    session.info.setdefault(_PENDING, []).extend((entry_table, i) for i in ids)
+def note_written(session: Session, entry_table: str, ids: Iterable[int]) -> None:
+    """Note rows of a chained table inserted in this unit of work, to be linked at its commit
+    (the writer of Core INSERTs calls it; ORM inserts are noted by the mappers' listener)."""
+    session.info.setdefault(_WRITTEN, []).extend((entry_table, entry_id) for entry_id in ids)
 
 
-def _collect_flushed(session: OrmSession, _flush: UOWTransaction) -> None:
-    # after_flush: the new rows have their ids; link them, in the order written, at commit.
-    for row in session.new:
-        if isinstance(row, AuditEvent | Decision) and row.id is not None:
-            note_written(session, row.__tablename__, [row.id])
-
-
-def _link_pending(session: OrmSession) -> None:
-    session.flush()  # rows added since the last flush get their ids (and are collected)
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
+def link_written(session: Session) -> None:
+    """Link the entries this unit of work wrote, in the order written, after the chain's head;
+    the unit-of-work helpers call it just before they commit."""
+    session.flush()  # rows added since the last flush get their ids (and are noted)
+    written = session.info.pop(_WRITTEN, None)
+    if not written:
         return
     connection = session.connection()
     lock_chain(connection)
-    append_links(connection, dict.fromkeys(pending), at=datetime.now(UTC))
+    append_links(connection, dict.fromkeys(written), at=datetime.now(UTC))
 
 
-def _forget_pending(session: OrmSession, previous: SessionTransaction) -> None:
-    # The whole transaction rolled back: nothing of it is left to link. (Rows of a savepoint
-    # rolled back alone are skipped by append_links: they are no longer there to read.)
-    if not previous.nested:
-        session.info.pop(_PENDING, None)
+def _note_inserted(_mapper: Mapper[Any], _connection: Connection, row: SQLModel) -> None:
+    # after_insert, once per row of the two chained models: the row has its id.
+    session = object_session(row)
+    assert session is not None, f"{row!r} was inserted outside a session"
+    note_written(session, str(row.__tablename__), [id_of(row)])
 
 
-sa.event.listen(OrmSession, "after_flush", _collect_flushed)
-sa.event.listen(OrmSession, "before_commit", _link_pending)
-sa.event.listen(OrmSession, "after_soft_rollback", _forget_pending)
+for _model in (AuditEvent, Decision):
+    sa.event.listen(_model, "after_insert", _note_inserted)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
+
+from models.base import id_of as id_of  # re-exported: the unit of work's rows
+from models.base import table_of as table_of  # re-exported: Core beside the ORM
+from models.chain import link_written
 
 
 def normalise_url(url: str) -> str:
@@ -41,16 +44,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return sa.create_engine(url, **kwargs)
 
 
-@lru_cache(maxsize=64)
-def table_of(model: type[SQLModel]) -> sa.Table:
-    """The table a table model maps (for Core statements written beside the ORM)."""
-    mapper = sa.inspect(model)
-    assert mapper is not None, f"{model.__name__} is not a table model"
-    table = mapper.local_table
-    assert isinstance(table, sa.Table)
-    return table
-
-
 def insert_skipping_known(session: Session, model: type[SQLModel], *key: str) -> sa.Insert:
     """INSERT … ON CONFLICT (key) DO NOTHING for the model, for the session's database
     (PostgreSQL or SQLite): a row whose unique key is taken already, or taken meanwhile by a
@@ -61,19 +54,20 @@ def insert_skipping_known(session: Session, model: type[SQLModel], *key: str) ->
     return sqlite.insert(model).on_conflict_do_nothing(index_elements=list(key))
 
 
+def commit_unit_of_work(session: Session) -> None:
+    """Commit a unit of work: first link the audit events and decisions it wrote to the record's
+    chain (models/chain.py), then commit. Every unit of work commits through here."""
+    link_written(session)
+    session.commit()
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """The unit of work: commit once at the end, roll back on any error."""
+    """The unit of work: commit once at the end (`commit_unit_of_work`), roll back on any error."""
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
-            session.commit()
+            commit_unit_of_work(session)
         except BaseException:
             session.rollback()
             raise
-
-
-def id_of(row: Any) -> int:
-    """The primary key of a row written in this unit of work (flushed); a bug if it has none."""
-    assert isinstance(row.id, int), f"{row!r} has no id yet"
-    return row.id

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from config.settings import Settings
+from models.db import session_scope
 from models.documents import Document
 from models.files import StoredFile
 from models.publications import Publication
@@ -100,7 +101,7 @@ def publish(
     **fields: Any,
 ) -> Publication:
     """Build a signed-off document and publish it through publish_version (the portal sink)."""
-    with Session(engine, expire_on_commit=False) as session:
+    with session_scope(engine) as session:
         document = signed_off_document(session, settings, **fields)
         publication = publish_version(
             session=session,
@@ -110,8 +111,7 @@ def publish(
             at=at,
             files_dir=settings.files_dir,
         )
-        session.commit()
-        return publication
+    return publication
 
 
 def unpublished(engine: Engine, settings: Settings, **fields: Any) -> Document:
@@ -119,10 +119,9 @@ def unpublished(engine: Engine, settings: Settings, **fields: Any) -> Document:
     fields.setdefault("attribute", "withheld")
     fields.setdefault("status", Status.FILED)
     fields.setdefault("text", f"{fields.get('title', '未公开文件')}：不应出现在门户上的正文")
-    with Session(engine, expire_on_commit=False) as session:
+    with session_scope(engine) as session:
         document = signed_off_document(session, settings, **fields)
-        session.commit()
-        return document
+    return document
 
 
 WRITTEN = date(2025, 3, 1)

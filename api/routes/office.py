@@ -36,6 +36,7 @@ from api.review_starter import ReviewStarter
 from api.schemas import DocumentDetail, in_beijing
 from api.signin import OFFICE_SIGNIN, add_sign_in_routes
 from config.settings import Settings
+from models.db import commit_unit_of_work
 from policies.attributes import Attribute
 from policies.statuses import Stage
 from policies.stuck import StuckLevel
@@ -275,7 +276,7 @@ async def restart_review(
         record_restart(
             session=session, document_id=document_id, flow_run_id=flow_run_id, by=user, at=now()
         )
-        session.commit()
+        commit_unit_of_work(session)
     return ReviewRestarted(
         document_id=document_id, version_id=review.version_id, flow_run_id=flow_run_id
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from models.decisions import Decision
 from policies.roles import Role
 from services.audit import record_event
 from services.audit_chain import verify_chain
+from services.documents import get_document
 from tests.factories import make_document, make_user
 
 AT = datetime(2025, 3, 4, 2, 0, tzinfo=UTC)
@@ -200,6 +202,14 @@ def test_a_rewritten_link_is_named(
     assert "link was rewritten" in done.stderr
 
 
+def _run_together(threads: list[threading.Thread]) -> None:
+    """Start the writers, then wait for each (two minutes at most)."""
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+
 def test_eight_concurrent_writers_leave_one_valid_chain(engine: Engine) -> None:
     with session_scope(engine) as session:
         document_id = make_document(session).id
@@ -224,14 +234,54 @@ def test_eight_concurrent_writers_leave_one_valid_chain(engine: Engine) -> None:
         except BaseException as error:  # reported below, with the thread's name
             failures.append(error)
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    _run_together([threading.Thread(target=write, args=(i,)) for i in range(8)])
     assert not failures
     with engine.connect() as connection:
         report = verify_chain(connection=connection)
         links = connection.execute(sa.text("SELECT count(*) FROM audit_chain")).scalar_one()
     assert report.valid, report.first_break
     assert report.count == links == before + 8 * 5 * 2
+
+
+def test_a_writer_that_locks_rows_after_writing_entries_never_deadlocks(engine: Engine) -> None:
+    """The chain is locked at the commit, after every row lock: writer A records an event on one
+    document and then locks a second that writer B holds while B records its own event. Were the
+    chain locked at the first entry, A would hold it while waiting for B's row and B would wait
+    for it at its commit: PostgreSQL would abort one of them as a deadlock."""
+    with session_scope(engine) as session:
+        first, second = make_document(session).id, make_document(session).id
+    with engine.connect() as connection:
+        before = verify_chain(connection=connection).count
+    a_wrote, b_locked = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def writer_a() -> None:
+        try:
+            with session_scope(engine) as session:
+                get_document(session=session, document_id=first, for_update=True)
+                record_event(session=session, action="test.a", document_id=first, at=AT)
+                session.flush()  # the entry is in the table before B starts
+                a_wrote.set()
+                assert b_locked.wait(timeout=30)
+                get_document(session=session, document_id=second, for_update=True)
+        except BaseException as error:  # reported below
+            failures.append(error)
+
+    def writer_b() -> None:
+        try:
+            assert a_wrote.wait(timeout=30)
+            with session_scope(engine) as session:
+                get_document(session=session, document_id=second, for_update=True)
+                b_locked.set()
+                time.sleep(0.3)  # A is now waiting for this row
+                record_event(session=session, action="test.b", document_id=second, at=AT)
+        except BaseException as error:  # reported below
+            b_locked.set()
+            failures.append(error)
+
+    _run_together([threading.Thread(target=writer_a), threading.Thread(target=writer_b)])
+    assert not failures
+    with engine.connect() as connection:
+        report = verify_chain(connection=connection)
+    assert report.valid, report.first_break
+    assert report.count == before + 2

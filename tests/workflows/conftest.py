@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -92,17 +93,22 @@ class Stack:
             )
 
     def wait_deployment(self) -> None:
-        """Wait until the serve process has registered the review deployment."""
+        """Wait until the serve process has registered every deployment it serves.
 
-        def registered() -> bool:
-            url = f"{self.api_url}/deployments/name/document-review/default"
+        `serve` registers them one after another, so a test that runs a scheduled deployment
+        must not start on the review deployment's registration alone.
+        """
+
+        def registered(name: str) -> bool:
+            url = f"{self.api_url}/deployments/name/{name}"
             try:
                 deployment = httpx.get(url, timeout=2, auth=self.auth)
             except httpx.HTTPError:
                 return False
             return deployment.status_code == 200 and not deployment.json().get("paused")
 
-        wait_until(registered, timeout=90, what="the review deployment to be served")
+        for name in served_deployment_names():
+            wait_until(partial(registered, name), timeout=90, what=f"{name} to be served")
 
     def kill_serve(self) -> None:
         """SIGKILL the serve process and its flow-run children (a worker dying)."""
@@ -122,6 +128,18 @@ class Stack:
             os.killpg(self.serve.pid, signal.SIGKILL)
             self.serve.wait(timeout=30)
         self.serve = None
+
+
+def served_deployment_names() -> list[str]:
+    """`flow/deployment` of everything `python -m workflows.serve` serves."""
+    from workflows.material_review import review_material
+    from workflows.review_flow import review_document
+    from workflows.schedules import SCHEDULED, load_flow
+    from workflows.serve import DEPLOYMENT
+
+    served = [(review_document.name, DEPLOYMENT), (review_material.name, DEPLOYMENT)]
+    served += [(load_flow(entry.flow).name, entry.name) for entry in SCHEDULED]
+    return [f"{flow}/{deployment}" for flow, deployment in served]
 
 
 def _create_database(admin: psycopg.Connection[Any], name: str) -> str:

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from config.settings import Settings
 from models.audit import AuditEvent
+from models.db import commit_unit_of_work
 from models.documents import Document
 from models.files import StoredFile
 from models.publications import Publication
@@ -89,7 +90,7 @@ def test_a_withdrawn_document_is_gone_from_the_portal_and_the_feeds_and_filed(
         assert {"publication.withdrawn", "attribute.changed", "status.changed"} <= set(actions)
         later = document.status_changed_at + timedelta(days=400)
         due = create_due_rereviews(session, at=later)
-        session.commit()
+        commit_unit_of_work(session)
         assert pub.document_id in {r.document_id for r in due}
         assert verify_chain(connection=session.connection()).valid
 
