@@ -284,10 +284,13 @@ def test_issue_23_both_feeds_parse_after_publishing_a_hostile_title(
 ) -> None:
     # Intake refuses every one of these characters (tests/api/test_bad_input.py); a title recorded
     # before that (or by another way in) must still leave both feeds well-formed.
-    published = publish(app.state.engine, settings, title=HOSTILE, doc_number="麻政发〔2025〕9号")
+    # PostgreSQL cannot hold NUL in text at all, so there the title arrives without it.
+    hostile = HOSTILE if app.state.engine.dialect.name == "sqlite" else HOSTILE.replace("\x00", "")
+    published = publish(app.state.engine, settings, title=hostile, doc_number="麻政发〔2025〕9号")
     atom = ET.fromstring(client.get("/portal/feed.atom").content)  # a real XML parser
     (title,) = [e.findtext(f"{ATOM}title") for e in atom.findall(f"{ATOM}entry")]
-    assert title == "通知\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd<script>&\ufffd"
+    refused = len(hostile) - len("通知<script>&")
+    assert title == "通知" + "\ufffd" * (refused - 1) + "<script>&\ufffd"
     feed = json.loads(client.get("/portal/feed.json").content)
     assert feed["items"][0]["title"] == title
     page = client.get(f"/portal/documents/{published.index_number}").text
