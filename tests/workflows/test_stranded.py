@@ -6,6 +6,7 @@ nothing recorded twice."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from uuid import UUID
@@ -95,7 +96,9 @@ def test_a_run_failed_behind_the_engines_back_is_listed_and_restarted_at_the_sam
 def _check_once() -> Any:
     """Run the stranded-run check once, on a thread of its own (its own event loop).
 
-    Earlier tests in the same process may leave an event loop running on this thread.
+    Earlier tests in the same process may leave an event loop running on this thread. The
+    thread runs in a copy of this context, which carries the stack's Prefect settings.
     """
+    context = contextvars.copy_context()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(find_stranded_reviews.fn())).result()
+        return pool.submit(context.run, asyncio.run, find_stranded_reviews.fn()).result()
