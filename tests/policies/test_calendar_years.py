@@ -69,3 +69,11 @@ def test_every_problem_is_found_at_once_including_the_source() -> None:
         "line 7: date",
     ]
     assert "conflicts with (holiday vs makeup) line 5" in findings[2].message
+
+
+def test_a_year_with_no_dates_is_refused_as_empty() -> None:
+    # 放假办法 (2024) art. 2: every year has its statutory holidays, so a notice without dates is
+    # a file entered wrong, not a year without holidays.
+    year, findings = check_calendar_year(2027, [], SOURCE)
+    assert year is None
+    assert [(f.rule, f.field) for f in findings] == [("calendar.empty", "days")]

@@ -12,6 +12,7 @@ from policies.classification import Classification
 from policies.deadlines import (
     Deadline,
     DeadlineKind,
+    deadlines_met,
     earliest,
     fraction_elapsed,
     interpretation_deadline,
@@ -256,3 +257,11 @@ def test_fraction_elapsed_refuses_naive_datetimes() -> None:
 def test_deadlines_are_values() -> None:
     one = Deadline(K.SECRET_REPORT, _at(2025, 1, 1), "x")
     assert one == Deadline(K.SECRET_REPORT, _at(2025, 1, 1), "x", provisional=False)
+
+
+def test_a_status_kept_meets_no_deadline_domain_5_1() -> None:
+    # Domain §5.1: a stage's allowance ends when the step is left; staying in it ends nothing.
+    for status in Status:
+        assert deadlines_met(status, status) == frozenset()
+    left = deadlines_met(Status.SECRECY_REVIEW, Status.AWAITING_SIGNOFF)
+    assert DeadlineKind.STAGE_ALLOWANCE in left
