@@ -32,8 +32,9 @@ ocr: ## Install Debian's Tesseract with Simplified Chinese data, and a CJK font 
 		|| { apt-get update -q >/dev/null && apt-get install -y -q $(OCR_PACKAGES) >/dev/null; }
 	@tesseract --list-langs 2>/dev/null | grep -qx chi_sim && echo "tesseract: chi_sim"
 
-run: $(STAMP) ## Run the engine on its embedded default (SQLite under ./data)
-	$(BIN)/python -m cli.main run
+WORKERS ?= $(GONGKAI_WORKERS)
+run: $(STAMP) ## Run the engine on its embedded default (SQLite under ./data); WORKERS=N serve processes
+	$(BIN)/python -m cli.main run $(if $(WORKERS),--workers $(WORKERS))
 
 migrate: $(STAMP) ## Create or upgrade the configured database
 	$(BIN)/python -m cli.main migrate

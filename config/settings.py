@@ -49,6 +49,15 @@ class Settings(BaseSettings):
     review_start_timeout_seconds: float = Field(
         default=5.0, gt=0, le=60, description="Bound on one attempt to start a review flow."
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=32,
+        description="Serve processes `make run` starts for the same deployments (issue 24).",
+    )
+    worker_limit: int = Field(
+        default=4, ge=1, le=64, description="Flow-run processes one worker runs at once."
+    )
     review_sweep_seconds: float = Field(
         default=60.0,
         ge=0,

@@ -19,6 +19,7 @@ from models.stranded import StrandedReview
 from models.users import ApiToken, BrowserSession, OneTimeCodeSecret, OrganAssignment, User
 from models.validity import ValidityChangeRecord
 from models.versions import Marking, RecordedFinding, Version, VersionAttachment
+from models.workers import RunClaim, WorkerLease
 
 __all__ = [
     "WAITING_STATUSES",
@@ -44,6 +45,7 @@ __all__ = [
     "Publication",
     "RecordedFinding",
     "Rereview",
+    "RunClaim",
     "StoredFile",
     "StrandedReview",
     "User",
@@ -51,4 +53,5 @@ __all__ = [
     "Version",
     "VersionAttachment",
     "Withdrawal",
+    "WorkerLease",
 ]

@@ -1,0 +1,141 @@
+"""A worker's life (issue 24): workers are cattle.
+
+- A serve process becomes a worker (`become_worker`): an id and its pid in the environment that
+  its flow-run processes inherit, and a lease in our database that `LeaseKeeper` renews.
+- Each flow-run process dies with its worker (`die_with_worker`, run when the `workflows`
+  package is first imported: the worker's runner starts flow runs as multiprocessing "spawn"
+  children, which import the worker's main module, `workflows.serve`, before anything else).
+- Each flow run claims itself, in its Running state, for its worker (`claim_this_run`).
+- The longest-running live worker reschedules the runs of workers that are gone
+  (workflows.reconcile.reschedule_orphaned_runs), at its start and every RECOVERY_EVERY.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from services.lifetime import die_with_parent
+
+WORKER_ID_ENV = "GONGKAI_WORKER_ID"
+WORKER_PID_ENV = "GONGKAI_WORKER_PID"
+RECOVERY_EVERY = 5.0  # seconds between two looks for orphaned runs by the recovering worker
+
+log = logging.getLogger("gongkai.worker")
+
+
+def become_worker() -> str:
+    """This process is a worker: its id, passed on to every flow-run process it starts."""
+    worker_id = uuid.uuid4().hex
+    os.environ[WORKER_ID_ENV] = worker_id
+    os.environ[WORKER_PID_ENV] = str(os.getpid())
+    return worker_id
+
+
+def die_with_worker() -> None:
+    """In a worker's flow-run process: end with the worker, even when it is killed -9."""
+    worker_pid = os.environ.get(WORKER_PID_ENV)
+    if worker_pid and worker_pid.isdigit() and int(worker_pid) != os.getpid():
+        die_with_parent(int(worker_pid))
+
+
+def claim_this_run() -> None:
+    """Claim the current flow run, in its Running state, for this process's worker (nothing
+    outside a worker: a flow called in-process)."""
+    worker_id = os.environ.get(WORKER_ID_ENV)
+    if not worker_id:
+        return
+    from prefect.context import FlowRunContext
+
+    from services.worker_leases import claim_run
+    from workflows.runtime import now, unit_of_work
+
+    context = FlowRunContext.get()
+    if context is None or context.flow_run is None or context.flow_run.state is None:
+        return
+    run = context.flow_run
+    assert run.state is not None
+    with unit_of_work() as session:
+        claim_run(
+            session=session,
+            flow_run_id=str(run.id),
+            state_id=str(run.state.id),
+            worker_id=worker_id,
+            at=now(),
+        )
+
+
+class LeaseKeeper(threading.Thread):
+    """Keeps the worker's lease while the process lives; as the recovering worker, reschedules
+    orphaned runs every RECOVERY_EVERY seconds. A database or Prefect that does not answer is
+    logged and tried again: it never stops the worker."""
+
+    def __init__(
+        self, worker_id: str, recover: Callable[[], Coroutine[Any, Any, list[str]]]
+    ) -> None:
+        super().__init__(name="gongkai-lease", daemon=True)
+        self.worker_id = worker_id
+        self._recover = recover
+        self._stopped = threading.Event()
+
+    def register(self) -> None:
+        """The lease, before the worker serves anything."""
+        from services.worker_leases import register_worker
+        from workflows.runtime import now, unit_of_work
+
+        with unit_of_work() as session:
+            register_worker(
+                session=session,
+                worker_id=self.worker_id,
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                at=now(),
+            )
+
+    def run(self) -> None:
+        from services.worker_leases import LEASE_RENEWAL
+
+        last_recovery = 0.0
+        while not self._stopped.wait(LEASE_RENEWAL.total_seconds()):
+            try:
+                leading = self._renew()
+                if leading and (time.monotonic() - last_recovery) >= RECOVERY_EVERY:
+                    last_recovery = time.monotonic()
+                    rescheduled = asyncio.run(self._recover())
+                    if rescheduled:
+                        log.warning("rescheduled orphaned run(s): %s", ", ".join(rescheduled))
+            except Exception:  # the database or Prefect away for a moment: try again
+                log.exception("worker lease or recovery failed; trying again")
+
+    def _renew(self) -> bool:
+        """Renew (or take again) the lease; whether this worker is the recovering one."""
+        from services.worker_leases import recovering_worker, register_worker, renew_lease
+        from workflows.runtime import now, unit_of_work
+
+        at = now()
+        with unit_of_work() as session:
+            if not renew_lease(session=session, worker_id=self.worker_id, at=at):
+                register_worker(
+                    session=session,
+                    worker_id=self.worker_id,
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                    at=at,
+                )
+            return recovering_worker(session=session, at=at) == self.worker_id
+
+    def release(self) -> None:
+        """Stop renewing and end the lease (a clean stop: no lapse to wait for)."""
+        from services.worker_leases import release_worker
+        from workflows.runtime import unit_of_work
+
+        self._stopped.set()
+        with unit_of_work() as session:
+            release_worker(session=session, worker_id=self.worker_id)
