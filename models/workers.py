@@ -24,12 +24,11 @@ class WorkerLease(SQLModel, table=True):
 
 
 class RunClaim(SQLModel, table=True):
-    """Which worker executes a flow run, in which of its states (the Running state the flow-run
-    process entered: a later state of the run is not covered by this claim)."""
+    """Which worker last said it executes a flow run, and when (a claim older than the run's
+    current state is from an earlier execution and covers nothing)."""
 
     __tablename__ = "run_claims"
 
     flow_run_id: str = Field(primary_key=True, max_length=64)
     worker_id: str = Field(max_length=64, index=True)
-    state_id: str = Field(max_length=64)
     claimed_at: datetime = Field(sa_column=utc_column())

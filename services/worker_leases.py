@@ -1,13 +1,13 @@
 """Which workers are alive and which runs they execute (issue 24).
 
 Each serve process holds a lease (`register_worker`) that it renews every few seconds; each
-flow-run process claims its run, in the Running state it entered, for its worker when the flow
-starts (`claim_run`). A run that Prefect still counts as executing (Running, Pending,
-Cancelling) is orphaned when its state is claimed and the claiming worker's lease has lapsed,
-or, unclaimed (Pending, or a process that has not claimed yet), when it has been in that state
-longer than a process takes to start and claim it. Only orphaned runs are rescheduled: never a
-sibling's live run. A claim names the state it was made in, so a claim left from an earlier
-start of the run (before it suspended and resumed elsewhere) covers nothing.
+worker claims the runs of its flow-run processes with each renewal, and each flow run claims
+itself when its flow starts (`claim_run`). A run that Prefect still counts as executing
+(Running, Pending, Cancelling) is orphaned when it was claimed since it entered that state and
+the claiming worker's lease has lapsed, or, unclaimed since then, when it has been in that state
+longer than a worker takes to start its process and claim it. Only orphaned runs are
+rescheduled: never a sibling's live run. A claim made before the run's current state (an
+earlier execution, before it suspended and resumed elsewhere) covers nothing.
 
 Why our own lease: Prefect records no link from a served run to the runner that executes it (the
 runner sets no infrastructure id, and has no worker row outside work pools), and its flow-run
@@ -29,18 +29,17 @@ from services.timestamps import require_aware
 
 LEASE_RENEWAL = timedelta(seconds=3)  # how often a live worker renews its lease
 LEASE_LAPSE = timedelta(seconds=15)  # a lease not renewed for this long: its worker is gone
-# A run picked up (Pending) is claimed once its process has started and imported the flow: a few
-# seconds, tens on a loaded machine. Unclaimed for longer, its worker died before the claim.
-UNCLAIMED_GRACE = timedelta(seconds=90)
+# A run picked up (Pending) is claimed by its worker's next renewal after its process started:
+# seconds, even on a loaded machine. Unclaimed for longer, its worker died before the claim.
+UNCLAIMED_GRACE = timedelta(seconds=60)
 KEPT_FOR = timedelta(days=1)  # leases and claims of workers gone this long are forgotten
 
 
 @dataclass(frozen=True)
 class ExecutingRun:
-    """A run Prefect counts as executing: its state, and since when it is in it."""
+    """A run Prefect counts as executing, and since when it is in its state."""
 
     flow_run_id: str
-    state_id: str
     state_since: datetime
 
 
@@ -70,17 +69,12 @@ def release_worker(*, session: Session, worker_id: str) -> None:
         session.flush()
 
 
-def claim_run(
-    *, session: Session, flow_run_id: str, state_id: str, worker_id: str, at: datetime
-) -> None:
-    """The run, in this state, is executed by this worker (each start of the run claims again)."""
+def claim_run(*, session: Session, flow_run_id: str, worker_id: str, at: datetime) -> None:
+    """The run is executed by this worker at `at`."""
     claim = session.get(RunClaim, flow_run_id)
     if claim is None:
-        claim = RunClaim(
-            flow_run_id=flow_run_id, worker_id=worker_id, state_id=state_id, claimed_at=at
-        )
+        claim = RunClaim(flow_run_id=flow_run_id, worker_id=worker_id, claimed_at=at)
     claim.worker_id = worker_id
-    claim.state_id = state_id
     claim.claimed_at = require_aware(at)
     session.add(claim)
     session.flush()
@@ -107,7 +101,7 @@ def orphaned_runs(
     orphaned: list[str] = []
     for run in executing:
         claim = session.get(RunClaim, run.flow_run_id)
-        if claim is None or claim.state_id != run.state_id:
+        if claim is None or claim.claimed_at < run.state_since:
             gone = run.state_since < at - UNCLAIMED_GRACE
         else:
             gone = not _alive(session.get(WorkerLease, claim.worker_id), at)

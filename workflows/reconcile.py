@@ -87,7 +87,7 @@ async def reschedule_orphaned_runs(deployment_name: str) -> list[str]:
             if run.state is not None
         }
         executing = [
-            ExecutingRun(flow_run_id=run_id, state_id=str(state.id), state_since=state.timestamp)
+            ExecutingRun(flow_run_id=run_id, state_since=state.timestamp)
             for run_id, state in runs.items()
         ]
         with unit_of_work() as session:

@@ -5,7 +5,8 @@
 - Each flow-run process dies with its worker (`die_with_worker`, run when the `workflows`
   package is first imported: the worker's runner starts flow runs as multiprocessing "spawn"
   children, which import the worker's main module, `workflows.serve`, before anything else).
-- Each flow run claims itself, in its Running state, for its worker (`claim_this_run`).
+- The worker claims the runs of its flow-run processes with each renewal of its lease, and each
+  flow run claims itself for its worker when its flow starts (`claim_this_run`).
 - The longest-running live worker reschedules the runs of workers that are gone
   (workflows.reconcile.reschedule_orphaned_runs), at its start and every RECOVERY_EVERY.
 """
@@ -20,12 +21,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from services.lifetime import die_with_parent
 
 WORKER_ID_ENV = "GONGKAI_WORKER_ID"
 WORKER_PID_ENV = "GONGKAI_WORKER_PID"
+RUN_ID_VARIABLE = b"PREFECT__FLOW_RUN_ID="
 RECOVERY_EVERY = 5.0  # seconds between two looks for orphaned runs by the recovering worker
 
 log = logging.getLogger("gongkai.worker")
@@ -47,29 +50,45 @@ def die_with_worker() -> None:
 
 
 def claim_this_run() -> None:
-    """Claim the current flow run, in its Running state, for this process's worker (nothing
-    outside a worker: a flow called in-process)."""
+    """Claim the current flow run for this process's worker (nothing outside a worker: a flow
+    called in-process)."""
     worker_id = os.environ.get(WORKER_ID_ENV)
     if not worker_id:
         return
-    from prefect.context import FlowRunContext
+    from prefect.runtime import flow_run
 
     from services.worker_leases import claim_run
     from workflows.runtime import now, unit_of_work
 
-    context = FlowRunContext.get()
-    if context is None or context.flow_run is None or context.flow_run.state is None:
+    run_id = flow_run.get_id()
+    if run_id is None:
         return
-    run = context.flow_run
-    assert run.state is not None
     with unit_of_work() as session:
-        claim_run(
-            session=session,
-            flow_run_id=str(run.id),
-            state_id=str(run.state.id),
-            worker_id=worker_id,
-            at=now(),
-        )
+        claim_run(session=session, flow_run_id=str(run_id), worker_id=worker_id, at=now())
+
+
+def runs_of_my_processes() -> set[str]:
+    """The flow runs this worker's processes execute: the runner starts each in a process whose
+    environment names it (PREFECT__FLOW_RUN_ID), read from /proc (Linux; elsewhere none, and
+    each run claims itself when its flow starts)."""
+    me = str(os.getpid())
+    runs: set[str] = set()
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return runs
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] != me:
+                continue
+            environment = (entry / "environ").read_bytes().split(b"\0")
+        except (OSError, IndexError):
+            continue  # ended meanwhile, or not ours to read
+        for variable in environment:
+            if variable.startswith(RUN_ID_VARIABLE):
+                runs.add(variable.removeprefix(RUN_ID_VARIABLE).decode())
+    return runs
 
 
 class LeaseKeeper(threading.Thread):
@@ -116,7 +135,12 @@ class LeaseKeeper(threading.Thread):
 
     def _renew(self) -> bool:
         """Renew (or take again) the lease; whether this worker is the recovering one."""
-        from services.worker_leases import recovering_worker, register_worker, renew_lease
+        from services.worker_leases import (
+            claim_run,
+            recovering_worker,
+            register_worker,
+            renew_lease,
+        )
         from workflows.runtime import now, unit_of_work
 
         at = now()
@@ -129,6 +153,8 @@ class LeaseKeeper(threading.Thread):
                     pid=os.getpid(),
                     at=at,
                 )
+            for run_id in runs_of_my_processes():
+                claim_run(session=session, flow_run_id=run_id, worker_id=self.worker_id, at=at)
             return recovering_worker(session=session, at=at) == self.worker_id
 
     def release(self) -> None:

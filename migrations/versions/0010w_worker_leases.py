@@ -22,7 +22,6 @@ def upgrade() -> None:
     op.create_table('run_claims',
     sa.Column('flow_run_id', sa.String(length=64), nullable=False),
     sa.Column('worker_id', sa.String(length=64), nullable=False),
-    sa.Column('state_id', sa.String(length=64), nullable=False),
     sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('flow_run_id', name=op.f('pk_run_claims'))
     )
