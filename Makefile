@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser ocr run test lint typecheck contracts pytest fuzz bench migrate clean
+.PHONY: help install browser ocr run test lint typecheck contracts pytest fuzz chaos bench migrate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,12 @@ FUZZ_TESTS := tests/policies/test_properties.py tests/services/test_publication_
 fuzz: $(STAMP) ## Property tests at 10,000 examples each, schemathesis at ~10,000 cases (SQLite)
 	HYPOTHESIS_PROFILE=fuzz GONGKAI_FUZZ_EXAMPLES=320 $(BIN)/pytest -p no:cacheprovider \
 		--hypothesis-show-statistics $(FUZZ_TESTS)
+
+CHAOS_DOCUMENTS ?= 100
+CHAOS_KILLS ?= 60
+chaos: $(STAMP) ## The chaos test, longer: 3 workers, CHAOS_DOCUMENTS documents, CHAOS_KILLS kill -9
+	GONGKAI_CHAOS_DOCUMENTS=$(CHAOS_DOCUMENTS) GONGKAI_CHAOS_KILLS=$(CHAOS_KILLS) \
+		$(BIN)/pytest -p no:cacheprovider -s tests/workflows/test_chaos.py
 
 bench: $(STAMP) ## Run the benchmarks (not part of the test suite)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
