@@ -21,10 +21,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.lifetime import die_with_parent
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 WORKER_ID_ENV = "GONGKAI_WORKER_ID"
 WORKER_PID_ENV = "GONGKAI_WORKER_PID"
@@ -106,17 +110,21 @@ class LeaseKeeper(threading.Thread):
 
     def register(self) -> None:
         """The lease, before the worker serves anything."""
-        from services.worker_leases import register_worker
         from workflows.runtime import now, unit_of_work
 
         with unit_of_work() as session:
-            register_worker(
-                session=session,
-                worker_id=self.worker_id,
-                host=socket.gethostname(),
-                pid=os.getpid(),
-                at=now(),
-            )
+            self._register(session, now())
+
+    def _register(self, session: Session, at: datetime) -> None:
+        from services.worker_leases import register_worker
+
+        register_worker(
+            session=session,
+            worker_id=self.worker_id,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            at=at,
+        )
 
     def run(self) -> None:
         from services.worker_leases import LEASE_RENEWAL
@@ -135,24 +143,13 @@ class LeaseKeeper(threading.Thread):
 
     def _renew(self) -> bool:
         """Renew (or take again) the lease; whether this worker is the recovering one."""
-        from services.worker_leases import (
-            claim_run,
-            recovering_worker,
-            register_worker,
-            renew_lease,
-        )
+        from services.worker_leases import claim_run, recovering_worker, renew_lease
         from workflows.runtime import now, unit_of_work
 
         at = now()
         with unit_of_work() as session:
             if not renew_lease(session=session, worker_id=self.worker_id, at=at):
-                register_worker(
-                    session=session,
-                    worker_id=self.worker_id,
-                    host=socket.gethostname(),
-                    pid=os.getpid(),
-                    at=at,
-                )
+                self._register(session, at)  # forgotten or released: taken again
             for run_id in runs_of_my_processes():
                 claim_run(session=session, flow_run_id=run_id, worker_id=self.worker_id, at=at)
             return recovering_worker(session=session, at=at) == self.worker_id
