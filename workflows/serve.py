@@ -51,12 +51,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from prefect import serve
 
+    from workflows import runner_guard
     from workflows.material_review import review_material
     from workflows.reconcile import FORM_SAVE_GRACE, reschedule_orphaned_runs, restore_missing_forms
     from workflows.review_flow import review_document
     from workflows.runtime import now
     from workflows.schedules import scheduled_deployments
 
+    # A run suspended while the runner picks it up must not end serve (runner_guard.py).
+    runner_guard.install()
     keeper = LeaseKeeper(worker_id, partial(reschedule_orphaned_runs, DEPLOYMENT))
     keeper.register()
     # A form whose save failed is given back; not one a live sibling may be saving right now.
