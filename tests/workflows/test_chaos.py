@@ -15,11 +15,14 @@ import random
 import signal
 import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.states import Failed
 from sqlmodel import Session, col, func, select
 
 from models.decisions import Decision
@@ -38,7 +41,8 @@ SEED = int(os.environ.get("GONGKAI_CHAOS_SEED", str(random.SystemRandom().randra
 WORKERS = 3
 ARRIVAL_SECONDS = 1.5  # one document every so often
 KILL_SECONDS = (2.0, 6.0)  # the pause before each kill, drawn at random
-SETTLE_SECONDS = 240  # after the last kill, the time every document has to be published
+SETTLE_SECONDS = 150  # after the last kill, the time every document has to be published
+SERVING = b"being served"  # what serve prints once its deployments are served
 STEPS = {Status.SECRECY_REVIEW: ("secrecy_review", "secrecy_reviewer")}
 STEPS[Status.AWAITING_SIGNOFF] = ("sign_off", "signer")
 
@@ -59,16 +63,29 @@ class Crew:
 
     stack: Stack
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    logs: dict[int, Path] = field(default_factory=dict)
     kills: dict[str, int] = field(default_factory=lambda: {"process": 0, "group": 0})
     spawned: int = 0
 
     def spawn(self) -> None:
         self.spawned += 1
-        self.workers.append(self.stack.spawn_worker(f"chaos-{self.spawned}.log"))
+        name = f"chaos-{self.spawned}.log"
+        worker = self.stack.spawn_worker(name)
+        self.workers.append(worker)
+        self.logs[worker.pid] = self.stack.data_dir / name
 
-    def kill(self, rng: random.Random) -> None:
-        """kill -9 of a random worker, alone or with its process group; a replacement starts."""
-        worker = rng.choice(self.workers)
+    def serving(self) -> list[subprocess.Popen[bytes]]:
+        """The workers that have started serving (a worker killed before it serves anything
+        tests nothing: starting one takes 10-20 s on a loaded machine)."""
+        return [w for w in self.workers if SERVING in self.logs[w.pid].read_bytes()]
+
+    def kill(self, rng: random.Random) -> bool:
+        """kill -9 of a random serving worker, alone or with its process group; a replacement
+        starts. False when no worker serves yet."""
+        candidates = self.serving()
+        if not candidates:
+            return False
+        worker = rng.choice(candidates)
         kind = "group" if self.kills["group"] < self.kills["process"] else "process"
         if kind == "group":
             os.killpg(worker.pid, signal.SIGKILL)
@@ -78,6 +95,7 @@ class Crew:
         self.kills[kind] += 1
         self.workers.remove(worker)
         self.spawn()
+        return True
 
     def replace_the_dead(self) -> None:
         """A worker that ended by itself is replaced too (and counted)."""
@@ -141,8 +159,7 @@ def test_chaos_every_document_ends_published_once_whatever_workers_are_killed(
                 headers = {role: bearer(stack, people[role]) for _, role in STEPS.values()}
                 tracked[doc] = Tracked(version, run, headers)
                 next_arrival = now + ARRIVAL_SECONDS
-            if sum(crew.kills.values()) < KILLS and now >= next_kill:
-                crew.kill(rng)
+            if sum(crew.kills.values()) < KILLS and now >= next_kill and crew.kill(rng):
                 next_kill = now + rng.uniform(*KILL_SECONDS)
             crew.replace_the_dead()
             for doc, item in tracked.items():
@@ -179,6 +196,10 @@ def test_chaos_every_document_ends_published_once_whatever_workers_are_killed(
         f"chaos: {elapsed:.0f} s; kills {crew.kills}; runs rescheduled {rescheduled}; "
         f"lost {len(lost)}, duplicated {len(duplicated)}, stranded {len(stranded)}"
     )
+    ends = Counter(
+        (status_of(stack, d).value, (read_run(tracked[d].run).state or Failed()).name) for d in lost
+    )
+    print(f"chaos: where the lost ones are: {dict(ends)}")
     assert sum(crew.kills.values()) >= KILLS
     assert (lost, duplicated, stranded) == ([], [], [])
 
