@@ -67,8 +67,11 @@ def claim_this_run() -> None:
     run_id = flow_run.get_id()
     if run_id is None:
         return
-    with unit_of_work() as session:
-        claim_run(session=session, flow_run_id=str(run_id), worker_id=worker_id, at=now())
+    try:
+        with unit_of_work() as session:
+            claim_run(session=session, flow_run_id=str(run_id), worker_id=worker_id, at=now())
+    except Exception:  # the worker's next renewal claims it: never fail the review for this
+        log.exception("flow run %s not claimed now; its worker claims it", run_id)
 
 
 def runs_of_my_processes() -> set[str]:
@@ -150,7 +153,7 @@ class LeaseKeeper(threading.Thread):
         with unit_of_work() as session:
             if not renew_lease(session=session, worker_id=self.worker_id, at=at):
                 self._register(session, at)  # forgotten or released: taken again
-            for run_id in runs_of_my_processes():
+            for run_id in sorted(runs_of_my_processes()):  # one order: no deadlock between workers
                 claim_run(session=session, flow_run_id=run_id, worker_id=self.worker_id, at=at)
             return recovering_worker(session=session, at=at) == self.worker_id
 
