@@ -60,10 +60,10 @@ fuzz: $(STAMP) ## Property tests at 10,000 examples each, schemathesis at ~10,00
 	HYPOTHESIS_PROFILE=fuzz GONGKAI_FUZZ_EXAMPLES=320 $(BIN)/pytest -p no:cacheprovider \
 		--hypothesis-show-statistics $(FUZZ_TESTS)
 
-CHAOS_DOCUMENTS ?= 100
-CHAOS_KILLS ?= 60
-chaos: $(STAMP) ## The chaos test, longer: 3 workers, CHAOS_DOCUMENTS documents, CHAOS_KILLS kill -9
-	GONGKAI_CHAOS_DOCUMENTS=$(CHAOS_DOCUMENTS) GONGKAI_CHAOS_KILLS=$(CHAOS_KILLS) \
+CHAOS_DOCUMENTS ?= 30
+CHAOS_KILLS ?= 20
+chaos: $(STAMP) ## The chaos test: 3 workers, CHAOS_DOCUMENTS documents, CHAOS_KILLS kill -9
+	GONGKAI_CHAOS=1 GONGKAI_CHAOS_DOCUMENTS=$(CHAOS_DOCUMENTS) GONGKAI_CHAOS_KILLS=$(CHAOS_KILLS) \
 		$(BIN)/pytest -p no:cacheprovider -s tests/workflows/test_chaos.py
 
 bench: $(STAMP) ## Run the benchmarks (not part of the test suite)
