@@ -189,24 +189,65 @@ async def feed_json(request: Request, engine: EngineDep) -> Response:
 
 
 @router.get(
+    "/portal/style.css",
+    response_class=Response,
+    responses=_body_of("text/css"),
+    summary="The portal's stylesheet (no web fonts, no CDN)",
+)
+async def stylesheet() -> Response:
+    """One plain stylesheet for every portal page; its address carries its hash (cached long)."""
+    return Response(
+        portal_pages.STYLESHEET,
+        media_type="text/css",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
+
+
+async def _public_page(engine: Engine, work: Callable[[Session], str]) -> HTMLResponse:
+    """A page of a published document: 404 and 410 are pages too, in the portal's layout."""
+    try:
+        return HTMLResponse(await read(engine, work))
+    except Withdrawn as gone:
+        return HTMLResponse(portal_pages.withdrawn_html(gone.message), status_code=410)
+    except NotFound:
+        return HTMLResponse(portal_pages.not_found_html(), status_code=404)
+
+
+@router.get(
     "/portal/documents/{index_number}",
     response_class=HTMLResponse,
     responses=error_responses(404, 410),
     summary="The page of one published document, by 索引号 (410 Gone once withdrawn)",
 )
 async def document_page(index_number: IndexNumber, engine: EngineDep) -> HTMLResponse:
-    """Marking, validity annotation (seed 004 §二(二)), the published file, interpretation; a
-    withdrawn document (撤回) answers 410 with the notice and nothing of its content."""
+    """Metadata, marking, validity annotation (seed 004 §二(二)), the text as reviewed, the
+    published file, interpretation; a withdrawn document (撤回) answers 410 with the notice and
+    nothing of its content; an unknown one 404."""
 
     def work(session: Session) -> str:
         return portal_pages.document_html(
             portal_document(session=session, index_number=index_number)
         )
 
-    try:
-        return HTMLResponse(await read(engine, work))
-    except Withdrawn as gone:
-        return HTMLResponse(portal_pages.withdrawn_html(gone.message), status_code=410)
+    return await _public_page(engine, work)
+
+
+@router.get(
+    "/portal/documents/{index_number}/interpretations/{file_id}",
+    response_class=HTMLResponse,
+    responses=error_responses(404, 410),
+    summary="The page of one 政策解读 of a published document, linking back to it",
+)
+async def interpretation_page(
+    index_number: IndexNumber, file_id: Annotated[Id, Path()], engine: EngineDep
+) -> HTMLResponse:
+    """The interpretation's text as reviewed and its download (seed 000 §三(十八))."""
+
+    def work(session: Session) -> str:
+        page = portal_document(session=session, index_number=index_number)
+        return portal_pages.interpretation_html(page, file_id)
+
+    return await _public_page(engine, work)
 
 
 @router.get(
