@@ -27,7 +27,9 @@ from tests.factories import (
 )
 
 
-def store_bytes(session: Session, settings: Settings, data: bytes, name: str) -> StoredFile:
+def store_bytes(
+    session: Session, settings: Settings, data: bytes, name: str, media_type: str = "text/plain"
+) -> StoredFile:
     """A stored file with its bytes on disk under files_dir (content-addressed)."""
     sha = hashlib.sha256(data).hexdigest()
     existing = session.exec(select(StoredFile).where(col(StoredFile.sha256) == sha)).first()
@@ -39,7 +41,7 @@ def store_bytes(session: Session, settings: Settings, data: bytes, name: str) ->
     row = StoredFile(
         sha256=sha,
         size_bytes=len(data),
-        media_type="text/plain",
+        media_type=media_type,
         original_name=name,
         storage_path=f"{sha[:2]}/{sha}",
         created_at=T0,
@@ -59,9 +61,11 @@ def signed_off_document(
     interpretation_text: str | None = None,
     organ_name: str | None = None,
     status: Status = Status.AWAITING_SIGNOFF,
+    main_file: tuple[bytes, str, str] | None = None,
     **fields: Any,
 ) -> Document:
-    """A document waiting for publication, with real files (main, redacted, interpretation)."""
+    """A document waiting for publication, with real files (main, redacted, interpretation);
+    `main_file` (bytes, name, media type) replaces the main text file."""
     organ = make_organ(session, **({"name": organ_name} if organ_name else {}))
     drafter = make_user(session, organ=organ)
     fields.setdefault("document_type", "notice")
@@ -70,8 +74,9 @@ def signed_off_document(
     )
     version = session.get(Version, document.current_version_id)
     assert version is not None
-    version.main_file_id = id_of(store_bytes(session, settings, text.encode(), "正文.txt"))
-    version.main_file_name = "正文.txt"
+    data, name, media_type = main_file or (text.encode(), "正文.txt", "text/plain")
+    version.main_file_id = id_of(store_bytes(session, settings, data, name, media_type))
+    version.main_file_name = name
     session.add(version)
     attachments = {
         "redacted_version": redacted_text,
