@@ -3,6 +3,8 @@
 - `browser` (fixture in tests/conftest.py): one Chromium per run, driven by Playwright with the
   system executable; Playwright never downloads a browser. Missing Chromium → skipped locally,
   a failure when CI=true.
+- `check_accessibility(page)`: injects axe-core (the npm package pinned in package-lock.json,
+  `make axe`) into the page and returns its violations of impact serious or critical.
 - `serve_app(app)`: serves an ASGI app with uvicorn on a free loopback port in a thread, for as
   long as the `with` block runs; yields the base URL.
 """
@@ -42,6 +44,38 @@ def require_chromium() -> Path:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING_IMPACTS = ("serious", "critical")
+# axe-core rules not run, with why: none. (Add "rule-id": "why" here; the tests name them.)
+AXE_DISABLED_RULES: dict[str, str] = {}
+
+
+def require_axe() -> Path:
+    """axe-core's script, or skip (fail under CI) with how to install it."""
+    if AXE.is_file():
+        return AXE
+    reason = f"{AXE} not found: run `make axe` (npm ci: axe-core as package-lock.json pins it)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def check_accessibility(page: Any) -> list[str]:
+    """axe-core's violations of impact serious or critical on the page as loaded, one line each
+    (rule, impact, help, the first offending elements)."""
+    page.add_script_tag(path=str(require_axe()))
+    options = {"rules": {rule: {"enabled": False} for rule in AXE_DISABLED_RULES}}
+    violations = page.evaluate(
+        "async (options) => (await axe.run(document, options)).violations", options
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(str(node["target"]) for node in v["nodes"][:3])
+        for v in violations
+        if v["impact"] in BLOCKING_IMPACTS
+    ]
 
 
 def free_port() -> int:

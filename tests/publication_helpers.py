@@ -17,6 +17,7 @@ from models.publications import Publication
 from models.versions import Version, VersionAttachment
 from policies.statuses import Status
 from services.publication.publishing import JsonFileSink, publish_version
+from services.review.checks import DEFAULT_TERMS, prescreen_version
 from tests.factories import (
     T0,
     clear_for_publication,
@@ -117,6 +118,29 @@ def publish(
             files_dir=settings.files_dir,
         )
     return publication
+
+
+def publish_reviewed(engine: Engine, settings: Settings, **fields: Any) -> Publication:
+    """A document whose secrecy stage read every file (the pre-screen keeps each reading), then
+    published through publish_version, which checks the printed marking on the kept text."""
+    with session_scope(engine) as session:
+        document = signed_off_document(session, settings, **fields)
+        version_id = document.current_version_id or 0
+        prescreen_version(
+            session=session,
+            version_id=version_id,
+            files_dir=settings.files_dir,
+            terms=DEFAULT_TERMS,
+            at=T0,
+        )
+        return publish_version(
+            session=session,
+            document_id=id_of(document),
+            version_id=version_id,
+            publisher=JsonFileSink(settings.data_dir / "portal"),
+            at=T0 + timedelta(hours=1),
+            files_dir=settings.files_dir,
+        )
 
 
 def unpublished(engine: Engine, settings: Settings, **fields: Any) -> Document:

@@ -129,13 +129,13 @@ COLUMNS = ("索引号", "名称", "内容概述", "成文日期", "发布机构"
 def _catalogue_row(e: CatalogueEntry) -> str:
     number = f'<span class="doc-number">{escape(e.doc_number)}</span>' if e.doc_number else ""
     cells = (
-        ("", escape(e.index_number)),
+        ("nowrap", escape(e.index_number)),
         ("", f'<a href="{document_path(e.index_number)}">{escape(e.title)}</a>{number}'),
         ("", escape(e.summary)),
-        ("", e.written_on.isoformat()),
+        ("nowrap", e.written_on.isoformat()),
         ("", escape(e.organ)),
-        ("marking", escape(e.marking_text)),
-        ("validity", escape(e.validity.label)),
+        ("marking nowrap", escape(e.marking_text)),
+        ("validity nowrap", escape(e.validity.label)),
     )
     return (
         "<tr>"
@@ -264,7 +264,8 @@ def document_html(page: PortalDocument) -> str:
         files = f'<ul class="files"><li>{_download(e.index_number, page.file)}</li></ul>'
     interpretation = "".join(
         f'<li><a href="{interpretation_path(e.index_number, f.id)}">{escape(f.name)}</a>'
-        f"（{_download(e.index_number, f)}）</li>"
+        f' · <a class="download" href="{file_path(e.index_number, f.id)}">下载原文件</a>'
+        f"（{_size(f.size_bytes)}）</li>"
         for f in page.interpretation
     )
     history = "".join(

@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -63,6 +63,13 @@ async def read(engine: Engine, work: Callable[[Session], T]) -> T:
     return await run_in_threadpool(unit)
 
 
+def _blank_is_absent(value: object) -> object:
+    """The search form works without JavaScript, so it sends its empty fields (`written_from=`):
+    an empty field is no filter."""
+    return None if value == "" else value
+
+
+FormDay = Annotated[Day | None, BeforeValidator(_blank_is_absent)]
 Page = Annotated[int, Query(ge=1, le=100_000)]
 PerPage = Annotated[int, Query(ge=1, le=100)]
 
@@ -114,8 +121,8 @@ async def catalogue(
     organ: Annotated[
         Line | None, Query(max_length=200, description="发布机构 code or name")
     ] = None,
-    written_from: Annotated[Day | None, Query(description="成文日期 from")] = None,
-    written_to: Annotated[Day | None, Query(description="成文日期 to")] = None,
+    written_from: Annotated[FormDay, Query(description="成文日期 from")] = None,
+    written_to: Annotated[FormDay, Query(description="成文日期 to")] = None,
 ) -> Response:
     """The fields of 条例 art. 12 ¶3 with marking and 有效性, newest first."""
     filters = CatalogueFilters(title, doc_number, organ, written_from, written_to)

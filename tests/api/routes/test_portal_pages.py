@@ -10,7 +10,6 @@ annotation), then the text itself — the reading kept when the review read the 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -20,15 +19,13 @@ from sqlmodel import Session, col, select
 from config.settings import Settings
 from models.db import session_scope
 from models.files import StoredFile
-from models.publications import Publication
 from models.readings import FileReading
 from services.publication.publishing import JsonFileSink, publish_version
 from services.publication.texts import SHOWN_CHARS
-from services.review.checks import DEFAULT_TERMS, prescreen_version
 from tests.api.conftest import Person, TestClient
 from tests.documents import docx_bytes, text_pdf_bytes
 from tests.factories import T0, id_of
-from tests.publication_helpers import signed_off_document
+from tests.publication_helpers import publish_reviewed, signed_off_document
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NOTICE = [
@@ -85,34 +82,11 @@ def read_page(html: str) -> _Page:
     return parser
 
 
-def publish_reviewed(app: FastAPI, settings: Settings, **fields: Any) -> Publication:
-    """A document whose secrecy stage read every file (the pre-screen keeps each reading), then
-    published through publish_version, which checks the printed marking on the kept text."""
-    with session_scope(app.state.engine) as session:
-        document = signed_off_document(session, settings, **fields)
-        version_id = document.current_version_id or 0
-        prescreen_version(
-            session=session,
-            version_id=version_id,
-            files_dir=settings.files_dir,
-            terms=DEFAULT_TERMS,
-            at=T0,
-        )
-        return publish_version(
-            session=session,
-            document_id=id_of(document),
-            version_id=version_id,
-            publisher=JsonFileSink(settings.data_dir / "portal"),
-            at=T0 + timedelta(hours=1),
-            files_dir=settings.files_dir,
-        )
-
-
 def test_the_page_shows_the_official_metadata_in_order_then_the_docx_text_as_paragraphs_art_12(
     app: FastAPI, settings: Settings, client: TestClient
 ) -> None:
     pub = publish_reviewed(
-        app,
+        app.state.engine,
         settings,
         title="关于做好春季农业生产工作的通知",
         doc_number="麻府办发〔2025〕7号",
@@ -142,7 +116,9 @@ def test_the_page_shows_the_official_metadata_in_order_then_the_docx_text_as_par
 def test_the_text_is_the_kept_reading_never_read_again_from_the_file_issue_23(
     app: FastAPI, settings: Settings, client: TestClient
 ) -> None:
-    pub = publish_reviewed(app, settings, text="第一段正文。\n\n第二段正文。\n此件公开发布")
+    pub = publish_reviewed(
+        app.state.engine, settings, text="第一段正文。\n\n第二段正文。\n此件公开发布"
+    )
     with Session(app.state.engine) as session:
         kept = session.exec(
             select(FileReading).where(col(FileReading.file_id) == pub.file_id)
@@ -164,7 +140,9 @@ def test_a_pdf_shows_its_extracted_lines_with_the_file_for_download(
     app: FastAPI, settings: Settings, client: TestClient
 ) -> None:
     pdf = text_pdf_bytes([["关于开展防汛检查的通知", "各有关单位：请于五月底前完成检查。"]])
-    pub = publish_reviewed(app, settings, main_file=(pdf, "防汛通知.pdf", "application/pdf"))
+    pub = publish_reviewed(
+        app.state.engine, settings, main_file=(pdf, "防汛通知.pdf", "application/pdf")
+    )
     html = client.get(f"/portal/documents/{pub.index_number}").text
     page = read_page(html)
     (lines,) = page.paragraphs
@@ -178,7 +156,7 @@ def test_a_redacted_document_shows_only_the_redacted_text_seed_001(
     app: FastAPI, settings: Settings, client: TestClient
 ) -> None:
     pub = publish_reviewed(
-        app,
+        app.state.engine,
         settings,
         attribute="redacted",
         text="原文：征收范围涉及张三的房屋，身份证号略。",
@@ -197,7 +175,7 @@ def test_interpretation_material_and_document_link_each_other_seed_000(
     app: FastAPI, settings: Settings, client: TestClient
 ) -> None:
     pub = publish_reviewed(
-        app,
+        app.state.engine,
         settings,
         title="关于印发农村集体土地征收补偿办法的通知",
         interpretation_text="一图读懂征收补偿办法\n补偿标准按新办法执行。",
@@ -240,7 +218,7 @@ def test_a_long_text_is_shown_up_to_its_bound_and_says_so(
 ) -> None:
     line = "第" + "一" * 97 + "条。"  # 100 characters, 101 with its line break
     lines = SHOWN_CHARS // 100 + 50
-    pub = publish_reviewed(app, settings, text="\n".join([line] * lines))
+    pub = publish_reviewed(app.state.engine, settings, text="\n".join([line] * lines))
     html = client.get(f"/portal/documents/{pub.index_number}").text
     shown = read_page(html).paragraphs
     assert sum(len(p) for p in shown) <= SHOWN_CHARS
@@ -252,7 +230,9 @@ def test_a_long_text_is_shown_up_to_its_bound_and_says_so(
 def test_a_withdrawn_document_answers_410_as_a_page_without_its_text_rule_21(
     app: FastAPI, settings: Settings, client: TestClient, people: dict[str, Person]
 ) -> None:
-    pub = publish_reviewed(app, settings, title="误发布的通知", text="不应再公开的正文。")
+    pub = publish_reviewed(
+        app.state.engine, settings, title="误发布的通知", text="不应再公开的正文。"
+    )
     answer = client.post(
         f"/documents/{pub.document_id}/withdrawal",
         json={
