@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -36,14 +36,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _missing(reason: str) -> NoReturn:
+    """A tool the browser tests need is not installed: skipped locally, a failure in CI."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 def require_chromium() -> Path:
     """The Chromium executable, or skip (fail under CI) with how to install it."""
     if CHROMIUM.exists():
         return CHROMIUM
-    reason = f"{CHROMIUM} not found: run `make browser` (Debian's chromium) for the browser tests"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    _missing(f"{CHROMIUM} not found: run `make browser` (Debian's chromium) for the browser tests")
 
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -56,10 +60,7 @@ def require_axe() -> Path:
     """axe-core's script, or skip (fail under CI) with how to install it."""
     if AXE.is_file():
         return AXE
-    reason = f"{AXE} not found: run `make axe` (npm ci: axe-core as package-lock.json pins it)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    _missing(f"{AXE} not found: run `make axe` (npm ci: axe-core as package-lock.json pins it)")
 
 
 def check_accessibility(page: Any) -> list[str]:

@@ -104,9 +104,11 @@ def publish(
     settings: Settings,
     *,
     at: datetime = T0 + timedelta(hours=1),
+    read: bool = True,
     **fields: Any,
 ) -> Publication:
-    """Build a signed-off document and publish it through publish_version (the portal sink)."""
+    """Build a signed-off document and publish it through publish_version (the portal sink);
+    `read=False`: without its files, so no reading of the published file is kept."""
     with session_scope(engine) as session:
         document = signed_off_document(session, settings, **fields)
         publication = publish_version(
@@ -115,7 +117,7 @@ def publish(
             version_id=document.current_version_id or 0,
             publisher=JsonFileSink(settings.data_dir / "portal"),
             at=at,
-            files_dir=settings.files_dir,
+            files_dir=settings.files_dir if read else None,
         )
     return publication
 

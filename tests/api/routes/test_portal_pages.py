@@ -17,15 +17,12 @@ from fastapi import FastAPI
 from sqlmodel import Session, col, select
 
 from config.settings import Settings
-from models.db import session_scope
 from models.files import StoredFile
 from models.readings import FileReading
-from services.publication.publishing import JsonFileSink, publish_version
 from services.publication.texts import SHOWN_CHARS
 from tests.api.conftest import Person, TestClient
 from tests.documents import docx_bytes, text_pdf_bytes
-from tests.factories import T0, id_of
-from tests.publication_helpers import publish_reviewed, signed_off_document
+from tests.publication_helpers import publish, publish_reviewed
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NOTICE = [
@@ -198,15 +195,7 @@ def test_interpretation_material_and_document_link_each_other_seed_000(
 def test_a_file_no_review_read_shows_no_text_but_its_download(
     app: FastAPI, settings: Settings, client: TestClient
 ) -> None:
-    with session_scope(app.state.engine) as session:
-        document = signed_off_document(session, settings)
-        pub = publish_version(
-            session=session,
-            document_id=id_of(document),
-            version_id=document.current_version_id or 0,
-            publisher=JsonFileSink(settings.data_dir / "portal"),
-            at=T0,
-        )  # no files_dir: nothing was read, so nothing was kept
+    pub = publish(app.state.engine, settings, read=False)  # nothing read, so nothing kept
     html = client.get(f"/portal/documents/{pub.index_number}").text
     assert "本文件暂无可显示的文字，请下载文件查看。" in html
     assert read_page(html).paragraphs == []
