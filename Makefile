@@ -27,6 +27,8 @@ browser: ## Install Debian's Chromium for the browser tests (needs root; skipped
 
 AXE := node_modules/axe-core/axe.min.js
 $(AXE): package.json package-lock.json
+	@command -v npm >/dev/null || apt-get install -y -q npm >/dev/null 2>&1 \
+		|| { apt-get update -q >/dev/null && apt-get install -y -q npm >/dev/null; }
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $(AXE)
 
