@@ -321,6 +321,36 @@ def not_found_html() -> str:
     return _page("未找到", body)
 
 
+# What each field of a portal address takes, told to a citizen whose request was refused (422).
+SEARCH_FIELDS = {
+    "title": ("名称", "最多 200 个字，不含控制字符"),
+    "doc_number": ("文号", "最多 100 个字，不含控制字符"),
+    "organ": ("发布机构", "机构名称或代码，最多 200 个字"),
+    "written_from": ("成文日期自", "请按“年-月-日”填写，如 2025-03-01"),
+    "written_to": ("成文日期至", "请按“年-月-日”填写，如 2025-03-01"),
+    "page": ("页码", "1 至 100000 的整数"),
+    "per_page": ("每页条数", "1 至 100 的整数"),
+    "index_number": ("索引号", "最多 100 个字，不含控制字符"),
+    "file_id": ("文件编号", "正整数"),
+}
+
+
+def invalid_search_html(fields: Sequence[str]) -> str:
+    """The page of a refused search or address (422): each field named as the page names it,
+    and what it takes; nothing was searched."""
+    items = "".join(
+        f"<li>{label}：{hint}</li>"
+        for label, hint in (
+            SEARCH_FIELDS.get(name, (escape(name), "填写有误，请修改")) for name in fields
+        )
+    )
+    body = (
+        f"<h1>检索条件有误</h1><p>以下检索条件无法使用，请修改后重新检索：</p>"
+        f'<ul class="refusals">{items}</ul>{_search_form(CatalogueFilters())}{_back_to_catalogue()}'
+    )
+    return _page("检索条件有误", body)
+
+
 def _back_to_catalogue() -> str:
     return '<p><a href="/portal">返回政府信息公开目录</a></p>'
 

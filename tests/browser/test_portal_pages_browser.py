@@ -1,7 +1,7 @@
 """Issue 27 in headless Chromium: a citizen finds a document, opens it and reads its text on the
 page; on a 375 px phone nothing scrolls sideways; axe-core finds no serious or critical
-violation on the catalogue, search results, a document page, a 政策解读 page, and the 404 and
-410 pages (GB/T 37668-2019 互联网内容无障碍可访问性; axe-core checks WCAG 2.x, which it follows).
+violation on the catalogue, search results, a document page, a 政策解读 page, and the 404, 410
+and 422 pages (GB/T 37668-2019 互联网内容无障碍可访问性; axe-core checks WCAG 2.x, which it follows).
 
 Screenshots are written to GONGKAI_TEST_SCREENSHOTS (default: the test's tmp_path).
 """
@@ -193,6 +193,7 @@ def test_axe_finds_no_serious_or_critical_violation_on_the_portal_pages(
                 "redacted": (f"/portal/documents/{docs['land'].index_number}", 200),
                 "interpretation": (interpretation, 200),
                 "404": ("/portal/documents/NO-SUCH-2025-000001-1", 404),
+                "422": ("/portal?written_from=2025-13-01", 422),
                 "410": (f"/portal/documents/{docs['withdrawn'].index_number}", 410),
             }
             found = {}

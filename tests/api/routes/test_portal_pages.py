@@ -262,3 +262,21 @@ def test_the_stylesheet_is_served_by_the_app_and_loads_nothing_from_elsewhere(
         assert external not in css
     assert '"WenQuanYi Zen Hei"' in css
     assert "sans-serif" in css
+
+
+def test_a_refused_search_is_a_page_naming_the_field_in_chinese_for_a_browser(
+    client: TestClient,
+) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    answer = client.get("/portal?title=公开&written_from=2025-13-01&per_page=0", headers=browser)
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "<li>成文日期自：请按“年-月-日”填写，如 2025-03-01</li>" in answer.text
+    assert "<li>每页条数：1 至 100 的整数</li>" in answer.text
+    assert "名称：" not in answer.text  # only the refused fields
+    assert 'role="search"' in answer.text
+    # A script asking for JSON keeps the one JSON shape.
+    refused = client.get("/portal?written_from=2025-13-01", headers={"Accept": "application/json"})
+    assert refused.status_code == 422
+    assert refused.json()["error"] == "invalid_request"
+    assert [f["field"] for f in refused.json()["findings"]] == ["written_from"]
