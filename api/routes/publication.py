@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep, SessionDep, SettingsDep, now, require_roles
 from api.errors import error_responses
+from api.openapi import ERROR_REF
 from api.pages import portal as portal_pages
 from api.schemas import Instant
 from api.uploads import DOCX, PDF
@@ -86,6 +87,25 @@ def _body_of(
     return {200: {"content": {media: {"schema": body} for media in media_types}}}
 
 
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+# A browser is answered with pages: a refusal (422) as a page naming the fields (JSON for
+# scripts), an unknown document (404) and a withdrawn one (410) as pages in the portal's layout.
+PAGE_REFUSAL: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": error_responses(422)[422]["description"],
+        "content": {"application/json": {"schema": {"$ref": ERROR_REF}}, **_HTML},
+    },
+}
+PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No published document has this 索引号 (a page)", "content": _HTML},
+    410: {
+        "description": "The document was withdrawn (撤回): the notice (a page)",
+        "content": _HTML,
+    },
+    **PAGE_REFUSAL,
+}
+
+
 def _json(data: bytes, media_type: str = "application/json") -> Response:
     return Response(data, media_type=media_type)
 
@@ -108,7 +128,7 @@ def _catalogue_json(
 @router.get(
     "/portal",
     response_class=HTMLResponse,
-    responses={200: {"content": {"application/json": {}}}, **error_responses(422)},
+    responses={200: {"content": {"application/json": {}}}, **PAGE_REFUSAL},
     summary="The catalogue of published documents (HTML, or JSON with Accept: application/json)",
 )
 async def catalogue(
@@ -223,7 +243,7 @@ async def _public_page(engine: Engine, work: Callable[[Session], str]) -> HTMLRe
 @router.get(
     "/portal/documents/{index_number}",
     response_class=HTMLResponse,
-    responses=error_responses(404, 410),
+    responses=PAGE_ERRORS,
     summary="The page of one published document, by 索引号 (410 Gone once withdrawn)",
 )
 async def document_page(index_number: IndexNumber, engine: EngineDep) -> HTMLResponse:
@@ -242,7 +262,7 @@ async def document_page(index_number: IndexNumber, engine: EngineDep) -> HTMLRes
 @router.get(
     "/portal/documents/{index_number}/interpretations/{file_id}",
     response_class=HTMLResponse,
-    responses=error_responses(404, 410),
+    responses=PAGE_ERRORS,
     summary="The page of one 政策解读 of a published document, linking back to it",
 )
 async def interpretation_page(
