@@ -1,7 +1,8 @@
 """Issue 27 in headless Chromium: a citizen finds a document, opens it and reads its text on the
 page; on a 375 px phone nothing scrolls sideways; axe-core finds no serious or critical
-violation on the catalogue, search results, a document page, a 政策解读 page, and the 404, 410
-and 422 pages (GB/T 37668-2019 互联网内容无障碍可访问性; axe-core checks WCAG 2.x, which it follows).
+violation on the catalogue, search results, a document page, a 政策解读 page, and the 404,
+410 and 422 pages (GB/T 37668-2019 互联网内容无障碍可访问性; axe-core checks WCAG 2.x, which
+it follows).
 
 Screenshots are written to GONGKAI_TEST_SCREENSHOTS (default: the test's tmp_path).
 """
