@@ -145,6 +145,21 @@ def publish_reviewed(engine: Engine, settings: Settings, **fields: Any) -> Publi
         )
 
 
+MISTAKE = {  # 撤回 of a publication made by mistake (policies/withdrawal.py WD-MISTAKE)
+    "reason_code": "WD-MISTAKE",
+    "new_attribute": "withheld",
+    "justification": "误将内部事务信息公开，经审查撤回",
+}
+
+
+def withdraw(client: Any, publication: Publication, headers: dict[str, str]) -> None:
+    """Withdraw a publication over HTTP as the office does (POST …/withdrawal)."""
+    answer = client.post(
+        f"/documents/{publication.document_id}/withdrawal", json=MISTAKE, headers=headers
+    )
+    assert answer.status_code == 201, answer.text
+
+
 def unpublished(engine: Engine, settings: Settings, **fields: Any) -> Document:
     """A document that is not published (by default filed 不予公开)."""
     fields.setdefault("attribute", "withheld")

@@ -63,7 +63,7 @@ def _page(title: str, body: str, *, crumbs: Sequence[tuple[str, str | None]] = (
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} - {TITLE}</title>"
+        f"<title>{escape(title if title == TITLE else f'{title} - {TITLE}')}</title>"
         f'<link rel="stylesheet" href="{STYLESHEET_PATH}">'
         '<link rel="alternate" type="application/atom+xml" href="/portal/feed.atom" title="Atom">'
         '<link rel="alternate" type="application/feed+json" href="/portal/feed.json" title="JSON">'

@@ -28,7 +28,7 @@ from tests.api.conftest import (  # noqa: F401  (the real app on both databases)
 )
 from tests.browser_support import check_accessibility, serve_app
 from tests.documents import docx_bytes
-from tests.publication_helpers import publish_reviewed
+from tests.publication_helpers import publish_reviewed, withdraw
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PHONE = {"width": 375, "height": 812}
@@ -173,12 +173,7 @@ def test_axe_finds_no_serious_or_critical_violation_on_the_portal_pages(
     tmp_path: Path,
 ) -> None:
     docs = _documents(app.state.engine, settings)
-    withdrawal = client.post(
-        f"/documents/{docs['withdrawn'].document_id}/withdrawal",
-        json={"reason_code": "WD-MISTAKE", "new_attribute": "withheld", "justification": "误发布"},
-        headers=people["office"].headers,
-    )
-    assert withdrawal.status_code == 201, withdrawal.text
+    withdraw(client, docs["withdrawn"], people["office"].headers)
     notice = f"/portal/documents/{docs['notice'].index_number}"
     with serve_app(app) as base:
         page = browser.new_page()

@@ -22,7 +22,7 @@ from models.readings import FileReading
 from services.publication.texts import SHOWN_CHARS
 from tests.api.conftest import Person, TestClient
 from tests.documents import docx_bytes, text_pdf_bytes
-from tests.publication_helpers import publish, publish_reviewed
+from tests.publication_helpers import publish, publish_reviewed, withdraw
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NOTICE = [
@@ -222,16 +222,7 @@ def test_a_withdrawn_document_answers_410_as_a_page_without_its_text_rule_21(
     pub = publish_reviewed(
         app.state.engine, settings, title="误发布的通知", text="不应再公开的正文。"
     )
-    answer = client.post(
-        f"/documents/{pub.document_id}/withdrawal",
-        json={
-            "reason_code": "WD-MISTAKE",
-            "new_attribute": "on_request",
-            "justification": "误发布",
-        },
-        headers=people["office"].headers,
-    )
-    assert answer.status_code == 201, answer.text
+    withdraw(client, pub, people["office"].headers)
     for path in ("", f"/interpretations/{pub.file_id}"):
         gone = client.get(f"/portal/documents/{pub.index_number}{path}")
         assert gone.status_code == 410
