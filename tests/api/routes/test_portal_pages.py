@@ -10,6 +10,7 @@ annotation), then the text itself — the reading kept when the review read the 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -17,11 +18,19 @@ from fastapi import FastAPI
 from sqlmodel import Session, col, select
 
 from config.settings import Settings
+from models.db import session_scope
+from models.documents import Document
 from models.files import StoredFile
+from models.organs import Organ
 from models.readings import FileReading
+from models.users import User
+from services.accounts import assign_organ
 from services.publication.texts import SHOWN_CHARS
+from services.review.checks import DEFAULT_TERMS
+from services.review.materials import material_for_review
 from tests.api.conftest import Person, TestClient
 from tests.documents import docx_bytes, text_pdf_bytes
+from tests.factories import T0
 from tests.publication_helpers import publish, publish_reviewed, withdraw
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -271,3 +280,50 @@ def test_a_refused_search_is_a_page_naming_the_field_in_chinese_for_a_browser(
     assert refused.status_code == 422
     assert refused.json()["error"] == "invalid_request"
     assert [f["field"] for f in refused.json()["findings"]] == ["written_from"]
+
+
+def test_material_received_after_publication_shows_its_reviewed_text_once_cleared_issue_21(
+    app: FastAPI, settings: Settings, client: TestClient, people: dict[str, Person]
+) -> None:
+    pub = publish_reviewed(
+        app.state.engine,
+        settings,
+        title="关于印发行政规范性文件管理办法的通知",
+        policy_profile="liaoning",
+        document_type="normative",
+    )
+    with session_scope(app.state.engine) as session:
+        reviewer = session.get(User, people["reviewer"].user.id)
+        document_row = session.get(Document, pub.document_id)
+        assert document_row is not None
+        organ = session.get(Organ, document_row.organ_id)
+        assert reviewer is not None
+        assert organ is not None
+        assign_organ(session=session, user=reviewer, organ=organ, at=T0)
+    sent = client.post(
+        f"/documents/{pub.document_id}/attachments",
+        files={"interpretation_material": ("办法解读.txt", "办法解读\n一、制定背景".encode())},
+        headers=people["admin"].headers,
+    )
+    assert sent.status_code == 201, sent.text
+    material_id = sent.json()["id"]
+    document = f"/portal/documents/{pub.index_number}"
+    assert "办法解读.txt" not in client.get(document).text  # 先审查、后公开
+    with session_scope(app.state.engine) as session:  # the material review run's pre-screen
+        material_for_review(
+            session=session,
+            material_id=material_id,
+            files_dir=settings.files_dir,
+            terms=DEFAULT_TERMS,
+            at=T0 + timedelta(days=1),
+        )
+    approved = client.post(
+        f"/materials/{material_id}/decision",
+        json={"decision": "approve"},
+        headers=people["reviewer"].headers,
+    )
+    assert approved.status_code == 201, approved.text
+    to_material = read_page(client.get(document).text).links["办法解读.txt"]
+    material = read_page(client.get(to_material).text)
+    assert material.paragraphs == ["办法解读", "一、制定背景"]
+    assert material.links["关于印发行政规范性文件管理办法的通知"] == document
