@@ -8,10 +8,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.pages import portal as portal_pages
+from api.pages import public_html
 from api.schemas import ErrorBody, FindingOut
 from services.errors import (
     Conflict,
@@ -95,7 +96,7 @@ async def _validation_error(request: Request, error: Exception) -> Response:
     refusal = invalid_fields(schema_findings(error.errors()))
     if _reads_portal_pages(request):
         fields = list(dict.fromkeys(f.field or "request" for f in refusal.findings))
-        return HTMLResponse(portal_pages.invalid_search_html(fields), status_code=422)
+        return public_html(portal_pages.invalid_search_html(fields), status_code=422)
     findings = [FindingOut.of(f) for f in refusal.findings]
     return error_response(422, "invalid_request", refusal.message, findings)
 

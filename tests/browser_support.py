@@ -4,7 +4,8 @@
   system executable; Playwright never downloads a browser. Missing Chromium → skipped locally,
   a failure when CI=true.
 - `check_accessibility(page)`: injects axe-core (the npm package pinned in package-lock.json,
-  `make axe`) into the page and returns its violations of impact serious or critical.
+  `make axe`) into the page and returns its violations of impact serious or critical (a page
+  whose CSP refuses scripts needs a context with `bypass_csp=True`).
 - `serve_app(app)`: serves an ASGI app with uvicorn on a free loopback port in a thread, for as
   long as the `with` block runs; yields the base URL.
 """

@@ -24,6 +24,7 @@ from api.deps import EngineDep, SessionDep, SettingsDep, now, require_roles
 from api.errors import error_responses
 from api.openapi import ERROR_REF
 from api.pages import portal as portal_pages
+from api.pages import public_html
 from api.schemas import Instant
 from api.uploads import DOCX, PDF
 from models.users import User
@@ -158,7 +159,7 @@ async def catalogue(
             entries, filters, page=page, per_page=per_page, has_next=has_next
         )
 
-    return HTMLResponse(await read(engine, work))
+    return public_html(await read(engine, work))
 
 
 @router.get(
@@ -233,11 +234,11 @@ async def stylesheet() -> Response:
 async def _public_page(engine: Engine, work: Callable[[Session], str]) -> HTMLResponse:
     """A page of a published document: 404 and 410 are pages too, in the portal's layout."""
     try:
-        return HTMLResponse(await read(engine, work))
+        return public_html(await read(engine, work))
     except Withdrawn as gone:
-        return HTMLResponse(portal_pages.withdrawn_html(gone.message), status_code=410)
+        return public_html(portal_pages.withdrawn_html(gone.message), status_code=410)
     except NotFound:
-        return HTMLResponse(portal_pages.not_found_html(), status_code=404)
+        return public_html(portal_pages.not_found_html(), status_code=404)
 
 
 @router.get(

@@ -117,6 +117,10 @@ def test_the_page_shows_the_official_metadata_in_order_then_the_docx_text_as_par
         page.links["下载：通知.docx"] == f"/portal/documents/{pub.index_number}/files/{pub.file_id}"
     )
     assert '<link rel="stylesheet" href="/portal/style.css?v=' in answer.text
+    # No script runs on a public page (the text is escaped; the policy is the second lock).
+    policy = answer.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    assert "script-src" not in policy
 
 
 def test_the_text_is_the_kept_reading_never_read_again_from_the_file_issue_23(
