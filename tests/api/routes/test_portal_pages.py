@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlmodel import Session, col, select
 
+from api.pages.portal import SEARCH_FIELDS
 from config.settings import Settings
 from models.db import session_scope
 from models.documents import Document
@@ -331,3 +332,18 @@ def test_material_received_after_publication_shows_its_reviewed_text_once_cleare
     material = read_page(client.get(to_material).text)
     assert material.paragraphs == ["办法解读", "一、制定背景"]
     assert material.links["关于印发行政规范性文件管理办法的通知"] == document
+
+
+def test_the_refusal_page_names_every_catalogue_field_with_the_limit_the_api_declares(
+    client: TestClient,
+) -> None:
+    parameters = client.get("/openapi.json").json()["paths"]["/portal"]["get"]["parameters"]
+    for parameter in parameters:
+        _, hint = SEARCH_FIELDS[parameter["name"]]  # every field has a Chinese name
+        schema = parameter["schema"]
+        bounded = next((s for s in schema.get("anyOf", [schema]) if "maxLength" in s), None)
+        if bounded is not None:
+            assert f"最多 {bounded['maxLength']} 个字" in hint, parameter["name"]
+        maximum = next((s for s in schema.get("anyOf", [schema]) if "maximum" in s), None)
+        if maximum is not None:
+            assert f"{maximum['minimum']} 至 {maximum['maximum']} " in hint, parameter["name"]
