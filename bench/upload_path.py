@@ -41,6 +41,7 @@ from services.accounts import create_user, ensure_organ, issue_token  # noqa: E4
 LAYERS = ("api", "services")
 ROUTE = "api/routes/intake"
 POOL = "gongkai-"  # the storage pool's threads: beside the path, not on it
+PDF_HEAD = b"%PDF-1.4\n"
 
 
 def module_of(filename: str) -> str | None:
@@ -147,7 +148,7 @@ def main() -> int:
                         "written_on": "2025-03-03",
                         "attribute": "proactive",
                     },
-                    files={"file": ("通知.pdf", b"%PDF-1.4\n" + os.urandom(65536), "application/pdf")},
+                    files={"file": ("通知.pdf", PDF_HEAD + os.urandom(65536), "application/pdf")},
                     headers={"Authorization": f"Bearer {token}"},
                 )
                 assert response.status_code == 201, response.text
