@@ -157,7 +157,7 @@ def main() -> int:
         asyncio.run(submit())
     finally:
         sys.setprofile(None)
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
         app.state.engine.dispose()
     report(recorder.calls)
     return 0
