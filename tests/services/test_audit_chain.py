@@ -340,6 +340,7 @@ def test_a_unit_of_work_whose_first_entries_are_gone_links_the_rest_after_the_he
                 document_id=document.id,
                 version_id=document.current_version_id,
                 step="secrecy_review",
+                attempt=2,  # the fixture's decision is the step's first
                 kind="approve",
                 decided_by=reviewer.id,
                 role=Role.SECRECY_REVIEWER,
