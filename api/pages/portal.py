@@ -16,11 +16,11 @@ from api.pages import escape
 from policies.calendar import SHANGHAI, local_date
 from services.publication.portal import (
     REDACTED_NOTE,
-    CatalogueEntry,
-    CatalogueFilters,
+    CataloguePage,
     FeedItem,
     PortalDocument,
 )
+from services.publication.search import SHORT_TERM_SCAN_ROWS, CatalogueFilters, Cursor, Total
 from services.validation import shown_safely
 
 TITLE = "政府信息公开目录"
@@ -54,17 +54,26 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def _query(filters: CatalogueFilters, page: int, per_page: int) -> str:
+def catalogue_link(filters: CatalogueFilters, per_page: int, cursor: Cursor | None = None) -> str:
+    """The catalogue's address for these filters, from the start or after `cursor`."""
     values: dict[str, Any] = {
+        "q": filters.q,
         "title": filters.title,
         "doc_number": filters.doc_number,
         "organ": filters.organ,
         "written_from": filters.written_from.isoformat() if filters.written_from else None,
         "written_to": filters.written_to.isoformat() if filters.written_to else None,
-        "page": page,
+        "cursor": cursor.encode() if cursor else None,
         "per_page": per_page,
     }
-    return urlencode({k: v for k, v in values.items() if v})
+    return "/portal?" + urlencode({k: v for k, v in values.items() if v})
+
+
+def total_text(total: Total) -> str:
+    """The total as the page says it: exact, capped (以上) or counted among the newest rows."""
+    if total.within is not None:
+        return f"最近发布的 {total.within:,} 件中有 {total.count:,} 件符合条件"
+    return f"共 {total.count:,} 件以上" if total.at_least else f"共 {total.count:,} 件"
 
 
 def _search_form(filters: CatalogueFilters) -> str:
@@ -74,6 +83,7 @@ def _search_form(filters: CatalogueFilters) -> str:
 
     return (
         '<form method="get" action="/portal" role="search">'
+        + field("q", "关键词", filters.q, "search")
         + field("title", "名称", filters.title)
         + field("doc_number", "文号", filters.doc_number)
         + field("organ", "发布机构", filters.organ)
@@ -84,14 +94,10 @@ def _search_form(filters: CatalogueFilters) -> str:
 
 
 def catalogue_html(
-    entries: list[CatalogueEntry],
-    filters: CatalogueFilters,
-    *,
-    page: int,
-    per_page: int,
-    has_next: bool,
+    page: CataloguePage, filters: CatalogueFilters, *, per_page: int, first: bool
 ) -> str:
     """The catalogue with the fields of 条例 art. 12 ¶3, marking and 有效性."""
+    entries = page.entries
     rows = "".join(
         "<tr>"
         f"<td>{escape(e.index_number)}</td>"
@@ -106,22 +112,52 @@ def catalogue_html(
         for e in entries
     )
     links = []
-    if page > 1:
-        href = escape(f"/portal?{_query(filters, page - 1, per_page)}")
-        links.append(f'<a rel="prev" href="{href}">上一页</a>')
-    if has_next:
-        href = escape(f"/portal?{_query(filters, page + 1, per_page)}")
-        links.append(f'<a rel="next" href="{href}">下一页</a>')
-    empty = "" if entries else "<p>没有符合条件的文件。</p>"
+    if not first:
+        links.append(
+            f'<a rel="first" href="{escape(catalogue_link(filters, per_page))}">第一页</a>'
+        )
+    if page.next_cursor is not None:
+        href = escape(catalogue_link(filters, per_page, page.next_cursor))
+        label = "继续检索更早的文件" if page.scan_stopped else "下一页"
+        links.append(f'<a rel="next" href="{href}">{label}</a>')
+    stopped = ""
+    if page.scan_stopped and page.next_cursor is not None:
+        day = _beijing_date(page.next_cursor.published_at)
+        stopped = (
+            f'<p class="scan-stopped">一至两个字的检索每页最多查看 {SHORT_TERM_SCAN_ROWS:,} 件：'
+            f"已查到 {day} 发布的文件，更早的请点“继续检索更早的文件”，或输入更多的字。</p>"
+        )
+    empty = "" if entries or page.scan_stopped else "<p>没有符合条件的文件。</p>"
     body = (
         f"<h1>{TITLE}</h1>{_search_form(filters)}"
+        f'<p class="total">{escape(total_text(page.total))}</p>'
         "<table><thead><tr><th>索引号</th><th>名称</th><th>内容概述</th><th>成文日期</th>"
         "<th>发布机构</th><th>公开属性</th><th>有效性</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>{empty}"
-        f"<nav>第 {page} 页 {' '.join(links)}</nav>"
+        f"<tbody>{rows}</tbody></table>{empty}{stopped}"
+        f"<nav>{' '.join(links)}</nav>"
         '<p><a href="/portal/feed.atom">Atom</a> · <a href="/portal/feed.json">JSON Feed</a></p>'
     )
     return _page(TITLE, body)
+
+
+def catalogue_json(page: CataloguePage, filters: CatalogueFilters, *, per_page: int) -> Any:
+    """The page as the catalogue's JSON variant: items, the next page's cursor and link, and
+    the total with how it was counted."""
+    following = page.next_cursor
+    return {
+        "per_page": per_page,
+        "items": [e.as_json() | {"url": document_path(e.index_number)} for e in page.entries],
+        "has_next": following is not None,
+        "next_cursor": following.encode() if following else None,
+        "next": catalogue_link(filters, per_page, following) if following else None,
+        "scan_stopped": page.scan_stopped,
+        "total": {
+            "count": page.total.count,
+            "at_least": page.total.at_least,
+            "counted_within_newest": page.total.within,
+            "text": total_text(page.total),
+        },
+    }
 
 
 def _size(n: int) -> str:

@@ -31,7 +31,6 @@ from policies.roles import Role
 from policies.validity import Validity
 from services.errors import NotFound
 from services.publication.portal import (
-    CatalogueFilters,
     PortalFile,
     Withdrawn,
     catalogue_page,
@@ -39,6 +38,7 @@ from services.publication.portal import (
     portal_document,
     portal_file,
 )
+from services.publication.search import MAX_TERM_CHARS, CatalogueFilters, Cursor
 from services.publication.validity import change_validity, set_valid_until
 from services.publication.withdrawal import withdraw_publication
 from services.validation import Day, Id, Line, MultiLine
@@ -63,7 +63,6 @@ async def read(engine: Engine, work: Callable[[Session], T]) -> T:
     return await run_in_threadpool(unit)
 
 
-Page = Annotated[int, Query(ge=1, le=100_000)]
 PerPage = Annotated[int, Query(ge=1, le=100)]
 
 
@@ -84,18 +83,38 @@ def _json(data: bytes, media_type: str = "application/json") -> Response:
 
 
 def _catalogue_json(
-    filters: CatalogueFilters, page: int, per_page: int
+    filters: CatalogueFilters, cursor: Cursor | None, per_page: int
 ) -> Callable[[Session], bytes]:
     def work(session: Session) -> bytes:
-        entries, has_next = catalogue_page(
-            session=session, filters=filters, limit=per_page, offset=(page - 1) * per_page
-        )
-        items = [e.as_json() | {"url": portal_pages.document_path(e.index_number)} for e in entries]
-        return portal_pages.dumps(
-            {"page": page, "per_page": per_page, "has_next": has_next, "items": items}
-        )
+        page = catalogue_page(session=session, filters=filters, cursor=cursor, limit=per_page)
+        return portal_pages.dumps(portal_pages.catalogue_json(page, filters, per_page=per_page))
 
     return work
+
+
+Term = Annotated[
+    Line | None,
+    Query(max_length=MAX_TERM_CHARS, description="any words of 名称, 文号, 发布机构 or the text"),
+]
+TitleWords = Annotated[Line | None, Query(max_length=MAX_TERM_CHARS, description="words of 名称")]
+DocNumber = Annotated[Line | None, Query(max_length=100, description="文号 or a part of it")]
+OrganWords = Annotated[
+    Line | None, Query(max_length=MAX_TERM_CHARS, description="发布机构 code or name")
+]
+CursorToken = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="the next page's cursor, from the previous page's next_cursor",
+    ),
+]
+WrittenFrom = Annotated[Day | None, Query(description="成文日期 from")]
+WrittenTo = Annotated[Day | None, Query(description="成文日期 to")]
+
+
+def _cursor(token: str | None) -> Cursor | None:
+    return None if token is None else Cursor.decode(token)
 
 
 @router.get(
@@ -107,29 +126,26 @@ def _catalogue_json(
 async def catalogue(
     request: Request,
     engine: EngineDep,
-    page: Page = 1,
+    q: Term = None,
+    title: TitleWords = None,
+    doc_number: DocNumber = None,
+    organ: OrganWords = None,
+    written_from: WrittenFrom = None,
+    written_to: WrittenTo = None,
+    cursor: CursorToken = None,
     per_page: PerPage = 20,
-    title: Annotated[Line | None, Query(max_length=200, description="words of 名称")] = None,
-    doc_number: Annotated[Line | None, Query(max_length=100, description="文号")] = None,
-    organ: Annotated[
-        Line | None, Query(max_length=200, description="发布机构 code or name")
-    ] = None,
-    written_from: Annotated[Day | None, Query(description="成文日期 from")] = None,
-    written_to: Annotated[Day | None, Query(description="成文日期 to")] = None,
 ) -> Response:
-    """The fields of 条例 art. 12 ¶3 with marking and 有效性, newest first."""
-    filters = CatalogueFilters(title, doc_number, organ, written_from, written_to)
+    """The fields of 条例 art. 12 ¶3 with marking and 有效性, newest first; `q` searches 名称,
+    文号, 发布机构 and the reviewed text (services/publication/search.py states its bounds)."""
+    filters = CatalogueFilters(title, doc_number, organ, written_from, written_to, q)
+    after = _cursor(cursor)
     accept = request.headers.get("accept", "")
     if "application/json" in accept and "text/html" not in accept:
-        return _json(await read(engine, _catalogue_json(filters, page, per_page)))
+        return _json(await read(engine, _catalogue_json(filters, after, per_page)))
 
     def work(session: Session) -> str:
-        entries, has_next = catalogue_page(
-            session=session, filters=filters, limit=per_page, offset=(page - 1) * per_page
-        )
-        return portal_pages.catalogue_html(
-            entries, filters, page=page, per_page=per_page, has_next=has_next
-        )
+        page = catalogue_page(session=session, filters=filters, cursor=after, limit=per_page)
+        return portal_pages.catalogue_html(page, filters, per_page=per_page, first=after is None)
 
     return HTMLResponse(await read(engine, work))
 
@@ -141,17 +157,18 @@ async def catalogue(
 )
 async def catalogue_json(
     engine: EngineDep,
-    page: Page = 1,
+    q: Term = None,
+    title: TitleWords = None,
+    doc_number: DocNumber = None,
+    organ: OrganWords = None,
+    written_from: WrittenFrom = None,
+    written_to: WrittenTo = None,
+    cursor: CursorToken = None,
     per_page: PerPage = 20,
-    title: Annotated[Line | None, Query(max_length=200)] = None,
-    doc_number: Annotated[Line | None, Query(max_length=100)] = None,
-    organ: Annotated[Line | None, Query(max_length=200)] = None,
-    written_from: Day | None = None,
-    written_to: Day | None = None,
 ) -> Response:
-    """The same page of the catalogue as JSON."""
-    filters = CatalogueFilters(title, doc_number, organ, written_from, written_to)
-    return _json(await read(engine, _catalogue_json(filters, page, per_page)))
+    """The same page of the catalogue as JSON, with `next_cursor` and the (capped) total."""
+    filters = CatalogueFilters(title, doc_number, organ, written_from, written_to, q)
+    return _json(await read(engine, _catalogue_json(filters, _cursor(cursor), per_page)))
 
 
 @router.get(

@@ -1,0 +1,345 @@
+"""The portal's search (issue 27): 名称, 文号, 发布机构 and the reviewed text, newest first,
+paged by cursor, on PostgreSQL (pg_trgm) and SQLite (FTS5 trigram).
+
+Every term is plain text: `%`, `_`, quotes and FTS5 syntax are searched for as characters (a
+substring test, case-sensitive on both databases). A term is served by one of two paths:
+
+- a term holding a run of three letters or digits goes through the trigram index (after a
+  probe of the newest PROBE_ROWS rows, which answers a common term at once);
+- a shorter term (征地, 公开, 税), which trigrams cannot serve, is a bounded scan: at most
+  SHORT_TERM_SCAN_ROWS rows newest first per page. When the bound is reached before the page is
+  full the page says so and its cursor continues the scan from where it stopped: nothing is
+  missed, older matches are one "continue" away.
+
+The total is counted up to TOTAL_CAP and said to be "at least" beyond it; for a short term it is
+counted within the newest SHORT_TERM_SCAN_ROWS rows and said so.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from models.base import UTCDateTime
+from models.db import id_of, table_of
+from models.documents import Document
+from models.organs import Organ
+from models.publications import Publication
+from models.readings import FileReading
+from models.search import FTS_TABLE, PublicationSearch, haystack_of
+from services.errors import RequestInvalid, field_finding
+
+MAX_TERM_CHARS = 100  # a longer search term is refused (422)
+PROBE_ROWS = 1_000  # newest rows tried by substring before the trigram index
+SHORT_TERM_SCAN_ROWS = 20_000  # the bound of one page of a 1-2 character search (bench_portal)
+TOTAL_CAP = 1_000  # totals are counted up to here, then "1,000 以上"
+_TRIGRAM_RUN = re.compile(r"[^\W_]{3}")  # what pg_trgm takes a trigram from: letters and digits
+_FIELDS = ("haystack", "title", "doc_number")  # q, title, doc_number
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueFilters:
+    """The catalogue search: any words (`q`: 名称, 文号, 发布机构, text), words of the title, 文号,
+    organ (code or name), 成文日期 range."""
+
+    title: str | None = None
+    doc_number: str | None = None
+    organ: str | None = None
+    written_from: date | None = None
+    written_to: date | None = None
+    q: str | None = None
+
+    def terms(self) -> list[tuple[str, str]]:
+        """(searched column, term) of each non-empty search term."""
+        given = zip(_FIELDS, (self.q, self.title, self.doc_number), strict=True)
+        return [(field, term.strip()) for field, term in given if term and term.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a page ends: the last row's publication instant and id (newest first)."""
+
+    published_at: datetime
+    publication_id: int
+
+    def encode(self) -> str:
+        """The opaque token a next-page link carries."""
+        raw = f"{self.published_at.isoformat()}|{self.publication_id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        """The cursor of a token; RequestInvalid (422 naming `cursor`) for anything else."""
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            instant, _, number = raw.partition("|")
+            at, publication_id = datetime.fromisoformat(instant), int(number)
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise _cursor_refusal() from None
+        if at.tzinfo is None or not 1 <= publication_id < 2**63:
+            raise _cursor_refusal()
+        return cls(at, publication_id)
+
+
+def _cursor_refusal() -> RequestInvalid:
+    message = "游标无效：请使用上一页中的“下一页”链接，或去掉 cursor 从第一页开始"
+    return RequestInvalid(message, [field_finding("cursor", message)])
+
+
+@dataclass(frozen=True, slots=True)
+class Total:
+    """How many publications match: `count`, exact unless `at_least`; `within` names the
+    newest rows it was counted in (a short term), None when it counts all."""
+
+    count: int
+    at_least: bool
+    within: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """The publication ids of one page in order, the next page's cursor, the total, and whether
+    a bounded scan stopped at its bound (the cursor then continues the scan)."""
+
+    ids: list[int]
+    next_cursor: Cursor | None
+    total: Total
+    scan_stopped: bool = False
+
+
+def indexable(term: str) -> bool:
+    """Whether the trigram index can serve the term: it holds three letters or digits in a row."""
+    return _TRIGRAM_RUN.search(term) is not None
+
+
+_SEARCH = table_of(PublicationSearch)
+_ORDER = (_SEARCH.c.published_at.desc(), _SEARCH.c.publication_id.desc())
+
+
+def _contains(dialect: str, column: Any, term: str) -> Any:
+    """A plain substring test (no wildcard of any kind)."""
+    function = sa.func.strpos if dialect == "postgresql" else sa.func.instr
+    return function(column, term) > 0
+
+
+def _trigram_match(dialect: str, terms: list[tuple[str, str]]) -> Any:
+    """The terms through the trigram index: LIKE (pg_trgm, backslash escapes being PostgreSQL's
+    default) or one FTS5 MATCH of quoted phrases (column filters)."""
+    if dialect == "postgresql":
+        return sa.and_(
+            *(
+                _SEARCH.c[field].like(
+                    "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"  # wildcards as text
+                )
+                for field, term in terms
+            )
+        )
+    phrase = " AND ".join(
+        f'{field} : "{term.replace(chr(34), chr(34) * 2)}"' for field, term in terms
+    )
+    matching: Any = (
+        sa.select(sa.column("rowid"))
+        .select_from(sa.table(FTS_TABLE))
+        .where(sa.literal_column(FTS_TABLE).op("MATCH")(phrase))
+    )
+    return _SEARCH.c.publication_id.in_(matching)
+
+
+def _organ_ids(session: Session, organ: str) -> list[int]:
+    """Organs by code or a part of their name (the organs table: a few hundred rows, scanned)."""
+    dialect = session.get_bind().dialect.name
+    named = _contains(dialect, col(Organ.name), organ)
+    rows = session.exec(select(Organ.id).where(sa.or_(col(Organ.code) == organ, named))).all()
+    return [row for row in rows if row is not None]
+
+
+def _filters(filters: CatalogueFilters, organ_ids: list[int] | None) -> list[Any]:
+    where: list[Any] = []
+    if organ_ids is not None:
+        where.append(_SEARCH.c.organ_id.in_(organ_ids))
+    if filters.written_from:
+        where.append(_SEARCH.c.written_on >= filters.written_from)
+    if filters.written_to:
+        where.append(_SEARCH.c.written_on <= filters.written_to)
+    return where
+
+
+def _after(cursor: Cursor | None) -> list[Any]:
+    if cursor is None:
+        return []
+    key = sa.tuple_(_SEARCH.c.published_at, _SEARCH.c.publication_id)
+    return [
+        key
+        < sa.tuple_(
+            sa.literal(cursor.published_at, UTCDateTime()), sa.literal(cursor.publication_id)
+        )
+    ]
+
+
+def _ordered(where: list[Any], limit: int) -> Any:
+    return (
+        sa.select(_SEARCH.c.publication_id, _SEARCH.c.published_at)
+        .where(*where)
+        .order_by(*_ORDER)
+        .limit(limit)
+    )
+
+
+def _window_hits(where: list[Any], tests: list[Any], window: int, limit: int) -> Any:
+    """The matches among the first `window` rows newest first (an ordered, bounded walk)."""
+    walked = (
+        sa.select(
+            _SEARCH.c.publication_id,
+            _SEARCH.c.published_at,
+            sa.and_(*tests).label("hit"),
+        )
+        .where(*where)
+        .order_by(*_ORDER)
+        .limit(window)
+        .subquery()
+    )
+    return (
+        sa.select(walked.c.publication_id, walked.c.published_at)
+        .where(walked.c.hit)
+        .order_by(walked.c.published_at.desc(), walked.c.publication_id.desc())
+        .limit(limit)
+    )
+
+
+def _count(statement: Any, session: Session) -> Total:
+    counted = session.execute(
+        sa.select(sa.func.count()).select_from(statement.limit(TOTAL_CAP + 1).subquery())
+    ).scalar_one()
+    return Total(min(counted, TOTAL_CAP), counted > TOTAL_CAP)
+
+
+def _key(row: Any) -> Cursor:
+    return Cursor(row.published_at, row.publication_id)
+
+
+def _page(rows: list[Any], limit: int, total: Total) -> SearchPage:
+    ids = [row.publication_id for row in rows[:limit]]
+    following = _key(rows[limit - 1]) if len(rows) > limit else None
+    return SearchPage(ids, following, total)
+
+
+def search_page(
+    *, session: Session, filters: CatalogueFilters, cursor: Cursor | None, limit: int
+) -> SearchPage:
+    """One page of the catalogue or of a search, newest publication first."""
+    dialect = session.get_bind().dialect.name
+    organ_ids = None
+    if filters.organ and filters.organ.strip():
+        organ_ids = _organ_ids(session, filters.organ.strip())
+    where = _filters(filters, organ_ids)
+    terms = filters.terms()
+    if organ_ids == []:
+        return SearchPage([], None, Total(0, False))
+    if not terms:
+        total = _count(sa.select(_SEARCH.c.publication_id).where(*where), session)
+        rows = session.execute(_ordered([*where, *_after(cursor)], limit + 1)).all()
+        return _page(list(rows), limit, total)
+    tests = [_contains(dialect, _SEARCH.c[field], term) for field, term in terms]
+    if all(indexable(term) for _, term in terms):
+        matched = [*where, _trigram_match(dialect, terms)]
+        total = _count(sa.select(_SEARCH.c.publication_id).where(*matched), session)
+        probe = _window_hits([*where, *_after(cursor)], tests, PROBE_ROWS, limit + 1)
+        rows = session.execute(probe).all()
+        if len(rows) <= limit:  # not common among the newest rows: the index finds them
+            rows = session.execute(_ordered([*matched, *_after(cursor)], limit + 1)).all()
+        return _page(list(rows), limit, total)
+    return _short_term_page(session, where, tests, cursor, limit)
+
+
+def _short_term_page(
+    session: Session, where: list[Any], tests: list[Any], cursor: Cursor | None, limit: int
+) -> SearchPage:
+    """A term too short for trigrams: a bounded newest-first scan, continued page by page."""
+    counted = session.execute(
+        sa.select(sa.func.count()).select_from(
+            _window_hits(where, tests, SHORT_TERM_SCAN_ROWS, TOTAL_CAP + 1).subquery()
+        )
+    ).scalar_one()
+    more_rows = session.execute(_ordered(where, 1).offset(SHORT_TERM_SCAN_ROWS)).first() is not None
+    total = Total(
+        min(counted, TOTAL_CAP),
+        counted > TOTAL_CAP or more_rows,
+        SHORT_TERM_SCAN_ROWS if more_rows else None,
+    )
+    bounded = [*where, *_after(cursor)]
+    rows = list(
+        session.execute(_window_hits(bounded, tests, SHORT_TERM_SCAN_ROWS, limit + 1)).all()
+    )
+    if len(rows) > limit:
+        return _page(rows, limit, total)
+    last = session.execute(_ordered(bounded, 1).offset(SHORT_TERM_SCAN_ROWS - 1)).first()
+    if last is None:  # the scan reached the oldest row: nothing further
+        return SearchPage([row.publication_id for row in rows], None, total)
+    return SearchPage([row.publication_id for row in rows], _key(last), total, scan_stopped=True)
+
+
+def search_locale_problem(engine: Engine) -> str | None:
+    """Why the PostgreSQL database cannot index Chinese by trigrams, with the fix; None when it
+    can (and on SQLite). pg_trgm takes trigrams from letters as LC_CTYPE classifies them: under
+    the C locale no Chinese character is a letter and every Chinese search would read the whole
+    index."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        ctype, trigrams = connection.execute(
+            sa.text(
+                "SELECT datctype, cardinality(show_trgm('政务公开')) FROM pg_database "
+                "WHERE datname = current_database()"
+            )
+        ).one()
+    if trigrams:
+        return None
+    return (
+        f"the database's LC_CTYPE is {ctype!r}, under which pg_trgm ignores Chinese characters: "
+        "the portal's search needs a UTF-8 ctype. Create the database with one and migrate "
+        "again, e.g. CREATE DATABASE gongkai TEMPLATE template0 ENCODING 'UTF8' "
+        "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' (or zh_CN.UTF-8 / en_US.UTF-8)"
+    )
+
+
+def index_publication(
+    *, session: Session, publication: Publication, document: Document, organ_name: str
+) -> None:
+    """Add a publication to the portal's search, with the text that was reviewed: the kept
+    reading of its published file (the redacted version for 删减后公开), never read again."""
+    session.flush()  # the publication's id
+    body = ""
+    if publication.file_id is not None:
+        body = (
+            session.exec(
+                select(FileReading.text).where(col(FileReading.file_id) == publication.file_id)
+            ).first()
+            or ""
+        )
+    doc_number = document.doc_number or ""
+    session.add(
+        PublicationSearch(
+            publication_id=id_of(publication),
+            organ_id=document.organ_id,
+            published_at=publication.published_at,
+            written_on=document.written_on,
+            title=document.title,
+            doc_number=doc_number,
+            haystack=haystack_of(document.title, doc_number, organ_name, body),
+        )
+    )
+
+
+def forget_publication(*, session: Session, publication_id: int) -> None:
+    """Take a withdrawn publication out of the portal's search (its rows elsewhere stay)."""
+    row = session.get(PublicationSearch, publication_id)
+    if row is not None:
+        session.delete(row)
