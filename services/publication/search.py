@@ -286,6 +286,10 @@ def _short_term_page(
     return SearchPage([row.publication_id for row in rows], _key(last), total, scan_stopped=True)
 
 
+class SearchLocaleUnsupported(RuntimeError):
+    """The PostgreSQL database's LC_CTYPE keeps pg_trgm from indexing Chinese (start-up)."""
+
+
 def search_locale_problem(engine: Engine) -> str | None:
     """Why the PostgreSQL database cannot index Chinese by trigrams, with the fix; None when it
     can (and on SQLite). pg_trgm takes trigrams from letters as LC_CTYPE classifies them: under
@@ -294,12 +298,15 @@ def search_locale_problem(engine: Engine) -> str | None:
     if engine.dialect.name != "postgresql":
         return None
     with engine.connect() as connection:
-        ctype, trigrams = connection.execute(
+        ctype, installed = connection.execute(
             sa.text(
-                "SELECT datctype, cardinality(show_trgm('政务公开')) FROM pg_database "
+                "SELECT datctype, to_regproc('show_trgm') IS NOT NULL FROM pg_database "
                 "WHERE datname = current_database()"
             )
         ).one()
+        if not installed:
+            return "pg_trgm is not installed in the database: run `gongkai migrate` first"
+        trigrams = connection.execute(sa.text("SELECT show_trgm('政务公开')")).scalar_one()
     if trigrams:
         return None
     return (
