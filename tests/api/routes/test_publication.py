@@ -191,9 +191,9 @@ def test_search_by_title_doc_number_organ_and_date_with_stable_pages(
     paged = [i["index_number"] for i in first["items"] + second["items"]]
     assert paged == [c.index_number, b.index_number, a.index_number]  # newest first
     html_first = client.get("/portal", params={"per_page": 2, "title": "通知"}).text
-    cursor = client.get(
-        "/portal/catalogue.json", params={"per_page": 2, "title": "通知"}
-    ).json()["next_cursor"]
+    cursor = client.get("/portal/catalogue.json", params={"per_page": 2, "title": "通知"}).json()[
+        "next_cursor"
+    ]
     assert (
         f'rel="next" href="/portal?title=%E9%80%9A%E7%9F%A5&amp;cursor={cursor}&amp;per_page=2"'
         in html_first
