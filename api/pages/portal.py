@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 from xml.etree import ElementTree as ET
 
+from api.cursors import encode_position
 from api.pages import escape
 from policies.calendar import SHANGHAI, local_date
 from services.publication.portal import (
@@ -63,10 +64,14 @@ def catalogue_link(filters: CatalogueFilters, per_page: int, cursor: Cursor | No
         "organ": filters.organ,
         "written_from": filters.written_from.isoformat() if filters.written_from else None,
         "written_to": filters.written_to.isoformat() if filters.written_to else None,
-        "cursor": cursor.encode() if cursor else None,
+        "cursor": _token(cursor),
         "per_page": per_page,
     }
     return "/portal?" + urlencode({k: v for k, v in values.items() if v})
+
+
+def _token(cursor: Cursor | None) -> str | None:
+    return None if cursor is None else encode_position(cursor.published_at, cursor.publication_id)
 
 
 def total_text(total: Total) -> str:
@@ -148,7 +153,7 @@ def catalogue_json(page: CataloguePage, filters: CatalogueFilters, *, per_page: 
         "per_page": per_page,
         "items": [e.as_json() | {"url": document_path(e.index_number)} for e in page.entries],
         "has_next": following is not None,
-        "next_cursor": following.encode() if following else None,
+        "next_cursor": _token(following),
         "next": catalogue_link(filters, per_page, following) if following else None,
         "scan_stopped": page.scan_stopped,
         "total": {

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.cursors import decode_position
 from api.deps import EngineDep, SessionDep, SettingsDep, now, require_roles
 from api.errors import error_responses
 from api.pages import portal as portal_pages
@@ -113,8 +114,11 @@ WrittenFrom = Annotated[Day | None, Query(description="成文日期 from")]
 WrittenTo = Annotated[Day | None, Query(description="成文日期 to")]
 
 
+PORTAL_CURSOR = "请使用上一页“下一页”链接中的 cursor，或去掉 cursor 从第一页开始"
+
+
 def _cursor(token: str | None) -> Cursor | None:
-    return None if token is None else Cursor.decode(token)
+    return None if token is None else Cursor(*decode_position(token, PORTAL_CURSOR))
 
 
 @router.get(

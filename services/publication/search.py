@@ -17,8 +17,6 @@ counted within the newest SHORT_TERM_SCAN_ROWS rows and said so.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,7 +33,6 @@ from models.organs import Organ
 from models.publications import Publication
 from models.readings import FileReading
 from models.search import FTS_TABLE, PublicationSearch, haystack_of
-from services.errors import RequestInvalid, field_finding
 
 MAX_TERM_CHARS = 100  # a longer search term is refused (422)
 PROBE_ROWS = 1_000  # newest rows tried by substring before the trigram index
@@ -69,29 +66,6 @@ class Cursor:
 
     published_at: datetime
     publication_id: int
-
-    def encode(self) -> str:
-        """The opaque token a next-page link carries."""
-        raw = f"{self.published_at.isoformat()}|{self.publication_id}".encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, token: str) -> Cursor:
-        """The cursor of a token; RequestInvalid (422 naming `cursor`) for anything else."""
-        try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-            instant, _, number = raw.partition("|")
-            at, publication_id = datetime.fromisoformat(instant), int(number)
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise _cursor_refusal() from None
-        if at.tzinfo is None or not 1 <= publication_id < 2**63:
-            raise _cursor_refusal()
-        return cls(at, publication_id)
-
-
-def _cursor_refusal() -> RequestInvalid:
-    message = "游标无效：请使用上一页中的“下一页”链接，或去掉 cursor 从第一页开始"
-    return RequestInvalid(message, [field_finding("cursor", message)])
 
 
 @dataclass(frozen=True, slots=True)
