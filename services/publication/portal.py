@@ -164,25 +164,22 @@ class CataloguePage:
     scan_stopped: bool = False
 
 
-def catalogue_entries(session: Session, publication_ids: list[int]) -> list[CatalogueEntry]:
-    """The catalogue rows of these publications, in the order given (published ones only)."""
-    if not publication_ids:
-        return []
-    rows = session.execute(
+def _shown(page: Any) -> Any:
+    """The catalogue's columns of a page of (publication_id, published_at), in its order."""
+    return (
         _catalogue_select()
-        .add_columns(col(Publication.id))
-        .where(col(Publication.id).in_(publication_ids))
-    ).all()
-    found = {row[-1]: _entry(row[:-1]) for row in rows}
-    return [found[i] for i in publication_ids if i in found]
+        .add_columns(page.c.publication_id, page.c.published_at.label("page_published_at"))
+        .join(page, page.c.publication_id == col(Publication.id))
+        .order_by(page.c.published_at.desc(), page.c.publication_id.desc())
+    )
 
 
 def catalogue_page(
     *, session: Session, filters: CatalogueFilters, cursor: Cursor | None, limit: int
 ) -> CataloguePage:
     """One page of the catalogue, newest publication first, after `cursor`."""
-    found = search_page(session=session, filters=filters, cursor=cursor, limit=limit)
-    entries = catalogue_entries(session, found.ids)
+    found = search_page(session=session, filters=filters, cursor=cursor, limit=limit, shown=_shown)
+    entries = [_entry(row[:-2]) for row in found.rows]
     return CataloguePage(entries, found.next_cursor, found.total, found.scan_stopped)
 
 

@@ -18,6 +18,7 @@ counted within the newest SHORT_TERM_SCAN_ROWS rows and said so.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -38,6 +39,7 @@ MAX_TERM_CHARS = 100  # a longer search term is refused (422)
 PROBE_ROWS = 1_000  # newest rows tried by substring before the trigram index
 SHORT_TERM_SCAN_ROWS = 20_000  # the bound of one page of a 1-2 character search (bench_portal)
 TOTAL_CAP = 1_000  # totals are counted up to here, then "1,000 以上"
+SHORT_TERM_COUNT_ROWS = 2_000  # a short term's total: counted among the newest rows
 _TRIGRAM_RUN = re.compile(r"[^\W_]{3}")  # what pg_trgm takes a trigram from: letters and digits
 _FIELDS = ("haystack", "title", "doc_number")  # q, title, doc_number
 
@@ -80,10 +82,10 @@ class Total:
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
-    """The publication ids of one page in order, the next page's cursor, the total, and whether
-    a bounded scan stopped at its bound (the cursor then continues the scan)."""
+    """The rows of one page in order, the next page's cursor, the total, and whether a bounded
+    scan stopped at its bound (the cursor then continues the scan)."""
 
-    ids: list[int]
+    rows: list[Any]
     next_cursor: Cursor | None
     total: Total
     scan_stopped: bool = False
@@ -199,65 +201,85 @@ def _key(row: Any) -> Cursor:
     return Cursor(row.published_at, row.publication_id)
 
 
-def _page(rows: list[Any], limit: int, total: Total) -> SearchPage:
-    ids = [row.publication_id for row in rows[:limit]]
+Shown = Callable[[Any], Any]  # the page's (publication_id, published_at) → the rows shown
+
+
+def _fetch(session: Session, statement: Any, shown: Shown) -> list[Any]:
+    return list(session.execute(shown(statement.subquery())).all())
+
+
+def _page(rows: list[Any], limit: int, total: Callable[[], Total], first: bool) -> SearchPage:
     following = _key(rows[limit - 1]) if len(rows) > limit else None
-    return SearchPage(ids, following, total)
+    # A first page with no page after it counted itself: no count query.
+    counted = Total(len(rows), False) if first and following is None else total()
+    return SearchPage(rows[:limit], following, counted)
 
 
 def search_page(
-    *, session: Session, filters: CatalogueFilters, cursor: Cursor | None, limit: int
+    *,
+    session: Session,
+    filters: CatalogueFilters,
+    cursor: Cursor | None,
+    limit: int,
+    shown: Shown,
 ) -> SearchPage:
-    """One page of the catalogue or of a search, newest publication first."""
+    """One page of the catalogue or of a search, newest publication first: the rows `shown`
+    makes of the page's (publication_id, published_at), in that order."""
     dialect = session.get_bind().dialect.name
     organ_ids = None
     if filters.organ and filters.organ.strip():
         organ_ids = _organ_ids(session, filters.organ.strip())
+        if not organ_ids:
+            return SearchPage([], None, Total(0, False))
     where = _filters(filters, organ_ids)
+    after = [*where, *_after(cursor)]
     terms = filters.terms()
-    if organ_ids == []:
-        return SearchPage([], None, Total(0, False))
+    first = cursor is None
     if not terms:
-        total = _count(sa.select(_SEARCH.c.publication_id).where(*where), session)
-        rows = session.execute(_ordered([*where, *_after(cursor)], limit + 1)).all()
-        return _page(list(rows), limit, total)
+        rows = _fetch(session, _ordered(after, limit + 1), shown)
+        everything = sa.select(_SEARCH.c.publication_id).where(*where)
+        return _page(rows, limit, lambda: _count(everything, session), first)
     tests = [_contains(dialect, _SEARCH.c[field], term) for field, term in terms]
-    if all(indexable(term) for _, term in terms):
-        matched = [*where, _trigram_match(dialect, terms)]
-        total = _count(sa.select(_SEARCH.c.publication_id).where(*matched), session)
-        probe = _window_hits([*where, *_after(cursor)], tests, PROBE_ROWS, limit + 1)
-        rows = session.execute(probe).all()
-        if len(rows) <= limit:  # not common among the newest rows: the index finds them
-            rows = session.execute(_ordered([*matched, *_after(cursor)], limit + 1)).all()
-        return _page(list(rows), limit, total)
-    return _short_term_page(session, where, tests, cursor, limit)
+    if not all(indexable(term) for _, term in terms):
+        return _short_term_page(session, where, tests, cursor, limit, shown)
+    matched = [*where, _trigram_match(dialect, terms)]
+    rows = _fetch(session, _window_hits(after, tests, PROBE_ROWS, limit + 1), shown)
+    if len(rows) <= limit:  # not common among the newest rows: the index finds them
+        rows = _fetch(session, _ordered([*matched, *_after(cursor)], limit + 1), shown)
+    everything = sa.select(_SEARCH.c.publication_id).where(*matched)
+    return _page(rows, limit, lambda: _count(everything, session), first)
 
 
 def _short_term_page(
-    session: Session, where: list[Any], tests: list[Any], cursor: Cursor | None, limit: int
+    session: Session,
+    where: list[Any],
+    tests: list[Any],
+    cursor: Cursor | None,
+    limit: int,
+    shown: Shown,
 ) -> SearchPage:
     """A term too short for trigrams: a bounded newest-first scan, continued page by page."""
-    counted = session.execute(
-        sa.select(sa.func.count()).select_from(
-            _window_hits(where, tests, SHORT_TERM_SCAN_ROWS, TOTAL_CAP + 1).subquery()
+
+    def total() -> Total:  # counted among the newest SHORT_TERM_COUNT_ROWS rows
+        hits = _window_hits(where, tests, SHORT_TERM_COUNT_ROWS, TOTAL_CAP + 1)
+        counted = session.execute(sa.select(sa.func.count()).select_from(hits.subquery()))
+        count = counted.scalar_one()
+        beyond = _ordered(where, 1).offset(SHORT_TERM_COUNT_ROWS)
+        more = session.execute(beyond).first() is not None
+        return Total(
+            min(count, TOTAL_CAP),
+            more or count > TOTAL_CAP,
+            SHORT_TERM_COUNT_ROWS if more else None,
         )
-    ).scalar_one()
-    more_rows = session.execute(_ordered(where, 1).offset(SHORT_TERM_SCAN_ROWS)).first() is not None
-    total = Total(
-        min(counted, TOTAL_CAP),
-        counted > TOTAL_CAP or more_rows,
-        SHORT_TERM_SCAN_ROWS if more_rows else None,
-    )
+
     bounded = [*where, *_after(cursor)]
-    rows = list(
-        session.execute(_window_hits(bounded, tests, SHORT_TERM_SCAN_ROWS, limit + 1)).all()
-    )
-    if len(rows) > limit:
-        return _page(rows, limit, total)
-    last = session.execute(_ordered(bounded, 1).offset(SHORT_TERM_SCAN_ROWS - 1)).first()
-    if last is None:  # the scan reached the oldest row: nothing further
-        return SearchPage([row.publication_id for row in rows], None, total)
-    return SearchPage([row.publication_id for row in rows], _key(last), total, scan_stopped=True)
+    rows = _fetch(session, _window_hits(bounded, tests, SHORT_TERM_SCAN_ROWS, limit + 1), shown)
+    last = None
+    if len(rows) <= limit:
+        last = session.execute(_ordered(bounded, 1).offset(SHORT_TERM_SCAN_ROWS - 1)).first()
+    if last is None:  # a full page, or the scan reached the oldest row
+        return _page(rows, limit, total, cursor is None)
+    return SearchPage(rows, _key(last), total(), scan_stopped=True)
 
 
 class SearchLocaleUnsupported(RuntimeError):
