@@ -4,15 +4,16 @@ paged by cursor, on PostgreSQL (pg_trgm) and SQLite (FTS5 trigram).
 Every term is plain text: `%`, `_`, quotes and FTS5 syntax are searched for as characters (a
 substring test, case-sensitive on both databases). A term is served by one of two paths:
 
-- a term holding a run of three letters or digits goes through the trigram index (after a
-  probe of the newest PROBE_ROWS rows, which answers a common term at once);
+- a term holding a run of three letters or digits goes through the trigram index, after a
+  probe of the newest RECENT_ROWS rows, which answers a common term at once;
 - a shorter term (征地, 公开, 税), which trigrams cannot serve, is a bounded scan: at most
   SHORT_TERM_SCAN_ROWS rows newest first per page. When the bound is reached before the page is
   full the page says so and its cursor continues the scan from where it stopped: nothing is
   missed, older matches are one "continue" away.
 
-The total is counted up to TOTAL_CAP and said to be "at least" beyond it; for a short term it is
-counted within the newest SHORT_TERM_SCAN_ROWS rows and said so.
+The total is said as counted: through the index up to TOTAL_CAP ("1,000 件以上" beyond), or, for
+a short term or one common among the newest rows, among the newest RECENT_ROWS rows ("最近发布的
+1,000 件中有 N 件").
 """
 
 from __future__ import annotations
@@ -36,10 +37,11 @@ from models.readings import FileReading
 from models.search import FTS_TABLE, PublicationSearch, haystack_of
 
 MAX_TERM_CHARS = 100  # a longer search term is refused (422)
-PROBE_ROWS = 1_000  # newest rows tried by substring before the trigram index
+# The newest rows a search tries by substring first, and counts its total in when the term is
+# common there (a short term: always): counting every match of a common term costs a scan.
+RECENT_ROWS = 1_000
 SHORT_TERM_SCAN_ROWS = 20_000  # the bound of one page of a 1-2 character search (bench_portal)
-TOTAL_CAP = 1_000  # totals are counted up to here, then "1,000 以上"
-SHORT_TERM_COUNT_ROWS = 2_000  # a short term's total: counted among the newest rows
+TOTAL_CAP = 1_000  # totals counted through the index stop here: "1,000 件以上"
 _TRIGRAM_RUN = re.compile(r"[^\W_]{3}")  # what pg_trgm takes a trigram from: letters and digits
 _FIELDS = ("haystack", "title", "doc_number")  # q, title, doc_number
 
@@ -182,11 +184,11 @@ def _window_hits(where: list[Any], tests: list[Any], window: int, limit: int) ->
         .limit(window)
         .subquery()
     )
+    # No ORDER BY again: both databases read a LIMITed ordered subquery in its order, so the
+    # LIMIT stops the walk at the page's last hit (SQLite would sort the whole window first).
+    # The page is ordered again when it is shown.
     return (
-        sa.select(walked.c.publication_id, walked.c.published_at)
-        .where(walked.c.hit)
-        .order_by(walked.c.published_at.desc(), walked.c.publication_id.desc())
-        .limit(limit)
+        sa.select(walked.c.publication_id, walked.c.published_at).where(walked.c.hit).limit(limit)
     )
 
 
@@ -242,12 +244,21 @@ def search_page(
     tests = [_contains(dialect, _SEARCH.c[field], term) for field, term in terms]
     if not all(indexable(term) for _, term in terms):
         return _short_term_page(session, where, tests, cursor, limit, shown)
-    matched = [*where, _trigram_match(dialect, terms)]
-    rows = _fetch(session, _window_hits(after, tests, PROBE_ROWS, limit + 1), shown)
-    if len(rows) <= limit:  # not common among the newest rows: the index finds them
-        rows = _fetch(session, _ordered([*matched, *_after(cursor)], limit + 1), shown)
+    rows = _fetch(session, _window_hits(after, tests, RECENT_ROWS, limit + 1), shown)
+    if len(rows) > limit:  # common among the newest rows: counted there
+        return _page(rows, limit, lambda: _recent_total(session, where, tests), first)
+    matched = [*where, _trigram_match(dialect, terms)]  # rarer: the index finds and counts them
+    rows = _fetch(session, _ordered([*matched, *_after(cursor)], limit + 1), shown)
     everything = sa.select(_SEARCH.c.publication_id).where(*matched)
     return _page(rows, limit, lambda: _count(everything, session), first)
+
+
+def _recent_total(session: Session, where: list[Any], tests: list[Any]) -> Total:
+    """The matches among the newest RECENT_ROWS rows, said as counted there when more exist."""
+    hits = _window_hits(where, tests, RECENT_ROWS, RECENT_ROWS)
+    count = session.execute(sa.select(sa.func.count()).select_from(hits.subquery())).scalar_one()
+    more = session.execute(_ordered(where, 1).offset(RECENT_ROWS)).first() is not None
+    return Total(count, more, RECENT_ROWS if more else None)
 
 
 def _short_term_page(
@@ -260,17 +271,8 @@ def _short_term_page(
 ) -> SearchPage:
     """A term too short for trigrams: a bounded newest-first scan, continued page by page."""
 
-    def total() -> Total:  # counted among the newest SHORT_TERM_COUNT_ROWS rows
-        hits = _window_hits(where, tests, SHORT_TERM_COUNT_ROWS, TOTAL_CAP + 1)
-        counted = session.execute(sa.select(sa.func.count()).select_from(hits.subquery()))
-        count = counted.scalar_one()
-        beyond = _ordered(where, 1).offset(SHORT_TERM_COUNT_ROWS)
-        more = session.execute(beyond).first() is not None
-        return Total(
-            min(count, TOTAL_CAP),
-            more or count > TOTAL_CAP,
-            SHORT_TERM_COUNT_ROWS if more else None,
-        )
+    def total() -> Total:
+        return _recent_total(session, where, tests)
 
     bounded = [*where, *_after(cursor)]
     rows = _fetch(session, _window_hits(bounded, tests, SHORT_TERM_SCAN_ROWS, limit + 1), shown)

@@ -211,7 +211,7 @@ def test_a_short_term_scan_stops_at_its_bound_says_so_and_continues(
     client: TestClient, corpus: list[Published], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(search, "SHORT_TERM_SCAN_ROWS", 2)
-    monkeypatch.setattr(search, "SHORT_TERM_COUNT_ROWS", 2)
+    monkeypatch.setattr(search, "RECENT_ROWS", 2)
     want = expected(corpus, "公开")
     seen: list[str] = []
     params = {"q": "公开", "per_page": "10"}
