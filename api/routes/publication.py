@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -110,8 +110,16 @@ CursorToken = Annotated[
         description="the next page's cursor, from the previous page's next_cursor",
     ),
 ]
-WrittenFrom = Annotated[Day | None, Query(description="成文日期 from")]
-WrittenTo = Annotated[Day | None, Query(description="成文日期 to")]
+
+
+def _blank_as_absent(value: object) -> object:
+    """A field the search form sent empty (the HTML form sends every field) is left out."""
+    return None if value == "" else value
+
+
+Blank = BeforeValidator(_blank_as_absent)
+WrittenFrom = Annotated[Day | None, Blank, Query(description="成文日期 from")]
+WrittenTo = Annotated[Day | None, Blank, Query(description="成文日期 to")]
 
 
 PORTAL_CURSOR = "请使用上一页“下一页”链接中的 cursor，或去掉 cursor 从第一页开始"

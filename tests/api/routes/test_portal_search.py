@@ -187,6 +187,23 @@ def test_a_withdrawn_document_is_no_longer_found_rule_21(
     assert corpus[1].index_number not in found(client)
 
 
+def test_the_search_form_sent_with_its_empty_fields_searches_without_javascript(
+    client: TestClient, corpus: list[Published]
+) -> None:
+    form = {
+        "q": "征地",
+        "title": "",
+        "doc_number": "",
+        "organ": "",
+        "written_from": "",
+        "written_to": "",
+    }
+    answer = client.get("/portal", params=form)
+    assert answer.status_code == 200, answer.text
+    assert "关于征地补偿标准的公告" in answer.text
+    assert "关于做好政务公开工作的通知" not in answer.text
+
+
 def test_pages_follow_the_cursor_and_the_total_is_said(
     client: TestClient, corpus: list[Published]
 ) -> None:
