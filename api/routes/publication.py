@@ -10,6 +10,7 @@ announce it (seed 004 §二(二); domain §10 rule 15).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -83,12 +84,13 @@ def _json(data: bytes, media_type: str = "application/json") -> Response:
     return Response(data, media_type=media_type)
 
 
-def _catalogue_json(
-    filters: CatalogueFilters, cursor: Cursor | None, per_page: int
-) -> Callable[[Session], bytes]:
+def _catalogue_json(query: CatalogueQuery) -> Callable[[Session], bytes]:
     def work(session: Session) -> bytes:
-        page = catalogue_page(session=session, filters=filters, cursor=cursor, limit=per_page)
-        return portal_pages.dumps(portal_pages.catalogue_json(page, filters, per_page=per_page))
+        page = catalogue_page(
+            session=session, filters=query.filters, cursor=query.cursor, limit=query.per_page
+        )
+        data = portal_pages.catalogue_json(page, query.filters, per_page=query.per_page)
+        return portal_pages.dumps(data)
 
     return work
 
@@ -125,19 +127,16 @@ WrittenTo = Annotated[Day | None, Blank, Query(description="成文日期 to")]
 PORTAL_CURSOR = "请使用上一页“下一页”链接中的 cursor，或去掉 cursor 从第一页开始"
 
 
-def _cursor(token: str | None) -> Cursor | None:
-    return None if token is None else Cursor(*decode_position(token, PORTAL_CURSOR))
+@dataclass(frozen=True, slots=True)
+class CatalogueQuery:
+    """What a catalogue request asks: the filters, where the page starts, its length."""
+
+    filters: CatalogueFilters
+    cursor: Cursor | None
+    per_page: int
 
 
-@router.get(
-    "/portal",
-    response_class=HTMLResponse,
-    responses={200: {"content": {"application/json": {}}}, **error_responses(422)},
-    summary="The catalogue of published documents (HTML, or JSON with Accept: application/json)",
-)
-async def catalogue(
-    request: Request,
-    engine: EngineDep,
+async def catalogue_query(
     q: Term = None,
     title: TitleWords = None,
     doc_number: DocNumber = None,
@@ -146,18 +145,36 @@ async def catalogue(
     written_to: WrittenTo = None,
     cursor: CursorToken = None,
     per_page: PerPage = 20,
-) -> Response:
+) -> CatalogueQuery:
+    """The catalogue's query parameters (async: no threadpool hop; it reads nothing)."""
+    filters = CatalogueFilters(title, doc_number, organ, written_from, written_to, q)
+    after = None if cursor is None else Cursor(*decode_position(cursor, PORTAL_CURSOR))
+    return CatalogueQuery(filters, after, per_page)
+
+
+CatalogueQueryDep = Annotated[CatalogueQuery, Depends(catalogue_query)]
+
+
+@router.get(
+    "/portal",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"application/json": {}}}, **error_responses(422)},
+    summary="The catalogue of published documents (HTML, or JSON with Accept: application/json)",
+)
+async def catalogue(request: Request, engine: EngineDep, query: CatalogueQueryDep) -> Response:
     """The fields of 条例 art. 12 ¶3 with marking and 有效性, newest first; `q` searches 名称,
     文号, 发布机构 and the reviewed text (services/publication/search.py states its bounds)."""
-    filters = CatalogueFilters(title, doc_number, organ, written_from, written_to, q)
-    after = _cursor(cursor)
     accept = request.headers.get("accept", "")
     if "application/json" in accept and "text/html" not in accept:
-        return _json(await read(engine, _catalogue_json(filters, after, per_page)))
+        return _json(await read(engine, _catalogue_json(query)))
 
     def work(session: Session) -> str:
-        page = catalogue_page(session=session, filters=filters, cursor=after, limit=per_page)
-        return portal_pages.catalogue_html(page, filters, per_page=per_page, first=after is None)
+        page = catalogue_page(
+            session=session, filters=query.filters, cursor=query.cursor, limit=query.per_page
+        )
+        return portal_pages.catalogue_html(
+            page, query.filters, per_page=query.per_page, first=query.cursor is None
+        )
 
     return HTMLResponse(await read(engine, work))
 
@@ -167,20 +184,9 @@ async def catalogue(
     responses={200: {"content": {"application/json": {}}}, **error_responses(422)},
     summary="The catalogue as JSON",
 )
-async def catalogue_json(
-    engine: EngineDep,
-    q: Term = None,
-    title: TitleWords = None,
-    doc_number: DocNumber = None,
-    organ: OrganWords = None,
-    written_from: WrittenFrom = None,
-    written_to: WrittenTo = None,
-    cursor: CursorToken = None,
-    per_page: PerPage = 20,
-) -> Response:
-    """The same page of the catalogue as JSON, with `next_cursor` and the (capped) total."""
-    filters = CatalogueFilters(title, doc_number, organ, written_from, written_to, q)
-    return _json(await read(engine, _catalogue_json(filters, _cursor(cursor), per_page)))
+async def catalogue_json(engine: EngineDep, query: CatalogueQueryDep) -> Response:
+    """The same page of the catalogue as JSON, with `next_cursor` and the total as counted."""
+    return _json(await read(engine, _catalogue_json(query)))
 
 
 @router.get(
