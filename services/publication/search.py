@@ -254,11 +254,19 @@ def search_page(
 
 
 def _recent_total(session: Session, where: list[Any], tests: list[Any]) -> Total:
-    """The matches among the newest RECENT_ROWS rows, said as counted there when more exist."""
-    hits = _window_hits(where, tests, RECENT_ROWS, RECENT_ROWS)
-    count = session.execute(sa.select(sa.func.count()).select_from(hits.subquery())).scalar_one()
-    more = session.execute(_ordered(where, 1).offset(RECENT_ROWS)).first() is not None
-    return Total(count, more, RECENT_ROWS if more else None)
+    """The matches among the newest RECENT_ROWS rows, in one query, said as counted there when
+    the window is full (more rows may exist)."""
+    window = (
+        sa.select(sa.and_(*tests).label("hit"))
+        .where(*where)
+        .order_by(*_ORDER)
+        .limit(RECENT_ROWS)
+        .subquery()
+    )
+    hits = sa.func.coalesce(sa.func.sum(sa.case((window.c.hit, 1), else_=0)), 0)
+    walked, count = session.execute(sa.select(sa.func.count(), hits)).one()
+    full = walked >= RECENT_ROWS
+    return Total(count, full, RECENT_ROWS if full else None)
 
 
 def _short_term_page(
