@@ -138,6 +138,8 @@ def expected(corpus: list[Published], term: str) -> list[str]:
         pytest.param("%", id="wildcard % as text"),
         pytest.param("100%_", id="wildcards %_ as text"),
         pytest.param("_", id="wildcard _ as text"),
+        pytest.param("2025〕1%号", id="wildcard % in an indexed term (would match 12号)"),
+        pytest.param("2025〕1_号", id="wildcard _ in an indexed term (would match 12号)"),
         pytest.param('"AND"', id="FTS5 quotes and operator as text"),
         pytest.param("NEAR(a b) *", id="FTS5 NEAR and star as text"),
         pytest.param("col:值", id="FTS5 column filter syntax as text"),
