@@ -1,14 +1,22 @@
-"""Portal benchmark (issue 4): `.venv/bin/python bench/bench_portal.py [--documents N]`.
+"""Portal benchmark (issues 4, 27): `.venv/bin/python bench/bench_portal.py [--documents N]
+[--sqlite-documents M] [--only postgresql|sqlite]`.
 
-Creates a throwaway PostgreSQL database (GONGKAI_TEST_POSTGRES_URL, default
-postgresql://postgres@127.0.0.1:5432/test), migrates it, fills N published documents (default
-100,000) with COPY — organs, files, documents, versions, publications and a validity change for
-every 100th document — and then measures, in the same run, the median and p95 response time of
-the real app (create_app, in-process through httpx's ASGI transport, HTML and feeds rendered) for:
-the catalogue's first page, a deep page, a search, the Atom feed, the JSON feed and a document
-page; against the baseline "bare indexed query of the same rows": the same SELECT(s) of the same
-page straight through a SQLAlchemy Session. Prints the ratios (target ≤ 2×). The database is
-dropped at the end.
+PostgreSQL (GONGKAI_TEST_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test): a
+throwaway database `search_bench_portal_<pid>`, migrated, filled with N published documents
+(default 1,000,000) by COPY — organs, files, documents, versions, kept readings, publications,
+the search record, a validity change for every 100th — with per-row triggers off and the
+trigram indexes built after the COPY; dropped at the end. SQLite: a temporary file with M
+(default 100,000) documents inserted in batches, the FTS5 index filled by the migration's
+triggers.
+
+Measured in the same run, interleaved, p50 and p95: the real app (create_app, in-process through
+httpx's ASGI transport, HTML rendered), the service call (catalogue_page / portal_document, no
+HTTP) and the baseline "bare indexed query of the same rows" (one SQL statement of the page's
+catalogue columns; the app's page is checked to list the same documents first) for: catalogue
+page 1, a deep cursor page (half-way), searches for 征地 (2 characters: the bounded scan), 政务公开
+(4: the trigram path), a 文号 fragment and an organ, and a document page. Targets: p95 <= 50 ms
+on PostgreSQL at 1M and <= 2x the bare query. The machine's load is printed: the figures of a
+shared machine are noisy, compare ratios from one run.
 """
 
 from __future__ import annotations
