@@ -26,7 +26,7 @@ from api.routes import (
 from api.staging_sweep import sweep_staging_forever
 from api.unstarted_reviews import sweep_forever
 from config.settings import Settings, get_settings
-from services.publication.search import SearchLocaleUnsupported, search_locale_problem
+from services.publication.search_index import SearchLocaleUnsupported, search_locale_problem
 
 ROUTERS = [
     intake.router,  # submissions (issue 3)

@@ -7,8 +7,8 @@ the publications the portal shows. Beside the table each database has a substrin
 own, made by migration 0010s and kept out of the metadata:
 
 - PostgreSQL: `pg_trgm` GIN indexes on the title, the 文号 and on `haystack` (all four fields);
-  trigrams need a database whose LC_CTYPE is a UTF-8 locale (services.publication.search checks
-  it at start-up).
+  trigrams need a database whose LC_CTYPE is a UTF-8 locale (checked at start-up by
+  services.publication.search_index).
 - SQLite: the FTS5 table `publication_search_fts` (trigram tokenizer), an external-content index
   over this table kept in step by triggers.
 """

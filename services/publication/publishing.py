@@ -37,7 +37,7 @@ from policies.steps import DecisionKind, Step
 from services.calendar import calendar_for
 from services.documents import get_marking
 from services.errors import DomainError, NotFound, Unavailable
-from services.publication.search import index_publication
+from services.publication.search_index import index_publication
 from services.reading.limits import ReadingLimits
 from services.reading.store import file_text
 from services.review import (

@@ -21,7 +21,7 @@ from policies.withdrawal import ERROR_CODES, check_withdrawal
 from services.audit import record_act
 from services.documents import get_document, get_marking
 from services.errors import Conflict, Forbidden, NotFound, RequestInvalid, TransitionNotAllowed
-from services.publication.search import forget_publication
+from services.publication.search_index import forget_publication
 from services.review.decisions import ATTRIBUTE_CHANGED
 from services.review.status import change_status
 from services.timestamps import require_aware

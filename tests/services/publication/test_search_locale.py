@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine, make_url
 from api.app import create_app
 from config.settings import Settings
 from models.db import make_engine
-from services.publication.search import SearchLocaleUnsupported, search_locale_problem
+from services.publication.search_index import SearchLocaleUnsupported, search_locale_problem
 from tests.conftest import POSTGRES_ADMIN_URL
 
 
