@@ -24,7 +24,13 @@ from services.publication.portal import (
     PortalDocument,
     PortalFile,
 )
-from services.publication.search import SHORT_TERM_SCAN_ROWS, CatalogueFilters, Cursor, Total
+from services.publication.search import (
+    MAX_TERM_CHARS,
+    SHORT_TERM_SCAN_ROWS,
+    CatalogueFilters,
+    Cursor,
+    Total,
+)
 from services.publication.texts import SHOWN_CHARS, PublishedText
 from services.validation import shown_safely
 
@@ -365,12 +371,13 @@ def not_found_html() -> str:
 
 # What each field of a portal address takes, told to a citizen whose request was refused (422).
 SEARCH_FIELDS = {
-    "title": ("名称", "最多 200 个字，不含控制字符"),
+    "q": ("关键词", f"最多 {MAX_TERM_CHARS} 个字，不含控制字符"),
+    "title": ("名称", f"最多 {MAX_TERM_CHARS} 个字，不含控制字符"),
     "doc_number": ("文号", "最多 100 个字，不含控制字符"),
-    "organ": ("发布机构", "机构名称或代码，最多 200 个字"),
+    "organ": ("发布机构", f"机构名称或代码，最多 {MAX_TERM_CHARS} 个字"),
     "written_from": ("成文日期自", "请按“年-月-日”填写，如 2025-03-01"),
     "written_to": ("成文日期至", "请按“年-月-日”填写，如 2025-03-01"),
-    "page": ("页码", "1 至 100000 的整数"),
+    "cursor": ("翻页位置", "请使用上一页“下一页”链接，或从第一页开始，最多 200 个字"),
     "per_page": ("每页条数", "1 至 100 的整数"),
     "index_number": ("索引号", "最多 100 个字，不含控制字符"),
     "file_id": ("文件编号", "正整数"),
