@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -78,6 +79,11 @@ def test_a_c_locale_database_is_refused_at_start_up_with_the_fix(
         async with app.router.lifespan_context(app):
             pass
 
-    with pytest.raises(SearchLocaleUnsupported, match="pg_trgm ignores Chinese"):
-        asyncio.run(start())
+    # On a thread of its own: an earlier test (Playwright's sync API) may leave an event loop
+    # running on the main thread, where asyncio.run refuses to start.
+    with (
+        ThreadPoolExecutor(1) as thread,
+        pytest.raises(SearchLocaleUnsupported, match="pg_trgm ignores Chinese"),
+    ):
+        thread.submit(asyncio.run, start()).result()
     app.state.engine.dispose()
