@@ -1,7 +1,7 @@
 """worker leases and run claims: a run is rescheduled only when its worker is gone (issue 24)
 
 Revision ID: 0010w
-Revises: 0009i
+Revises: 0010s
 Create Date: 2026-12-06 06:01:31.781829
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0010w'
-down_revision: str | None = '0009i'
+down_revision: str | None = '0010s'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
