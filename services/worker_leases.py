@@ -2,7 +2,8 @@
 
 Each serve process holds a lease (`register_worker`) that it renews every few seconds; each
 worker claims the runs of its flow-run processes with each renewal, and each flow run claims
-itself when its flow starts (`claim_run`). A run that Prefect still counts as executing
+itself when its flow starts (`claim_run`); a worker's claim on a run none of its processes
+executes any more ends with its next renewal (`hold_runs`). A run that Prefect still counts as executing
 (Running, Pending, Cancelling) is orphaned when it was claimed since it entered that state and
 the claiming worker's lease has lapsed, or, unclaimed since then, when it has been in that state
 longer than a worker takes to start its process and claim it. Only orphaned runs are
@@ -77,6 +78,25 @@ def claim_run(*, session: Session, flow_run_id: str, worker_id: str, at: datetim
     claim.worker_id = worker_id
     claim.claimed_at = require_aware(at)
     session.add(claim)
+    session.flush()
+
+
+def hold_runs(*, session: Session, worker_id: str, run_ids: set[str], at: datetime) -> None:
+    """A worker's renewal: its processes execute exactly these runs at `at`. Each is claimed, and
+    the worker's claims made before `at` on any other run end: the process behind such a claim
+    has ended. (A process that lingers a moment after its run suspended is still claimed; if the
+    run resumed meanwhile and went to another worker that then died, that claim, newer than the
+    run's state and held by a live worker, would keep the run from ever being rescheduled.)"""
+    at = require_aware(at)
+    for run_id in sorted(run_ids):  # one order: no deadlock between workers
+        claim_run(session=session, flow_run_id=run_id, worker_id=worker_id, at=at)
+    session.exec(
+        delete(RunClaim).where(
+            col(RunClaim.worker_id) == worker_id,
+            col(RunClaim.claimed_at) < at,
+            col(RunClaim.flow_run_id).not_in(run_ids),
+        )
+    )
     session.flush()
 
 

@@ -5,8 +5,9 @@
 - Each flow-run process dies with its worker (`die_with_worker`, run when the `workflows`
   package is first imported: the worker's runner starts flow runs as multiprocessing "spawn"
   children, which import the worker's main module, `workflows.serve`, before anything else).
-- The worker claims the runs of its flow-run processes with each renewal of its lease, and each
-  flow run claims itself for its worker when its flow starts (`claim_this_run`).
+- The worker claims the runs of its flow-run processes with each renewal of its lease (and drops
+  its claims on runs whose process has ended), and each flow run claims itself for its worker
+  when its flow starts (`claim_this_run`).
 - The longest-running live worker reschedules the runs of workers that are gone
   (workflows.reconcile.reschedule_orphaned_runs), at its start and every RECOVERY_EVERY.
 """
@@ -74,15 +75,15 @@ def claim_this_run() -> None:
         log.exception("flow run %s not claimed now; its worker claims it", run_id)
 
 
-def runs_of_my_processes() -> set[str]:
+def runs_of_my_processes() -> set[str] | None:
     """The flow runs this worker's processes execute: the runner starts each in a process whose
-    environment names it (PREFECT__FLOW_RUN_ID), read from /proc (Linux; elsewhere none, and
-    each run claims itself when its flow starts)."""
+    environment names it (PREFECT__FLOW_RUN_ID), read from /proc (Linux; elsewhere None: not
+    known, and each run claims itself when its flow starts)."""
     me = str(os.getpid())
     runs: set[str] = set()
     proc = Path("/proc")
     if not proc.is_dir():
-        return runs
+        return None
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
@@ -146,15 +147,16 @@ class LeaseKeeper(threading.Thread):
 
     def _renew(self) -> bool:
         """Renew (or take again) the lease; whether this worker is the recovering one."""
-        from services.worker_leases import claim_run, recovering_worker, renew_lease
+        from services.worker_leases import hold_runs, recovering_worker, renew_lease
         from workflows.runtime import now, unit_of_work
 
         at = now()
         with unit_of_work() as session:
             if not renew_lease(session=session, worker_id=self.worker_id, at=at):
                 self._register(session, at)  # forgotten or released: taken again
-            for run_id in sorted(runs_of_my_processes()):  # one order: no deadlock between workers
-                claim_run(session=session, flow_run_id=run_id, worker_id=self.worker_id, at=at)
+            runs = runs_of_my_processes()
+            if runs is not None:  # its claims on runs whose process has ended end too
+                hold_runs(session=session, worker_id=self.worker_id, run_ids=runs, at=at)
             return recovering_worker(session=session, at=at) == self.worker_id
 
     def release(self) -> None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from models.workers import WorkerLease
+from models.workers import RunClaim, WorkerLease
 from services.worker_leases import (
     KEPT_FOR,
     LEASE_LAPSE,
@@ -16,6 +16,7 @@ from services.worker_leases import (
     ExecutingRun,
     claim_run,
     forget_gone_workers,
+    hold_runs,
     orphaned_runs,
     recovering_worker,
     register_worker,
@@ -81,6 +82,33 @@ def test_a_claim_from_an_earlier_execution_covers_nothing(session: Session) -> N
     assert orphaned_runs(session=session, executing=[resumed], at=now) == ["r"]
     claim_run(session=session, flow_run_id="r", worker_id="old", at=resumed.state_since)
     assert orphaned_runs(session=session, executing=[resumed], at=now) == []
+
+
+def test_a_lingering_process_s_claim_ends_with_its_worker_s_next_renewal(
+    session: Session,
+) -> None:
+    """Chaos with three workers: a run suspended on "old", whose process lingered a moment, was
+    resumed and went to "new" (Submitting), and "new" died before claiming it. The lingering
+    process's claim, newer than the Submitting state and held by a live worker, covered the run
+    for ever; "old"'s next renewal without that process ends the claim, and the run is orphaned
+    once unclaimed for the grace. Claims made after the renewal began, and other workers'
+    claims, stay."""
+    _workers(session)
+    at = T0 + timedelta(days=1)
+    submitting = ExecutingRun("r", state_since=at)  # "new" took it, then died
+    lingered = at + timedelta(seconds=1)
+    hold_runs(session=session, worker_id="old", run_ids={"r", "s"}, at=lingered)
+    claim_run(session=session, flow_run_id="t", worker_id="new", at=lingered)
+    renewed = lingered + timedelta(seconds=3)
+    claim_run(session=session, flow_run_id="u", worker_id="old", at=renewed + timedelta(1))
+    hold_runs(session=session, worker_id="old", run_ids={"s"}, at=renewed)
+    assert session.get(RunClaim, "r") is None
+    assert session.get(RunClaim, "s") is not None  # still its process's
+    assert session.get(RunClaim, "t") is not None  # another worker's
+    assert session.get(RunClaim, "u") is not None  # claimed by its flow since the renewal began
+    later = at + UNCLAIMED_GRACE + timedelta(seconds=1)
+    renew_lease(session=session, worker_id="old", at=later)
+    assert orphaned_runs(session=session, executing=[submitting], at=later) == ["r"]
 
 
 def test_the_longest_running_live_worker_recovers(session: Session) -> None:
