@@ -3,11 +3,11 @@
 Each serve process holds a lease (`register_worker`) that it renews every few seconds; each
 worker claims the runs of its flow-run processes with each renewal, and each flow run claims
 itself when its flow starts (`claim_run`); a worker's claim on a run none of its processes
-executes any more ends with its next renewal (`hold_runs`). A run that Prefect still counts as executing
-(Running, Pending, Cancelling) is orphaned when it was claimed since it entered that state and
-the claiming worker's lease has lapsed, or, unclaimed since then, when it has been in that state
-longer than a worker takes to start its process and claim it. Only orphaned runs are
-rescheduled: never a sibling's live run. A claim made before the run's current state (an
+executes any more ends with its next renewal (`hold_runs`). A run that Prefect still counts as
+executing (Running, Pending, Cancelling) is orphaned when it was claimed since it entered that
+state and the claiming worker's lease has lapsed, or, unclaimed since then, when it has been
+in that state longer than a worker takes to start its process and claim it. Only orphaned runs
+are rescheduled: never a sibling's live run. A claim made before the run's current state (an
 earlier execution, before it suspended and resumed elsewhere) covers nothing.
 
 Why our own lease: Prefect records no link from a served run to the runner that executes it (the
