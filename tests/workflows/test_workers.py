@@ -8,12 +8,13 @@ import os
 import signal
 import subprocess
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.states import Scheduled
 from sqlmodel import Session, col, select
 
 from models.versions import RecordedFinding
@@ -177,3 +178,42 @@ def _lease_of(stack: Stack, pid: int) -> str:
     with Session(stack.engine) as session:
         lease = session.exec(select(WorkerLease).where(col(WorkerLease.pid) == pid)).first()
     return lease.id if lease is not None else "released"
+
+
+def test_a_run_left_submitting_under_a_stale_claim_of_a_live_worker_is_rescheduled(
+    stack: Stack,
+) -> None:
+    """Chaos with three workers (issue 24): a run resumed on a worker that died while it was
+    "Submitting", and a live worker had claimed it after that state began (its own process for
+    the run's earlier execution lingered a moment after suspending). The live worker's next
+    renewal ends that claim, so the run is rescheduled once unclaimed for the grace, and goes on.
+    Without it the run stayed Submitting for ever."""
+    from prefect.states import Submitting
+
+    from services.worker_leases import UNCLAIMED_GRACE, claim_run
+    from workflows.worker import RECOVERY_EVERY
+
+    doc, version, _ = new_document(stack)
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("document-review/default")
+        later = datetime.now(UTC) + timedelta(days=1)  # no worker picks it up on its own
+        run = client.create_flow_run_from_deployment(
+            deployment.id,
+            parameters={"document_id": doc, "version_id": version},
+            state=Scheduled(scheduled_time=later),
+            name=f"doc-{doc}-v{version}",
+        ).id
+        client.set_flow_run_state(run, Submitting(), force=True)  # its worker died here
+    assert stack.serve is not None
+    live = _lease_of(stack, stack.serve.pid)
+    with Session(stack.engine) as session:  # the live worker's claim, newer than Submitting
+        claim_run(session=session, flow_run_id=str(run), worker_id=live, at=datetime.now(UTC))
+        session.commit()
+    submitted = time.monotonic()
+    wait_until(
+        lambda: "Rescheduled" in state_names(run),
+        timeout=UNCLAIMED_GRACE.total_seconds() + RECOVERY_EVERY + 60,
+        what="the run left Submitting to be rescheduled",
+    )
+    print(f"\nrescheduled {time.monotonic() - submitted:.0f} s after the claim")
+    wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW, timeout=120)
