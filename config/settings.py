@@ -49,6 +49,26 @@ class Settings(BaseSettings):
     review_start_timeout_seconds: float = Field(
         default=5.0, gt=0, le=60, description="Bound on one attempt to start a review flow."
     )
+    review_start_retry_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=600,
+        description="How long a review start that Prefect refused with a 503 or let time out is "
+        "retried (jittered backoff) before the document is left to the sweep; 0 = no retry.",
+    )
+    runner_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often the serve process asks Prefect for runs to start (a decision's "
+        "hand-off latency; each poll is one small query).",
+    )
+    flow_heartbeat_seconds: int | None = Field(
+        default=None,
+        ge=30,
+        description="Interval of Prefect's flow-run heartbeats in our flow-run processes; unset "
+        "= off (each synchronous run then ends about 1 s sooner).",
+    )
     review_sweep_seconds: float = Field(
         default=60.0,
         ge=0,

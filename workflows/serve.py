@@ -2,7 +2,8 @@
 
 Runs in its own process. Prefect reads its settings when it is imported, so the environment is
 prepared first: persisted results in one folder under the data dir (every resumed run must read
-them, prefect.md §2.5), a short runner poll (hand-off latency, prefect.md §2.6).
+them, prefect.md §2.5); the runner's poll and the flow runs' heartbeats come from
+workflows/runner_options.py (hand-off latency, issue 24).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ DEPLOYMENT = "default"
 def prepare_environment() -> None:
     """Set the Prefect variables this process and its flow-run children need."""
     from config.settings import get_settings
+    from workflows.runner_options import poll_environment
 
     settings = get_settings()
     results = (settings.data_dir / "prefect-results").resolve()
@@ -26,7 +28,8 @@ def prepare_environment() -> None:
     os.environ.setdefault("PREFECT_API_URL", settings.prefect_api_url)
     os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(results))
     os.environ.setdefault("PREFECT_RESULTS_PERSIST_BY_DEFAULT", "true")
-    os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
+    for name, value in poll_environment(settings).items():
+        os.environ.setdefault(name, value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,9 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from prefect import serve
 
+    from config.settings import get_settings
     from workflows.material_review import review_material
     from workflows.reconcile import reschedule_orphaned_runs, restore_missing_forms
     from workflows.review_flow import review_document
+    from workflows.runner_options import flow_run_settings, runner_options
     from workflows.schedules import scheduled_deployments
 
     deployment = review_document.to_deployment(name=DEPLOYMENT)
@@ -52,8 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"restored the form of {len(restored)} suspended run(s): {', '.join(restored)}")
     materials = review_material.to_deployment(name=DEPLOYMENT)
     deployments = [deployment, materials, *scheduled_deployments()]
+    settings = get_settings()
     # Schedules stay active when this process stops: a restart must not need anyone to unpause.
-    serve(*deployments, limit=args.limit, pause_on_shutdown=False)
+    with flow_run_settings(settings):
+        serve(*deployments, limit=args.limit, pause_on_shutdown=False, **runner_options(settings))
     return 0
 
 
