@@ -8,7 +8,9 @@ the real API in a uvicorn thread of this process, and two serve processes on tha
   deployment `bare-review/engine`), both run as `workflows.serve` runs them: persisted results,
   the runner's poll and heartbeats from workflows/runner_options.py;
 - Prefect's defaults: the same bare flow (`bare-review/defaults`), served with nothing but the
-  server's address and credential (poll 10 s plus jitter, heartbeats every 180 s).
+  server's address and credential (poll 10 s plus jitter, heartbeats every 180 s);
+- the engine's settings with Prefect's heartbeats (every 180 s): the same bare flow
+  (`bare-review/heartbeats`), what keeping heartbeats (for liveness) would cost.
 
 Per repetition, alternating so that other load on the machine falls on every variant:
 
@@ -62,14 +64,17 @@ PG_ADMIN = os.environ.get("GONGKAI_TEST_POSTGRES_URL", "postgresql://postgres@12
 DRAFT = "关于做好2026年春耕工作的通知\n各乡镇人民政府：\n现将有关事项通知如下。\n"
 BARE_ENGINE = "bare-review/engine"
 BARE_DEFAULTS = "bare-review/defaults"
+BARE_HEARTBEATS = "bare-review/heartbeats"
+HEARTBEAT_SECONDS = 180  # Prefect's default interval
 PREFECT_TUNING = ("PREFECT_RUNNER_POLL_FREQUENCY", "PREFECT_FLOWS_HEARTBEAT_FREQUENCY")
 
 
 # --- the serve subprocesses -------------------------------------------------------------------
 
 
-def serve_engine() -> None:
-    """The review deployment and the bare flow, served as workflows.serve serves."""
+def serve_engine(heartbeats: bool = False) -> None:
+    """The review deployment and the bare flow, served as workflows.serve serves; or, with
+    heartbeats, the bare flow alone with the engine's settings but Prefect's heartbeats."""
     from workflows.serve import prepare_environment
 
     prepare_environment()
@@ -81,14 +86,16 @@ def serve_engine() -> None:
     from workflows.runner_options import flow_run_settings, runner_options
 
     settings = get_settings()
-    with flow_run_settings(settings):
-        serve(
+    if heartbeats:
+        settings = settings.model_copy(update={"flow_heartbeat_seconds": HEARTBEAT_SECONDS})
+        deployments = [bare_review.to_deployment(name="heartbeats")]
+    else:
+        deployments = [
             review_document.to_deployment(name="default"),
             bare_review.to_deployment(name="engine"),
-            limit=4,
-            pause_on_shutdown=False,
-            **runner_options(settings),
-        )
+        ]
+    with flow_run_settings(settings):
+        serve(*deployments, limit=4, pause_on_shutdown=False, **runner_options(settings))
 
 
 def serve_defaults() -> None:
@@ -444,7 +451,7 @@ def variants(st: Stack, client: Any) -> list[Variant]:
         lambda d: decide(st, d),
         lambda d: document_waiting(st, client, d, "awaiting_signoff"),
     )
-    return [engine, bare(BARE_ENGINE), bare(BARE_DEFAULTS)]
+    return [engine, bare(BARE_ENGINE), bare(BARE_DEFAULTS), bare(BARE_HEARTBEATS)]
 
 
 def once(variant: Variant, n: int, keep: bool) -> None:
@@ -504,7 +511,7 @@ def idle_load(st: Stack, seconds: float, count: int, engine_poll: float) -> None
 
 
 def report(variants_: list[Variant], floors: dict[str, float], poll: float) -> None:
-    engine, bare_engine, bare_defaults = variants_
+    engine, bare_engine, bare_defaults, *_ = variants_
     for what, pick, target in (
         ("(a) upload → first form ready", lambda v: v.upload_s, 2.5),
         ("(b) decision → next form ready", lambda v: v.decision_s, 2.0),
@@ -537,8 +544,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.serve:
         mode = args.serve[0]
-        if mode == "engine":
-            serve_engine()
+        if mode in ("engine", "heartbeats"):
+            serve_engine(heartbeats=mode == "heartbeats")
         elif mode == "defaults":
             serve_defaults()
         else:
@@ -560,11 +567,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.idle_seconds > 0:
             idle_load(st, args.idle_seconds, args.deployments, poll)
         st.start_serve("engine")
+        st.start_serve("heartbeats")
         defaults_env = {
             k: v for k, v in st.env.items() if not k.startswith(("GONGKAI_", "PREFECT_LOCAL"))
         }
         st.start_serve("defaults", env=defaults_env)
-        st.wait_served("document-review/default", BARE_ENGINE, BARE_DEFAULTS)
+        st.wait_served("document-review/default", BARE_ENGINE, BARE_DEFAULTS, BARE_HEARTBEATS)
         with st.client() as client:
             all_variants = variants(st, client)
             for n in range(args.reps + 1):  # the first round warms up
