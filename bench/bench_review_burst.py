@@ -33,7 +33,14 @@ from uuid import UUID
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_review_latency import Stack, form_ready, stack, upload  # noqa: E402
+from bench.bench_review_latency import (  # noqa: E402
+    Stack,
+    form_ready,
+    stack,
+    tree_pids,
+    upload,
+    wait_for,
+)
 
 CONCURRENT_UPLOADS = 25
 
@@ -133,8 +140,11 @@ def main(argv: list[str] | None = None) -> int:
         st.serves.append(serve)
         st.wait_served("document-review/default")
         with st.client() as client:
-            upload(st, 1)  # the starter's first probe goes alone (api/review_starter.py)
-            time.sleep(5)
+            # The starter's first probe goes alone (api/review_starter.py); then wait until the
+            # scheduled flows serve starts on registering them have ended (idle runner).
+            first = upload(st, 1)
+            wait_for(lambda: waiting(st, client, [first], set())[1], 600, "the first form")
+            wait_for(lambda: tree_pids(serve.pid) == [serve.pid], 600, "an idle runner", 1)
             if args.spaced:
                 measure(st, client, f"{args.spaced} spaced {args.every:g} s", args.spaced,
                         args.every, log)  # fmt: skip
