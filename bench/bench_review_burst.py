@@ -98,7 +98,7 @@ def waiting(st: Stack, client: object, ids: list[int], done: set[int]) -> tuple[
 
 
 def measure(
-    st: Stack, client: object, label: str, count: int, every: float, log: StarterLog
+    st: Stack, client: object, label: str, count: int, every: float, log: StarterLog, cap: float
 ) -> None:
     retries, given_up = log.retries, log.given_up
     ids: list[int] = []
@@ -113,7 +113,7 @@ def measure(
         ids = [future.result() for future in futures]
     uploaded = time.perf_counter() - t0
     started = 0
-    while len(done) < count and time.perf_counter() - t0 < 600:
+    while len(done) < count and time.perf_counter() - t0 < cap:
         started, _ = waiting(st, client, ids, done)
         gave_up = log.given_up - given_up
         if gave_up and len(done) + gave_up >= count:
@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--every", type=float, default=2.0)
     parser.add_argument("--burst", type=int, default=100)
     parser.add_argument("--limit", type=int, default=4, help="serve's flow-run processes")
+    parser.add_argument("--give-up-after", type=float, default=900, help="seconds per phase")
     args = parser.parse_args(argv)
     log = StarterLog()
     logging.getLogger("gongkai.review_starter").addHandler(log)
@@ -160,9 +161,11 @@ def main(argv: list[str] | None = None) -> int:
             wait_for(lambda: not flow_run_processes(serve.pid), 600, "an idle runner", 1)
             if args.spaced:
                 measure(st, client, f"{args.spaced} spaced {args.every:g} s", args.spaced,
-                        args.every, log)  # fmt: skip
+                        args.every, log, args.give_up_after)  # fmt: skip
             if args.burst:
-                measure(st, client, f"{args.burst} in a burst", args.burst, 0, log)
+                measure(
+                    st, client, f"{args.burst} in a burst", args.burst, 0, log, args.give_up_after
+                )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     return 0
 
