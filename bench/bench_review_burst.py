@@ -132,7 +132,8 @@ def measure(
     took = time.perf_counter() - t0
     print(
         f"{label}: {count} uploads in {uploaded:.1f} s (answer median "
-        f"{statistics.median(answered):.1f} s, max {max(answered):.1f} s); every document at its first form after "
+        f"{statistics.median(answered):.1f} s, max {max(answered):.1f} s); every document at "
+        f"its first form after "
         f"{took:.1f} s"
         + ("" if len(done) == count else f" — NOT: only {len(done)}")
         + f"; starter retries after a 503 or timeout {log.retries - retries}, given up "
