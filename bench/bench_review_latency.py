@@ -38,14 +38,12 @@ within one run.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -60,8 +58,16 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_review_start import (  # noqa: E402  (imports no Prefect: env is set first)
+    _api_thread,
+    _people,
+    _stop,
+    free_port,
+    upload,
+    wait_for,
+)
+
 PG_ADMIN = os.environ.get("GONGKAI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-DRAFT = "关于做好2026年春耕工作的通知\n各乡镇人民政府：\n现将有关事项通知如下。\n"
 BARE_ENGINE = "bare-review/engine"
 BARE_DEFAULTS = "bare-review/defaults"
 BARE_HEARTBEATS = "bare-review/heartbeats"
@@ -120,25 +126,6 @@ def serve_idle(count: int, poll: float) -> None:
 # --- processes and the clock -------------------------------------------------------------------
 
 
-def wait_for(probe: Callable[[], Any], timeout: float, what: str, every: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not reached in {timeout} s")
-        time.sleep(every)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _stat(pid: int) -> list[str] | None:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -172,16 +159,6 @@ def cpu_seconds(pids: list[int]) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # --- the stack ---------------------------------------------------------------------------------
@@ -242,45 +219,8 @@ def _pg(name: str, *, drop_only: bool = False) -> str:
     return f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
 
 
-def _people(engine: Any) -> dict[str, str]:
-    from datetime import UTC, datetime
-
-    from models.db import session_scope
-    from policies.roles import Role
-    from services.accounts import create_user, ensure_organ, issue_token
-
-    at = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-    tokens = {}
-    with session_scope(engine) as session:
-        organ = ensure_organ(session=session, code="bench", name="基准测试县政府办", at=at)
-        for name, role in (("drafter", Role.DRAFTER), ("reviewer", Role.SECRECY_REVIEWER)):
-            user = create_user(session=session, name=f"bench-{name}", organ=organ, role=role, at=at)
-            _, token = issue_token(session=session, user=user, label="bench", at=at)
-            tokens[name] = token
-    return tokens
-
-
 @contextmanager
-def _api_thread(settings: Any, port: int) -> Iterator[None]:
-    import uvicorn
-
-    from api.app import create_app
-
-    app = create_app(settings, sweep_reviews=settings.review_sweep_seconds > 0)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        wait_for(lambda: server.started, 30, "the API")
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-@contextmanager
-def stack(prefect_db: str = "postgresql", *, sweep_seconds: float = 0) -> Iterator[Stack]:
+def stack(prefect_db: str = "postgresql") -> Iterator[Stack]:
     """A Prefect server (on PostgreSQL, or SQLite under the work dir: the embedded default),
     our database (PostgreSQL, or SQLite with the embedded default), the API on them."""
     from cli.stack import _prefect_env, prefect_server_command
@@ -298,7 +238,7 @@ def stack(prefect_db: str = "postgresql", *, sweep_seconds: float = 0) -> Iterat
         data_dir=workdir,
         prefect_api_url=f"http://127.0.0.1:{port}/api",
         api_base_url=f"http://127.0.0.1:{api_port}",
-        review_sweep_seconds=sweep_seconds,
+        review_sweep_seconds=0,
     )
     upgrade(settings.database_url)
     env = _prefect_env(settings) | {
@@ -379,25 +319,6 @@ def document_waiting(st: Stack, client: Any, document_id: int, status: str) -> b
         assert document is not None
         current, run = document.status.value, document.flow_run_id
     return current == status and run is not None and form_ready(client, UUID(run))
-
-
-def upload(st: Stack, n: int, timeout: float = 60) -> int:
-    """POST /documents with a text draft; the document id."""
-    response = httpx.post(
-        f"{st.api}/documents",
-        data={
-            "title": f"关于做好春耕工作的通知{n}",
-            "doc_number": f"基政办发〔2026〕{n}号",
-            "document_type": "notice",
-            "written_on": "2026-03-02",
-            "attribute": "proactive",
-        },
-        files={"file": ("通知.txt", io.BytesIO(DRAFT.encode()), "text/plain")},
-        headers={"Authorization": f"Bearer {st.tokens['drafter']}"},
-        timeout=timeout,
-    )
-    response.raise_for_status()
-    return int(response.json()["document"]["id"])
 
 
 def decide(st: Stack, document_id: int) -> None:
