@@ -88,9 +88,11 @@ def serve_engine(heartbeats: bool = False) -> None:
 
     from bench.bare_review import bare_review
     from config.settings import get_settings
+    from workflows import runner_guard
     from workflows.review_flow import review_document
     from workflows.runner_options import flow_run_settings, runner_options
 
+    runner_guard.install()  # as workflows.serve
     settings = get_settings()
     if heartbeats:
         settings = settings.model_copy(update={"flow_heartbeat_seconds": HEARTBEAT_SECONDS})
