@@ -154,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     log = StarterLog()
     logging.getLogger("gongkai.review_starter").addHandler(log)
     logging.getLogger("gongkai.review_starter").setLevel(logging.INFO)
+    shown = logging.StreamHandler()  # the API's warnings and errors (it runs in this process)
+    shown.setLevel(logging.WARNING)
+    logging.getLogger("gongkai").addHandler(shown)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     with stack("sqlite") as st:
         serve = subprocess.Popen(
