@@ -8,7 +8,10 @@
   when a synchronous run ends, about 1 s later (prefect.md §8). They are off unless
   `flow_heartbeat_seconds` sets an interval. Prefect reads `None` only from settings, never from
   an environment variable, so the serve process enters a settings context with it; the runner
-  serialises that context into every flow-run process it spawns (`run_flow_in_subprocess`).
+  serialises that context into a flow-run process it starts from the flow object
+  (`run_flow_in_subprocess`). Prefect 3.9.1 starts the runs of deployments added with `serve()`
+  as `python -m prefect.engine` instead, whose environment drops a `None` setting: those runs
+  still send heartbeats (seen in such a process's environment; not solved here).
 """
 
 from __future__ import annotations
