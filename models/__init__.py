@@ -15,6 +15,7 @@ from models.organs import Organ
 from models.publications import InterpretationMaterial, Publication, Withdrawal
 from models.readings import FileReading
 from models.rereviews import Rereview
+from models.search import PublicationSearch
 from models.stranded import StrandedReview
 from models.users import ApiToken, BrowserSession, OneTimeCodeSecret, OrganAssignment, User
 from models.validity import ValidityChangeRecord
@@ -42,6 +43,7 @@ __all__ = [
     "Organ",
     "OrganAssignment",
     "Publication",
+    "PublicationSearch",
     "RecordedFinding",
     "Rereview",
     "StoredFile",
