@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser axe ocr run test lint typecheck contracts pytest fuzz bench migrate clean
+.PHONY: help install browser axe ocr run test lint typecheck contracts pytest fuzz chaos bench migrate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,8 +41,9 @@ ocr: ## Install Debian's Tesseract with Simplified Chinese data, and a CJK font 
 		|| { apt-get update -q >/dev/null && apt-get install -y -q $(OCR_PACKAGES) >/dev/null; }
 	@tesseract --list-langs 2>/dev/null | grep -qx chi_sim && echo "tesseract: chi_sim"
 
-run: $(STAMP) ## Run the engine on its embedded default (SQLite under ./data)
-	$(BIN)/python -m cli.main run
+WORKERS ?= $(GONGKAI_WORKERS)
+run: $(STAMP) ## Run the engine on its embedded default (SQLite under ./data); WORKERS=N serve processes
+	$(BIN)/python -m cli.main run $(if $(WORKERS),--workers $(WORKERS))
 
 migrate: $(STAMP) ## Create or upgrade the configured database
 	$(BIN)/python -m cli.main migrate
@@ -67,6 +68,12 @@ FUZZ_TESTS := tests/policies/test_properties.py tests/services/test_publication_
 fuzz: $(STAMP) ## Property tests at 10,000 examples each, schemathesis at ~10,000 cases (SQLite)
 	HYPOTHESIS_PROFILE=fuzz GONGKAI_FUZZ_EXAMPLES=320 $(BIN)/pytest -p no:cacheprovider \
 		--hypothesis-show-statistics $(FUZZ_TESTS)
+
+CHAOS_DOCUMENTS ?= 30
+CHAOS_KILLS ?= 20
+chaos: $(STAMP) ## The chaos test: 3 workers, CHAOS_DOCUMENTS documents, CHAOS_KILLS kill -9
+	GONGKAI_CHAOS=1 GONGKAI_CHAOS_DOCUMENTS=$(CHAOS_DOCUMENTS) GONGKAI_CHAOS_KILLS=$(CHAOS_KILLS) \
+		$(BIN)/pytest -p no:cacheprovider -s tests/workflows/test_chaos.py
 
 bench: $(STAMP) ## Run the benchmarks (not part of the test suite)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

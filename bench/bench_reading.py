@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -64,7 +65,12 @@ def read_in_process(name: str, data: bytes) -> tuple[float, dict[str, Any]]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        request = {"path": str(path), "name": name, "limits": ReadingLimits().as_dict()}
+        request = {
+            "path": str(path),
+            "name": name,
+            "limits": ReadingLimits().as_dict(),
+            "parent": os.getpid(),
+        }
         start = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "services.reading.child"],

@@ -30,7 +30,17 @@ def _migration(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from cli.stack import run_stack
 
-    return run_stack(get_settings())
+    settings = get_settings()
+    if args.workers is not None:
+        settings = settings.model_copy(update={"workers": args.workers})
+    return run_stack(settings)
+
+
+def _worker_count(value: str) -> int:
+    count = int(value) if value.strip().isdigit() else 0
+    if not 1 <= count <= 32:
+        raise argparse.ArgumentTypeError(f"{value!r}: a whole number of workers from 1 to 32")
+    return count
 
 
 def _account(command: str) -> Callable[[argparse.Namespace], int]:
@@ -131,9 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     migration.add_argument("-m", "--message", required=True, help="what the migration does")
     migration.add_argument("--revision", help="its revision id (default: a random one)")
     migration.set_defaults(handler=_migration)
-    commands.add_parser("run", help="run the engine on its embedded default").set_defaults(
-        handler=_run
+    run = commands.add_parser("run", help="run the engine on its embedded default")
+    run.add_argument(
+        "--workers",
+        type=_worker_count,
+        help="serve processes for the same deployments (default GONGKAI_WORKERS, else 1)",
     )
+    run.set_defaults(handler=_run)
     _add_account_commands(commands)
     _add_calendar_commands(commands)
     commands.add_parser(

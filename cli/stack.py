@@ -1,7 +1,8 @@
 """The embedded default: everything on one machine under one data folder.
 
 `make run` = migrate our database, start a local Prefect server with its UI, serve the review
-deployment, start the API (when api.app exists), print the URLs, and stop every child on Ctrl-C.
+deployment with GONGKAI_WORKERS (or `make run WORKERS=N`) serve processes, start the API (when
+api.app exists), print the URLs, and stop every child on Ctrl-C.
 
 The Prefect server requires its credential (basic auth, `user:password`): made on first run,
 kept in <data>/prefect-auth with mode 0600, printed with the URLs; the worker and the API send
@@ -34,6 +35,11 @@ def prefect_server_command(port: int) -> list[str]:
     """The command that runs a local Prefect server (API and UI) on 127.0.0.1:port."""
     host = ["--host", "127.0.0.1", "--port", str(port)]
     return [sys.executable, "-m", "prefect", "server", "start", *host]
+
+
+def serve_command(limit: int) -> list[str]:
+    """The command of one worker: the entry point of `make run` and of docker-compose's worker."""
+    return [sys.executable, "-m", "workflows.serve", "--limit", str(limit)]
 
 
 def origin_of(url: str) -> str:
@@ -155,11 +161,12 @@ def run_stack(settings: Settings) -> int:
         )
         children.append(server)
         _wait_healthy(settings.prefect_api_url, server)
-        children.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "workflows.serve"], env=env, start_new_session=True
+        for _ in range(settings.workers):  # the same deployments, served N times (issue 24)
+            children.append(
+                subprocess.Popen(
+                    serve_command(settings.worker_limit), env=env, start_new_session=True
+                )
             )
-        )
         if importlib.util.find_spec("api.app") is not None:
             children.append(
                 subprocess.Popen(
@@ -190,8 +197,11 @@ def run_stack(settings: Settings) -> int:
         )
         print(f"  prefect db    {_prefect_database(env)}")
         print(
+            f"  workers       {settings.workers} × workflows.serve --limit {settings.worker_limit}"
+        )
+        print(
             f"  API           {settings.api_base_url}"
-            + ("" if len(children) == 3 else "  (api.app not present yet)")
+            + ("" if len(children) == 2 + settings.workers else "  (api.app not present yet)")
         )
         if warning:
             print(f"  WARNING       {warning}")

@@ -69,6 +69,15 @@ class Settings(BaseSettings):
         description="Interval of Prefect's flow-run heartbeats in our flow-run processes; unset "
         "= off (each synchronous run then ends about 1 s sooner).",
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=32,
+        description="Serve processes `make run` starts for the same deployments (issue 24).",
+    )
+    worker_limit: int = Field(
+        default=4, ge=1, le=64, description="Flow-run processes one worker runs at once."
+    )
     review_sweep_seconds: float = Field(
         default=60.0,
         ge=0,

@@ -20,6 +20,7 @@ from models.stranded import StrandedReview
 from models.users import ApiToken, BrowserSession, OneTimeCodeSecret, OrganAssignment, User
 from models.validity import ValidityChangeRecord
 from models.versions import Marking, RecordedFinding, Version, VersionAttachment
+from models.workers import RunClaim, WorkerLease
 
 __all__ = [
     "WAITING_STATUSES",
@@ -46,6 +47,7 @@ __all__ = [
     "PublicationSearch",
     "RecordedFinding",
     "Rereview",
+    "RunClaim",
     "StoredFile",
     "StrandedReview",
     "User",
@@ -53,4 +55,5 @@ __all__ = [
     "Version",
     "VersionAttachment",
     "Withdrawal",
+    "WorkerLease",
 ]

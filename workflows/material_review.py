@@ -26,6 +26,7 @@ from workflows.runtime import (
     reading_limits,
     unit_of_work,
 )
+from workflows.worker import claim_this_run
 
 MATERIAL_FLOW = "material-review"
 
@@ -81,6 +82,7 @@ def close_material_step(
 @flow(name=MATERIAL_FLOW, persist_result=True)
 def review_material(material_id: int) -> str:
     """Wait until the material is decided (here or over REST); returns "decided"."""
+    claim_this_run()  # its worker's, until it suspends or ends (issue 24)
     problem, round_ = "", 0
     while True:
         round_ += 1

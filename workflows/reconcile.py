@@ -1,10 +1,11 @@
-"""Reconcile runs left behind by a dead worker (prefect.md §2.6, §7.13).
+"""Reconcile runs left behind by a dead worker (prefect.md §2.6, §7.13; issue 24).
 
-A worker killed mid-stage leaves its run Running (or Crashed, or Cancelled "Runner is shutting
-down."). Rescheduling such a run makes the flow start again from the top: persisted tasks return
-their stored results, the interrupted task repeats idempotently (publication is keyed by version),
-and suspended steps return their stored input. Call it when the only runner starts (embedded
-mode); with several workers, only for runs whose last heartbeat is old.
+A worker killed mid-stage leaves its run Running or Pending (its flow-run processes die with it:
+workflows.worker). Once the worker's lease has lapsed, the recovering worker reschedules such a
+run, and the flow starts again from the top: persisted tasks return their stored results, the
+interrupted task repeats idempotently (publication is keyed by version), and suspended steps
+return their stored input. A sibling's live run is never touched. A run that ended (Failed,
+Crashed, Cancelled) while its document waits at a human step is the stranded-review check's.
 
 A run suspended without its form is given one back when serve starts, and by the scheduled
 `form-repair` flow (every 10 minutes) while it runs: a form whose save failed (the Prefect API
@@ -35,11 +36,12 @@ from prefect.input.run_input import Keyset
 from prefect.states import Scheduled
 
 from services.office.stranded import record_stranded, waiting_review_runs
-from workflows.runtime import as_of_instant, unit_of_work
+from services.worker_leases import ExecutingRun, forget_gone_workers, orphaned_runs
+from workflows.runtime import as_of_instant, now, unit_of_work
 from workflows.serve import DEPLOYMENT
 
-ORPHANED = [StateType.RUNNING, StateType.PENDING, StateType.CRASHED, StateType.CANCELLING]
-SHUTDOWN_CANCELLED = "Runner is shutting down."
+# States in which Prefect counts a run as executing (a process of some worker has it).
+EXECUTING = [StateType.RUNNING, StateType.PENDING, StateType.CANCELLING]
 PAGE = 200  # Prefect's default API limit: a larger backlog is read page by page
 CHECKS_AT_ONCE = 16  # form look-ups in flight when serve starts
 FORM_REPAIR_FLOW = "form-repair"
@@ -73,21 +75,35 @@ async def _runs_in(client: Any, deployment_name: str, states: list[StateType]) -
 
 
 async def reschedule_orphaned_runs(deployment_name: str) -> list[str]:
-    """Reschedule this deployment's runs that no process is executing; returns their ids."""
+    """Reschedule this deployment's runs whose worker is gone (services.worker_leases: by the
+    worker's lease, never a live sibling's run); returns their ids. A run that has ended
+    (Failed, Crashed, Cancelled) is not touched here: it is the stranded-review check's, and the
+    office restarts it (services/office/stranded.py), the one way such a run goes on."""
     rescheduled: list[str] = []
     async with get_client() as client:
-        for run in await _runs_in(client, deployment_name, [*ORPHANED, StateType.CANCELLED]):
-            state = run.state
-            if state is None:
-                continue
-            if state.type is StateType.CANCELLED and SHUTDOWN_CANCELLED not in (
-                state.message or ""
-            ):
-                continue  # cancelled on purpose
+        runs = {
+            str(run.id): run.state
+            for run in await _runs_in(client, deployment_name, EXECUTING)
+            if run.state is not None
+        }
+        executing = [
+            ExecutingRun(flow_run_id=run_id, state_since=state.timestamp)
+            for run_id, state in runs.items()
+        ]
+        with unit_of_work() as session:
+            orphaned = orphaned_runs(session=session, executing=executing, at=now())
+        for run_id in orphaned:
+            current = (await client.read_flow_run(UUID(run_id))).state
+            if current is None or current.id != runs[run_id].id:
+                continue  # it moved on since it was read: a worker has it
             await client.set_flow_run_state(
-                run.id, Scheduled(name="Rescheduled", message="worker restarted"), force=True
+                UUID(run_id),
+                Scheduled(name="Rescheduled", message="its worker is gone"),
+                force=True,
             )
-            rescheduled.append(str(run.id))
+            rescheduled.append(run_id)
+        with unit_of_work() as session:
+            forget_gone_workers(session=session, at=now())
     return rescheduled
 
 

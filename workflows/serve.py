@@ -11,8 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+from workflows.worker import LeaseKeeper, become_worker
 
 DEPLOYMENT = "default"
 
@@ -33,39 +39,80 @@ def prepare_environment() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Reconcile orphaned runs, then serve until interrupted."""
+    """Become a worker (a lease; flow-run processes that die with it), then serve until stopped.
+
+    The runner runs on a thread of its own, so that Prefect installs no SIGTERM handler: on
+    SIGTERM or Ctrl-C the worker ends its lease and exits at once, its flow-run processes end
+    with it, and its runs are rescheduled by the recovering worker, as after a `kill -9`. (The
+    runner's own handler would cancel every run it holds — "Runner is shutting down." — and a
+    cancelled run waits for the office's restart.)
+    """
     parser = argparse.ArgumentParser(prog="workflows.serve")
     parser.add_argument("--limit", type=int, default=4, help="flow-run processes at once")
     args = parser.parse_args(argv)
     prepare_environment()
+    worker_id = become_worker()
 
-    from prefect import serve
-
-    from config.settings import get_settings
     from workflows import runner_guard
     from workflows.material_review import review_material
-    from workflows.reconcile import reschedule_orphaned_runs, restore_missing_forms
+    from workflows.reconcile import FORM_SAVE_GRACE, reschedule_orphaned_runs, restore_missing_forms
     from workflows.review_flow import review_document
-    from workflows.runner_options import flow_run_settings, runner_options
+    from workflows.runtime import now
     from workflows.schedules import scheduled_deployments
 
     # A run suspended while the runner picks it up must not end serve (runner_guard.py).
     runner_guard.install()
-    deployment = review_document.to_deployment(name=DEPLOYMENT)
-    rescheduled = asyncio.run(reschedule_orphaned_runs(DEPLOYMENT))
-    if rescheduled:
-        print(f"rescheduled {len(rescheduled)} orphaned run(s): {', '.join(rescheduled)}")
-    restored = asyncio.run(restore_missing_forms(DEPLOYMENT))
+    keeper = LeaseKeeper(worker_id, partial(reschedule_orphaned_runs, DEPLOYMENT))
+    keeper.register()
+    # A form whose save failed is given back; not one a live sibling may be saving right now.
+    restored = asyncio.run(
+        restore_missing_forms(DEPLOYMENT, suspended_before=now() - FORM_SAVE_GRACE)
+    )
     if restored:
         print(f"restored the form of {len(restored)} suspended run(s): {', '.join(restored)}")
-    materials = review_material.to_deployment(name=DEPLOYMENT)
-    deployments = [deployment, materials, *scheduled_deployments()]
-    settings = get_settings()
+    deployments = [
+        review_document.to_deployment(name=DEPLOYMENT),
+        review_material.to_deployment(name=DEPLOYMENT),
+        *scheduled_deployments(),
+    ]
+    keeper.start()
     # Schedules stay active when this process stops: a restart must not need anyone to unpause.
+    runner = threading.Thread(
+        target=partial(_serve, deployments, args.limit),
+        name="gongkai-runner",
+        daemon=True,
+    )
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        runner.start()
+        while runner.is_alive():
+            runner.join(timeout=1)
+        return 1  # the runner ended by itself
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        keeper.release()
+
+
+def _serve(deployments: list[Any], limit: int) -> None:
+    """The runner, with the runner options (workflows/runner_options.py): entered in its own
+    thread, whose context does not inherit the main thread's settings."""
+    from prefect import serve
+
+    from config.settings import get_settings
+    from workflows.runner_options import flow_run_settings, runner_options
+
+    settings = get_settings()
     with flow_run_settings(settings):
-        serve(*deployments, limit=args.limit, pause_on_shutdown=False, **runner_options(settings))
-    return 0
+        serve(*deployments, limit=limit, pause_on_shutdown=False, **runner_options(settings))
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the worker like Ctrl-C
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # now: the runner's thread holds no work worth waiting for (see main)

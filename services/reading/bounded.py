@@ -18,7 +18,9 @@ from services.reading.limits import ReadingLimits, finding_from_dict, limit_reac
 
 def read_file(path: Path, *, name: str, limits: ReadingLimits) -> Reading:
     """The file's text and findings, read by services.reading.child within the limits."""
-    request = json.dumps({"path": str(path), "name": name, "limits": limits.as_dict()})
+    request = json.dumps(
+        {"path": str(path), "name": name, "limits": limits.as_dict(), "parent": os.getpid()}
+    )
     # A session of its own, so that a timeout ends the whole group: Tesseract runs as a
     # grandchild and would outlive its parent otherwise.
     with subprocess.Popen(

@@ -14,12 +14,14 @@ import resource
 import sys
 from pathlib import Path
 
+from services.lifetime import die_with_parent
 from services.reading.limits import ReadingLimits, finding_as_dict
 
 
 def main() -> None:
     """Read the request, bound this process, read the file, answer."""
     request = json.load(sys.stdin)
+    die_with_parent(request["parent"])  # a killed worker's reading ends with it (issue 24)
     limits = ReadingLimits(**request["limits"])
     memory = int(limits.max_memory_bytes)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))

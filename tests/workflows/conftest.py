@@ -82,9 +82,13 @@ class Stack:
 
     def start_serve(self) -> None:
         """Start `python -m workflows.serve` in its own process group."""
-        with (self.data_dir / "serve.log").open("ab") as log:
-            self.serve = subprocess.Popen(
-                [sys.executable, "-m", "workflows.serve", "--limit", "4"],
+        self.serve = self.spawn_worker("serve.log")
+
+    def spawn_worker(self, log_name: str, limit: int = 4) -> subprocess.Popen[bytes]:
+        """One more worker (`python -m workflows.serve`) in a process group of its own."""
+        with (self.data_dir / log_name).open("ab") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "workflows.serve", "--limit", str(limit)],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,

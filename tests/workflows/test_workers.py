@@ -1,0 +1,179 @@
+"""Workers are cattle (issue 24): a flow run is claimed for its worker; a worker killed with
+`kill -9` leaves no flow-run process behind; its runs are rescheduled once its lease has lapsed,
+and a starting worker never takes a live sibling's run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
+from sqlmodel import Session, col, select
+
+from models.versions import RecordedFinding
+from models.workers import RunClaim, WorkerLease
+from policies.statuses import Status
+from services.worker_leases import LEASE_LAPSE
+from tests.workflows.conftest import Stack, wait_until
+from tests.workflows.helpers import new_document, start_review, wait_suspended_at
+
+pytestmark = pytest.mark.usefixtures("prefect_client_settings")
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below pid (read from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (the container's init may not reap)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def state_names(run_id: UUID) -> list[str]:
+    with get_client(sync_client=True) as client:
+        return [state.name for state in client.read_flow_run_states(run_id)]
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def flow_run_processes(worker: subprocess.Popen[bytes]) -> set[int]:
+    """Every process below the worker, once one of them runs a flow."""
+    below = descendants(worker.pid)
+    if any(runs_a_flow(pid) for pid in below):
+        return below
+    return set()
+
+
+def runs_a_flow(pid: int) -> bool:
+    """A flow-run process: `python -m prefect.engine`, or a multiprocessing "spawn" child."""
+    command = command_line(pid)
+    return "prefect.engine" in command or "spawn_main" in command
+
+
+def test_a_run_is_claimed_for_its_worker_in_the_state_it_runs_in(stack: Stack) -> None:
+    doc, version, _ = new_document(stack)
+    run = start_review(doc, version)
+    wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
+    with Session(stack.engine) as session:
+        claim = session.get(RunClaim, str(run))
+        assert claim is not None
+        lease = session.get(WorkerLease, claim.worker_id)
+    assert lease is not None
+    assert stack.serve is not None
+    assert lease.pid == stack.serve.pid
+    with get_client(sync_client=True) as client:
+        running = [s for s in client.read_flow_run_states(run) if s.type.value == "RUNNING"]
+    assert running
+    assert claim.claimed_at >= running[-1].timestamp  # claimed in the state it ran in
+
+
+def test_a_worker_killed_9_leaves_no_flow_run_process_and_its_runs_go_on_elsewhere(
+    stack: Stack,
+) -> None:
+    """kill -9 of the serve process alone (not its group): its flow-run processes die with it —
+    at once when they run a flow, or, still starting, before they load it (so none proposes a
+    state after the kill); the session's worker reschedules its runs once its lease has lapsed,
+    and each document is read and routed once."""
+    stack.stop_serve()  # only the worker under test picks runs up
+    worker = stack.spawn_worker("doomed.log")
+    try:
+        documents = [new_document(stack) for _ in range(4)]
+        runs = {doc: start_review(doc, version) for doc, version, _ in documents}
+        seen: set[int] = set()
+
+        def in_flight() -> bool:
+            seen.update(flow_run_processes(worker))
+            return len([pid for pid in seen if runs_a_flow(pid)]) >= 2
+
+        wait_until(in_flight, timeout=120, what="two flow-run processes of the worker")
+        seen |= flow_run_processes(worker)
+        executing = [run for run in runs.values() if _executing(run)]
+        killed_at = datetime.now(UTC)
+        os.kill(worker.pid, signal.SIGKILL)  # the worker alone, not its process group
+        worker.wait(timeout=10)
+        wait_until(
+            lambda: not [pid for pid in seen if alive(pid)],
+            timeout=90,
+            what=f"the flow-run processes {sorted(seen)} to end with their worker",
+        )
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
+        stack.start_serve()
+        stack.wait_deployment()
+    for doc, version, _ in documents:
+        wait_suspended_at(stack, runs[doc], doc, Status.SECRECY_REVIEW, timeout=180)
+        with Session(stack.engine) as session:
+            findings = session.exec(
+                select(RecordedFinding.rule, RecordedFinding.message).where(
+                    col(RecordedFinding.version_id) == version
+                )
+            ).all()
+        assert len(findings) == len(set(findings))
+    assert executing
+    for run in executing:  # nothing moved them after the kill until they were rescheduled
+        with get_client(sync_client=True) as client:
+            after = [s.name for s in client.read_flow_run_states(run) if s.timestamp > killed_at]
+        assert after[:1] == ["Rescheduled"], after
+
+
+def _executing(run: UUID) -> bool:
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(run).state
+    return state is not None and state.type.value in ("PENDING", "RUNNING")
+
+
+def test_a_starting_worker_never_takes_a_live_siblings_runs(stack: Stack) -> None:
+    """A second worker starts while the first has runs in flight: none is rescheduled."""
+    documents = [new_document(stack) for _ in range(3)]
+    runs = {doc: start_review(doc, version) for doc, version, _ in documents}
+    sibling = stack.spawn_worker("sibling.log")
+    try:
+        time.sleep(LEASE_LAPSE.total_seconds())  # the sibling's recovery had time to look
+        for doc, _, _ in documents:
+            wait_suspended_at(stack, runs[doc], doc, Status.SECRECY_REVIEW, timeout=120)
+    finally:
+        os.killpg(sibling.pid, signal.SIGTERM)
+        sibling.wait(timeout=30)
+    assert not [run for run in runs.values() if "Rescheduled" in state_names(run)]
+    with Session(stack.engine) as session:
+        assert session.get(WorkerLease, _lease_of(stack, sibling.pid)) is None  # released
+
+
+def _lease_of(stack: Stack, pid: int) -> str:
+    """The id of the lease the worker with this pid held (released leases leave none)."""
+    with Session(stack.engine) as session:
+        lease = session.exec(select(WorkerLease).where(col(WorkerLease.pid) == pid)).first()
+    return lease.id if lease is not None else "released"
