@@ -1,6 +1,7 @@
 """SQLModel tables, engine and session plumbing. No rules (style.md)."""
 
 from models.alerts import Alert
+from models.applications import Application, ApplicationClockEvent, ApplicationDocument
 from models.annual_reports import AnnualReportImport, AnnualReportMark
 from models.audit import AuditEvent
 from models.calendar import CalendarDayRecord, CalendarYearRecord
@@ -26,6 +27,9 @@ __all__ = [
     "AnnualReportImport",
     "AnnualReportMark",
     "ApiToken",
+    "Application",
+    "ApplicationClockEvent",
+    "ApplicationDocument",
     "AuditEvent",
     "BrowserSession",
     "CalendarDayRecord",

@@ -90,6 +90,7 @@ def recount_deadlines(
         if (due, provisional) == (row.due_at, row.provisional):
             continue
         assert row.id is not None
+        assert row.document_id is not None  # joined with its document
         change = Recount(
             row.id, row.document_id, row.kind, row.due_at, due, row.provisional, provisional
         )

@@ -111,7 +111,7 @@ def overdue_deadlines(session: Session, *, as_of: datetime, oldest: int = 20) ->
         by_organ=by_organ,
         oldest=[
             OverdueItem(
-                d.id or 0, d.document_id, title, code, d.kind, d.due_at, d.basis, d.provisional
+                d.id or 0, d.document_id or 0, title, code, d.kind, d.due_at, d.basis, d.provisional
             )
             for d, title, code in late
         ],
