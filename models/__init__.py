@@ -1,8 +1,8 @@
 """SQLModel tables, engine and session plumbing. No rules (style.md)."""
 
 from models.alerts import Alert
-from models.applications import Application, ApplicationClockEvent, ApplicationDocument
 from models.annual_reports import AnnualReportImport, AnnualReportMark
+from models.applications import Application, ApplicationClockEvent, ApplicationDocument
 from models.audit import AuditEvent
 from models.calendar import CalendarDayRecord, CalendarYearRecord
 from models.chain import ChainLink  # also notes each audit event and decision inserted

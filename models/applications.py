@@ -33,6 +33,7 @@ class Application(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=64)  # 申请编号, e.g. 依申请〔2026〕12号
     organ_id: int = Field(foreign_key="organs.id")
+    policy_profile: str = Field(max_length=64)  # the profile its clock and letter follow
     channel: Channel = Field(sa_column=enum_column(Channel, "channel"))
     received_on: date  # 条例 art. 31: the day the application counts as received
     registered_at: datetime = Field(sa_column=utc_column())

@@ -20,9 +20,7 @@ class Deadline(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("document_id", "kind"),
         sa.UniqueConstraint("application_id", "kind"),
-        sa.CheckConstraint(
-            "(document_id IS NULL) <> (application_id IS NULL)", name="one_subject"
-        ),
+        sa.CheckConstraint("(document_id IS NULL) <> (application_id IS NULL)", name="one_subject"),
         sa.Index("ix_deadlines_open", "met_at", "due_at"),
         enum_check("kind", DeadlineKind),
     )

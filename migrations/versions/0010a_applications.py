@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=64), nullable=False),
     sa.Column('organ_id', sa.Integer(), nullable=False),
+    sa.Column('policy_profile', sa.String(length=64), nullable=False),
     sa.Column('channel', sa.String(length=15), nullable=False),
     sa.Column('received_on', sa.Date(), nullable=False),
     sa.Column('registered_at', sa.DateTime(timezone=True), nullable=False),
