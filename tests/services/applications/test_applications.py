@@ -281,3 +281,23 @@ def test_three_applicants_released_one_filed_document_propose_its_conversion_rul
         assert len(proposals) == (1 if n == 2 else 0)
     session.commit()
     assert proposals[0].document_id == document.id
+
+
+def test_the_office_dashboard_lists_an_applications_reply_due_date_条例_art_33(
+    session: Session,
+) -> None:
+    from api.pages.office import board_html
+    from services.office.overview import dashboard
+
+    organ, _ = _office(session)
+    application, _ = register_application(
+        session=session, organ=organ, request=REQUEST, profile="national", at=AT
+    )
+    session.commit()
+    data = dashboard(session, as_of=datetime(2026, 10, 30, 9, tzinfo=SHANGHAI))
+    reply = next(a for a in data.applications if a.kind is DeadlineKind.APPLICATION_REPLY)
+    assert (reply.number, reply.overdue) == (application.number, True)
+    html = board_html(data)
+    assert application.number in html
+    assert "2026-10-29 24:00" in html
+    assert REQUEST.applicant_name not in html
