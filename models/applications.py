@@ -5,6 +5,7 @@ these rows only and is shown to the disclosure office alone (services.applicatio
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -13,6 +14,7 @@ from models.base import empty_list, enum_column, json_list_column, utc_column
 from models.checks import enum_check
 from policies.application_clock import ClockEventKind, ConsultedParty
 from policies.application_replies import ReplyType
+from policies.application_steps import ApplicationStep
 from policies.applications import ApplicantType, Channel
 
 
@@ -58,6 +60,15 @@ class Application(SQLModel, table=True):
     replied_on: date | None = None  # concluded: counted in table 三 of that year
     replied_by: int | None = Field(default=None, foreign_key="users.id")
     abandoned_on: date | None = None  # art. 30: no supplement by the stated time
+    step: ApplicationStep = Field(
+        default=ApplicationStep.COMPLETENESS, sa_column=enum_column(ApplicationStep, "step")
+    )
+    actions: int = 0  # actions recorded: the flow's waits are keyed by it
+    extension_requested_days: int | None = None  # waiting for the head (条例 art. 33 ¶2)
+    # A reply that releases files waits for the secrecy review of exactly those files.
+    proposed_reply: dict[str, Any] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON(), nullable=True)
+    )
 
 
 class ApplicationClockEvent(SQLModel, table=True):
@@ -89,3 +100,46 @@ class ApplicationDocument(SQLModel, table=True):
     document_id: int = Field(foreign_key="documents.id", primary_key=True, index=True)
     linked_by: int = Field(foreign_key="users.id")
     linked_at: datetime = Field(sa_column=utc_column())
+
+
+ReleaseStatus = Literal["pending", "approved", "refused"]
+
+
+class ApplicationRelease(SQLModel, table=True):
+    """One file proposed for release to an applicant, and the secrecy reviewer's decision on
+    exactly that file (for 部分公开 the redacted file): 先审查、后公开 (条例 art. 17)."""
+
+    __tablename__ = "application_releases"
+    __table_args__ = (
+        sa.UniqueConstraint("application_id", "file_id"),
+        enum_check("status", get_args(ReleaseStatus)),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="applications.id", index=True)
+    document_id: int = Field(foreign_key="documents.id")
+    version_id: int = Field(foreign_key="versions.id")
+    file_id: int = Field(foreign_key="stored_files.id")
+    file_name: str = Field(max_length=255)
+    attribute: str = Field(max_length=16)  # the version's attribute when proposed
+    status: str = Field(default="pending", max_length=16)
+    decided_by: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    reason_codes: list[str] = Field(default_factory=empty_list, sa_column=json_list_column())
+    comment: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class ApplicationDelivery(SQLModel, table=True):
+    """The link the released files are delivered by: scoped to one application, expiring, each
+    use logged (only the token's sha256 is kept)."""
+
+    __tablename__ = "application_deliveries"
+    __table_args__ = (sa.CheckConstraint("length(token_hash) = 64", name="token_hash_sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="applications.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=utc_column())
+    expires_at: datetime = Field(sa_column=utc_column())
+    uses: int = 0

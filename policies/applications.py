@@ -164,3 +164,9 @@ def conversion_due(distinct_applicants: int, threshold: ConversionThreshold) -> 
     """Whether a document released to this many distinct applicants this year should be proposed
     for conversion to 主动公开 (条例 art. 44; domain §10 rule 17)."""
     return distinct_applicants >= threshold.applicants
+
+
+# How long the link delivering released files to an applicant works. No source sets one: a local
+# choice, long enough for the applicant to fetch the files after the reply letter arrives by post
+# (条例 art. 40 leaves the form of provision to the agency).
+DELIVERY_LINK_DAYS = 30

@@ -1,11 +1,13 @@
-"""Applications for government information (issue 26; 条例 arts. 27–45): the applications, their
-clock events and linked documents; deadlines of an application (the 补正 notice and the reply,
-条例 arts. 30, 33) in the deadlines table beside those of documents; re-reviews proposed by
-repeated applications (domain §10 rule 17).
+"""Applications for government information (issue 26; 条例 arts. 27–45): the applications with
+their step in the handling, clock events, linked documents, the files proposed for release with
+their secrecy decisions, and the expiring delivery links; deadlines of an application (the 补正
+notice and the reply, 条例 arts. 30, 33) in the deadlines table beside those of documents;
+re-reviews proposed by repeated applications (domain §10 rule 17); the disclosure-office head's
+role (条例 art. 33 ¶2).
 
 Revision ID: 0010a
 Revises: 0009i
-Create Date: 2026-12-06 06:00:07.497211
+Create Date: 2026-12-06 06:07:18.750822
 """
 
 from collections.abc import Sequence
@@ -51,12 +53,17 @@ def upgrade() -> None:
     sa.Column('replied_on', sa.Date(), nullable=True),
     sa.Column('replied_by', sa.Integer(), nullable=True),
     sa.Column('abandoned_on', sa.Date(), nullable=True),
-    sa.CheckConstraint("channel IN ('in_person', 'registered_post', 'ordinary_mail', 'fax', 'online')", name=op.f('ck_applications_channel')),
-    sa.CheckConstraint("applicant_type IN ('natural_person', 'commercial', 'research', 'public_interest', 'legal_service', 'other_organisation')", name=op.f('ck_applications_applicant_type')),
+    sa.Column('step', sa.String(length=12), nullable=False),
+    sa.Column('actions', sa.Integer(), nullable=False),
+    sa.Column('extension_requested_days', sa.Integer(), nullable=True),
+    sa.Column('proposed_reply', sa.JSON(), nullable=True),
     sa.CheckConstraint("reply_type IN ('disclosed', 'partial', 'withheld', 'cannot_provide', 'not_processed', 'other')", name=op.f('ck_applications_reply_type')),
     sa.ForeignKeyConstraint(['organ_id'], ['organs.id'], name=op.f('fk_applications_organ_id_organs')),
     sa.ForeignKeyConstraint(['registered_by'], ['users.id'], name=op.f('fk_applications_registered_by_users')),
     sa.ForeignKeyConstraint(['replied_by'], ['users.id'], name=op.f('fk_applications_replied_by_users')),
+    sa.CheckConstraint("channel IN ('in_person', 'registered_post', 'ordinary_mail', 'fax', 'online')", name=op.f('ck_applications_channel')),
+    sa.CheckConstraint("applicant_type IN ('natural_person', 'commercial', 'research', 'public_interest', 'legal_service', 'other_organisation')", name=op.f('ck_applications_applicant_type')),
+    sa.CheckConstraint("step IN ('completeness', 'supplement', 'identify', 'consultation', 'reply', 'extension', 'release', 'done')", name=op.f('ck_applications_step')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_applications')),
     sa.UniqueConstraint('fingerprint', name=op.f('uq_applications_fingerprint')),
     sa.UniqueConstraint('number', name=op.f('uq_applications_number'))
@@ -77,14 +84,29 @@ def upgrade() -> None:
     sa.Column('approved_by_head', sa.Boolean(), nullable=False),
     sa.Column('recorded_by', sa.Integer(), nullable=True),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("kind IN ('received', 'supplement_requested', 'supplement_received', 'consultation_requested', 'consultation_answered', 'extended', 'replied')", name=op.f('ck_application_clock_events_kind')),
-    sa.CheckConstraint("party IN ('third_party', 'agency')", name=op.f('ck_application_clock_events_party')),
     sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_application_clock_events_application_id_applications')),
     sa.ForeignKeyConstraint(['recorded_by'], ['users.id'], name=op.f('fk_application_clock_events_recorded_by_users')),
+    sa.CheckConstraint("kind IN ('received', 'supplement_requested', 'supplement_received', 'consultation_requested', 'consultation_answered', 'extended', 'replied')", name=op.f('ck_application_clock_events_kind')),
+    sa.CheckConstraint("party IN ('third_party', 'agency')", name=op.f('ck_application_clock_events_party')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_application_clock_events'))
     )
     with op.batch_alter_table('application_clock_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_application_clock_events_application_id'), ['application_id'], unique=False)
+
+    op.create_table('application_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('uses', sa.Integer(), nullable=False),
+    sa.CheckConstraint('length(token_hash) = 64', name=op.f('ck_application_deliveries_token_hash_sha256')),
+    sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_application_deliveries_application_id_applications')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_application_deliveries')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_application_deliveries_token_hash'))
+    )
+    with op.batch_alter_table('application_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_application_deliveries_application_id'), ['application_id'], unique=False)
 
     op.create_table('application_documents',
     sa.Column('application_id', sa.Integer(), nullable=False),
@@ -98,6 +120,32 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('application_documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_application_documents_document_id'), ['document_id'], unique=False)
+
+    op.create_table('application_releases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('file_id', sa.Integer(), nullable=False),
+    sa.Column('file_name', sa.String(length=255), nullable=False),
+    sa.Column('attribute', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reason_codes', sa.JSON(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('pending', 'approved', 'refused')", name=op.f('ck_application_releases_status')),
+    sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_application_releases_application_id_applications')),
+    sa.ForeignKeyConstraint(['decided_by'], ['users.id'], name=op.f('fk_application_releases_decided_by_users')),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_application_releases_document_id_documents')),
+    sa.ForeignKeyConstraint(['file_id'], ['stored_files.id'], name=op.f('fk_application_releases_file_id_stored_files')),
+    sa.ForeignKeyConstraint(['version_id'], ['versions.id'], name=op.f('fk_application_releases_version_id_versions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_application_releases')),
+    sa.UniqueConstraint('application_id', 'file_id', name=op.f('uq_application_releases_application_id_file_id'))
+    )
+    with op.batch_alter_table('application_releases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_application_releases_application_id'), ['application_id'], unique=False)
 
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.add_column(sa.Column('application_id', sa.Integer(), nullable=True))
@@ -115,11 +163,17 @@ def upgrade() -> None:
         batch_op.drop_constraint(batch_op.f('ck_rereviews_kind'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_rereviews_kind'), "kind IN ('periodic', 'secrecy_expiry', 'applications')")
 
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('office_head', sa.Boolean(), server_default=sa.false(), nullable=False))
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('office_head')
+
     with op.batch_alter_table('rereviews', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_rereviews_kind'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_rereviews_kind'), "kind IN ('periodic', 'secrecy_expiry')")
@@ -136,10 +190,18 @@ def downgrade() -> None:
                nullable=False)
         batch_op.drop_column('application_id')
 
+    with op.batch_alter_table('application_releases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_application_releases_application_id'))
+
+    op.drop_table('application_releases')
     with op.batch_alter_table('application_documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_application_documents_document_id'))
 
     op.drop_table('application_documents')
+    with op.batch_alter_table('application_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_application_deliveries_application_id'))
+
+    op.drop_table('application_deliveries')
     with op.batch_alter_table('application_clock_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_application_clock_events_application_id'))
 

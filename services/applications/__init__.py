@@ -14,14 +14,23 @@ from services.applications.links import (
     link_document,
     propose_conversions,
 )
+from services.applications.office import OpenApplication, open_application_deadlines
 from services.applications.registration import (
     APPLICATION_REGISTERED,
     ApplicationRequest,
     applicant_key,
     register_application,
 )
+from services.applications.releases import (
+    DELIVERY_USED,
+    delivered_file,
+    delivery_link,
+    pending_releases,
+    released_files,
+)
 from services.applications.replies import APPLICATION_REPLIED, ReplyRequest, record_reply
 from services.applications.report import application_records, computed_table_three
+from services.applications.steps import APPLICATION_ACTION, ApplicationAction, take_action
 from services.applications.views import (
     PERSONAL_DATA_ROLES,
     Applicant,
@@ -32,14 +41,18 @@ from services.applications.views import (
 )
 
 __all__ = [
+    "APPLICATION_ACTION",
     "APPLICATION_REGISTERED",
     "APPLICATION_REPLIED",
     "CLOCK_EVENT_RECORDED",
+    "DELIVERY_USED",
     "DOCUMENT_LINKED",
     "PERSONAL_DATA_ROLES",
     "Applicant",
+    "ApplicationAction",
     "ApplicationRequest",
     "ApplicationView",
+    "OpenApplication",
     "ReplyRequest",
     "applicant_key",
     "application_records",
@@ -47,12 +60,18 @@ __all__ = [
     "clock_events",
     "clock_of",
     "computed_table_three",
+    "delivered_file",
+    "delivery_link",
     "distinct_recipients",
     "get_application",
     "link_document",
     "linked_document_ids",
+    "open_application_deadlines",
+    "pending_releases",
     "propose_conversions",
     "record_clock_event",
     "record_reply",
     "register_application",
+    "released_files",
+    "take_action",
 ]

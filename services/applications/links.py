@@ -107,3 +107,15 @@ def propose_conversions(
             )
         )
     return add_rereviews(session, rows, at=at) if rows else []
+
+
+def linked_documents(session: Session, application_id: int) -> list[Document]:
+    """The documents linked to the application, in id order."""
+    return list(
+        session.exec(
+            select(Document)
+            .join(ApplicationDocument, col(ApplicationDocument.document_id) == col(Document.id))
+            .where(col(ApplicationDocument.application_id) == application_id)
+            .order_by(col(Document.id))
+        ).all()
+    )

@@ -256,7 +256,7 @@ def test_three_applicants_released_one_filed_document_propose_its_conversion_rul
     session: Session,
 ) -> None:
     organ, clerk = _office(session)
-    document = make_document(session, organ=organ, status=Status.FILED)
+    document = make_document(session, drafter=make_user(session, organ=organ), status=Status.FILED)
     at = datetime(2026, 10, 20, 9, tzinfo=SHANGHAI)
     for n in range(3):
         applicant = replace(REQUEST, applicant_id_number=f"11010119900307{n:04d}")
