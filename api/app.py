@@ -13,6 +13,7 @@ from api.errors import install_error_handlers
 from api.openapi import build_openapi
 from api.review_starter import ReviewStarter
 from api.routes import (
+    applications,
     calendar,
     documents,
     intake,
@@ -37,6 +38,7 @@ ROUTERS = [
     office.router,  # the office monitor and its dashboard (issue 5)
     office_reports.router,  # statistics and the annual report (issue 5)
     calendar.router,  # the working-day calendar as data (issue 20)
+    applications.router,  # applications for information, 依申请公开 (issue 26)
 ]
 
 

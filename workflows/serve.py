@@ -38,6 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from prefect import serve
 
+    from workflows.application.flow import handle_application
     from workflows.material_review import review_material
     from workflows.reconcile import reschedule_orphaned_runs, restore_missing_forms
     from workflows.review_flow import review_document
@@ -51,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if restored:
         print(f"restored the form of {len(restored)} suspended run(s): {', '.join(restored)}")
     materials = review_material.to_deployment(name=DEPLOYMENT)
-    deployments = [deployment, materials, *scheduled_deployments()]
+    applications = handle_application.to_deployment(name=DEPLOYMENT)
+    deployments = [deployment, materials, applications, *scheduled_deployments()]
     # Schedules stay active when this process stops: a restart must not need anyone to unpause.
     serve(*deployments, limit=args.limit, pause_on_shutdown=False)
     return 0

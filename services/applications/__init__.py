@@ -8,6 +8,7 @@ from services.applications.clock import (
     clock_of,
     record_clock_event,
 )
+from services.applications.letter import ReplyLetter, reply_letter
 from services.applications.links import (
     DOCUMENT_LINKED,
     distinct_recipients,
@@ -24,6 +25,7 @@ from services.applications.registration import (
 from services.applications.releases import (
     DELIVERY_USED,
     delivered_file,
+    delivery_files,
     delivery_link,
     pending_releases,
     released_files,
@@ -53,6 +55,7 @@ __all__ = [
     "ApplicationRequest",
     "ApplicationView",
     "OpenApplication",
+    "ReplyLetter",
     "ReplyRequest",
     "applicant_key",
     "application_records",
@@ -61,6 +64,7 @@ __all__ = [
     "clock_of",
     "computed_table_three",
     "delivered_file",
+    "delivery_files",
     "delivery_link",
     "distinct_recipients",
     "get_application",
@@ -73,5 +77,6 @@ __all__ = [
     "record_reply",
     "register_application",
     "released_files",
+    "reply_letter",
     "take_action",
 ]

@@ -256,11 +256,7 @@ def released_files(session: Session, application_id: int) -> list[ApplicationRel
     )
 
 
-def delivered_file(
-    session: Session, *, token: str, file_id: int, at: datetime, address: str | None
-) -> tuple[StoredFile, str]:
-    """A released file through the applicant's link: the link must exist, not have expired,
-    and the file be approved for its application; each use is logged."""
+def _delivery(session: Session, token: str, at: datetime) -> ApplicationDelivery:
     delivery = session.exec(
         select(ApplicationDelivery).where(col(ApplicationDelivery.token_hash) == _hash(token))
     ).first()
@@ -268,6 +264,20 @@ def delivered_file(
         raise NotFound("链接无效。")
     if at >= delivery.expires_at:
         raise Gone("链接已过期，请联系政府信息公开工作机构。")
+    return delivery
+
+
+def delivery_files(session: Session, *, token: str, at: datetime) -> list[ApplicationRelease]:
+    """The files a valid, unexpired link delivers (404 unknown, 410 expired)."""
+    return released_files(session, _delivery(session, token, at).application_id)
+
+
+def delivered_file(
+    session: Session, *, token: str, file_id: int, at: datetime, address: str | None
+) -> tuple[StoredFile, str]:
+    """A released file through the applicant's link: the link must exist, not have expired,
+    and the file be approved for its application; each use is logged."""
+    delivery = _delivery(session, token, at)
     release = next(
         (r for r in released_files(session, delivery.application_id) if r.file_id == file_id), None
     )
