@@ -50,6 +50,7 @@ from services.validation import Day, Id, Line, MultiLine
 
 router = APIRouter(tags=["applications"])
 PORTAL_CSRF = "gongkai_application_csrf"
+_HTML_BODY: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
 _PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
 OfficeChannel = Literal["in_person", "registered_post", "ordinary_mail", "fax"]
 
@@ -403,9 +404,15 @@ def application_form(session: SessionDep) -> HTMLResponse:
     "/portal/applications",
     response_class=HTMLResponse,
     responses={
-        403: {"description": "CSRF"},
-        422: {"description": "缺少第二十九条要求的内容"},
-        429: {"description": "rate limit"},
+        200: {"description": "已登记（同一申请再次提交）", "content": _HTML_BODY},
+        201: {"description": "申请已收到：回执", "content": _HTML_BODY},
+        403: {"description": "申请表已过期或来自其他网站 (CSRF)", "content": _HTML_BODY},
+        422: {
+            "description": "缺少条例第二十九条要求的内容（页面逐项列出）; a field too long (JSON)",
+            "content": _HTML_BODY
+            | {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+        },
+        429: {"description": "提交过于频繁 (rate limit)", "content": _HTML_BODY},
     },
     summary="Submit an online application (CSRF-protected, rate-limited per applicant and address)",
 )

@@ -301,3 +301,46 @@ def test_the_office_dashboard_lists_an_applications_reply_due_date_条例_art_33
     assert application.number in html
     assert "2026-10-29 24:00" in html
     assert REQUEST.applicant_name not in html
+
+
+def test_table_三_counted_from_applications_keeps_imports_国办公开办函_2019_60号(
+    session: Session,
+) -> None:
+    from policies.annual_report import ImportedCell
+    from services.office.annual_report import build_annual_report, import_figures
+
+    organ, clerk = _office(session)
+    first, _ = register_application(
+        session=session, organ=organ, request=REQUEST, profile="national", at=AT
+    )
+    record_reply(
+        session=session,
+        application=first,
+        reply=ReplyRequest(ReplyType.CANNOT_PROVIDE, sub_reason="CP-1"),
+        person=clerk,
+        at=datetime(2026, 10, 9, 9, tzinfo=SHANGHAI),
+    )
+    register_application(
+        session=session,
+        organ=organ,
+        request=replace(REQUEST, description="另一件", applicant_type=ApplicantType.RESEARCH),
+        profile="national",
+        at=AT,
+    )
+    # Handled outside the engine: one 自然人 application received and disclosed.
+    cells = [
+        ImportedCell("三", row, column, 1)
+        for row in ("一", "三(一)", "三(七)")
+        for column in ("自然人", "总计")
+    ]
+    import_figures(session=session, year=2026, cells=cells, media="json", user=clerk, at=AT)
+    session.commit()
+    report = build_annual_report(session=session, year=2026)
+    assert report.cell("三", "一", "自然人").value == 2
+    assert report.cell("三", "一", "自然人").origin == "combined"
+    assert report.cell("三", "三(四)1", "自然人").value == 1
+    assert report.cell("三", "三(四)1", "自然人").origin == "computed"
+    assert report.cell("三", "三(一)", "自然人").origin == "imported"
+    assert report.cell("三", "四", "科研机构").value == 1
+    assert report.cell("三", "一", "总计").value == 3
+    assert [f.message for f in report.findings] == []
