@@ -24,8 +24,9 @@ from policies.application_clock import (
 from policies.application_replies import ReplyType
 from policies.application_steps import STEPS, Action, ApplicationStep, check_action
 from policies.calendar import local_date
+from policies.deadlines import DeadlineKind
 from policies.findings import Finding, Severity
-from services.applications.clock import clock_of, record_clock_event
+from services.applications.clock import clock_of, end_deadline, record_clock_event
 from services.applications.links import link_document
 from services.applications.releases import propose_release
 from services.applications.replies import ReplyRequest, record_reply
@@ -115,7 +116,9 @@ def _apply(
         )
 
     a = act.action
-    if a is Action.REQUEST_SUPPLEMENT:
+    if a is Action.COMPLETE:  # no 补正 needed: the notice window is met (条例 art. 30)
+        end_deadline(session, id_of(application), DeadlineKind.APPLICATION_SUPPLEMENT, at)
+    elif a is Action.REQUEST_SUPPLEMENT:
         clock(ClockEvent(ClockEventKind.SUPPLEMENT_REQUESTED, on, until=act.until))
     elif a is Action.SUPPLEMENT_RECEIVED:
         clock(ClockEvent(ClockEventKind.SUPPLEMENT_RECEIVED, on))

@@ -344,3 +344,29 @@ def test_table_三_counted_from_applications_keeps_imports_国办公开办函_20
     assert report.cell("三", "四", "科研机构").value == 1
     assert report.cell("三", "一", "总计").value == 3
     assert [f.message for f in report.findings] == []
+
+
+def test_application_deadlines_are_alerted_at_half_and_when_overdue_once_条例_art_33(
+    session: Session,
+) -> None:
+    from services.applications.alerts import check_application_windows
+
+    organ, _ = _office(session)
+    application, _ = register_application(
+        session=session, organ=organ, request=REQUEST, profile="national", at=AT
+    )
+    # 10 of 20 WD after Fri 09-25: 09-28…09-30, 10-08, 10-09, Sat 10-10, 10-12…10-15 (10)
+    half = check_application_windows(
+        session, at=datetime(2026, 10, 16, 0, 1, tzinfo=SHANGHAI), shares=(0.5,)
+    )
+    # The 补正 notice (7 WD, due 10-12) is past; the reply (20 WD) at half.
+    assert sorted(k.rsplit(":", 1)[1] for k in half) == ["50%", "50%", "overdue"]
+    again = check_application_windows(
+        session, at=datetime(2026, 10, 16, 0, 2, tzinfo=SHANGHAI), shares=(0.5,)
+    )
+    assert again == []
+    late = check_application_windows(
+        session, at=datetime(2026, 10, 30, 0, 1, tzinfo=SHANGHAI), shares=(0.5,)
+    )
+    assert any(k.endswith("overdue") for k in late)
+    assert application.number

@@ -202,3 +202,22 @@ def test_a_supplement_restarts_and_no_supplement_abandons_条例_art_30(session:
     )
     assert application.step is ApplicationStep.DONE
     assert application.abandoned_on == date(2026, 10, 19)
+
+
+def test_a_complete_application_meets_its_supplement_notice_window_条例_art_30(
+    session: Session,
+) -> None:
+    from sqlmodel import col, select
+
+    from models.deadlines import Deadline
+    from policies.deadlines import DeadlineKind
+
+    _, clerk, _, _, application = _setup(session)
+    _do(session, application, clerk, Action.COMPLETE)
+    notice = session.exec(
+        select(Deadline).where(
+            col(Deadline.application_id) == id_of(application),
+            col(Deadline.kind) == DeadlineKind.APPLICATION_SUPPLEMENT.value,
+        )
+    ).one()
+    assert notice.met_at == LATER
