@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, now
+from api.deps import CurrentUser, OfficeReader, SessionDep, SettingsDep, now
 from api.errors import error_responses
 from api.pages import applications as pages
 from api.pages import private_html
@@ -302,6 +302,19 @@ def letter_page(
     application_id: Annotated[Id, Path()], user: CurrentUser, session: SessionDep
 ) -> HTMLResponse:
     """条例 arts. 36–37, 51 (the letter names the applicant: the disclosure office only)."""
+    return private_html(pages.letter_html(_letter_of(session, application_id, user)))
+
+
+@router.get(
+    "/office/applications/{application_id}/letter",
+    response_class=HTMLResponse,
+    responses=error_responses(401, 403, 404, 409),
+    summary="The reply letter for the office's browser (the /office sign-in)",
+)
+def office_letter_page(
+    application_id: Annotated[Id, Path()], user: OfficeReader, session: SessionDep
+) -> HTMLResponse:
+    """The same page as /applications/{id}/letter, read with the office's browser session."""
     return private_html(pages.letter_html(_letter_of(session, application_id, user)))
 
 
