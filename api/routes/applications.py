@@ -293,39 +293,27 @@ def _letter_of(session: Session, application_id: int, user: User):  # type: igno
 
 
 @router.get(
-    "/applications/{application_id}/letter",
+    "/office/applications/{application_id}/letter",
     response_class=HTMLResponse,
     responses=error_responses(401, 403, 404, 409),
     summary="The reply letter, printable: number, decision, reasons, remedy channels",
 )
 def letter_page(
-    application_id: Annotated[Id, Path()], user: CurrentUser, session: SessionDep
-) -> HTMLResponse:
-    """条例 arts. 36–37, 51 (the letter names the applicant: the disclosure office only)."""
-    return private_html(pages.letter_html(_letter_of(session, application_id, user)))
-
-
-@router.get(
-    "/office/applications/{application_id}/letter",
-    response_class=HTMLResponse,
-    responses=error_responses(401, 403, 404, 409),
-    summary="The reply letter for the office's browser (the /office sign-in)",
-)
-def office_letter_page(
     application_id: Annotated[Id, Path()], user: OfficeReader, session: SessionDep
 ) -> HTMLResponse:
-    """The same page as /applications/{id}/letter, read with the office's browser session."""
+    """条例 arts. 36–37, 51; the letter names the applicant: the disclosure office only (bearer
+    token, or the office's browser sign-in)."""
     return private_html(pages.letter_html(_letter_of(session, application_id, user)))
 
 
 @router.get(
-    "/applications/{application_id}/letter.pdf",
+    "/office/applications/{application_id}/letter.pdf",
     response_class=Response,
     responses=_PDF | error_responses(401, 403, 404, 409),
     summary="The reply letter as PDF",
 )
 def letter_pdf(
-    application_id: Annotated[Id, Path()], user: CurrentUser, session: SessionDep
+    application_id: Annotated[Id, Path()], user: OfficeReader, session: SessionDep
 ) -> Response:
     """The same letter as the page, in PDF (Chinese in the CID font STSong-Light)."""
     letter = _letter_of(session, application_id, user)

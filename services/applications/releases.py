@@ -105,12 +105,7 @@ def propose_release(
                 created_at=at,
             )
         )
-    for row in session.exec(
-        select(ApplicationRelease).where(
-            col(ApplicationRelease.application_id) == id_of(application),
-            col(ApplicationRelease.status) == "pending",
-        )
-    ).all():
+    for row in pending_releases(session, id_of(application)):
         session.delete(row)  # an earlier proposal, superseded before any decision
     session.flush()
     session.add_all(proposed)
@@ -133,18 +128,22 @@ def propose_release(
     return True
 
 
-def pending_releases(session: Session, application_id: int) -> list[ApplicationRelease]:
-    """The files waiting for the secrecy reviewer's decision."""
+def _releases(session: Session, application_id: int, status: str) -> list[ApplicationRelease]:
     return list(
         session.exec(
             select(ApplicationRelease)
             .where(
                 col(ApplicationRelease.application_id) == application_id,
-                col(ApplicationRelease.status) == "pending",
+                col(ApplicationRelease.status) == status,
             )
             .order_by(col(ApplicationRelease.id))
         ).all()
     )
+
+
+def pending_releases(session: Session, application_id: int) -> list[ApplicationRelease]:
+    """The files waiting for the secrecy reviewer's decision."""
+    return _releases(session, application_id, "pending")
 
 
 def decide_release(
@@ -244,16 +243,7 @@ def delivery_link(
 
 def released_files(session: Session, application_id: int) -> list[ApplicationRelease]:
     """The files approved for release to the application."""
-    return list(
-        session.exec(
-            select(ApplicationRelease)
-            .where(
-                col(ApplicationRelease.application_id) == application_id,
-                col(ApplicationRelease.status) == "approved",
-            )
-            .order_by(col(ApplicationRelease.id))
-        ).all()
-    )
+    return _releases(session, application_id, "approved")
 
 
 def _delivery(session: Session, token: str, at: datetime) -> ApplicationDelivery:

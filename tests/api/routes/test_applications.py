@@ -80,17 +80,17 @@ def test_a_refusal_letter_has_its_number_reason_and_remedy_channels_条例_arts_
     )
     assert replied.status_code == 200, replied.text
     number = replied.json()["reply_number"]
-    page = client.get(f"/applications/{created['id']}/letter", headers=office.headers)
+    page = client.get(f"/office/applications/{created['id']}/letter", headers=office.headers)
     assert page.status_code == 200
     assert number in page.text
     assert "属于四类过程性信息" in page.text
     for text in ("行政复议", "行政诉讼", "六十日内", "六个月内"):
         assert text in page.text
-    pdf = client.get(f"/applications/{created['id']}/letter.pdf", headers=office.headers)
+    pdf = client.get(f"/office/applications/{created['id']}/letter.pdf", headers=office.headers)
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
     reviewer = client.get(
-        f"/applications/{created['id']}/letter", headers=people["reviewer"].headers
+        f"/office/applications/{created['id']}/letter", headers=people["reviewer"].headers
     )
     assert reviewer.status_code == 403
 

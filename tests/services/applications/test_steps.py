@@ -221,3 +221,23 @@ def test_a_complete_application_meets_its_supplement_notice_window_条例_art_30
         )
     ).one()
     assert notice.met_at == LATER
+
+
+def test_only_a_disclosure_office_user_can_be_its_head_条例_art_33(session: Session) -> None:
+    from services.accounts import create_user
+    from services.errors import Conflict
+
+    organ = make_organ(session)
+    head = create_user(
+        session=session,
+        name="主任",
+        organ=organ,
+        role=Role.DISCLOSURE_OFFICE,
+        at=AT,
+        office_head=True,
+    )
+    assert head.office_head
+    with pytest.raises(Conflict, match="head"):
+        create_user(
+            session=session, name="科员", organ=organ, role=Role.DRAFTER, at=AT, office_head=True
+        )
