@@ -67,8 +67,15 @@ def action_of(response: dict[str, Any]) -> ApplicationAction:
     )
 
 
-def describe_application(view: ApplicationView, step: ApplicationStep, *, url: str) -> str:
-    """The Markdown above the form: the application (no personal data), its clock and step."""
+def describe_application(
+    view: ApplicationView,
+    step: ApplicationStep,
+    *,
+    url: str,
+    releases: list[tuple[str, str, str]] | None = None,
+) -> str:
+    """The Markdown above the form: the application (no personal data), its clock and step,
+    and at the release review exactly the files proposed (name, attribute, reviewer's page)."""
     row = STEPS[step]
     due = (
         deadline_text(view.reply_due_at, provisional=False)
@@ -89,6 +96,11 @@ def describe_application(view: ApplicationView, step: ApplicationStep, *, url: s
         "",
         f"**可选操作** ({row.decided_by.label}): {', '.join(a.value for a in row.leads_to)}",
     ]
+    if step is ApplicationStep.RELEASE:
+        lines += ["", "### 拟提供的文件 (exactly what would be sent; 先审查、后公开)"]
+        lines += [
+            f"- {name}（{attribute}）: [{page}]({page})" for name, attribute, page in releases or []
+        ]
     if step is ApplicationStep.REPLY:
         subs = "; ".join(f"{s.code} {s.label}" for s in (*CANNOT_PROVIDE, *NOT_PROCESSED))
         lines += [

@@ -13,12 +13,17 @@ from prefect.cache_policies import NO_CACHE
 from prefect.flow_runs import suspend_flow_run
 
 from policies.application_steps import ApplicationStep
-from services.applications import application_view, get_application, take_action
+from services.applications import (
+    application_view,
+    get_application,
+    pending_releases,
+    take_action,
+)
 from services.audit import record_event
 from services.errors import DomainError
 from workflows.application.form import ApplicationDecision, action_of, describe_application
 from workflows.human import DECISION_REFUSED, proven_reviewer
-from workflows.runtime import SUSPEND_BACKSTOP_SECONDS, now, unit_of_work
+from workflows.runtime import SUSPEND_BACKSTOP_SECONDS, document_url, now, unit_of_work
 
 
 def application_url(application_id: int) -> str:
@@ -35,8 +40,12 @@ def open_application_step(application_id: int) -> dict[str, Any]:
         application = get_application(session, application_id)
         view = application_view(session, application, viewer=None, as_of=now())
         step = application.step
+        releases = [
+            (r.file_name, r.attribute, document_url(r.document_id))
+            for r in pending_releases(session, application_id)
+        ]
         description = (
-            describe_application(view, step, url=application_url(application_id))
+            describe_application(view, step, url=application_url(application_id), releases=releases)
             if step is not ApplicationStep.DONE
             else ""
         )
