@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from api.deps import WRITES, make_api_engine
 from api.errors import install_error_handlers
 from api.openapi import build_openapi
+from api.rate_limit import RateLimit
 from api.review_starter import ReviewStarter
 from api.routes import (
     applications,
@@ -76,6 +77,11 @@ def create_app(settings: Settings | None = None, *, sweep_reviews: bool = True) 
     app.state.engine = make_api_engine(settings.database_url)
     app.state.writer = app.state.engine.execution_options(**{WRITES: True})
     app.state.review_starter = ReviewStarter(settings)
+    # The portal's online application form (issue 26): per client address and per applicant.
+    app.state.application_limits = {
+        "address": RateLimit(settings.application_rate_per_address),
+        "applicant": RateLimit(settings.application_rate_per_applicant),
+    }
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

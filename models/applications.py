@@ -58,6 +58,7 @@ class Application(SQLModel, table=True):
     reply_explanation: str | None = Field(default=None, sa_type=sa.Text)
     reply_number: str | None = Field(default=None, max_length=64)  # 答复书文号
     replied_on: date | None = None  # concluded: counted in table 三 of that year
+    report_row: str | None = Field(default=None, max_length=16)  # its row of table 三
     replied_by: int | None = Field(default=None, foreign_key="users.id")
     abandoned_on: date | None = None  # art. 30: no supplement by the stated time
     step: ApplicationStep = Field(

@@ -30,6 +30,7 @@ class ApplicationRecord:
     received_on: date
     concluded_on: date | None = None
     outcome_row: str | None = None
+    count: int = 1  # how many applications alike (a database may count them for us)
 
 
 _OUTCOME_ROWS = frozenset(p.key for p in OUTCOME_PARTS)
@@ -55,7 +56,7 @@ def table_three(year: int, records: Iterable[ApplicationRecord]) -> dict[CellKey
             right = ("四",)
         for row in (left, *right):
             for column in (record.applicant_type.column, "总计"):
-                cells[(TABLE, row, column)] += 1
+                cells[(TABLE, row, column)] += record.count
     return cells
 
 

@@ -453,13 +453,7 @@ def apply_online(
         if applicant_type in ApplicantType._value2member_map_
         else ApplicantType.NATURAL_PERSON
     )
-    limits: dict[str, RateLimit] = request.app.state.__dict__.setdefault(
-        "application_limits",
-        {
-            "address": RateLimit(settings.application_rate_per_address),
-            "applicant": RateLimit(settings.application_rate_per_applicant),
-        },
-    )
+    limits: dict[str, RateLimit] = request.app.state.application_limits
     address_key = request.client.host if request.client else "unknown"
     if not limits["address"].allow(address_key) or (
         applicant_id_number.strip()

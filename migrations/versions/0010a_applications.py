@@ -51,6 +51,7 @@ def upgrade() -> None:
     sa.Column('reply_explanation', sa.Text(), nullable=True),
     sa.Column('reply_number', sa.String(length=64), nullable=True),
     sa.Column('replied_on', sa.Date(), nullable=True),
+    sa.Column('report_row', sa.String(length=16), nullable=True),
     sa.Column('replied_by', sa.Integer(), nullable=True),
     sa.Column('abandoned_on', sa.Date(), nullable=True),
     sa.Column('step', sa.String(length=12), nullable=False),

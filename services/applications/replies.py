@@ -12,7 +12,7 @@ from models.applications import Application
 from models.base import id_of
 from models.users import User
 from policies.application_clock import ClockEvent, ClockEventKind, ClockState
-from policies.application_replies import ReplyType, check_reply
+from policies.application_replies import ReplyType, check_reply, report_row
 from policies.calendar import local_date
 from policies.deadlines import DeadlineKind
 from services.applications.clock import clock_of, end_deadline, record_clock_event
@@ -67,6 +67,9 @@ def record_reply(
     application.reason_codes = list(reply.reason_codes)
     application.reply_explanation = reply.explanation
     application.replied_on = replied_on
+    application.report_row = report_row(
+        reply.reply_type, reply.sub_reason, list(reply.reason_codes)
+    )
     application.replied_by = person.id
     application.reply_number = f"{application.number}-答复"
     session.add(application)

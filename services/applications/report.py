@@ -1,42 +1,52 @@
-"""Table 三 of the annual report from the engine's applications (domain §10 rule 19)."""
+"""Table 三 of the annual report from the engine's applications (domain §10 rule 19): the
+database counts the applications alike (applicant type, received in the year or before,
+concluded in the year or not, row of table 三 fixed at the reply), the policy fills the cells."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from sqlmodel import Session, col, or_, select
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
 from models.applications import Application
 from policies.annual_report import CellKey
-from policies.application_replies import ReplyType, report_row
 from policies.application_report import ApplicationRecord, table_three
+from policies.applications import ApplicantType
 
 
 def application_records(
     session: Session, organ_ids: list[int] | None, year: int
 ) -> list[ApplicationRecord]:
-    """The applications that count in year's table 三 (received by its end, open at its start)."""
-    statement = select(Application).where(
-        col(Application.received_on) <= date(year, 12, 31),
-        or_(
-            col(Application.replied_on).is_(None),
-            col(Application.replied_on) >= date(year, 1, 1),
-        ),
+    """The applications counting in year's table 三 (received by its end, open at its start),
+    counted by what the table tells apart; each record stands for `count` applications."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    concluded_on = sa.func.coalesce(col(Application.replied_on), col(Application.abandoned_on))
+    new = sa.case((col(Application.received_on) >= first, 1), else_=0).label("new")
+    done = sa.case((concluded_on <= last, 1), else_=0).label("done")
+    kind = col(Application.applicant_type)
+    row = col(Application.report_row)
+    statement = (
+        sa.select(kind, new, done, row, sa.func.count())
+        .where(
+            col(Application.received_on) <= last,
+            sa.or_(concluded_on.is_(None), concluded_on >= first),
+        )
+        .group_by(kind, new, done, row)
     )
     if organ_ids is not None:
         statement = statement.where(col(Application.organ_id).in_(organ_ids))
-    records = []
-    for a in session.exec(statement).all():
-        row = (
-            report_row(ReplyType(a.reply_type), a.sub_reason, list(a.reason_codes))
-            if a.reply_type
-            else None
+    before = first - timedelta(days=1)
+    return [
+        ApplicationRecord(
+            ApplicantType(applicant_type),
+            first if is_new else before,
+            last if is_done else None,
+            report_row if is_done else None,
+            int(count),
         )
-        concluded = a.replied_on if a.replied_on else a.abandoned_on
-        if a.reply_type is None and a.abandoned_on is not None:
-            row = "三(六)"  # abandoned (art. 30): no reply type of art. 36, counted as 其他处理
-        records.append(ApplicationRecord(a.applicant_type, a.received_on, concluded, row))
-    return records
+        for applicant_type, is_new, is_done, report_row, count in session.execute(statement).all()
+    ]
 
 
 def computed_table_three(

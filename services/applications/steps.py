@@ -130,6 +130,8 @@ def _apply(
                 "条例 art. 30",
             )
         application.abandoned_on = on
+        # No reply type of art. 36: counted in table 三 as 其他处理 (三(六)).
+        application.report_row = "三(六)"
     elif a is Action.IDENTIFIED:
         for document_id in act.document_ids:
             link_document(
