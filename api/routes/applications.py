@@ -35,6 +35,7 @@ from services.applications import (
     ApplicationAction,
     ApplicationRequest,
     ApplicationView,
+    ReplyLetter,
     applicant_key,
     application_view,
     delivered_file,
@@ -283,7 +284,7 @@ def act(
     return _answer(session, settings, application_id, user)
 
 
-def _letter_of(session: Session, application_id: int, user: User):  # type: ignore[no-untyped-def]
+def _letter_of(session: Session, application_id: int, user: User) -> ReplyLetter:
     if user.role not in PERSONAL_DATA_ROLES:
         raise Forbidden("the reply letter names the applicant: disclosure office only")
     application = get_application(session, application_id)

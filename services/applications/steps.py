@@ -6,7 +6,7 @@ actions recorded, so a decision taken at one door ends the wait at the other."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session
@@ -28,7 +28,7 @@ from policies.deadlines import DeadlineKind
 from policies.findings import Finding, Severity
 from services.applications.clock import clock_of, end_deadline, record_clock_event
 from services.applications.links import link_document
-from services.applications.releases import propose_release
+from services.applications.releases import decide_release, propose_release
 from services.applications.replies import ReplyRequest, record_reply
 from services.audit import record_act
 from services.errors import Forbidden, RequestInvalid
@@ -53,7 +53,6 @@ class ApplicationAction:
     reason_codes: tuple[str, ...] = ()
     explanation: str | None = None
     comment: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _refuse(rule: str, message: str, source: str, where: str | None = None) -> RequestInvalid:
@@ -172,8 +171,6 @@ def _apply(
     elif a is Action.REPLY:
         return _reply(session, application, act, person, at)
     elif a in (Action.APPROVE_RELEASE, Action.REFUSE_RELEASE):
-        from services.applications.releases import decide_release
-
         return decide_release(
             session=session,
             application=application,

@@ -12,6 +12,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.flow_runs import suspend_flow_run
 
+from config.settings import get_settings
 from policies.application_steps import ApplicationStep
 from services.applications import (
     application_view,
@@ -28,8 +29,6 @@ from workflows.runtime import SUSPEND_BACKSTOP_SECONDS, document_url, now, unit_
 
 def application_url(application_id: int) -> str:
     """Where the office handles the application (the API)."""
-    from config.settings import get_settings
-
     return f"{get_settings().api_base_url}/applications/{application_id}"
 
 
