@@ -241,3 +241,42 @@ def test_only_a_disclosure_office_user_can_be_its_head_条例_art_33(session: Se
         create_user(
             session=session, name="科员", organ=organ, role=Role.DRAFTER, at=AT, office_head=True
         )
+
+
+def test_a_partial_release_reviews_exactly_the_redacted_file_条例_art_37(session: Session) -> None:
+    from models.versions import VersionAttachment
+    from services.applications import pending_releases
+    from tests.factories import make_stored_file
+
+    organ, clerk, _, reviewer, application = _setup(session)
+    document = make_document(
+        session,
+        drafter=make_user(session, organ=organ),
+        status=Status.FILED,
+        marking={"attribute": Attribute.ON_REQUEST},
+    )
+    _do(session, application, clerk, Action.COMPLETE)
+    _do(session, application, clerk, Action.IDENTIFIED, document_ids=(id_of(document),))
+    _do(session, application, clerk, Action.CONSULTATIONS_DONE)
+    partial = {"reply_type": ReplyType.PARTIAL, "reason_codes": ("NS-4",)}
+    with pytest.raises(RequestInvalid, match="删减后的文件"):
+        _do(session, application, clerk, Action.REPLY, **partial)
+    redacted = make_stored_file(session)
+    session.add(
+        VersionAttachment(
+            version_id=document.current_version_id or 0,
+            file_id=id_of(redacted),
+            kind="redacted_version",
+            file_name="批复（删减）.pdf",
+        )
+    )
+    session.flush()
+    _do(session, application, clerk, Action.REPLY, **partial)
+    assert [(r.file_id, r.file_name) for r in pending_releases(session, id_of(application))] == [
+        (id_of(redacted), "批复（删减）.pdf")
+    ]
+    with pytest.raises(RequestInvalid, match="理由"):
+        _do(session, application, reviewer, Action.REFUSE_RELEASE)
+    _do(session, application, reviewer, Action.REFUSE_RELEASE, reason_codes=("NS-4",))
+    assert application.step is ApplicationStep.REPLY  # the office replies anew
+    assert application.reply_type is None
