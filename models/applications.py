@@ -51,7 +51,6 @@ class Application(SQLModel, table=True):
     requested_form: str = Field(max_length=500)
     nth_in_month: int  # the applicant's nth application to this organ in the natural month
     fee_yuan: int  # 条例 art. 42; 国办函〔2020〕109号
-    flow_run_id: str | None = Field(default=None, max_length=64)
     reply_type: str | None = Field(default=None, max_length=32)
     sub_reason: str | None = Field(default=None, max_length=16)
     reason_codes: list[str] = Field(default_factory=empty_list, sa_column=json_list_column())

@@ -44,7 +44,6 @@ def upgrade() -> None:
     sa.Column('requested_form', sa.String(length=500), nullable=False),
     sa.Column('nth_in_month', sa.Integer(), nullable=False),
     sa.Column('fee_yuan', sa.Integer(), nullable=False),
-    sa.Column('flow_run_id', sa.String(length=64), nullable=True),
     sa.Column('reply_type', sa.String(length=32), nullable=True),
     sa.Column('sub_reason', sa.String(length=16), nullable=True),
     sa.Column('reason_codes', sa.JSON(), nullable=False),
