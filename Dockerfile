@@ -1,6 +1,6 @@
 # The engine's image: API, review workers (workflows.serve) and the Prefect server all run from it,
 # so prefect, fastapi, starlette, pydantic and sqlalchemy are exactly the set in requirements.lock
-# (prefect 3.8.8 cannot start its server with fastapi >= 0.151: design.md "Versions").
+# (prefect 3.9.1 requires fastapi < 0.151 and certifi >= 2026.10.19: design.md "Versions").
 FROM python:3.11.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

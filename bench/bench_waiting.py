@@ -117,7 +117,7 @@ def synthetic(st: Stack, client: Any, template_id: int, count: int) -> float:
                 name=f"synthetic-{n}",
                 tags=["gongkai", "document-review", "synthetic"],
                 # Never Scheduled: a runner that picks a run up as it turns Paused dies of the
-                # Pending refusal (prefect 3.8.8 runner, seen here).
+                # Pending refusal (prefect 3.8.8-3.9.1 runner without workflows/runner_guard.py).
                 state=Running(),
             )
             client.set_flow_run_state(

@@ -81,7 +81,7 @@ def test_images_are_pinned_and_match_the_lock(services: dict[str, dict[str, Any]
     for base in bases:
         assert re.fullmatch(r"python:3\.11\.\d+-slim-\w+", base), base
     lock = (ROOT / "requirements.lock").read_text("utf-8").splitlines()
-    assert "prefect==3.8.8" in lock
+    assert "prefect==3.9.1" in lock
     assert "requirements.lock" in dockerfile
 
 

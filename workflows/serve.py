@@ -38,12 +38,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from prefect import serve
 
+    from workflows import runner_guard
     from workflows.application.flow import handle_application
     from workflows.material_review import review_material
     from workflows.reconcile import reschedule_orphaned_runs, restore_missing_forms
     from workflows.review_flow import review_document
     from workflows.schedules import scheduled_deployments
 
+    # A run suspended while the runner picks it up must not end serve (runner_guard.py).
+    runner_guard.install()
     deployment = review_document.to_deployment(name=DEPLOYMENT)
     rescheduled = asyncio.run(reschedule_orphaned_runs(DEPLOYMENT))
     if rescheduled:

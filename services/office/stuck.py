@@ -63,7 +63,7 @@ from services.office.stranded import StrandedItem, stranded_reviews
 from services.timestamps import require_aware
 
 MAX_LIMIT = 500
-_Rows = sa.Select[tuple[Any, ...]]  # a SELECT of any columns
+_Rows = sa.Select[*tuple[Any, ...]]  # a SELECT of any columns
 
 
 @dataclass(frozen=True, slots=True)
