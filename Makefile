@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser ocr run test lint typecheck contracts pytest fuzz bench migrate clean
+.PHONY: help install browser axe ocr run test lint typecheck contracts pytest fuzz bench migrate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,6 +25,15 @@ browser: ## Install Debian's Chromium for the browser tests (needs root; skipped
 		|| { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }
 	@test -x $(CHROMIUM) && echo "chromium: $(CHROMIUM)"
 
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null || apt-get install -y -q npm >/dev/null 2>&1 \
+		|| { apt-get update -q >/dev/null && apt-get install -y -q npm >/dev/null; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(AXE)
+
+axe: $(AXE) ## Install axe-core (exact version in package-lock.json) for the accessibility checks
+
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei
 ocr: ## Install Debian's Tesseract with Simplified Chinese data, and a CJK font for the test scans
 	@tesseract --list-langs 2>/dev/null | grep -qx chi_sim && test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc \
@@ -38,7 +47,7 @@ run: $(STAMP) ## Run the engine on its embedded default (SQLite under ./data)
 migrate: $(STAMP) ## Create or upgrade the configured database
 	$(BIN)/python -m cli.main migrate
 
-test: $(STAMP) browser ocr lint typecheck contracts pytest ## Install everything and run every check and test
+test: $(STAMP) browser axe ocr lint typecheck contracts pytest ## Install everything and run every check and test
 
 lint: $(STAMP) ## ruff: lint and formatting
 	$(BIN)/ruff check .

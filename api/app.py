@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 
-from api.deps import WRITES, make_api_engine
 from api.errors import install_error_handlers
 from api.openapi import build_openapi
 from api.rate_limit import RateLimit
@@ -28,6 +27,7 @@ from api.routes import (
 from api.staging_sweep import sweep_staging_forever
 from api.unstarted_reviews import sweep_forever
 from config.settings import Settings, get_settings
+from models.db import WRITES, make_serving_engine
 
 ROUTERS = [
     intake.router,  # submissions (issue 3)
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None, *, sweep_reviews: bool = True) 
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.engine = make_api_engine(settings.database_url)
+    app.state.engine = make_serving_engine(settings.database_url)
     app.state.writer = app.state.engine.execution_options(**{WRITES: True})
     app.state.review_starter = ReviewStarter(settings)
     # The portal's online application form (issue 26): per client address and per applicant.

@@ -13,17 +13,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from config.settings import Settings
-from models.db import commit_unit_of_work, make_engine
+from models.db import commit_unit_of_work
 from models.documents import Document
 from models.users import User
 from policies.roles import Role
@@ -32,33 +31,8 @@ from services.documents import visible_document
 from services.errors import Forbidden, Unauthenticated
 from services.validation import Id
 
-WRITES = "gongkai_writes"  # execution option of the engine that write units of work use
-SQLITE_BUSY_MS = 60_000
-POOL_RECYCLE_SECONDS = 1800
 OFFICE_COOKIE = "gongkai_office"
 OFFICE_ROLES = (Role.DISCLOSURE_OFFICE, Role.ADMIN)
-
-
-def make_api_engine(url: str) -> Engine:
-    """The API's engine. On SQLite a writing unit of work takes the write lock when it begins
-    (BEGIN IMMEDIATE), so that concurrent uploads queue on the busy timeout instead of failing
-    on a stale read snapshot; on PostgreSQL a pool of connections, each checked when taken."""
-    if make_url(url).get_backend_name() != "sqlite":
-        return make_engine(url, pool_size=10, max_overflow=30, pool_recycle=POOL_RECYCLE_SECONDS)
-    engine = make_engine(url, connect_args={"check_same_thread": False})
-
-    @sa.event.listens_for(engine, "connect")
-    def _begin_by_hand(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # SQLAlchemy's recipe: BEGIN emitted below
-        # Writers queue on the lock; 32 concurrent uploads outwait the default 5 s.
-        dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
-
-    @sa.event.listens_for(engine, "begin")
-    def _begin(connection: sa.Connection) -> None:
-        writes = connection.get_execution_options().get(WRITES, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
-
-    return engine
 
 
 def now() -> datetime:

@@ -8,9 +8,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.pages import portal as portal_pages
+from api.pages import public_html
 from api.schemas import ErrorBody, FindingOut
 from services.errors import (
     Conflict,
@@ -82,9 +84,19 @@ async def _domain_error(_: Request, error: Exception) -> JSONResponse:
     return error_response(status, code, error.message, findings, headers=headers)
 
 
-async def _validation_error(_: Request, error: Exception) -> JSONResponse:
+def _reads_portal_pages(request: Request) -> bool:
+    """A browser on the portal's catalogue or a document page: it is answered with a page."""
+    path = request.url.path
+    page = path == "/portal" or (path.startswith("/portal/documents/") and "/files/" not in path)
+    return page and "text/html" in request.headers.get("accept", "")
+
+
+async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     refusal = invalid_fields(schema_findings(error.errors()))
+    if _reads_portal_pages(request):
+        fields = list(dict.fromkeys(f.field or "request" for f in refusal.findings))
+        return public_html(portal_pages.invalid_search_html(fields), status_code=422)
     findings = [FindingOut.of(f) for f in refusal.findings]
     return error_response(422, "invalid_request", refusal.message, findings)
 

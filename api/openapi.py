@@ -1,6 +1,7 @@
 """The OpenAPI document, honest about errors: every error a route answers is the one error shape
-(ErrorBody, `application/json`) under its status code — FastAPI's HTTPValidationError, which the
-API never sends, is gone — a redirect has no body, and each enumerated value says what it means."""
+(ErrorBody, `application/json`; the portal answers browsers with a page as well) under its status
+code — FastAPI's HTTPValidationError, which the API never sends, is gone — a redirect has no body,
+and each enumerated value says what it means."""
 
 from __future__ import annotations
 
@@ -48,7 +49,15 @@ def declare_responses(operation: dict[str, Any]) -> None:
         if status.startswith("3"):
             response.pop("content", None)
         elif status[0] in "45" and _is_error_body(response):
-            response["content"] = {"application/json": {"schema": {"$ref": ERROR_REF}}}
+            pages = _pages(response)
+            response["content"] = {"application/json": {"schema": {"$ref": ERROR_REF}}, **pages}
+
+
+def _pages(response: dict[str, Any]) -> dict[str, Any]:
+    """The HTML a route answers browsers with beside the JSON error (the portal's 422 page)."""
+    content = response.get("content") or {}
+    page = content.get("text/html", {})
+    return {"text/html": page} if page.get("schema", {}).get("type") == "string" else {}
 
 
 def _is_error_body(response: dict[str, Any]) -> bool:

@@ -70,7 +70,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models.db import make_engine, session_scope  # noqa: E402
+from models.db import WRITES, make_engine, make_serving_engine, session_scope  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
 from policies.roles import Role  # noqa: E402
 from services.accounts import create_user, ensure_organ, issue_token  # noqa: E402
@@ -318,7 +318,6 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
     """Per-phase breakdown of the registration's unit of work (see the module docstring)."""
     from sqlmodel import Session
 
-    from api.deps import WRITES, make_api_engine
     from api.review_starter import ReviewStarter
     from api.routes.intake import _answer_submission
     from api.uploads import FileStager, ReceivedForm
@@ -332,7 +331,7 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
         database_url=database_url,
         prefect_api_url=f"http://127.0.0.1:{free_port()}/api",
     )
-    engine = make_api_engine(database_url)
+    engine = make_serving_engine(database_url)
     writer = engine.execution_options(**{WRITES: True})
     with Session(engine) as session:
         user = session.exec(sa.select(User)).scalars().one()  # type: ignore[call-overload]

@@ -36,6 +36,7 @@ GENESIS = "0" * 64  # the "previous hash" of the first link
 CHAINED_TABLES = ("audit_events", "decisions")
 _WRITTEN = "chain_written"  # session.info key: [(table, id)] inserted and not yet linked
 _LOCK_KEY = 0x676F6E676B6169  # pg_advisory_xact_lock key of the chain's appends ("gongkai")
+_HEAD_SEQ, _HEAD_HASH = "chain_head_seq", "chain_head_hash"  # the head, read beside the entries
 
 
 class ChainLink(SQLModel, table=True):
@@ -81,18 +82,44 @@ def chained_table(name: str) -> sa.Table:
 
 def read_entries(connection: Connection, entry_table: str, ids: Iterable[int]) -> dict[int, str]:
     """The canonical content of these rows as stored now (missing ids are absent)."""
-    table = chained_table(entry_table)
-    rows = connection.execute(sa.select(table).where(table.c.id.in_(list(ids)))).mappings()
-    return {row["id"]: canonical_content(row) for row in rows}
+    contents, _ = _read_entries(connection, entry_table, ids, with_head=False)
+    return contents
+
+
+def _last_link() -> sa.Select[Any]:
+    link = table_of(ChainLink)
+    return sa.select(link.c.seq, link.c.entry_hash).order_by(link.c.seq.desc()).limit(1)
+
+
+def _head_of(seq: Any, entry_hash: Any) -> tuple[int, str]:
+    return (0, GENESIS) if seq is None else (int(seq), str(entry_hash))
 
 
 def chain_head(connection: Connection) -> tuple[int, str]:
     """(count, hash) of the chain's last link; (0, GENESIS) while it is empty."""
-    link = table_of(ChainLink)
-    row = connection.execute(
-        sa.select(link.c.seq, link.c.entry_hash).order_by(link.c.seq.desc()).limit(1)
-    ).first()
-    return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
+    row = connection.execute(_last_link()).first()
+    return _head_of(None, None) if row is None else _head_of(row[0], row[1])
+
+
+def _read_entries(
+    connection: Connection, entry_table: str, ids: Iterable[int], *, with_head: bool
+) -> tuple[dict[int, str], tuple[int, str] | None]:
+    """The canonical content of these rows as stored now, and — `with_head`, when any row is
+    found — the chain's head read in the same statement (one round trip fewer per commit)."""
+    table = chained_table(entry_table)
+    head = _last_link().subquery()
+    extra = [
+        sa.select(head.c.seq).scalar_subquery().label(_HEAD_SEQ),
+        sa.select(head.c.entry_hash).scalar_subquery().label(_HEAD_HASH),
+    ]
+    query = sa.select(table, *(extra if with_head else [])).where(table.c.id.in_(list(ids)))
+    contents: dict[int, str] = {}
+    found: tuple[int, str] | None = None
+    for row in connection.execute(query).mappings():
+        contents[row["id"]] = canonical_content({c.name: row[c.name] for c in table.c})
+        if with_head:
+            found = _head_of(row[_HEAD_SEQ], row[_HEAD_HASH])
+    return contents, found
 
 
 def append_links(
@@ -101,14 +128,15 @@ def append_links(
     """Link these (table, id) entries after the chain's head, in the order given; the new head.
     The caller's transaction must hold the chain lock (`lock_chain`)."""
     entries = list(entries)
-    seq, prev = chain_head(connection)
+    head: tuple[int, str] | None = None
     contents: dict[tuple[str, int], str] = {}
     for name in CHAINED_TABLES:
         ids = [entry_id for table, entry_id in entries if table == name]
         if ids:
-            contents.update(
-                ((name, key), text) for key, text in read_entries(connection, name, ids).items()
-            )
+            read, found = _read_entries(connection, name, ids, with_head=head is None)
+            head = head or found
+            contents.update(((name, key), text) for key, text in read.items())
+    seq, prev = head or chain_head(connection)
     links = []
     for entry_table, entry_id in entries:
         content = contents.get((entry_table, entry_id))

@@ -17,6 +17,7 @@ from models.publications import Publication
 from models.versions import Version, VersionAttachment
 from policies.statuses import Status
 from services.publication.publishing import JsonFileSink, publish_version
+from services.review.checks import DEFAULT_TERMS, prescreen_version
 from tests.factories import (
     T0,
     clear_for_publication,
@@ -27,7 +28,9 @@ from tests.factories import (
 )
 
 
-def store_bytes(session: Session, settings: Settings, data: bytes, name: str) -> StoredFile:
+def store_bytes(
+    session: Session, settings: Settings, data: bytes, name: str, media_type: str = "text/plain"
+) -> StoredFile:
     """A stored file with its bytes on disk under files_dir (content-addressed)."""
     sha = hashlib.sha256(data).hexdigest()
     existing = session.exec(select(StoredFile).where(col(StoredFile.sha256) == sha)).first()
@@ -39,7 +42,7 @@ def store_bytes(session: Session, settings: Settings, data: bytes, name: str) ->
     row = StoredFile(
         sha256=sha,
         size_bytes=len(data),
-        media_type="text/plain",
+        media_type=media_type,
         original_name=name,
         storage_path=f"{sha[:2]}/{sha}",
         created_at=T0,
@@ -59,9 +62,11 @@ def signed_off_document(
     interpretation_text: str | None = None,
     organ_name: str | None = None,
     status: Status = Status.AWAITING_SIGNOFF,
+    main_file: tuple[bytes, str, str] | None = None,
     **fields: Any,
 ) -> Document:
-    """A document waiting for publication, with real files (main, redacted, interpretation)."""
+    """A document waiting for publication, with real files (main, redacted, interpretation);
+    `main_file` (bytes, name, media type) replaces the main text file."""
     organ = make_organ(session, **({"name": organ_name} if organ_name else {}))
     drafter = make_user(session, organ=organ)
     fields.setdefault("document_type", "notice")
@@ -70,8 +75,9 @@ def signed_off_document(
     )
     version = session.get(Version, document.current_version_id)
     assert version is not None
-    version.main_file_id = id_of(store_bytes(session, settings, text.encode(), "正文.txt"))
-    version.main_file_name = "正文.txt"
+    data, name, media_type = main_file or (text.encode(), "正文.txt", "text/plain")
+    version.main_file_id = id_of(store_bytes(session, settings, data, name, media_type))
+    version.main_file_name = name
     session.add(version)
     attachments = {
         "redacted_version": redacted_text,
@@ -98,9 +104,11 @@ def publish(
     settings: Settings,
     *,
     at: datetime = T0 + timedelta(hours=1),
+    read: bool = True,
     **fields: Any,
 ) -> Publication:
-    """Build a signed-off document and publish it through publish_version (the portal sink)."""
+    """Build a signed-off document and publish it through publish_version (the portal sink);
+    `read=False`: without its files, so no reading of the published file is kept."""
     with session_scope(engine) as session:
         document = signed_off_document(session, settings, **fields)
         publication = publish_version(
@@ -109,9 +117,47 @@ def publish(
             version_id=document.current_version_id or 0,
             publisher=JsonFileSink(settings.data_dir / "portal"),
             at=at,
-            files_dir=settings.files_dir,
+            files_dir=settings.files_dir if read else None,
         )
     return publication
+
+
+def publish_reviewed(engine: Engine, settings: Settings, **fields: Any) -> Publication:
+    """A document whose secrecy stage read every file (the pre-screen keeps each reading), then
+    published through publish_version, which checks the printed marking on the kept text."""
+    with session_scope(engine) as session:
+        document = signed_off_document(session, settings, **fields)
+        version_id = document.current_version_id or 0
+        prescreen_version(
+            session=session,
+            version_id=version_id,
+            files_dir=settings.files_dir,
+            terms=DEFAULT_TERMS,
+            at=T0,
+        )
+        return publish_version(
+            session=session,
+            document_id=id_of(document),
+            version_id=version_id,
+            publisher=JsonFileSink(settings.data_dir / "portal"),
+            at=T0 + timedelta(hours=1),
+            files_dir=settings.files_dir,
+        )
+
+
+MISTAKE = {  # 撤回 of a publication made by mistake (policies/withdrawal.py WD-MISTAKE)
+    "reason_code": "WD-MISTAKE",
+    "new_attribute": "withheld",
+    "justification": "误将内部事务信息公开，经审查撤回",
+}
+
+
+def withdraw(client: Any, publication: Publication, headers: dict[str, str]) -> None:
+    """Withdraw a publication over HTTP as the office does (POST …/withdrawal)."""
+    answer = client.post(
+        f"/documents/{publication.document_id}/withdrawal", json=MISTAKE, headers=headers
+    )
+    assert answer.status_code == 201, answer.text
 
 
 def unpublished(engine: Engine, settings: Settings, **fields: Any) -> Document:

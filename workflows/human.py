@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import itertools
 import logging
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from prefect import get_run_logger, task
+from prefect import get_client, get_run_logger, task
 from prefect.exceptions import MissingContextError
 from prefect.flow_runs import suspend_flow_run
+from prefect.input import keyset_from_paused_state
+from prefect.runtime import flow_run
+from prefect.states import Suspended
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -41,6 +46,38 @@ from workflows.runtime import SUSPEND_BACKSTOP_SECONDS, document_url, now, unit_
 # the step itself keeps waiting, however often it is answered wrongly (issue 21).
 REFUSALS_ALERTED_EVERY = 5
 DECISION_REFUSED = "decision.refused"
+# Set on a form's answer by the flow, never by the form: when the Prefect server took the answer.
+PRESENTED_AT = "presented_at"
+
+
+def wait_for_form(description: str, key: str) -> dict[str, Any]:
+    """Suspend until the form at `key` is answered; the answer, with the instant it was presented.
+
+    A one-time code is checked against that instant, not against the moment the run gets going
+    again: a code typed in time counts however long a busy or restarted worker takes to resume
+    the run. The instant is the server's own stamp on the stored input, so the form cannot set it.
+    """
+    answer = suspend_flow_run(
+        wait_for_input=StepDecision.with_initial_data(description=description),
+        key=key,
+        timeout=SUSPEND_BACKSTOP_SECONDS,
+    )
+    return {**answer.model_dump(), PRESENTED_AT: presented_at(key).isoformat()}
+
+
+def presented_at(key: str) -> datetime:
+    """When the Prefect server stored the input that resumed this run at `key` (now, if no
+    stored input is found, which only happens when the run is resumed without one)."""
+    run_id = flow_run.get_id()
+    if run_id is None:  # outside a run (tests of the step itself)
+        return now()
+    response_key = keyset_from_paused_state(Suspended(pause_key=key))["response"]
+    with get_client(sync_client=True) as client:
+        found = client.filter_flow_run_input(
+            flow_run_id=UUID(run_id), key_prefix=response_key, limit=1, exclude_keys=set()
+        )
+    stamped = found[0].created if found else None
+    return min(stamped, now()) if stamped is not None else now()
 
 
 @task(persist_result=True)
@@ -175,16 +212,18 @@ def _record_from_form(
 
 def proven_reviewer(session: Session, response: dict[str, Any]) -> User:
     """The person the form names, if its one-time code proves they typed it: the code is
-    checked (and spent, in the caller's transaction) before anything is recorded."""
+    checked (and spent, in the caller's transaction) before anything is recorded, at the instant
+    the form was presented (`wait_for_form`)."""
     user = find_user(session=session, login=response["reviewer"])
     if user is None:
         raise DomainError(f"no active user signs in as {response['reviewer']!r}")
+    presented = response.get(PRESENTED_AT)
     verify_code(
         session=session,
         user=user,
         code=str(response.get("code") or ""),
         key=get_settings().one_time_code_key(),
-        at=now(),
+        at=datetime.fromisoformat(presented) if presented else now(),
     )
     return user
 
@@ -234,13 +273,9 @@ def wait_for_decision(document_id: int, version_id: int, step: Step) -> str:
         description = opened["description"]
         if problem:
             description = f"> **上次提交未被接受:** {problem}\n\n{description}"
-        answer = suspend_flow_run(
-            wait_for_input=StepDecision.with_initial_data(description=description),
-            key=suspend_key(step, version_id, round_),
-            timeout=SUSPEND_BACKSTOP_SECONDS,
-        )
+        answer = wait_for_form(description, suspend_key(step, version_id, round_))
         outcome = close_step_task(
-            document_id, version_id, step.value, opened["attempt"], round_, answer.model_dump()
+            document_id, version_id, step.value, opened["attempt"], round_, answer
         )
         if outcome["ok"]:
             return str(outcome["status"])

@@ -13,16 +13,14 @@ from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.flow_runs import suspend_flow_run
 
 from config.settings import get_settings
 from services.errors import DomainError
 from services.review import DEFAULT_TERMS
 from services.review.materials import decide_material, material_for_review
-from workflows.forms import StepDecision, describe_material
-from workflows.human import audit_refusal, proven_reviewer
+from workflows.forms import describe_material
+from workflows.human import audit_refusal, proven_reviewer, wait_for_form
 from workflows.runtime import (
-    SUSPEND_BACKSTOP_SECONDS,
     document_url,
     now,
     reading_limits,
@@ -92,10 +90,6 @@ def review_material(material_id: int) -> str:
         description = opened["description"]
         if problem:
             description = f"> **上次提交未被接受:** {problem}\n\n{description}"
-        answer = suspend_flow_run(
-            wait_for_input=StepDecision.with_initial_data(description=description),
-            key=f"material-{material_id}-r{round_}",
-            timeout=SUSPEND_BACKSTOP_SECONDS,
-        )
-        outcome = close_material_step(material_id, opened["document_id"], answer.model_dump())
+        answer = wait_for_form(description, f"material-{material_id}-r{round_}")
+        outcome = close_material_step(material_id, opened["document_id"], answer)
         problem = "" if outcome["ok"] else str(outcome["problem"])

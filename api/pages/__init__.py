@@ -20,6 +20,12 @@ CSP = (
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
 
+# Portal pages: no script at all, the stylesheet from this origin, forms only to this origin.
+PUBLIC_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
 
 def escape(text: str) -> str:
     """Text written into a page: refused characters replaced (shown_safely), then escaped."""
@@ -40,6 +46,19 @@ def private_html(body: str, status_code: int = 200) -> HTMLResponse:
             "Content-Security-Policy": CSP,
             "Cache-Control": "no-store",
             "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def public_html(body: str, status_code: int = 200) -> HTMLResponse:
+    """An HTML response for a public portal page: no script may run on it, it is never framed."""
+    return HTMLResponse(
+        body,
+        status_code=status_code,
+        headers={
+            "Content-Security-Policy": PUBLIC_CSP,
+            "Referrer-Policy": "strict-origin-when-cross-origin",
             "X-Content-Type-Options": "nosniff",
         },
     )

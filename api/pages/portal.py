@@ -5,14 +5,15 @@ No JavaScript: every page is plain HTML a screen reader and a crawler can read.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 from xml.etree import ElementTree as ET
 
-from api.pages import escape
+from api.pages import TEMPLATES, escape
 from policies.calendar import SHANGHAI, local_date
 from services.publication.portal import (
     REDACTED_NOTE,
@@ -20,18 +21,17 @@ from services.publication.portal import (
     CatalogueFilters,
     FeedItem,
     PortalDocument,
+    PortalFile,
 )
+from services.publication.texts import SHOWN_CHARS, PublishedText
 from services.validation import shown_safely
 
 TITLE = "政府信息公开目录"
 ATOM = "http://www.w3.org/2005/Atom"
 TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"  # RFC 6721
-STYLE = (
-    "body{font-family:sans-serif;margin:1.5rem;max-width:72rem}"
-    "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem}"
-    ".marking{font-weight:bold}.validity-annotation{color:#a00;font-weight:bold}"
-    ".redacted-note{background:#fff4ce;padding:.5rem}"
-)
+STYLESHEET = (TEMPLATES / "portal.css").read_bytes()
+# The stylesheet's address carries its hash, so a browser may keep it for a year.
+STYLESHEET_PATH = f"/portal/style.css?v={hashlib.sha256(STYLESHEET).hexdigest()[:12]}"
 
 
 def document_path(index_number: str) -> str:
@@ -44,13 +44,36 @@ def file_path(index_number: str, file_id: int) -> str:
     return f"{document_path(index_number)}/files/{file_id}"
 
 
-def _page(title: str, body: str) -> str:
+def interpretation_path(index_number: str, file_id: int) -> str:
+    """The page of one 政策解读 of a published document."""
+    return f"{document_path(index_number)}/interpretations/{file_id}"
+
+
+def _page(title: str, body: str, *, crumbs: Sequence[tuple[str, str | None]] = ()) -> str:
+    """The portal's one layout: skip link, banner, breadcrumb, main, footer (landmarks)."""
+    trail = ""
+    if crumbs:
+        items = "".join(
+            f'<li><a href="{href}">{escape(label)}</a></li>'
+            if href
+            else f'<li aria-current="page">{escape(label)}</li>'
+            for label, href in crumbs
+        )
+        trail = f'<nav class="breadcrumb" aria-label="当前位置"><ol>{items}</ol></nav>'
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title><style>{STYLE}</style>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title if title == TITLE else f'{title} - {TITLE}')}</title>"
+        f'<link rel="stylesheet" href="{STYLESHEET_PATH}">'
         '<link rel="alternate" type="application/atom+xml" href="/portal/feed.atom" title="Atom">'
         '<link rel="alternate" type="application/feed+json" href="/portal/feed.json" title="JSON">'
-        f"</head><body>{body}</body></html>"
+        '</head><body><a class="skip-link" href="#main">跳到主要内容</a>'
+        f'<header class="site-header"><div class="bar"><p class="site-name">'
+        f'<a href="/portal">{TITLE}</a></p></div></header>'
+        f'<main id="main" tabindex="-1">{trail}{body}</main>'
+        '<footer class="site-footer"><div class="bar"><p>订阅更新：'
+        '<a href="/portal/feed.atom">Atom</a> · <a href="/portal/feed.json">JSON Feed</a></p>'
+        "</div></footer></body></html>"
     )
 
 
@@ -68,18 +91,59 @@ def _query(filters: CatalogueFilters, page: int, per_page: int) -> str:
 
 
 def _search_form(filters: CatalogueFilters) -> str:
+    """A GET form: it works without JavaScript, and its answer is a page that can be linked."""
+
     def field(name: str, label: str, value: object, kind: str = "text") -> str:
         shown = escape(str(value)) if value else ""
-        return f'<label>{label} <input type="{kind}" name="{name}" value="{shown}"></label> '
+        return (
+            f'<label for="q-{name}">{label}'
+            f'<input id="q-{name}" type="{kind}" name="{name}" value="{shown}"></label>'
+        )
 
     return (
-        '<form method="get" action="/portal" role="search">'
+        '<form class="search" method="get" action="/portal" role="search" aria-label="检索文件">'
         + field("title", "名称", filters.title)
         + field("doc_number", "文号", filters.doc_number)
         + field("organ", "发布机构", filters.organ)
         + field("written_from", "成文日期自", filters.written_from, "date")
-        + field("written_to", "至", filters.written_to, "date")
+        + field("written_to", "成文日期至", filters.written_to, "date")
         + '<button type="submit">检索</button></form>'
+    )
+
+
+def _class(css: str) -> str:
+    return f' class="{css}"' if css else ""
+
+
+def _section(key: str, heading: str, content: str) -> str:
+    """A titled part of a page (a region named by its heading)."""
+    return (
+        f'<section aria-labelledby="{key}-heading"><h2 id="{key}-heading">{heading}</h2>'
+        f"{content}</section>"
+    )
+
+
+COLUMNS = ("索引号", "名称", "内容概述", "成文日期", "发布机构", "公开属性", "有效性")
+
+
+def _catalogue_row(e: CatalogueEntry) -> str:
+    number = f'<span class="doc-number">{escape(e.doc_number)}</span>' if e.doc_number else ""
+    cells = (
+        ("nowrap", escape(e.index_number)),
+        ("", f'<a href="{document_path(e.index_number)}">{escape(e.title)}</a>{number}'),
+        ("", escape(e.summary)),
+        ("nowrap", e.written_on.isoformat()),
+        ("", escape(e.organ)),
+        ("marking nowrap", escape(e.marking_text)),
+        ("validity nowrap", escape(e.validity.label)),
+    )
+    return (
+        "<tr>"
+        + "".join(
+            f'<td data-label="{label}"{_class(css)}>{content}</td>'
+            for label, (css, content) in zip(COLUMNS, cells, strict=True)
+        )
+        + "</tr>"
     )
 
 
@@ -92,19 +156,7 @@ def catalogue_html(
     has_next: bool,
 ) -> str:
     """The catalogue with the fields of 条例 art. 12 ¶3, marking and 有效性."""
-    rows = "".join(
-        "<tr>"
-        f"<td>{escape(e.index_number)}</td>"
-        f'<td><a href="{document_path(e.index_number)}">{escape(e.title)}</a>'
-        f"{'<br>' + escape(e.doc_number) if e.doc_number else ''}</td>"
-        f"<td>{escape(e.summary)}</td>"
-        f"<td>{e.written_on.isoformat()}</td>"
-        f"<td>{escape(e.organ)}</td>"
-        f'<td class="marking">{escape(e.marking_text)}</td>'
-        f'<td class="validity">{escape(e.validity.label)}</td>'
-        "</tr>"
-        for e in entries
-    )
+    rows = "".join(_catalogue_row(e) for e in entries)
     links = []
     if page > 1:
         href = escape(f"/portal?{_query(filters, page - 1, per_page)}")
@@ -112,14 +164,19 @@ def catalogue_html(
     if has_next:
         href = escape(f"/portal?{_query(filters, page + 1, per_page)}")
         links.append(f'<a rel="next" href="{href}">下一页</a>')
-    empty = "" if entries else "<p>没有符合条件的文件。</p>"
+    searched = any(getattr(filters, f) for f in CatalogueFilters.__slots__)
+    caption = "检索结果" if searched else "最新公开的文件"
+    listing = (
+        '<table class="results">'
+        f"<caption>{caption}（第 {page} 页）</caption><thead><tr>"
+        + "".join(f'<th scope="col">{c}</th>' for c in COLUMNS)
+        + f"</tr></thead><tbody>{rows}</tbody></table>"
+        if entries
+        else '<p class="empty">没有符合条件的文件。</p>'
+    )
     body = (
-        f"<h1>{TITLE}</h1>{_search_form(filters)}"
-        "<table><thead><tr><th>索引号</th><th>名称</th><th>内容概述</th><th>成文日期</th>"
-        "<th>发布机构</th><th>公开属性</th><th>有效性</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>{empty}"
-        f"<nav>第 {page} 页 {' '.join(links)}</nav>"
-        '<p><a href="/portal/feed.atom">Atom</a> · <a href="/portal/feed.json">JSON Feed</a></p>'
+        f"<h1>{TITLE}</h1>{_search_form(filters)}{listing}"
+        f'<nav class="pages" aria-label="分页">{" ".join(links)}</nav>'
     )
     return _page(TITLE, body)
 
@@ -128,29 +185,87 @@ def _size(n: int) -> str:
     return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} B"
 
 
-def document_html(page: PortalDocument) -> str:
-    """One published document: metadata, marking, validity annotation, files, interpretation."""
-    e = page.entry
-    annotation = page.annotation
+def _download(index_number: str, file: PortalFile) -> str:
+    return (
+        f'<a class="download" href="{file_path(index_number, file.id)}">'
+        f"下载：{escape(file.name)}</a>（{_size(file.size_bytes)}）"
+    )
+
+
+def paragraphs(text: str) -> list[str]:
+    """The text's paragraphs: each non-blank line, without the indent the page adds itself."""
+    return [line.strip(" \t\u3000") for line in text.splitlines() if line.strip(" \t\u3000")]
+
+
+def _text_html(text: PublishedText | None) -> str:
+    """The kept text of a public file: paragraphs (TXT, DOCX, OFD) or the PDF's lines, with
+    notes where the page cannot show it all."""
+    if text is None or not text.text.strip():
+        return '<p class="reading-note">本文件暂无可显示的文字，请下载文件查看。</p>'
+    notes = []
+    if text.ocr_pages:
+        pages = "、".join(str(n) for n in text.ocr_pages)
+        notes.append(f"第 {pages} 页的文字由图像识别（OCR）得到，可能有误，以下载的文件为准。")
+    if text.incomplete:
+        notes.append("部分内容未能提取，以下载的文件为准。")
+    if text.cut:
+        notes.append(f"正文较长，本页只显示前 {SHOWN_CHARS:,} 字，全文请下载。")
+    note = "".join(f'<p class="reading-note">{n}</p>' for n in notes)
+    if text.is_pdf:
+        shown = f'<p class="pdf-lines">{escape(text.text.strip())}</p>'
+        note = f'<p class="reading-note">以下文字由 PDF 文件提取，以下载的文件为准。</p>{note}'
+    else:
+        shown = "".join(f"<p>{escape(p)}</p>" for p in paragraphs(text.text))
+    return f"{note}{shown}"
+
+
+def _validity_cell(page: PortalDocument) -> str:
     latest = page.validity_notes[-1] if page.validity_notes else None
-    validity = escape(e.validity.label)
-    if annotation:
-        link = ""
-        if latest is not None and latest.linked_index_number:
-            link = (
-                f' <a class="amended-by" href="{document_path(latest.linked_index_number)}">'
-                "查看相关文件</a>"
-            )
-        validity = f'<span class="validity-annotation">{escape(annotation)}</span>{link}'
-    download = "<p>暂无可下载的文件。</p>"
-    if page.file is not None:
-        download = (
-            f'<p><a class="download" href="{file_path(e.index_number, page.file.id)}">'
-            f"下载：{escape(page.file.name)}</a> ({_size(page.file.size_bytes)})</p>"
+    if not page.annotation:
+        return escape(page.entry.validity.label)
+    link = ""
+    if latest is not None and latest.linked_index_number:
+        link = (
+            f' <a class="amended-by" href="{document_path(latest.linked_index_number)}">'
+            "查看相关文件</a>"
         )
+    return f'<span class="validity-annotation">{escape(page.annotation)}</span>{link}'
+
+
+def _metadata(page: PortalDocument) -> str:
+    """The official metadata table (条例 art. 12 ¶3; seed 000 §三(二十二); seed 004 §二(二))."""
+    e = page.entry
+    rows = (
+        ("索引号", escape(e.index_number), ""),
+        ("发布机构", escape(e.organ), ""),
+        ("成文日期", e.written_on.isoformat(), ""),
+        ("发布日期", _beijing_date(e.published_at), ""),
+        ("文号", escape(e.doc_number or "无"), ""),
+        ("公开属性", escape(e.marking_text), "marking"),
+        ("有效性", _validity_cell(page), "validity"),
+    )
+    return (
+        '<table class="metadata"><caption>文件信息</caption><tbody>'
+        + "".join(
+            f'<tr><th scope="row">{label}</th><td{_class(css)}>{value}</td></tr>'
+            for label, value, css in rows
+        )
+        + "</tbody></table>"
+    )
+
+
+def document_html(page: PortalDocument) -> str:
+    """One published document: metadata, then its text (the kept reading of the published file),
+    then its files and its 政策解读, each of which links back here."""
+    e = page.entry
     redacted = f'<p class="redacted-note">{REDACTED_NOTE}</p>' if e.is_redacted else ""
+    files = "<p>暂无可下载的文件。</p>"
+    if page.file is not None:
+        files = f'<ul class="files"><li>{_download(e.index_number, page.file)}</li></ul>'
     interpretation = "".join(
-        f'<li><a href="{file_path(e.index_number, f.id)}">{escape(f.name)}</a></li>'
+        f'<li><a href="{interpretation_path(e.index_number, f.id)}">{escape(f.name)}</a>'
+        f' · <a class="download" href="{file_path(e.index_number, f.id)}">下载原文件</a>'
+        f"（{_size(f.size_bytes)}）</li>"
         for f in page.interpretation
     )
     history = "".join(
@@ -158,31 +273,86 @@ def document_html(page: PortalDocument) -> str:
         for n in page.validity_notes
     )
     body = (
-        f'<p><a href="/portal">返回目录</a></p><h1>{escape(e.title)}</h1>'
-        "<table>"
-        f"<tr><th>索引号</th><td>{escape(e.index_number)}</td></tr>"
-        f"<tr><th>文号</th><td>{escape(e.doc_number or '')}</td></tr>"
-        f"<tr><th>发布机构</th><td>{escape(e.organ)}</td></tr>"
-        f"<tr><th>成文日期</th><td>{e.written_on.isoformat()}</td></tr>"
-        f"<tr><th>发布日期</th><td>{_beijing_date(e.published_at)}</td></tr>"
-        f'<tr><th>公开属性</th><td class="marking">{escape(e.marking_text)}</td></tr>'
-        f'<tr><th>有效性</th><td class="validity">{validity}</td></tr>'
-        f"<tr><th>内容概述</th><td>{escape(e.summary)}</td></tr>"
-        "</table>"
-        f"{redacted}{download}"
-        + (f"<h2>政策解读</h2><ul>{interpretation}</ul>" if interpretation else "")
-        + (f"<h2>有效性变更</h2><ul>{history}</ul>" if history else "")
+        f"<h1>{escape(e.title)}</h1>{_metadata(page)}{redacted}"
+        + _section("text", "正文", f'<div class="document-text">{_text_html(page.text)}</div>')
+        + _section("files", "文件下载", files)
+        + (
+            _section("interpretation", "政策解读", f'<ul class="files">{interpretation}</ul>')
+            if interpretation
+            else ""
+        )
+        + (_section("history", "有效性变更", f"<ul>{history}</ul>") if history else "")
     )
-    return _page(e.title, body)
+    return _page(e.title, body, crumbs=[("首页", "/portal"), (e.title, None)])
+
+
+def interpretation_html(page: PortalDocument, file_id: int) -> str:
+    """One 政策解读 of a published document: its kept text, linked back to the document."""
+    e = page.entry
+    material = page.interpretation_file(file_id)
+    back = f'<a class="interpreted" href="{document_path(e.index_number)}">{escape(e.title)}</a>'
+    text = _text_html(page.texts.get(file_id))
+    body = (
+        f"<h1>{escape(material.name)}</h1>"
+        f'<p class="interprets">解读的文件：《{back}》</p>'
+        + _section("text", "解读内容", f'<div class="document-text">{text}</div>')
+        + _section(
+            "files",
+            "文件下载",
+            f'<ul class="files"><li>{_download(e.index_number, material)}</li></ul>',
+        )
+    )
+    crumbs = [("首页", "/portal"), (e.title, document_path(e.index_number)), ("政策解读", None)]
+    return _page(material.name, body, crumbs=crumbs)
 
 
 def withdrawn_html(notice: str) -> str:
-    """The page of a withdrawn document: the notice only, nothing of its content."""
-    body = (
-        f'<h1>已撤回</h1><p class="notice">{escape(notice)}</p>'
-        '<p><a href="/portal">返回目录</a></p>'
-    )
+    """The page of a withdrawn document (410): the notice only, nothing of its content."""
+    body = f'<h1>该文件已撤回</h1><p class="notice">{escape(notice)}</p>{_back_to_catalogue()}'
     return _page("已撤回", body)
+
+
+def not_found_html() -> str:
+    """The page of an unknown 索引号 (404): unknown and unpublished look the same."""
+    body = (
+        "<h1>未找到该文件</h1><p>没有以此索引号公开的文件。请检查地址，或在目录中检索。</p>"
+        f"{_search_form(CatalogueFilters())}{_back_to_catalogue()}"
+    )
+    return _page("未找到", body)
+
+
+# What each field of a portal address takes, told to a citizen whose request was refused (422).
+SEARCH_FIELDS = {
+    "title": ("名称", "最多 200 个字，不含控制字符"),
+    "doc_number": ("文号", "最多 100 个字，不含控制字符"),
+    "organ": ("发布机构", "机构名称或代码，最多 200 个字"),
+    "written_from": ("成文日期自", "请按“年-月-日”填写，如 2025-03-01"),
+    "written_to": ("成文日期至", "请按“年-月-日”填写，如 2025-03-01"),
+    "page": ("页码", "1 至 100000 的整数"),
+    "per_page": ("每页条数", "1 至 100 的整数"),
+    "index_number": ("索引号", "最多 100 个字，不含控制字符"),
+    "file_id": ("文件编号", "正整数"),
+}
+
+
+def invalid_search_html(fields: Sequence[str]) -> str:
+    """The page of a refused search or address (422): each field named as the page names it,
+    and what it takes; nothing was searched."""
+    items = "".join(
+        f"<li>{label}：{hint}</li>"
+        for label, hint in (
+            SEARCH_FIELDS.get(name, (escape(name), "填写有误，请修改")) for name in fields
+        )
+    )
+    body = (
+        f"<h1>检索条件有误</h1><p>以下检索条件无法使用，请修改后重新检索：</p>"
+        f'<ul class="refusals">{items}</ul>{_search_form(CatalogueFilters())}{_back_to_catalogue()}'
+    )
+    return _page("检索条件有误", body)
+
+
+def _back_to_catalogue() -> str:
+    return '<p><a href="/portal">返回政府信息公开目录</a></p>'
 
 
 def _rfc3339(moment: datetime) -> str:

@@ -15,14 +15,16 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep, SessionDep, SettingsDep, now, require_roles
 from api.errors import error_responses
+from api.openapi import ERROR_REF
 from api.pages import portal as portal_pages
+from api.pages import public_html
 from api.schemas import Instant
 from api.uploads import DOCX, PDF
 from models.users import User
@@ -63,6 +65,13 @@ async def read(engine: Engine, work: Callable[[Session], T]) -> T:
     return await run_in_threadpool(unit)
 
 
+def _blank_is_absent(value: object) -> object:
+    """The search form works without JavaScript, so it sends its empty fields (`written_from=`):
+    an empty field is no filter."""
+    return None if value == "" else value
+
+
+FormDay = Annotated[Day | None, BeforeValidator(_blank_is_absent)]
 Page = Annotated[int, Query(ge=1, le=100_000)]
 PerPage = Annotated[int, Query(ge=1, le=100)]
 
@@ -77,6 +86,25 @@ def _body_of(
     """The 200 response of a route that sends bytes of these media types."""
     body = schema or {"type": "string"}
     return {200: {"content": {media: {"schema": body} for media in media_types}}}
+
+
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+# A browser is answered with pages: a refusal (422) as a page naming the fields (JSON for
+# scripts), an unknown document (404) and a withdrawn one (410) as pages in the portal's layout.
+PAGE_REFUSAL: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": error_responses(422)[422]["description"],
+        "content": {"application/json": {"schema": {"$ref": ERROR_REF}}, **_HTML},
+    },
+}
+PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No published document has this 索引号 (a page)", "content": _HTML},
+    410: {
+        "description": "The document was withdrawn (撤回): the notice (a page)",
+        "content": _HTML,
+    },
+    **PAGE_REFUSAL,
+}
 
 
 def _json(data: bytes, media_type: str = "application/json") -> Response:
@@ -101,7 +129,7 @@ def _catalogue_json(
 @router.get(
     "/portal",
     response_class=HTMLResponse,
-    responses={200: {"content": {"application/json": {}}}, **error_responses(422)},
+    responses={200: {"content": {"application/json": {}}}, **PAGE_REFUSAL},
     summary="The catalogue of published documents (HTML, or JSON with Accept: application/json)",
 )
 async def catalogue(
@@ -114,8 +142,8 @@ async def catalogue(
     organ: Annotated[
         Line | None, Query(max_length=200, description="发布机构 code or name")
     ] = None,
-    written_from: Annotated[Day | None, Query(description="成文日期 from")] = None,
-    written_to: Annotated[Day | None, Query(description="成文日期 to")] = None,
+    written_from: Annotated[FormDay, Query(description="成文日期 from")] = None,
+    written_to: Annotated[FormDay, Query(description="成文日期 to")] = None,
 ) -> Response:
     """The fields of 条例 art. 12 ¶3 with marking and 有效性, newest first."""
     filters = CatalogueFilters(title, doc_number, organ, written_from, written_to)
@@ -131,7 +159,7 @@ async def catalogue(
             entries, filters, page=page, per_page=per_page, has_next=has_next
         )
 
-    return HTMLResponse(await read(engine, work))
+    return public_html(await read(engine, work))
 
 
 @router.get(
@@ -189,24 +217,65 @@ async def feed_json(request: Request, engine: EngineDep) -> Response:
 
 
 @router.get(
+    "/portal/style.css",
+    response_class=Response,
+    responses=_body_of("text/css"),
+    summary="The portal's stylesheet (no web fonts, no CDN)",
+)
+async def stylesheet() -> Response:
+    """One plain stylesheet for every portal page; its address carries its hash (cached long)."""
+    return Response(
+        portal_pages.STYLESHEET,
+        media_type="text/css",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
+
+
+async def _public_page(engine: Engine, work: Callable[[Session], str]) -> HTMLResponse:
+    """A page of a published document: 404 and 410 are pages too, in the portal's layout."""
+    try:
+        return public_html(await read(engine, work))
+    except Withdrawn as gone:
+        return public_html(portal_pages.withdrawn_html(gone.message), status_code=410)
+    except NotFound:
+        return public_html(portal_pages.not_found_html(), status_code=404)
+
+
+@router.get(
     "/portal/documents/{index_number}",
     response_class=HTMLResponse,
-    responses=error_responses(404, 410),
+    responses=PAGE_ERRORS,
     summary="The page of one published document, by 索引号 (410 Gone once withdrawn)",
 )
 async def document_page(index_number: IndexNumber, engine: EngineDep) -> HTMLResponse:
-    """Marking, validity annotation (seed 004 §二(二)), the published file, interpretation; a
-    withdrawn document (撤回) answers 410 with the notice and nothing of its content."""
+    """Metadata, marking, validity annotation (seed 004 §二(二)), the text as reviewed, the
+    published file, interpretation; a withdrawn document (撤回) answers 410 with the notice and
+    nothing of its content; an unknown one 404."""
 
     def work(session: Session) -> str:
         return portal_pages.document_html(
             portal_document(session=session, index_number=index_number)
         )
 
-    try:
-        return HTMLResponse(await read(engine, work))
-    except Withdrawn as gone:
-        return HTMLResponse(portal_pages.withdrawn_html(gone.message), status_code=410)
+    return await _public_page(engine, work)
+
+
+@router.get(
+    "/portal/documents/{index_number}/interpretations/{file_id}",
+    response_class=HTMLResponse,
+    responses=PAGE_ERRORS,
+    summary="The page of one 政策解读 of a published document, linking back to it",
+)
+async def interpretation_page(
+    index_number: IndexNumber, file_id: Annotated[Id, Path()], engine: EngineDep
+) -> HTMLResponse:
+    """The interpretation's text as reviewed and its download (seed 000 §三(十八))."""
+
+    def work(session: Session) -> str:
+        page = portal_document(session=session, index_number=index_number)
+        return portal_pages.interpretation_html(page, file_id)
+
+    return await _public_page(engine, work)
 
 
 @router.get(

@@ -18,6 +18,7 @@ from models.publications import InterpretationMaterial
 from models.users import User
 from models.versions import Marking, RecordedFinding, Version, VersionAttachment
 from policies.attributes import Attribute
+from policies.deadlines import Deadline as DeadlineDue
 from policies.deadlines import DeadlineKind, publication_deadlines, secrecy_expiry_deadline
 from policies.findings import Finding, blocking
 from policies.profiles import PolicyProfile, ProfileUnknown, get_profile
@@ -81,6 +82,8 @@ def register_submission(
     document = None if document_id is None else _returned_document(session, document_id)
     submission = _submission(draft, {u.kind for u in other_uploads})
     findings = check_submission(submission, profile)
+    # Read before any row is added, so that the calendar's query flushes nothing half-built.
+    due = [] if blocking(findings) else _deadlines_due(session, submission, draft, profile, at)
     fields: dict[str, Any] = {
         "title": draft.title,
         "doc_number": draft.doc_number,
@@ -133,7 +136,7 @@ def register_submission(
     )
     result = IntakeResult(document, record, findings)
     if not result.returned:
-        result.deadlines = _deadlines(session, document, version, submission, draft, profile, at)
+        result.deadlines = _record_deadlines(session, document, version, due, at)
     _audit(session, submitter, result, draft, at)
     if result.returned:
         _return(session, result, at)
@@ -287,18 +290,11 @@ def _marking(draft: Draft, version: Version) -> Marking | None:
     )
 
 
-def _deadlines(
-    session: Session,
-    document: Document,
-    version: Version,
-    submission: Submission,
-    draft: Draft,
-    profile: PolicyProfile,
-    at: datetime,
-) -> list[Deadline]:
-    """The deadlines known at intake, one row per kind (a kind the document has already moves
-    to this version): the publication ceiling of a document to be published (the local window
-    starts at 印发, later) and the secrecy expiry of a classified one."""
+def _deadlines_due(
+    session: Session, submission: Submission, draft: Draft, profile: PolicyProfile, at: datetime
+) -> list[DeadlineDue]:
+    """The deadlines known at intake: the publication ceiling of a document to be published
+    (the local window starts at 印发, later) and the secrecy expiry of a classified one."""
     values = []
     if draft.attribute is not None and draft.attribute.is_published:
         calendar = calendar_for(profile.name, session=session)
@@ -310,6 +306,13 @@ def _deadlines(
     expiry = secrecy_expiry_deadline(draft.written_on, submission.classification)
     if draft.secrecy_level.is_classified and expiry is not None:
         values.append(expiry)
+    return values
+
+
+def _record_deadlines(
+    session: Session, document: Document, version: Version, values: list[DeadlineDue], at: datetime
+) -> list[Deadline]:
+    """One row per deadline kind (a kind the document has already moves to this version)."""
     known: dict[str, Deadline] = {}
     if values and version.number > 1:
         rows = session.exec(select(Deadline).where(col(Deadline.document_id) == document.id))

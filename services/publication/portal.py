@@ -28,6 +28,7 @@ from policies.calendar import SHANGHAI
 from policies.statuses import Status
 from policies.validity import Validity, annotation
 from services.errors import Gone, NotFound
+from services.publication.texts import PublishedText, published_texts
 
 REDACTED_NOTE = "本文件依法删减后公开，公开的是删减后的版本。"  # seed 001 §二(四)1: 此件删减后公开
 PUBLIC_ATTACHMENT_KINDS = ("interpretation_material",)  # 解读材料 (seed 000 §三(十八))
@@ -114,6 +115,19 @@ class PortalDocument:
     file: PortalFile | None
     interpretation: list[PortalFile] = field(default_factory=list)
     validity_notes: list[ValidityNote] = field(default_factory=list)
+    texts: dict[int, PublishedText] = field(default_factory=dict)  # kept readings, by file id
+
+    @property
+    def text(self) -> PublishedText | None:
+        """The published file's kept text (for 删减后公开 the redacted version's), if read."""
+        return None if self.file is None else self.texts.get(self.file.id)
+
+    def interpretation_file(self, file_id: int) -> PortalFile:
+        """One of the document's public 解读 files; NotFound for any other file."""
+        for candidate in self.interpretation:
+            if candidate.id == file_id:
+                return candidate
+        raise NotFound(f"{self.entry.index_number} has no interpretation material {file_id}")
 
     @property
     def annotation(self) -> str | None:
@@ -335,12 +349,15 @@ def portal_document(*, session: Session, index_number: str) -> PortalDocument:
         .where(col(ValidityChangeRecord.document_id) == publication.document_id)
         .order_by(col(ValidityChangeRecord.recorded_at), col(ValidityChangeRecord.id))
     ).all()
+    interpretation = _interpretation_files(session, publication)
+    public_ids = [f.id for f in interpretation] + ([] if stored is None else [id_of(stored)])
     return PortalDocument(
         entry=_entry(row),
         document_id=publication.document_id,
         file=None if stored is None else _file(stored, _published_name(session, publication)),
-        interpretation=_interpretation_files(session, publication),
+        interpretation=interpretation,
         validity_notes=validity_notes(session, list(changes)),
+        texts=published_texts(session, public_ids),
     )
 
 

@@ -176,12 +176,17 @@ def test_issue_23_the_openapi_declares_the_one_error_shape_not_fastapis(
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     assert "HTTPValidationError" not in str(schema)
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    page = {"schema": {"type": "string"}}
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             where = f"{method.upper()} {path}"
             responses = operation["responses"]
             if operation.get("parameters") or "requestBody" in operation:
-                assert responses["422"]["content"] == error, where
+                content = dict(responses["422"]["content"])
+                if path == "/portal" or path.startswith("/portal/documents/"):
+                    # The portal's pages answer a browser with a page naming the fields (issue 27).
+                    assert content.pop("text/html", page) == page, where
+                assert content == error, where
             if "requestBody" in operation:
                 assert "400" in responses, where
 

@@ -285,3 +285,70 @@ def test_a_writer_that_locks_rows_after_writing_entries_never_deadlocks(engine: 
         report = verify_chain(connection=connection)
     assert report.valid, report.first_break
     assert report.count == before + 2
+
+
+def test_linking_reads_the_chain_head_in_the_statement_that_reads_the_entries(
+    engine: Engine, recorded: dict[str, int]
+) -> None:
+    """Issue 22 (upload guard): a commit links what it wrote with one read of the entries and
+    the head together, then one insert (after the lock, on PostgreSQL); the chain stays valid."""
+    with engine.connect() as connection:
+        before = verify_chain(connection=connection).count
+    statements: list[str] = []
+
+    def note(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        with session_scope(engine) as session:
+            record_event(session=session, action="test.linked", after={"文": "链"}, at=AT)
+            session.flush()
+            statements.clear()  # what follows is the commit's linking
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    reads = [s for s in statements if s.startswith("SELECT") and "advisory" not in s]
+    assert len(reads) == 1, statements
+    assert "FROM audit_events" in reads[0]
+    assert "FROM audit_chain" in reads[0]
+    assert len([s for s in statements if s.startswith("INSERT INTO audit_chain")]) == 1
+    assert len(statements) == (3 if engine.dialect.name == "postgresql" else 2), statements
+    with engine.connect() as connection:
+        report = verify_chain(connection=connection)
+    assert report.valid
+    assert report.count == before + 1
+
+
+def test_a_unit_of_work_whose_first_entries_are_gone_links_the_rest_after_the_head(
+    engine: Engine, recorded: dict[str, int]
+) -> None:
+    """The head comes with the first kind of entry still there: an event written in a savepoint
+    rolled back leaves the decision beside it linked after the head."""
+    with engine.connect() as connection:
+        before = verify_chain(connection=connection).count
+    with session_scope(engine) as session:
+        earlier = session.get(Decision, recorded["decision"])
+        assert earlier is not None
+        document = get_document(session=session, document_id=earlier.document_id)
+        reviewer = make_user(session, role=Role.SECRECY_REVIEWER)
+        nested = session.begin_nested()
+        record_event(session=session, action="test.rolled_back", at=AT)
+        session.flush()
+        nested.rollback()
+        session.add(
+            Decision(
+                document_id=document.id,
+                version_id=document.current_version_id,
+                step="secrecy_review",
+                attempt=2,  # the fixture's decision is the step's first
+                kind="approve",
+                decided_by=reviewer.id,
+                role=Role.SECRECY_REVIEWER,
+                channel="api",
+                decided_at=AT,
+            )
+        )
+    with engine.connect() as connection:
+        report = verify_chain(connection=connection)
+    assert report.valid, report.first_break
+    assert report.count == before + 1

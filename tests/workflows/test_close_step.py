@@ -9,7 +9,7 @@ on with the recorded decision, not suspend again for a step that is over.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +25,7 @@ from models.users import User
 from policies.roles import Role
 from policies.statuses import Status
 from policies.steps import Step
+from services.one_time_codes import code_at
 from services.review import record_decision
 from tests.codes import KEY, enrol_users, fresh_code
 from tests.factories import id_of, make_colleague, make_document, make_user
@@ -202,3 +203,26 @@ def test_a_reviewer_of_another_organ_is_refused_in_the_form_too_issue_21(
     assert outcome["ok"] is False
     assert "not assigned to the organ" in outcome["problem"]
     assert _decisions(engine) == []
+
+
+def test_a_code_counts_at_the_instant_the_form_was_presented_not_when_the_run_resumes(
+    on_test_database: Engine,
+) -> None:
+    # A busy or restarted worker may resume the run minutes after the reviewer answered: the
+    # code is checked at the server's stamp on the answer, which the flow sets (never the form).
+    engine = on_test_database
+    document_id, version_id, _, ui, _ = _waiting_document(engine)
+    enrol_users(engine, ui)
+    presented = datetime.now(UTC) - timedelta(minutes=10)
+    with Session(engine) as session:
+        user = session.exec(select(User).where(col(User.login) == ui)).one()
+        code = code_at(session=session, user=user, key=KEY, at=presented)
+
+    late = human.close_step(document_id, version_id, Step.SECRECY_REVIEW, 1, _form(ui, code))
+    assert late["ok"] is False  # checked now, the ten-minute-old code is stale
+    assert _decisions(engine) == []
+
+    form = {**_form(ui, code), human.PRESENTED_AT: presented.isoformat()}
+    outcome = human.close_step(document_id, version_id, Step.SECRECY_REVIEW, 1, form)
+    assert outcome == {"ok": True, "status": "awaiting_signoff"}
+    assert _decisions(engine) == [("approve", "ui")]

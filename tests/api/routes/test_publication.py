@@ -307,7 +307,7 @@ def test_issue_20_a_publication_at_06_35_beijing_is_dated_in_beijing_on_the_port
     published = datetime(2026, 12, 6, 6, 35, tzinfo=SHANGHAI)
     pub = publish(app.state.engine, settings, at=published, title="关于冬季防火的通知")
     page = client.get(f"/portal/documents/{pub.index_number}").text
-    assert "<tr><th>发布日期</th><td>2026-12-06</td></tr>" in page
+    assert '<tr><th scope="row">发布日期</th><td>2026-12-06</td></tr>' in page
     atom = ET.fromstring(client.get("/portal/feed.atom").content)
     updated = [e.findtext(f"{ATOM}updated") for e in atom.iter(f"{ATOM}entry")]
     assert updated == ["2026-12-06T06:35:00+08:00"]
