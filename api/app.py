@@ -28,6 +28,7 @@ from api.staging_sweep import sweep_staging_forever
 from api.unstarted_reviews import sweep_forever
 from config.settings import Settings, get_settings
 from models.db import WRITES, make_serving_engine
+from services.publication.search_index import SearchLocaleUnsupported, search_locale_problem
 
 ROUTERS = [
     intake.router,  # submissions (issue 3)
@@ -53,6 +54,9 @@ def create_app(settings: Settings | None = None, *, sweep_reviews: bool = True) 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        problem = search_locale_problem(app.state.engine)
+        if problem is not None:  # refuse to serve a portal whose Chinese search cannot work
+            raise SearchLocaleUnsupported(problem)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(sweep_staging_forever, settings)
             if sweep_reviews:

@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from api.app import create_app  # noqa: E402
 from api.cursors import encode_cursor  # noqa: E402
-from bench.bench_portal import PG_ADMIN, fill, migrated_database  # noqa: E402
+from bench.bench_portal import PG_ADMIN, migrated_database  # noqa: E402
+from bench.bench_portal import fill_postgres as fill  # noqa: E402
 from config.settings import Settings  # noqa: E402
 from models.db import make_engine, session_scope  # noqa: E402
 from models.organs import Organ  # noqa: E402

@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 import models  # noqa: F401  (registers every table on the metadata)
 from config.settings import get_settings
 from models.db import make_engine
+from models.search import outside_metadata
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -31,6 +32,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters by copying tables
         compare_type=True,
+        include_object=outside_metadata,  # the search indexes each database builds its own way
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -22,6 +22,7 @@ from models.organs import Organ
 from models.publications import InterpretationMaterial, Publication, Withdrawal
 from models.readings import FileReading
 from models.rereviews import Rereview
+from models.search import PublicationSearch
 from models.stranded import StrandedReview
 from models.users import ApiToken, BrowserSession, OneTimeCodeSecret, OrganAssignment, User
 from models.validity import ValidityChangeRecord
@@ -54,6 +55,7 @@ __all__ = [
     "Organ",
     "OrganAssignment",
     "Publication",
+    "PublicationSearch",
     "RecordedFinding",
     "Rereview",
     "StoredFile",

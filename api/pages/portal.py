@@ -13,15 +13,23 @@ from typing import Any
 from urllib.parse import quote, urlencode
 from xml.etree import ElementTree as ET
 
+from api.cursors import encode_position
 from api.pages import TEMPLATES, escape
 from policies.calendar import SHANGHAI, local_date
 from services.publication.portal import (
     REDACTED_NOTE,
     CatalogueEntry,
-    CatalogueFilters,
+    CataloguePage,
     FeedItem,
     PortalDocument,
     PortalFile,
+)
+from services.publication.search import (
+    MAX_TERM_CHARS,
+    SHORT_TERM_SCAN_ROWS,
+    CatalogueFilters,
+    Cursor,
+    Total,
 )
 from services.publication.texts import SHOWN_CHARS, PublishedText
 from services.validation import shown_safely
@@ -77,17 +85,30 @@ def _page(title: str, body: str, *, crumbs: Sequence[tuple[str, str | None]] = (
     )
 
 
-def _query(filters: CatalogueFilters, page: int, per_page: int) -> str:
+def catalogue_link(filters: CatalogueFilters, per_page: int, cursor: Cursor | None = None) -> str:
+    """The catalogue's address for these filters, from the start or after `cursor`."""
     values: dict[str, Any] = {
+        "q": filters.q,
         "title": filters.title,
         "doc_number": filters.doc_number,
         "organ": filters.organ,
         "written_from": filters.written_from.isoformat() if filters.written_from else None,
         "written_to": filters.written_to.isoformat() if filters.written_to else None,
-        "page": page,
+        "cursor": _token(cursor),
         "per_page": per_page,
     }
-    return urlencode({k: v for k, v in values.items() if v})
+    return "/portal?" + urlencode({k: v for k, v in values.items() if v})
+
+
+def _token(cursor: Cursor | None) -> str | None:
+    return None if cursor is None else encode_position(cursor.published_at, cursor.publication_id)
+
+
+def total_text(total: Total) -> str:
+    """The total as the page says it: exact, capped (以上) or counted among the newest rows."""
+    if total.within is not None:
+        return f"最近发布的 {total.within:,} 件中有 {total.count:,} 件符合条件"
+    return f"共 {total.count:,} 件以上" if total.at_least else f"共 {total.count:,} 件"
 
 
 def _search_form(filters: CatalogueFilters) -> str:
@@ -102,6 +123,7 @@ def _search_form(filters: CatalogueFilters) -> str:
 
     return (
         '<form class="search" method="get" action="/portal" role="search" aria-label="检索文件">'
+        + field("q", "关键词", filters.q, "search")
         + field("title", "名称", filters.title)
         + field("doc_number", "文号", filters.doc_number)
         + field("organ", "发布机构", filters.organ)
@@ -148,37 +170,63 @@ def _catalogue_row(e: CatalogueEntry) -> str:
 
 
 def catalogue_html(
-    entries: list[CatalogueEntry],
-    filters: CatalogueFilters,
-    *,
-    page: int,
-    per_page: int,
-    has_next: bool,
+    page: CataloguePage, filters: CatalogueFilters, *, per_page: int, first: bool
 ) -> str:
     """The catalogue with the fields of 条例 art. 12 ¶3, marking and 有效性."""
+    entries = page.entries
     rows = "".join(_catalogue_row(e) for e in entries)
     links = []
-    if page > 1:
-        href = escape(f"/portal?{_query(filters, page - 1, per_page)}")
-        links.append(f'<a rel="prev" href="{href}">上一页</a>')
-    if has_next:
-        href = escape(f"/portal?{_query(filters, page + 1, per_page)}")
-        links.append(f'<a rel="next" href="{href}">下一页</a>')
+    if not first:
+        links.append(
+            f'<a rel="first" href="{escape(catalogue_link(filters, per_page))}">第一页</a>'
+        )
+    if page.next_cursor is not None:
+        href = escape(catalogue_link(filters, per_page, page.next_cursor))
+        label = "继续检索更早的文件" if page.scan_stopped else "下一页"
+        links.append(f'<a rel="next" href="{href}">{label}</a>')
+    stopped = ""
+    if page.scan_stopped and page.next_cursor is not None:
+        day = _beijing_date(page.next_cursor.published_at)
+        stopped = (
+            f'<p class="scan-stopped">一至两个字的检索每页最多查看 {SHORT_TERM_SCAN_ROWS:,} 件：'
+            f"已查到 {day} 发布的文件，更早的请点“继续检索更早的文件”，或输入更多的字。</p>"
+        )
     searched = any(getattr(filters, f) for f in CatalogueFilters.__slots__)
     caption = "检索结果" if searched else "最新公开的文件"
     listing = (
         '<table class="results">'
-        f"<caption>{caption}（第 {page} 页）</caption><thead><tr>"
+        f"<caption>{caption}</caption><thead><tr>"
         + "".join(f'<th scope="col">{c}</th>' for c in COLUMNS)
         + f"</tr></thead><tbody>{rows}</tbody></table>"
         if entries
-        else '<p class="empty">没有符合条件的文件。</p>'
+        else ("" if page.scan_stopped else '<p class="empty">没有符合条件的文件。</p>')
     )
     body = (
-        f"<h1>{TITLE}</h1>{_search_form(filters)}{listing}"
+        f"<h1>{TITLE}</h1>{_search_form(filters)}"
+        f'<p class="total">{escape(total_text(page.total))}</p>{listing}{stopped}'
         f'<nav class="pages" aria-label="分页">{" ".join(links)}</nav>'
     )
     return _page(TITLE, body)
+
+
+def catalogue_json(page: CataloguePage, filters: CatalogueFilters, *, per_page: int) -> Any:
+    """The page as the catalogue's JSON variant: items, the next page's cursor and link, and
+    the total with how it was counted."""
+    following = page.next_cursor
+    return {
+        "per_page": per_page,
+        "items": [e.as_json() | {"url": document_path(e.index_number)} for e in page.entries],
+        "has_next": following is not None,
+        "next_cursor": _token(following),
+        "next": catalogue_link(filters, per_page, following) if following else None,
+        "scan_stopped": page.scan_stopped,
+        "total": {
+            "count": page.total.count,
+            "at_least": page.total.at_least,
+            "counted_within_newest": page.total.within,
+            "text": total_text(page.total),
+        },
+    }
 
 
 def _size(n: int) -> str:
@@ -323,12 +371,13 @@ def not_found_html() -> str:
 
 # What each field of a portal address takes, told to a citizen whose request was refused (422).
 SEARCH_FIELDS = {
-    "title": ("名称", "最多 200 个字，不含控制字符"),
+    "q": ("关键词", f"最多 {MAX_TERM_CHARS} 个字，不含控制字符"),
+    "title": ("名称", f"最多 {MAX_TERM_CHARS} 个字，不含控制字符"),
     "doc_number": ("文号", "最多 100 个字，不含控制字符"),
-    "organ": ("发布机构", "机构名称或代码，最多 200 个字"),
+    "organ": ("发布机构", f"机构名称或代码，最多 {MAX_TERM_CHARS} 个字"),
     "written_from": ("成文日期自", "请按“年-月-日”填写，如 2025-03-01"),
     "written_to": ("成文日期至", "请按“年-月-日”填写，如 2025-03-01"),
-    "page": ("页码", "1 至 100000 的整数"),
+    "cursor": ("翻页位置", "请使用上一页“下一页”链接，或从第一页开始，最多 200 个字"),
     "per_page": ("每页条数", "1 至 100 的整数"),
     "index_number": ("索引号", "最多 100 个字，不含控制字符"),
     "file_id": ("文件编号", "正整数"),

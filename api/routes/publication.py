@@ -10,6 +10,7 @@ announce it (seed 004 §二(二); domain §10 rule 15).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.cursors import decode_position
 from api.deps import EngineDep, SessionDep, SettingsDep, now, require_roles
 from api.errors import error_responses
 from api.openapi import ERROR_REF
@@ -33,7 +35,6 @@ from policies.roles import Role
 from policies.validity import Validity
 from services.errors import NotFound
 from services.publication.portal import (
-    CatalogueFilters,
     PortalFile,
     Withdrawn,
     catalogue_page,
@@ -41,6 +42,7 @@ from services.publication.portal import (
     portal_document,
     portal_file,
 )
+from services.publication.search import MAX_TERM_CHARS, CatalogueFilters, Cursor
 from services.publication.validity import change_validity, set_valid_until
 from services.publication.withdrawal import withdraw_publication
 from services.validation import Day, Id, Line, MultiLine
@@ -72,7 +74,6 @@ def _blank_is_absent(value: object) -> object:
 
 
 FormDay = Annotated[Day | None, BeforeValidator(_blank_is_absent)]
-Page = Annotated[int, Query(ge=1, le=100_000)]
 PerPage = Annotated[int, Query(ge=1, le=100)]
 
 
@@ -111,19 +112,69 @@ def _json(data: bytes, media_type: str = "application/json") -> Response:
     return Response(data, media_type=media_type)
 
 
-def _catalogue_json(
-    filters: CatalogueFilters, page: int, per_page: int
-) -> Callable[[Session], bytes]:
+def _catalogue_json(query: CatalogueQuery) -> Callable[[Session], bytes]:
     def work(session: Session) -> bytes:
-        entries, has_next = catalogue_page(
-            session=session, filters=filters, limit=per_page, offset=(page - 1) * per_page
+        page = catalogue_page(
+            session=session, filters=query.filters, cursor=query.cursor, limit=query.per_page
         )
-        items = [e.as_json() | {"url": portal_pages.document_path(e.index_number)} for e in entries]
-        return portal_pages.dumps(
-            {"page": page, "per_page": per_page, "has_next": has_next, "items": items}
-        )
+        data = portal_pages.catalogue_json(page, query.filters, per_page=query.per_page)
+        return portal_pages.dumps(data)
 
     return work
+
+
+Term = Annotated[
+    Line | None,
+    Query(max_length=MAX_TERM_CHARS, description="any words of 名称, 文号, 发布机构 or the text"),
+]
+TitleWords = Annotated[Line | None, Query(max_length=MAX_TERM_CHARS, description="words of 名称")]
+DocNumber = Annotated[Line | None, Query(max_length=100, description="文号 or a part of it")]
+OrganWords = Annotated[
+    Line | None, Query(max_length=MAX_TERM_CHARS, description="发布机构 code or name")
+]
+CursorToken = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="the next page's cursor, from the previous page's next_cursor",
+    ),
+]
+
+
+WrittenFrom = Annotated[FormDay, Query(description="成文日期 from")]
+WrittenTo = Annotated[FormDay, Query(description="成文日期 to")]
+
+
+PORTAL_CURSOR = "请使用上一页“下一页”链接中的 cursor，或去掉 cursor 从第一页开始"
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueQuery:
+    """What a catalogue request asks: the filters, where the page starts, its length."""
+
+    filters: CatalogueFilters
+    cursor: Cursor | None
+    per_page: int
+
+
+async def catalogue_query(
+    q: Term = None,
+    title: TitleWords = None,
+    doc_number: DocNumber = None,
+    organ: OrganWords = None,
+    written_from: WrittenFrom = None,
+    written_to: WrittenTo = None,
+    cursor: CursorToken = None,
+    per_page: PerPage = 20,
+) -> CatalogueQuery:
+    """The catalogue's query parameters (async: no threadpool hop; it reads nothing)."""
+    filters = CatalogueFilters(title, doc_number, organ, written_from, written_to, q)
+    after = None if cursor is None else Cursor(*decode_position(cursor, PORTAL_CURSOR))
+    return CatalogueQuery(filters, after, per_page)
+
+
+CatalogueQueryDep = Annotated[CatalogueQuery, Depends(catalogue_query)]
 
 
 @router.get(
@@ -132,31 +183,19 @@ def _catalogue_json(
     responses={200: {"content": {"application/json": {}}}, **PAGE_REFUSAL},
     summary="The catalogue of published documents (HTML, or JSON with Accept: application/json)",
 )
-async def catalogue(
-    request: Request,
-    engine: EngineDep,
-    page: Page = 1,
-    per_page: PerPage = 20,
-    title: Annotated[Line | None, Query(max_length=200, description="words of 名称")] = None,
-    doc_number: Annotated[Line | None, Query(max_length=100, description="文号")] = None,
-    organ: Annotated[
-        Line | None, Query(max_length=200, description="发布机构 code or name")
-    ] = None,
-    written_from: Annotated[FormDay, Query(description="成文日期 from")] = None,
-    written_to: Annotated[FormDay, Query(description="成文日期 to")] = None,
-) -> Response:
-    """The fields of 条例 art. 12 ¶3 with marking and 有效性, newest first."""
-    filters = CatalogueFilters(title, doc_number, organ, written_from, written_to)
+async def catalogue(request: Request, engine: EngineDep, query: CatalogueQueryDep) -> Response:
+    """The fields of 条例 art. 12 ¶3 with marking and 有效性, newest first; `q` searches 名称,
+    文号, 发布机构 and the reviewed text (services/publication/search.py states its bounds)."""
     accept = request.headers.get("accept", "")
     if "application/json" in accept and "text/html" not in accept:
-        return _json(await read(engine, _catalogue_json(filters, page, per_page)))
+        return _json(await read(engine, _catalogue_json(query)))
 
     def work(session: Session) -> str:
-        entries, has_next = catalogue_page(
-            session=session, filters=filters, limit=per_page, offset=(page - 1) * per_page
+        page = catalogue_page(
+            session=session, filters=query.filters, cursor=query.cursor, limit=query.per_page
         )
         return portal_pages.catalogue_html(
-            entries, filters, page=page, per_page=per_page, has_next=has_next
+            page, query.filters, per_page=query.per_page, first=query.cursor is None
         )
 
     return public_html(await read(engine, work))
@@ -167,19 +206,9 @@ async def catalogue(
     responses={200: {"content": {"application/json": {}}}, **error_responses(422)},
     summary="The catalogue as JSON",
 )
-async def catalogue_json(
-    engine: EngineDep,
-    page: Page = 1,
-    per_page: PerPage = 20,
-    title: Annotated[Line | None, Query(max_length=200)] = None,
-    doc_number: Annotated[Line | None, Query(max_length=100)] = None,
-    organ: Annotated[Line | None, Query(max_length=200)] = None,
-    written_from: Day | None = None,
-    written_to: Day | None = None,
-) -> Response:
-    """The same page of the catalogue as JSON."""
-    filters = CatalogueFilters(title, doc_number, organ, written_from, written_to)
-    return _json(await read(engine, _catalogue_json(filters, page, per_page)))
+async def catalogue_json(engine: EngineDep, query: CatalogueQueryDep) -> Response:
+    """The same page of the catalogue as JSON, with `next_cursor` and the total as counted."""
+    return _json(await read(engine, _catalogue_json(query)))
 
 
 @router.get(

@@ -28,21 +28,16 @@ from policies.calendar import SHANGHAI
 from policies.statuses import Status
 from policies.validity import Validity, annotation
 from services.errors import Gone, NotFound
+from services.publication.search import (
+    CatalogueFilters,
+    Cursor,
+    Total,
+    search_page,
+)
 from services.publication.texts import PublishedText, published_texts
 
 REDACTED_NOTE = "本文件依法删减后公开，公开的是删减后的版本。"  # seed 001 §二(四)1: 此件删减后公开
 PUBLIC_ATTACHMENT_KINDS = ("interpretation_material",)  # 解读材料 (seed 000 §三(十八))
-
-
-@dataclass(frozen=True, slots=True)
-class CatalogueFilters:
-    """The catalogue search: words of the title, 文号, organ (code or name), 成文日期 range."""
-
-    title: str | None = None
-    doc_number: str | None = None
-    organ: str | None = None
-    written_from: date | None = None
-    written_to: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,40 +166,35 @@ def _entry(row: Any) -> CatalogueEntry:
     )
 
 
-def _contains(column: Any, words: str) -> Any:
-    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like(f"%{escaped}%", escape="\\")
+@dataclass(frozen=True, slots=True)
+class CataloguePage:
+    """One page of the catalogue or of a search: its entries, the next page's cursor, the
+    total (capped or counted within a bound, and said so), and whether a bounded scan stopped
+    at its bound before the page filled (the cursor continues it)."""
+
+    entries: list[CatalogueEntry]
+    next_cursor: Cursor | None
+    total: Total
+    scan_stopped: bool = False
 
 
-def catalogue_statement(filters: CatalogueFilters, *, limit: int, offset: int) -> Any:
-    """The SELECT of one catalogue page, newest publication first (a stable order)."""
-    statement = _catalogue_select()
-    if filters.title:
-        statement = statement.where(_contains(col(Document.title), filters.title.strip()))
-    if filters.doc_number:
-        statement = statement.where(_contains(col(Document.doc_number), filters.doc_number.strip()))
-    if filters.organ:
-        organ = filters.organ.strip()
-        statement = statement.where(
-            sa.or_(col(Organ.code) == organ, _contains(col(Organ.name), organ))
-        )
-    if filters.written_from:
-        statement = statement.where(col(Document.written_on) >= filters.written_from)
-    if filters.written_to:
-        statement = statement.where(col(Document.written_on) <= filters.written_to)
+def _shown(page: Any) -> Any:
+    """The catalogue's columns of a page of (publication_id, published_at), in its order."""
     return (
-        statement.order_by(col(Publication.published_at).desc(), col(Publication.id).desc())
-        .limit(limit)
-        .offset(offset)
+        _catalogue_select()
+        .add_columns(page.c.publication_id, page.c.published_at.label("page_published_at"))
+        .join(page, page.c.publication_id == col(Publication.id))
+        .order_by(page.c.published_at.desc(), page.c.publication_id.desc())
     )
 
 
 def catalogue_page(
-    *, session: Session, filters: CatalogueFilters, limit: int, offset: int
-) -> tuple[list[CatalogueEntry], bool]:
-    """One page of the catalogue and whether another page follows."""
-    rows = session.execute(catalogue_statement(filters, limit=limit + 1, offset=offset)).all()
-    return [_entry(row) for row in rows[:limit]], len(rows) > limit
+    *, session: Session, filters: CatalogueFilters, cursor: Cursor | None, limit: int
+) -> CataloguePage:
+    """One page of the catalogue, newest publication first, after `cursor`."""
+    found = search_page(session=session, filters=filters, cursor=cursor, limit=limit, shown=_shown)
+    entries = [_entry(row[:-2]) for row in found.rows]
+    return CataloguePage(entries, found.next_cursor, found.total, found.scan_stopped)
 
 
 def _file(stored: StoredFile, name: str) -> PortalFile:

@@ -37,6 +37,7 @@ from policies.steps import DecisionKind, Step
 from services.calendar import calendar_for
 from services.documents import get_marking
 from services.errors import DomainError, NotFound, Unavailable
+from services.publication.search_index import index_publication
 from services.reading.limits import ReadingLimits
 from services.reading.store import file_text
 from services.review import (
@@ -325,6 +326,7 @@ def publish_version(
         file_id=file_id,
     )
     session.add(row)
+    index_publication(session=session, publication=row, document=document, organ_name=organ.name)
     for deadline in session.exec(
         select(Deadline).where(
             col(Deadline.document_id) == document_id,

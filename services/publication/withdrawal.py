@@ -21,6 +21,7 @@ from policies.withdrawal import ERROR_CODES, check_withdrawal
 from services.audit import record_act
 from services.documents import get_document, get_marking
 from services.errors import Conflict, Forbidden, NotFound, RequestInvalid, TransitionNotAllowed
+from services.publication.search_index import forget_publication
 from services.review.decisions import ATTRIBUTE_CHANGED
 from services.review.status import change_status
 from services.timestamps import require_aware
@@ -71,6 +72,7 @@ def withdraw_publication(
         withdrawn_at=at,
     )
     session.add(withdrawal)
+    forget_publication(session=session, publication_id=publication.id or 0)
     marking.attribute = new_attribute
     marking.marking_text = new_attribute.marking
     marking.reason_codes = [reason_code] if reason_code not in ERROR_CODES else []

@@ -97,7 +97,7 @@ def test_a_citizen_finds_a_document_opens_it_and_reads_its_text(
             page.goto(f"{base}/portal")
             page.get_by_label("名称").fill("公开")
             page.get_by_role("button", name="检索").click()
-            page.wait_for_url("**/portal?title=*")
+            page.wait_for_url("**/portal?*title=*")
             results = page.locator("table.results tbody tr")
             assert results.count() == 1
             page.get_by_role("link", name="关于进一步做好政务公开工作的通知").click()

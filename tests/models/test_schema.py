@@ -8,10 +8,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table)
+from models.search import outside_metadata
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": outside_metadata}
+        )
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
