@@ -6,7 +6,7 @@ re-reviews proposed by repeated applications (domain §10 rule 17); the disclosu
 role (条例 art. 33 ¶2).
 
 Revision ID: 0010a
-Revises: 0009i
+Revises: 0010s
 Create Date: 2026-12-06 06:07:18.750822
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision: str = '0010a'
-down_revision: str | None = '0009i'
+down_revision: str | None = '0010s'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
