@@ -51,6 +51,11 @@ def run_key(review: ReviewToStart) -> str:
     return f"{key}-restart-{review.restart}" if review.restart else key
 
 
+def application_run_key(application_id: int) -> str:
+    """The flow run's name and idempotency key: one run per application."""
+    return f"application-{application_id}"
+
+
 def material_run_key(material_id: int) -> str:
     """The flow run's name and idempotency key: one secrecy-review run per material."""
     return f"material-{material_id}"
@@ -128,6 +133,22 @@ class ReviewStarter:
             )
         except Exception as error:  # unreachable, timeout, unknown deployment
             log.warning("review of material %s not started: %r", material_id, error)
+            return None
+
+    async def start_application(self, application_id: int) -> str | None:
+        """Create the run handling an application; its id, or None when Prefect did not answer
+        (the application is registered all the same, and the REST door can handle it)."""
+        try:
+            return await self._retrying(
+                lambda: self._run_deployment(
+                    self.settings.application_deployment,
+                    {"application_id": application_id},
+                    application_run_key(application_id),
+                    ["gongkai", "application", f"application:{application_id}"],
+                )
+            )
+        except Exception as error:  # unreachable, timeout, unknown deployment
+            log.warning("handling of application %s not started: %r", application_id, error)
             return None
 
     async def _retrying(self, attempt: Callable[[], Awaitable[str]]) -> str:

@@ -37,6 +37,16 @@ class Settings(BaseSettings):
         default="material-review/default",
         description="Prefect deployment of the secrecy review of material sent after intake.",
     )
+    application_deployment: str = Field(
+        default="application/default",
+        description="Prefect deployment handling an application for information (依申请公开).",
+    )
+    application_rate_per_address: int = Field(
+        default=10, gt=0, description="Online applications per client address per hour."
+    )
+    application_rate_per_applicant: int = Field(
+        default=5, gt=0, description="Online applications per applicant (ID number) per hour."
+    )
     api_base_url: str = Field(default="http://127.0.0.1:8000")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0, le=2 * 1024 * 1024 * 1024)
     max_attachments: int = Field(default=20, gt=0, le=200)

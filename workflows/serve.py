@@ -54,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     worker_id = become_worker()
 
     from workflows import runner_guard
+    from workflows.application.flow import handle_application
     from workflows.material_review import review_material
     from workflows.reconcile import FORM_SAVE_GRACE, reschedule_orphaned_runs, restore_missing_forms
     from workflows.review_flow import review_document
@@ -73,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     deployments = [
         review_document.to_deployment(name=DEPLOYMENT),
         review_material.to_deployment(name=DEPLOYMENT),
+        handle_application.to_deployment(name=DEPLOYMENT),
         *scheduled_deployments(),
     ]
     keeper.start()
