@@ -122,33 +122,36 @@ class ReviewStarter:
     async def start_material_review(self, material_id: int) -> str | None:
         """Create the secrecy-review run of material sent after intake; its id, or None when
         Prefect did not answer (the material still waits, and the REST door can decide it)."""
-        try:
-            return await self._retrying(
-                lambda: self._run_deployment(
-                    self.settings.material_review_deployment,
-                    {"material_id": material_id},
-                    material_run_key(material_id),
-                    ["gongkai", "material-review", f"material:{material_id}"],
-                )
-            )
-        except Exception as error:  # unreachable, timeout, unknown deployment
-            log.warning("review of material %s not started: %r", material_id, error)
-            return None
+        return await self._start_or_none(
+            f"review of material {material_id}",
+            self.settings.material_review_deployment,
+            {"material_id": material_id},
+            material_run_key(material_id),
+            ["gongkai", "material-review", f"material:{material_id}"],
+        )
 
     async def start_application(self, application_id: int) -> str | None:
         """Create the run handling an application; its id, or None when Prefect did not answer
         (the application is registered all the same, and the REST door can handle it)."""
+        return await self._start_or_none(
+            f"handling of application {application_id}",
+            self.settings.application_deployment,
+            {"application_id": application_id},
+            application_run_key(application_id),
+            ["gongkai", "application", f"application:{application_id}"],
+        )
+
+    async def _start_or_none(
+        self, what: str, deployment: str, parameters: dict[str, int], key: str, tags: list[str]
+    ) -> str | None:
+        """A run of the deployment, retried while Prefect is busy; None (and a warning) when
+        Prefect did not answer in time."""
         try:
             return await self._retrying(
-                lambda: self._run_deployment(
-                    self.settings.application_deployment,
-                    {"application_id": application_id},
-                    application_run_key(application_id),
-                    ["gongkai", "application", f"application:{application_id}"],
-                )
+                lambda: self._run_deployment(deployment, parameters, key, tags)
             )
         except Exception as error:  # unreachable, timeout, unknown deployment
-            log.warning("handling of application %s not started: %r", application_id, error)
+            log.warning("%s not started: %r", what, error)
             return None
 
     async def _retrying(self, attempt: Callable[[], Awaitable[str]]) -> str:
