@@ -10,8 +10,10 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.openapi import build_openapi
+from api.rate_limit import RateLimit
 from api.review_starter import ReviewStarter
 from api.routes import (
+    applications,
     calendar,
     documents,
     intake,
@@ -38,6 +40,7 @@ ROUTERS = [
     office.router,  # the office monitor and its dashboard (issue 5)
     office_reports.router,  # statistics and the annual report (issue 5)
     calendar.router,  # the working-day calendar as data (issue 20)
+    applications.router,  # applications for information, 依申请公开 (issue 26)
 ]
 
 
@@ -78,6 +81,11 @@ def create_app(settings: Settings | None = None, *, sweep_reviews: bool = True) 
     app.state.engine = make_serving_engine(settings.database_url)
     app.state.writer = app.state.engine.execution_options(**{WRITES: True})
     app.state.review_starter = ReviewStarter(settings)
+    # The portal's online application form (issue 26): per client address and per applicant.
+    app.state.application_limits = {
+        "address": RateLimit(settings.application_rate_per_address),
+        "applicant": RateLimit(settings.application_rate_per_applicant),
+    }
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -138,6 +138,17 @@ class SignIn:
         return next_url
 
 
+def form_refusal(request: Request, cookie: str, given: str) -> str:
+    """Why a browser form POST is refused ("" if it is not): sent from another site, or its
+    CSRF token not the one in its own cookie (the one CSRF check of every browser form)."""
+    cross_site = _cross_site(request)
+    if cross_site:
+        return cross_site
+    if not _same_secret(request.cookies.get(cookie), given):
+        return "the form expired or came from elsewhere: open it again"
+    return ""
+
+
 def _same_secret(expected: str | None, given: str) -> bool:
     return bool(expected) and hmac.compare_digest(str(expected), given)
 

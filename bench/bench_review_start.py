@@ -330,8 +330,9 @@ def document_waiting(st: Stack, client: Any, document_id: int, status: str) -> b
     return current == status and run is not None and form_ready(client, UUID(run))
 
 
-def upload(st: Stack, n: int) -> int:
-    """POST /documents with a text draft; the document id."""
+def upload(st: Any, n: int, timeout: float = 60) -> int:
+    """POST /documents with a text draft (st: a stack with `api` and `tokens`); the document
+    id."""
     response = httpx.post(
         f"{st.api}/documents",
         data={
@@ -343,7 +344,7 @@ def upload(st: Stack, n: int) -> int:
         },
         files={"file": ("通知.txt", io.BytesIO(DRAFT.encode()), "text/plain")},
         headers={"Authorization": f"Bearer {st.tokens['drafter']}"},
-        timeout=60,
+        timeout=timeout,
     )
     response.raise_for_status()
     return int(response.json()["document"]["id"])

@@ -65,6 +65,7 @@ def create_user_command(settings: Settings, args: argparse.Namespace) -> int:
                 role=Role(args.role),
                 at=_now(),
                 login=args.login,
+                office_head=getattr(args, "office_head", False),
             )
             print(
                 f"user {user.id}: {user.name} ({user.role}) in organ {organ.code}, "

@@ -95,6 +95,12 @@ def _add_account_commands(commands: argparse._SubParsersAction[argparse.Argument
         required=True,
         choices=["drafter", "secrecy_reviewer", "disclosure_office", "signer", "admin"],
     )
+    user.add_argument(
+        "--office-head",
+        action="store_true",
+        help="disclosure_office only: the office's head (负责人), who consents to extending an "
+        "application's reply (条例 art. 33 ¶2)",
+    )
     user.set_defaults(handler=_account("create_user_command"))
     token = commands.add_parser("create-token", help="issue a bearer token (printed once)")
     token.add_argument("--user", required=True, help="the user's login")

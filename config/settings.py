@@ -37,6 +37,16 @@ class Settings(BaseSettings):
         default="material-review/default",
         description="Prefect deployment of the secrecy review of material sent after intake.",
     )
+    application_deployment: str = Field(
+        default="application/default",
+        description="Prefect deployment handling an application for information (依申请公开).",
+    )
+    application_rate_per_address: int = Field(
+        default=10, gt=0, description="Online applications per client address per hour."
+    )
+    application_rate_per_applicant: int = Field(
+        default=5, gt=0, description="Online applications per applicant (ID number) per hour."
+    )
     api_base_url: str = Field(default="http://127.0.0.1:8000")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0, le=2 * 1024 * 1024 * 1024)
     max_attachments: int = Field(default=20, gt=0, le=200)
@@ -48,6 +58,26 @@ class Settings(BaseSettings):
     )
     review_start_timeout_seconds: float = Field(
         default=5.0, gt=0, le=60, description="Bound on one attempt to start a review flow."
+    )
+    review_start_retry_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=600,
+        description="How long a review start that Prefect refused with a 503 or let time out is "
+        "retried (jittered backoff) before the document is left to the sweep; 0 = no retry.",
+    )
+    runner_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often the serve process asks Prefect for runs to start (a decision's "
+        "hand-off latency; each poll is one small query).",
+    )
+    flow_heartbeat_seconds: int | None = Field(
+        default=None,
+        ge=30,
+        description="Interval of Prefect's flow-run heartbeats in our flow-run processes; unset "
+        "= off (each synchronous run then ends about 1 s sooner).",
     )
     workers: int = Field(
         default=1,

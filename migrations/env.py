@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-import models  # noqa: F401  (registers every table on the metadata)
+import models.autogenerate  # noqa: F401  (every table on the metadata; the CHECK comparator)
 from config.settings import get_settings
 from models.db import make_engine
 from models.search import outside_metadata

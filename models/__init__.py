@@ -2,6 +2,13 @@
 
 from models.alerts import Alert
 from models.annual_reports import AnnualReportImport, AnnualReportMark
+from models.applications import (
+    Application,
+    ApplicationClockEvent,
+    ApplicationDelivery,
+    ApplicationDocument,
+    ApplicationRelease,
+)
 from models.audit import AuditEvent
 from models.calendar import CalendarDayRecord, CalendarYearRecord
 from models.chain import ChainLink  # also notes each audit event and decision inserted
@@ -28,6 +35,11 @@ __all__ = [
     "AnnualReportImport",
     "AnnualReportMark",
     "ApiToken",
+    "Application",
+    "ApplicationClockEvent",
+    "ApplicationDelivery",
+    "ApplicationDocument",
+    "ApplicationRelease",
     "AuditEvent",
     "BrowserSession",
     "CalendarDayRecord",

@@ -1,8 +1,10 @@
 """CHECK constraints on the columns that hold an enumerated value, generated from the policies'
 enums by one helper (`enum_check`): the models declare them with it, and Alembic's autogenerate
-compares them with the database through it (`compare_enum_checks`, registered in
-migrations/env.py). A value added to an enum therefore needs one migration, which autogenerate
-writes from the same helper: `python -m cli.main migration -m "…"` (README "Add a label").
+compares them with the database through it (`compare_enum_checks` in models/autogenerate.py,
+registered by migrations/env.py: only a process that migrates imports Alembic, not every one
+that imports the models, such as each flow run's). A value added to an enum therefore needs one
+migration, which autogenerate writes from the same helper: `python -m cli.main migration -m "…"`
+(README "Add a label").
 """
 
 from __future__ import annotations
@@ -10,12 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any
 
 import sqlalchemy as sa
-from alembic.autogenerate import comparators
-from alembic.operations import ops
-from sqlalchemy.sql.naming import conv
 
 _ENUM_CHECK = "enum_check"  # CheckConstraint.info key: generated here, compared by autogenerate
 _LITERAL = re.compile(r"'((?:[^']|'')*)'")
@@ -48,36 +46,6 @@ def enum_checks(table: sa.Table) -> dict[str, sa.CheckConstraint]:
         for constraint in constraints
         if isinstance(constraint, sa.CheckConstraint) and constraint.info.get(_ENUM_CHECK)
     }
-
-
-@comparators.dispatch_for("table")
-def compare_enum_checks(
-    autogen_context: Any,
-    modify_ops: ops.ModifyTableOps,
-    schemaname: str | None,
-    tablename: str,
-    conn_table: sa.Table | None,
-    metadata_table: sa.Table | None,
-) -> None:
-    """Autogenerate: recreate each generated CHECK whose values differ from the database's."""
-    if conn_table is None or metadata_table is None:
-        return  # a new or dropped table carries its constraints itself
-    inspector = autogen_context.inspector
-    found = {
-        check["name"]: check["sqltext"]
-        for check in inspector.get_check_constraints(tablename, schema=schemaname)
-    }
-    for name, constraint in enum_checks(metadata_table).items():
-        wanted = str(constraint.sqltext)
-        if name in found and same_values(found[name], constraint):
-            continue
-        if name in found:
-            old = sa.CheckConstraint(found[name], name=conv(name))
-            sa.Table(tablename, sa.MetaData(), old, schema=schemaname)
-            modify_ops.ops.append(ops.DropConstraintOp.from_constraint(old))
-        modify_ops.ops.append(
-            ops.CreateCheckConstraintOp(conv(name), tablename, wanted, schema=schemaname)
-        )
 
 
 def same_values(found: str, constraint: sa.CheckConstraint) -> bool:

@@ -1,4 +1,5 @@
-"""Deadlines the office tracks (domain §11): one per document and kind."""
+"""Deadlines the office tracks (domain §11): one per document and kind, or one per application
+and kind (条例 arts. 30, 33: the 补正 notice and the reply)."""
 
 from __future__ import annotations
 
@@ -18,12 +19,15 @@ class Deadline(SQLModel, table=True):
     __tablename__ = "deadlines"
     __table_args__ = (
         sa.UniqueConstraint("document_id", "kind"),
+        sa.UniqueConstraint("application_id", "kind"),
+        sa.CheckConstraint("(document_id IS NULL) <> (application_id IS NULL)", name="one_subject"),
         sa.Index("ix_deadlines_open", "met_at", "due_at"),
         enum_check("kind", DeadlineKind),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    document_id: int = Field(foreign_key="documents.id")
+    document_id: int | None = Field(default=None, foreign_key="documents.id")
+    application_id: int | None = Field(default=None, foreign_key="applications.id", index=True)
     version_id: int | None = Field(default=None, foreign_key="versions.id")
     kind: str = Field(max_length=64)  # policies.deadlines.DeadlineKind
     due_at: datetime = Field(sa_column=utc_column())

@@ -13,7 +13,8 @@ from models.base import empty_list, json_list_column, utc_column
 from models.checks import enum_check
 from policies.attributes import Attribute
 
-RereviewKind = Literal["periodic", "secrecy_expiry"]
+# "applications": released on application to the profile's number of applicants (rule 17).
+RereviewKind = Literal["periodic", "secrecy_expiry", "applications"]
 RereviewStatus = Literal["open", "kept", "converted"]
 # A filed document is converted to any attribute but 不予公开 (keeping it withheld is "keep").
 CONVERTIBLE = tuple(attribute for attribute in Attribute if attribute is not Attribute.WITHHELD)

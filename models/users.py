@@ -29,6 +29,9 @@ class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     role: Role = Field(sa_column=enum_column(Role, "role"))
     created_at: datetime = Field(sa_column=utc_column())
+    # 政府信息公开工作机构负责人: a disclosure-office user who may consent to extending an
+    # application's reply (条例 art. 33 ¶2).
+    office_head: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class OrganAssignment(SQLModel, table=True):

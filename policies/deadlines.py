@@ -41,6 +41,8 @@ class DeadlineKind(StrEnum):
     NONDISCLOSURE_REVIEW = "nondisclosure_review"  # #19 条例 art. 18
     STAGE_ALLOWANCE = "stage_allowance"  # local allowances per stage
     REREVIEW_DECISION = "rereview_decision"  # domain §10 rules 10, 16: a local allowance
+    APPLICATION_SUPPLEMENT = "application_supplement"  # #5 条例 art. 30: 补正 notice, 7 WD
+    APPLICATION_REPLY = "application_reply"  # #6, #7 条例 art. 33 (+ #8, #9 pauses)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from policies.application_replies import NATIONAL_REMEDIES, RemedyChannel
+from policies.applications import ConversionThreshold
 from policies.attributes import Attribute
 from policies.document_types import DocumentType
 from policies.statuses import Status
@@ -36,6 +38,12 @@ INTERPRETATION_ALLOWANCE = WorkingDays(3)  # local choice, aligned with seeds 00
 # period"; no source sets one. Local default: 20 WD, the national ceiling for publishing
 # information after it changes (条例 art. 26), since converting a document is such a change.
 REREVIEW_DECISION_ALLOWANCE = WorkingDays(20)
+# Domain §10 rule 17: released on application to N distinct applicants in a year proposes a
+# conversion to 主动公开 (条例 art. 44 names no number). Local choice: 3 a year, after 奉化's rule
+# [R] cited in domain §10 rule 17.
+CONVERSION_THRESHOLD = ConversionThreshold(
+    3, "local choice after 奉化区 (3 distinct applicants a year) [R], domain §10 rule 17"
+)
 
 THREE_LABELS = frozenset({Attribute.PROACTIVE, Attribute.ON_REQUEST, Attribute.WITHHELD})
 FOUR_LABELS = THREE_LABELS | {Attribute.REDACTED}  # seed 001 §二(四)1 adds 删减后公开
@@ -78,6 +86,9 @@ class PolicyProfile:
     # Attributes besides 不予公开 that need a coded reason (domain §10 rule 4): 删减后公开 by
     # analogy to 条例 art. 37 (domain §3.1); 依申请公开 needs none in the national texts (§9.7).
     reasons_required: frozenset[Attribute] = frozenset({Attribute.REDACTED})
+    conversion_threshold: ConversionThreshold = CONVERSION_THRESHOLD
+    # 条例 art. 51: the reply letter names the remedy channels, bodies and time limits.
+    remedies: tuple[RemedyChannel, ...] = NATIONAL_REMEDIES
 
     def allowance_for(self, status: Status) -> WorkingDays | None:
         """The working days the office allows a document to stay in status (local choices)."""

@@ -54,13 +54,17 @@ def create_user(
     role: Role,
     at: datetime,
     login: str | None = None,
+    office_head: bool = False,
 ) -> User:
-    """Register a person in an organ with one review role (not the engine's own SYSTEM role).
+    """Register a person in an organ with one review role (not the engine's own SYSTEM role);
+    office_head: the disclosure office's head (条例 art. 33 ¶2), a disclosure-office role only.
 
     Their login is unique across organs: by default the name, or `name@organ-code` when someone
     in another organ already signs in with that name."""
     if role is Role.SYSTEM:
         raise Conflict("the system role belongs to the engine, not to people")
+    if office_head and role is not Role.DISCLOSURE_OFFICE:
+        raise Conflict("only a disclosure_office user can be the office's head")
     clash = session.exec(
         select(User).where(col(User.organ_id) == organ.id, col(User.name) == name)
     ).first()
@@ -71,7 +75,14 @@ def create_user(
     elif _login_taken(session, login):
         raise Conflict(f"the login '{login}' is taken; choose another")
     assert organ.id is not None
-    user = User(login=login, name=name, organ_id=organ.id, role=role, created_at=require_aware(at))
+    user = User(
+        login=login,
+        name=name,
+        organ_id=organ.id,
+        role=role,
+        created_at=require_aware(at),
+        office_head=office_head,
+    )
     session.add(user)
     session.flush()
     return user

@@ -15,6 +15,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from config.settings import get_settings
+from services.applications.alerts import check_application_windows
 from services.publication.windows import check_windows
 from services.review import create_due_rereviews, create_expiry_rereviews
 from workflows.alerts import deliver_alerts
@@ -29,13 +30,19 @@ def raise_window_alerts(at: datetime, shares: tuple[float, ...]) -> dict[str, An
     """Alert every open window at each share crossed and when overdue (once per key)."""
     with unit_of_work() as session:
         report = check_windows(session, at=at, shares=shares)
-    return {"checked": report.checked, "raised": list(report.raised)}
+        applications = check_application_windows(session, at=at, shares=shares)
+    return {
+        "checked": report.checked,
+        "raised": list(report.raised),
+        "application_alerts": applications,
+    }
 
 
 @flow(name=WINDOWS_FLOW, persist_result=False)
 def check_windows_flow(as_of: str | None = None) -> dict[str, Any]:
-    """Publication and interpretation windows (domain §10 rules 12, 13): alert at the configured
-    shares and when overdue, then deliver the pending alerts."""
+    """Publication and interpretation windows (domain §10 rules 12, 13) and applications' 补正
+    and reply deadlines (rule 20): alert at the configured shares and when overdue, then
+    deliver the pending alerts."""
     at = as_of_instant(as_of)
     alerts = raise_window_alerts(at, tuple(get_settings().alert_shares))
     delivery = deliver_alerts(at)

@@ -2,7 +2,8 @@
 
 Runs in its own process. Prefect reads its settings when it is imported, so the environment is
 prepared first: persisted results in one folder under the data dir (every resumed run must read
-them, prefect.md §2.5), a short runner poll (hand-off latency, prefect.md §2.6).
+them, prefect.md §2.5); the runner's poll and the flow runs' heartbeats come from
+workflows/runner_options.py (hand-off latency, issue 24).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from functools import partial
+from typing import Any
 
 from workflows.worker import LeaseKeeper, become_worker
 
@@ -24,6 +26,7 @@ DEPLOYMENT = "default"
 def prepare_environment() -> None:
     """Set the Prefect variables this process and its flow-run children need."""
     from config.settings import get_settings
+    from workflows.runner_options import poll_environment
 
     settings = get_settings()
     results = (settings.data_dir / "prefect-results").resolve()
@@ -31,7 +34,8 @@ def prepare_environment() -> None:
     os.environ.setdefault("PREFECT_API_URL", settings.prefect_api_url)
     os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(results))
     os.environ.setdefault("PREFECT_RESULTS_PERSIST_BY_DEFAULT", "true")
-    os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
+    for name, value in poll_environment(settings).items():
+        os.environ.setdefault(name, value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,9 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     prepare_environment()
     worker_id = become_worker()
 
-    from prefect import serve
-
     from workflows import runner_guard
+    from workflows.application.flow import handle_application
     from workflows.material_review import review_material
     from workflows.reconcile import FORM_SAVE_GRACE, reschedule_orphaned_runs, restore_missing_forms
     from workflows.review_flow import review_document
@@ -71,12 +74,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     deployments = [
         review_document.to_deployment(name=DEPLOYMENT),
         review_material.to_deployment(name=DEPLOYMENT),
+        handle_application.to_deployment(name=DEPLOYMENT),
         *scheduled_deployments(),
     ]
     keeper.start()
     # Schedules stay active when this process stops: a restart must not need anyone to unpause.
     runner = threading.Thread(
-        target=partial(serve, *deployments, limit=args.limit, pause_on_shutdown=False),
+        target=partial(_serve, deployments, args.limit),
         name="gongkai-runner",
         daemon=True,
     )
@@ -90,6 +94,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     finally:
         keeper.release()
+
+
+def _serve(deployments: list[Any], limit: int) -> None:
+    """The runner, with the runner options (workflows/runner_options.py): entered in its own
+    thread, whose context does not inherit the main thread's settings."""
+    from prefect import serve
+
+    from config.settings import get_settings
+    from workflows.runner_options import flow_run_settings, runner_options
+
+    settings = get_settings()
+    with flow_run_settings(settings):
+        serve(*deployments, limit=limit, pause_on_shutdown=False, **runner_options(settings))
 
 
 def _stop(signum: int, frame: object) -> None:

@@ -10,7 +10,12 @@ from policies.annual_report import APPLICANT_COLUMNS, HEADING_ROWS, Section, Tab
 from services.office.annual_report import AnnualReport, Cell
 
 _TEMPLATE = template("annual_report.html")
-ORIGIN_LABEL = {"computed": "系统生成", "imported": "导入", "empty": "未填"}
+ORIGIN_LABEL = {
+    "computed": "系统生成",
+    "imported": "导入",
+    "combined": "系统生成＋导入（系统外办理的申请）",
+    "empty": "未填",
+}
 
 
 def _value(cell: Cell) -> str:

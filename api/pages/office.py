@@ -9,6 +9,7 @@ from datetime import datetime
 
 from api.pages import TEMPLATES, escape, template
 from policies.calendar import SHANGHAI, age_text, deadline_text
+from policies.deadlines import DeadlineKind
 from services.office.overview import Dashboard
 from services.office.stuck import CountRow, StuckDocument
 
@@ -181,6 +182,23 @@ def board_html(data: Dashboard) -> str:
                 for r in data.rereviews.items
             ),
             "rereviews",
+        ),
+        _table(
+            f"Applications: open deadlines ({len(data.applications)})",
+            ["Application", "Organ", "Received", "Deadline", "Due", "Basis", "Overdue"],
+            (
+                [
+                    escape(a.number),
+                    escape(a.organ_code),
+                    a.received_on.isoformat(),
+                    "答复" if a.kind is DeadlineKind.APPLICATION_REPLY else "补正告知",
+                    escape(deadline_text(a.due_at, provisional=a.provisional)),
+                    escape(a.basis),
+                    "yes" if a.overdue else "",
+                ]
+                for a in data.applications
+            ),
+            "applications",
         ),
         _table(
             f"Escalations ({data.escalated})",

@@ -197,7 +197,7 @@ class CellOut(BaseModel):
     """One cell: its value and whether the engine computed it or the office imported it."""
 
     value: float | int | str | None
-    origin: Literal["computed", "imported", "empty"]
+    origin: Literal["computed", "imported", "combined", "empty"]
 
 
 class RowOut(BaseModel):

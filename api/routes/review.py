@@ -26,7 +26,7 @@ from api.review_resumer import resume_review
 from api.schemas import DecisionIn, DecisionOut, Instant
 from api.unstarted_reviews import start_review
 from models.documents import Document
-from models.rereviews import CONVERTIBLE
+from models.rereviews import CONVERTIBLE, RereviewKind
 from models.users import User
 from policies.attributes import Attribute
 from policies.roles import Role
@@ -120,7 +120,7 @@ class RereviewOut(BaseModel):
     id: int
     document_id: int
     version_id: int
-    kind: Literal["periodic", "secrecy_expiry"]
+    kind: RereviewKind
     cycle: str
     basis: str = Field(description="the rule and its source")
     due_at: Instant

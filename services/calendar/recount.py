@@ -90,6 +90,7 @@ def recount_deadlines(
         if (due, provisional) == (row.due_at, row.provisional):
             continue
         assert row.id is not None
+        assert row.document_id is not None  # joined with its document
         change = Recount(
             row.id, row.document_id, row.kind, row.due_at, due, row.provisional, provisional
         )
@@ -114,7 +115,32 @@ def recount_deadlines(
         if due != change.old_due:
             withdrawn += _withdraw_alerts(session, change, at=at)
     session.flush()
-    return RecountReport(len(rows), tuple(changed), tuple(withdrawn))
+    recounted = _recount_applications(session, wanted, at)
+    return RecountReport(len(rows) + recounted, tuple(changed), tuple(withdrawn))
+
+
+def _recount_applications(session: Session, years: set[int] | None, at: datetime) -> int:
+    """Count the clocks of the applications whose open deadlines touched the years again from
+    their events (a consultation's working days depend on the calendar too); their number."""
+    from services.applications.clock import refresh_deadlines
+    from services.applications.views import get_application
+
+    ids = session.exec(
+        select(Deadline.application_id)
+        .where(
+            col(Deadline.application_id).is_not(None),
+            col(Deadline.met_at).is_(None),
+            _depends_on(years),
+        )
+        .distinct()
+    ).all()
+    calendars = profile_calendars(session)
+    for application_id in ids:
+        assert application_id is not None
+        application = get_application(session, application_id)
+        calendar = calendars[application.policy_profile]
+        refresh_deadlines(session=session, application=application, calendar=calendar, at=at)
+    return len(ids)
 
 
 def _withdraw_alerts(session: Session, change: Recount, *, at: datetime) -> list[str]:

@@ -47,6 +47,7 @@ from policies.annual_report import (
 from policies.calendar import local_date
 from policies.document_types import DocumentType
 from policies.findings import Finding, Severity
+from services.applications import computed_table_three
 from services.audit import record_act
 from services.errors import Conflict, DomainError, RequestInvalid
 from services.office.statistics import ISSUED_STATUSES, Period, issued_figures
@@ -68,7 +69,7 @@ class Cell:
     """One cell's value and where it came from: computed by the engine, or imported."""
 
     value: Number | str | None
-    origin: str  # "computed" | "imported" | "empty"
+    origin: str  # "computed" | "imported" | "combined" (computed + imported) | "empty"
 
 
 @dataclass(slots=True)
@@ -184,6 +185,20 @@ def computed_cells(*, session: Session, year: int, fmt: ReportFormat) -> dict[Ce
     return cells
 
 
+def _add_applications(cells: dict[CellKey, Cell], counted: Mapping[CellKey, int]) -> None:
+    """Table 三 counted from the engine's applications (domain §10 rule 19), added to what the
+    office imported for applications handled outside the engine: a cell is "computed", or
+    "combined" where an import adds to it; a cell the engine counts 0 keeps its import."""
+    for key, value in counted.items():
+        if not value:
+            continue
+        imported = cells.get(key)
+        if imported is not None and isinstance(imported.value, int | float):
+            cells[key] = Cell(imported.value + value, "combined")
+        else:
+            cells[key] = Cell(value, "computed")
+
+
 def report_imports(*, session: Session, year: int) -> list[AnnualReportImport]:
     """Every import for the year, newest first (the first one is current)."""
     return list(
@@ -203,6 +218,7 @@ def build_annual_report(*, session: Session, year: int) -> AnnualReport:
     current = imports[0] if imports else None
     for raw in current.cells if current else []:
         cells[(raw["section"], raw["row"], raw["column"])] = Cell(raw["value"], "imported")
+    _add_applications(cells, computed_table_three(session, year))
     numbers: dict[CellKey, Number] = {
         k: c.value for k, c in cells.items() if isinstance(c.value, int | float)
     }

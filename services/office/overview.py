@@ -24,6 +24,7 @@ from policies.stuck import (
     DEFAULT_NEAR_SHARE,
     age_in_working_days,
 )
+from services.applications.office import OpenApplication, open_application_deadlines
 from services.audit import STATUS_CHANGED
 from services.calendar import calendar_for, calendar_warning
 from services.office.stuck import CountRow, StuckReport, stuck_documents
@@ -111,7 +112,7 @@ def overdue_deadlines(session: Session, *, as_of: datetime, oldest: int = 20) ->
         by_organ=by_organ,
         oldest=[
             OverdueItem(
-                d.id or 0, d.document_id, title, code, d.kind, d.due_at, d.basis, d.provisional
+                d.id or 0, d.document_id or 0, title, code, d.kind, d.due_at, d.basis, d.provisional
             )
             for d, title, code in late
         ],
@@ -253,6 +254,7 @@ class Dashboard:
     escalated: int
     escalations: list[EscalationItem] = field(default_factory=list)
     calendar_warning: str | None = None  # next year's holiday arrangement not loaded yet
+    applications: list[OpenApplication] = field(default_factory=list)  # 条例 arts. 30, 33
 
 
 def dashboard(
@@ -279,4 +281,5 @@ def dashboard(
         escalated=escalated,
         escalations=escalated_items,
         calendar_warning=calendar_warning(session, as_of=as_of, warn_from=calendar_warn_from),
+        applications=open_application_deadlines(session, as_of=as_of, limit=limit),
     )

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from models.base import id_of
 from models.deadlines import Deadline
 from models.documents import Document
 from models.rereviews import Rereview
@@ -42,7 +43,7 @@ def create_expiry_rereviews(session: Session, *, at: datetime) -> list[Rereview]
             continue
         due_now.append(
             new_rereview(
-                document_id=deadline.document_id,
+                document_id=id_of(document),
                 version_id=version_id,
                 kind="secrecy_expiry",
                 cycle=cycle_of(deadline.due_at),

@@ -136,12 +136,17 @@ class Stack:
 
 def served_deployment_names() -> list[str]:
     """`flow/deployment` of everything `python -m workflows.serve` serves."""
+    from workflows.application.flow import handle_application
     from workflows.material_review import review_material
     from workflows.review_flow import review_document
     from workflows.schedules import SCHEDULED, load_flow
     from workflows.serve import DEPLOYMENT
 
-    served = [(review_document.name, DEPLOYMENT), (review_material.name, DEPLOYMENT)]
+    served = [
+        (review_document.name, DEPLOYMENT),
+        (review_material.name, DEPLOYMENT),
+        (handle_application.name, DEPLOYMENT),
+    ]
     served += [(load_flow(entry.flow).name, entry.name) for entry in SCHEDULED]
     return [f"{flow}/{deployment}" for flow, deployment in served]
 

@@ -144,3 +144,42 @@ def test_issue_20_an_alert_raised_on_the_provisional_date_is_withdrawn_and_raise
     right = session.exec(select(Alert).where(col(Alert.key) == entry.windows.raised[0])).one()
     assert "2027-01-04 24:00（北京时间）前完成" in right.message
     assert right.payload["provisional"] is False
+
+
+def test_issue_26_an_applications_reply_is_recounted_when_2027_is_loaded_条例_art_33(
+    session: Session,
+) -> None:
+    from policies.applications import ApplicantType, Channel
+    from services.applications import ApplicationRequest, register_application
+    from tests.factories import make_organ
+
+    application, _ = register_application(
+        session=session,
+        organ=make_organ(session),
+        request=ApplicationRequest(
+            applicant_type=ApplicantType.NATURAL_PERSON,
+            applicant_name="吴十",
+            applicant_id_number="110101199501011234",
+            contact="13500000000",
+            description="2027年春耕补贴发放办法",
+            requested_form="电子邮件",
+            channel=Channel.IN_PERSON,
+            submitted_on=date(2026, 12, 7),
+        ),
+        profile="national",
+        at=sh(2026, 12, 7, 9),
+    )
+    session.commit()
+    reply = session.exec(
+        select(Deadline).where(
+            col(Deadline.application_id) == application.id,
+            col(Deadline.kind) == DeadlineKind.APPLICATION_REPLY.value,
+        )
+    ).one()
+    # 20 WD from Mon 2026-12-07: provisionally Tue 2027-01-05; with the fixture's Sat 01-02
+    # make-up day, Mon 2027-01-04.
+    assert (reply.due_at, reply.provisional) == (sh(2027, 1, 6), True)
+    _import_2027(session, at=sh(2026, 12, 7, 10))
+    session.commit()
+    session.refresh(reply)
+    assert (reply.due_at, reply.provisional) == (sh(2027, 1, 5), False)
