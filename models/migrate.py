@@ -32,13 +32,35 @@ def upgrade_connection(connection: Connection, revision: str = "head") -> None:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Create or upgrade the database at url to the newest schema."""
+    """Create or upgrade the database at url to the newest schema.
+
+    SQLite alters a table by copying it (batch mode), and with foreign keys enforced the old copy
+    of a table that other rows refer to (users, documents, ...) cannot be dropped. So, as SQLite
+    prescribes for schema changes (sqlite.org/lang_altertable.html), enforcement is off while the
+    migrations run, and every reference is checked before the upgrade commits."""
     engine = make_engine(url)
     try:
-        with engine.begin() as connection:
-            upgrade_connection(connection, revision)
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:  # a no-op inside a transaction: set before the upgrade's begins
+                connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+                connection.commit()
+            with connection.begin():
+                upgrade_connection(connection, revision)
+                if sqlite:
+                    _check_references(connection)
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+                connection.commit()
     finally:
         engine.dispose()
+
+
+def _check_references(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        listed = "; ".join(f"{row[0]} row {row[1]} -> {row[2]}" for row in broken[:10])
+        raise RuntimeError(f"the upgrade would leave {len(broken)} broken references: {listed}")
 
 
 def write_migration(message: str, revision: str | None = None) -> Path:
