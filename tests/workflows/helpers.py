@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from uuid import UUID
 
+import anyio
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
@@ -22,6 +26,18 @@ from policies.statuses import Status
 from tests.codes import enrol_users, fresh_code
 from tests.factories import T0, id_of, make_document, make_organ, make_user
 from tests.workflows.conftest import Stack, wait_until
+
+
+def run_on_own_loop(function: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+    """Run an async function to its end on a thread of its own, with its own event loop.
+
+    Earlier tests in the same process may leave an event loop running on this thread, where a
+    new one refuses to start. The thread runs in a copy of this context, which carries the
+    stack's Prefect settings."""
+    context = contextvars.copy_context()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(context.run, anyio.run, function, *args).result()
+
 
 DEPLOYMENT = "document-review/default"
 DRAFT_TEXT = "关于做好2025年春耕工作的通知\n各乡镇人民政府：\n现将有关事项通知如下。\n"

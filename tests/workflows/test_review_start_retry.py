@@ -24,7 +24,7 @@ from policies.statuses import Status
 from services.review import ReviewToStart
 from tests.browser_support import serve_app
 from tests.workflows.conftest import Stack
-from tests.workflows.helpers import new_document, read_run, wait_suspended_at
+from tests.workflows.helpers import new_document, read_run, run_on_own_loop, wait_suspended_at
 
 pytestmark = pytest.mark.usefixtures("prefect_client_settings")
 
@@ -77,7 +77,7 @@ def _review(stack: Stack) -> ReviewToStart:
 
 def _start(starter: ReviewStarter, review: ReviewToStart) -> tuple[str | None, float]:
     t0 = time.monotonic()
-    flow_run_id = anyio.run(starter.start, review)
+    flow_run_id = run_on_own_loop(starter.start, review)
     return flow_run_id, time.monotonic() - t0
 
 

@@ -5,9 +5,6 @@ nothing recorded twice."""
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +19,13 @@ from models.versions import RecordedFinding
 from policies.statuses import Status
 from tests.api.conftest import TestClient
 from tests.workflows.conftest import Stack
-from tests.workflows.helpers import decide_in_ui, new_document, start_review, wait_suspended_at
+from tests.workflows.helpers import (
+    decide_in_ui,
+    new_document,
+    run_on_own_loop,
+    start_review,
+    wait_suspended_at,
+)
 from tests.workflows.test_rest_decisions import bearer, started
 from workflows.reconcile import find_stranded_reviews
 
@@ -94,11 +97,5 @@ def test_a_run_failed_behind_the_engines_back_is_listed_and_restarted_at_the_sam
 
 
 def _check_once() -> Any:
-    """Run the stranded-run check once, on a thread of its own (its own event loop).
-
-    Earlier tests in the same process may leave an event loop running on this thread. The
-    thread runs in a copy of this context, which carries the stack's Prefect settings.
-    """
-    context = contextvars.copy_context()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(context.run, asyncio.run, find_stranded_reviews.fn()).result()
+    """Run the stranded-run check once (on a loop of its own: see run_on_own_loop)."""
+    return run_on_own_loop(find_stranded_reviews.fn)
