@@ -183,8 +183,9 @@ def test_issue_23_the_openapi_declares_the_one_error_shape_not_fastapis(
             responses = operation["responses"]
             if operation.get("parameters") or "requestBody" in operation:
                 content = dict(responses["422"]["content"])
-                if path == "/portal" or path.startswith("/portal/documents/"):
-                    # The portal's pages answer a browser with a page naming the fields (issue 27).
+                if path == "/portal" or path.startswith("/portal/"):
+                    # The portal's pages and its application form answer a browser with a page
+                    # naming the fields (issues 26 and 27).
                     assert content.pop("text/html", page) == page, where
                 assert content == error, where
             if "requestBody" in operation:
