@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from policies.annual_report import OUTCOME_PARTS, check_report
-from policies.application_report import ApplicationRecord, table_three
+from policies.application_report import ApplicationRecord, applicant_columns, table_three
 from policies.applications import ApplicantType
 
 P, C = ApplicantType.NATURAL_PERSON, ApplicantType.COMMERCIAL
@@ -74,3 +75,18 @@ def test_one_plus_two_equals_three_plus_four_by_construction_国办公开办函_
         if r.received_on.year <= year and (r.concluded_on is None or r.concluded_on.year >= year)
     ]
     assert cells[("三", "一", "总计")] + cells[("三", "二", "总计")] == len(counted)
+
+
+def test_a_concluded_application_without_its_row_is_refused_国办公开办函_2019_60号_表三() -> None:
+    # Table 三 counts a concluded application in exactly one of rows 三(一)–(六).
+    unplaced = ApplicationRecord(P, date(2026, 3, 1), date(2026, 3, 20), None)
+    with pytest.raises(ValueError, match="row of 三"):
+        table_three(2026, [unplaced])
+
+
+def test_the_applicant_columns_in_printed_order_国办公开办函_2019_60号_表三() -> None:
+    columns = applicant_columns()
+    assert columns[0] == "自然人"
+    assert "商业企业" in columns
+    assert "总计" not in columns
+    assert len(columns) == len(set(columns)) == len(ApplicantType)

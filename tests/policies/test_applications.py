@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from policies.application_steps import Action, ApplicationStep, check_action
 from policies.applications import (
     ApplicantType,
     Channel,
@@ -18,6 +19,7 @@ from policies.applications import (
 )
 from policies.findings import Finding
 from policies.profiles import get_profile
+from policies.roles import Role
 
 DAY = date(2026, 9, 25)
 
@@ -123,3 +125,8 @@ def test_every_profile_names_both_remedy_channels_条例_art_51() -> None:
         remedies = get_profile(name).remedies
         assert [r.name for r in remedies] == ["行政复议", "行政诉讼"]
         assert all(r.body and r.time_limit and "条例 art. 51" in r.source for r in remedies)
+
+
+def test_a_concluded_application_takes_no_further_action_条例_arts_30_37_domain_rule_20() -> None:
+    findings = check_action(ApplicationStep.DONE, Action.COMPLETE, Role.DISCLOSURE_OFFICE)
+    assert [f.rule for f in findings] == ["application.step.done"]
