@@ -65,6 +65,7 @@ from bench.bench_review_start import (  # noqa: E402  (imports no Prefect: env i
     free_port,
     upload,
     wait_for,
+    wait_for_prefect,
 )
 
 PG_ADMIN = os.environ.get("GONGKAI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -269,14 +270,7 @@ def stack(prefect_db: str = "postgresql") -> Iterator[Stack]:
     engine = make_engine(settings.database_url)
     st = Stack(workdir, settings.prefect_api_url, settings.api_base_url, env, server, engine)
     try:
-
-        def healthy() -> bool:
-            try:
-                return httpx.get(f"{st.prefect_api}/health", timeout=2).is_success
-            except httpx.HTTPError:
-                return False
-
-        wait_for(healthy, 180, "the Prefect server", every=0.2)
+        wait_for_prefect(st.prefect_api)
         st.tokens = _people(engine)
         with _api_thread(settings, api_port):
             yield st

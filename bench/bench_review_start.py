@@ -99,6 +99,18 @@ def wait_for(probe: Callable[[], Any], timeout: float, what: str, every: float =
         time.sleep(every)
 
 
+def wait_for_prefect(api_url: str) -> None:
+    """Wait until the Prefect server at api_url answers its health check (at most 180 s)."""
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"{api_url}/health", timeout=2).is_success
+        except httpx.HTTPError:
+            return False
+
+    wait_for(healthy, 180, "the Prefect server", every=0.2)
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of one process (Linux /proc), MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -242,14 +254,7 @@ def stack(prefect_db: str, limit: int = 4, our_db: str = "sqlite") -> Iterator[S
     serve: subprocess.Popen[bytes] | None = None
     engine = make_engine(settings.database_url)
     try:
-
-        def healthy() -> bool:
-            try:
-                return httpx.get(f"{settings.prefect_api_url}/health", timeout=2).is_success
-            except httpx.HTTPError:
-                return False
-
-        wait_for(healthy, 180, "the Prefect server", every=0.2)
+        wait_for_prefect(settings.prefect_api_url)
         started = time.perf_counter() - t0
         serve = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--serve", "--limit", str(limit)],
