@@ -29,9 +29,11 @@ its parent. A worker killed -9 takes its fork server, and that its flow runs, wi
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.forkserver
+import multiprocessing.spawn
 import os
 import threading
 from collections.abc import Iterable
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
 # Imported by the fork server before any flow module: what every flow run needs of Prefect.
 PREFECT_MODULES = ("prefect.flow_engine", "prefect.runner._starter_direct")
 _LOADED_IN = os.getpid()  # in a fork of the fork server: the fork server's pid
+MAIN_ENV = "GONGKAI_FORK_SERVER_MAIN"  # the worker's main module, for the fork server to import
 
 _started: dict[str, int] = {}  # flow run id → pid of its process, for `runs_started`
 _started_lock = threading.Lock()
@@ -66,8 +69,21 @@ def install(flow_modules: Iterable[str]) -> None:
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([*PREFECT_MODULES, __name__, *dict.fromkeys(flow_modules)])
-    multiprocessing.forkserver.ensure_running()
-    _starter_direct.run_flow_in_subprocess = run_flow_in_subprocess  # type: ignore[assignment]
+    os.environ[MAIN_ENV] = json.dumps(_main_module())
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        os.environ.pop(MAIN_ENV, None)
+    # A ForkServerProcess where Prefect's annotation says SpawnProcess: the starter only starts
+    # and joins it (ProcessHandle reads its pid and exit code).
+    setattr(_starter_direct, "run_flow_in_subprocess", run_flow_in_subprocess)  # noqa: B010
+
+
+def _main_module() -> dict[str, str]:
+    """How a child of this process imports its main module (multiprocessing's preparation
+    data: the module's name, or its file)."""
+    data = multiprocessing.spawn.get_preparation_data("fork server")
+    return {k: v for k, v in data.items() if k in ("init_main_from_name", "init_main_from_path")}
 
 
 def runs_started() -> set[str]:
@@ -103,7 +119,7 @@ def _flow_run_process(payload: bytes, startup_env: dict[str, str] | None = None)
     Prefect's own spawn child does."""
     from prefect.flow_engine import _run_serialized_call_with_control_bootstrap
 
-    if _LOADED_IN != os.getpid():  # forked from the process that imported this module
+    if os.getpid() != _LOADED_IN:  # forked from the process that imported this module
         die_with_parent(_LOADED_IN)
     else:  # imported here: a spawn child of the worker
         die_with_worker()
@@ -127,11 +143,13 @@ def _run_flow_with_env(
         os.environ.pop(key, None)
     os.environ.update(_runtime_subprocess_env(env))
     settings_context = get_settings_context()
-    with SettingsContext(profile=settings_context.profile, settings=Settings()):
-        with handle_engine_signals(getattr(kwargs.get("flow_run"), "id", None)):
-            maybe_coro = run_flow(*args, **kwargs)
-            if asyncio.iscoroutine(maybe_coro):
-                asyncio.run(maybe_coro)
+    with (
+        SettingsContext(profile=settings_context.profile, settings=Settings()),
+        handle_engine_signals(getattr(kwargs.get("flow_run"), "id", None)),
+    ):
+        maybe_coro = run_flow(*args, **kwargs)
+        if asyncio.iscoroutine(maybe_coro):
+            asyncio.run(maybe_coro)
 
 
 def run_flow_in_subprocess(
@@ -152,7 +170,7 @@ def run_flow_in_subprocess(
     ctx = multiprocessing.get_context("forkserver")
     context = context or serialize_context()
     merged_env: dict[str, str | None] = (
-        get_current_settings().to_environment_variables(exclude_unset=True)
+        dict[str, str | None](get_current_settings().to_environment_variables(exclude_unset=True))
         | os.environ
         | {"PREFECT__ENABLE_CANCELLATION_AND_CRASHED_HOOKS": "false"}
         | (env or {})
@@ -183,3 +201,11 @@ def run_flow_in_subprocess(
         with _started_lock:
             _started[str(flow_run.id)] = process.pid
     return process
+
+
+# In the fork server, first thing: import the worker's main module as every child of the worker
+# does (`__mp_main__`), once. Python 3.11's fork server means to (it asks for "main_path") but
+# is never given it, so each fork would run the main module again, with runpy's warning that
+# `workflows.serve` was imported already (by workflows.reconcile).
+if (_main := os.environ.pop(MAIN_ENV, None)) is not None:
+    multiprocessing.spawn.prepare(json.loads(_main))

@@ -88,4 +88,3 @@ def load_flow(path: str) -> Any:
     """The flow object at "module:attribute"."""
     module, _, attribute = path.partition(":")
     return getattr(import_module(module), attribute)
-
