@@ -23,9 +23,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflows.worker import LeaseKeeper, become_worker
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 DEPLOYMENT = "default"
 
@@ -120,16 +123,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         keeper.release()
 
 
-def run_runner(served: Sequence[Served], limit: int) -> None:
+def run_runner(served: Sequence[Served], limit: int, settings: Settings | None = None) -> None:
     """The runner, until it ends: every flow added with `Runner.add_flow`, at most `limit` runs
-    at once, with the runner options (workflows/runner_options.py). Entered on a thread of its
-    own, whose context does not inherit the main thread's settings."""
+    at once, with the runner options (workflows/runner_options.py) of the settings (default: the
+    configured ones). Entered on a thread of its own, whose context does not inherit the main
+    thread's settings."""
     from prefect.runner import Runner
 
     from config.settings import get_settings
     from workflows.runner_options import flow_run_settings, runner_options
 
-    settings = get_settings()
+    settings = settings or get_settings()
     with flow_run_settings(settings):
         # Schedules stay active when it stops: a restart must not need anyone to unpause.
         runner = Runner(limit=limit, pause_on_shutdown=False, **runner_options(settings))
