@@ -21,6 +21,7 @@ from models.documents import Document
 from models.files import StoredFile
 from models.organs import Organ
 from models.publications import InterpretationMaterial, Publication, Withdrawal
+from models.readings import FileReading
 from models.validity import ValidityChangeRecord
 from models.versions import Version, VersionAttachment
 from policies.attributes import Attribute
@@ -34,7 +35,12 @@ from services.publication.search import (
     Total,
     search_page,
 )
-from services.publication.texts import PublishedText, published_texts
+from services.publication.texts import (
+    PublishedText,
+    published_text,
+    published_texts,
+    reading_columns,
+)
 
 REDACTED_NOTE = "本文件依法删减后公开，公开的是删减后的版本。"  # seed 001 §二(四)1: 此件删减后公开
 PUBLIC_ATTACHMENT_KINDS = ("interpretation_material",)  # 解读材料 (seed 000 §三(十八))
@@ -202,33 +208,82 @@ def _file(stored: StoredFile, name: str) -> PortalFile:
     return PortalFile(stored.id, name, stored.media_type, stored.size_bytes, stored.storage_path)
 
 
-def _published_name(session: Session, publication: Publication) -> str:
+def _published_name() -> Any:
     """The name the published file was sent under with the published version (the redacted
-    version's own name for 删减后公开, else the main file's)."""
-    attached = session.exec(
-        select(VersionAttachment.file_name).where(
-            col(VersionAttachment.version_id) == publication.version_id,
-            col(VersionAttachment.file_id) == publication.file_id,
+    version's own name for 删减后公开, else the main file's): a column of the publication's row."""
+    attached = (
+        sa.select(col(VersionAttachment.file_name))
+        .where(
+            col(VersionAttachment.version_id) == col(Publication.version_id),
+            col(VersionAttachment.file_id) == col(Publication.file_id),
         )
-    ).first()
-    if attached is not None:
-        return attached
-    return session.exec(
-        select(Version.main_file_name).where(col(Version.id) == publication.version_id)
-    ).one()
+        .limit(1)
+        .scalar_subquery()
+    )
+    main = (
+        sa.select(col(Version.main_file_name))
+        .where(col(Version.id) == col(Publication.version_id))
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(attached, main)
 
 
-def _publication(session: Session, index_number: str) -> tuple[Publication, StoredFile | None, Any]:
-    """The publication, its shown file and its catalogue row, in one query."""
+def _interpreted() -> Any:
+    """Whether the publication has 解读材料 on the portal (see _interpretation_files)."""
+    attached = sa.exists().where(
+        col(VersionAttachment.version_id) == col(Publication.version_id),
+        col(VersionAttachment.kind).in_(PUBLIC_ATTACHMENT_KINDS),
+    )
+    received = sa.exists().where(
+        col(InterpretationMaterial.document_id) == col(Publication.document_id),
+        col(InterpretationMaterial.kind).in_(PUBLIC_ATTACHMENT_KINDS),
+        col(InterpretationMaterial.cleared_at).is_not(None),
+    )
+    return sa.or_(attached, received)
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A publication's page as its first query finds it."""
+
+    publication: Publication
+    stored: StoredFile | None
+    row: Any  # the catalogue row
+    file_name: str  # never empty: a version has its main file's name
+    text: PublishedText | None
+    changed: bool
+    interpreted: bool
+
+
+def _publication(session: Session, index_number: str) -> _Found:
+    """The publication, its shown file with its published name and kept text, its catalogue
+    row, and whether it has validity changes or 解读材料 to look up: one query, so the page of
+    a document with neither takes one round trip."""
+    changed = sa.exists().where(
+        col(ValidityChangeRecord.document_id) == col(Publication.document_id)
+    )
     row = session.execute(
         _catalogue_select()
-        .add_columns(Publication, StoredFile)
+        .add_columns(
+            Publication,
+            StoredFile,
+            _published_name(),
+            col(FileReading.id),
+            *reading_columns(),
+            changed,
+            _interpreted(),
+        )
         .outerjoin(StoredFile, col(StoredFile.id) == col(Publication.file_id))
+        .outerjoin(FileReading, col(FileReading.file_id) == col(Publication.file_id))
         .where(col(Publication.index_number) == index_number)
     ).first()
     if row is None:
         raise NotFound(f"no published document has the index number {index_number!r}")
-    return row[-2], row[-1], row[:-2]
+    *catalogue, publication, stored, name, reading, text, findings, ocr, changes, interpreted = row
+    shown = None
+    if stored is not None and reading is not None:
+        shown = published_text(id_of(stored), text, findings, ocr, stored.media_type)
+    return _Found(publication, stored, catalogue, name, shown, changes, interpreted)
 
 
 def _interpretation_files(session: Session, publication: Publication) -> list[PortalFile]:
@@ -259,24 +314,6 @@ def _interpretation_files(session: Session, publication: Publication) -> list[Po
     return [files[key] for key in sorted(files)]
 
 
-def _published_links(session: Session, document_ids: set[int]) -> dict[int, tuple[str, str]]:
-    """(文号 or title, 索引号) of each linked document that is itself published."""
-    if not document_ids:
-        return {}
-    rows = session.execute(
-        sa.select(
-            col(Document.id),
-            col(Document.doc_number),
-            col(Document.title),
-            col(Publication.index_number),
-        )
-        .join(Publication, col(Publication.document_id) == col(Document.id))
-        .where(col(Document.id).in_(document_ids), col(Document.status) == Status.PUBLISHED)
-        .order_by(col(Publication.published_at))
-    ).all()
-    return {row[0]: (row[1] or row[2], row[3]) for row in rows}  # the latest publication wins
-
-
 def _note(change: ValidityChangeRecord, label: str | None, linked: str | None) -> ValidityNote:
     by = change.amended_by_reference or label
     assert change.id is not None
@@ -292,16 +329,37 @@ def _note(change: ValidityChangeRecord, label: str | None, linked: str | None) -
     )
 
 
-def validity_notes(session: Session, changes: list[ValidityChangeRecord]) -> list[ValidityNote]:
-    """The changes as shown: the annotation, linking the amending document if it is published."""
-    links = _published_links(
-        session, {c.amended_by_document_id for c in changes if c.amended_by_document_id}
-    )
-    notes = []
-    for change in changes:
-        label, linked = links.get(change.amended_by_document_id or 0, (None, None))
-        notes.append(_note(change, label, linked))
-    return notes
+def validity_notes(session: Session, document_id: int) -> list[ValidityNote]:
+    """A document's validity changes as shown, oldest first: the annotation, linking the
+    amending document when it is published itself (its latest publication). One query."""
+    by = aliased(Document)
+    by_publication = aliased(Publication)
+    rows = session.execute(
+        sa.select(
+            ValidityChangeRecord,
+            col(by.doc_number),
+            col(by.title),
+            col(by_publication.index_number),
+        )
+        .outerjoin(
+            by,
+            sa.and_(
+                col(by.id) == col(ValidityChangeRecord.amended_by_document_id),
+                col(by.status) == Status.PUBLISHED,
+            ),
+        )
+        .outerjoin(by_publication, col(by_publication.document_id) == col(by.id))
+        .where(col(ValidityChangeRecord.document_id) == document_id)
+        .order_by(
+            col(ValidityChangeRecord.recorded_at),
+            col(ValidityChangeRecord.id),
+            col(by_publication.published_at),
+        )
+    ).all()
+    notes: dict[int, ValidityNote] = {}
+    for change, by_number, by_title, by_index in rows:  # the latest publication wins
+        notes[id_of(change)] = _note(change, by_number or by_title, by_index)
+    return list(notes.values())
 
 
 class Withdrawn(Gone):
@@ -328,26 +386,24 @@ def portal_document(*, session: Session, index_number: str) -> PortalDocument:
     """The page of a published document; Withdrawn (410) for one withdrawn since; NotFound
     otherwise (unknown and unpublished look the same)."""
     try:
-        publication, stored, row = _publication(session, index_number)
+        found = _publication(session, index_number)
     except NotFound:
         withdrawn = _withdrawal(session, index_number)
         if withdrawn is None:
             raise
         raise Withdrawn(withdrawal_notice(*withdrawn)) from None
-    changes = session.exec(
-        select(ValidityChangeRecord)
-        .where(col(ValidityChangeRecord.document_id) == publication.document_id)
-        .order_by(col(ValidityChangeRecord.recorded_at), col(ValidityChangeRecord.id))
-    ).all()
-    interpretation = _interpretation_files(session, publication)
-    public_ids = [f.id for f in interpretation] + ([] if stored is None else [id_of(stored)])
+    publication, stored = found.publication, found.stored
+    interpretation = _interpretation_files(session, publication) if found.interpreted else []
+    texts = published_texts(session, [f.id for f in interpretation])
+    if found.text is not None:
+        texts[found.text.file_id] = found.text
     return PortalDocument(
-        entry=_entry(row),
+        entry=_entry(found.row),
         document_id=publication.document_id,
-        file=None if stored is None else _file(stored, _published_name(session, publication)),
+        file=None if stored is None else _file(stored, found.file_name),
         interpretation=interpretation,
-        validity_notes=validity_notes(session, list(changes)),
-        texts=published_texts(session, public_ids),
+        validity_notes=validity_notes(session, publication.document_id) if found.changed else [],
+        texts=texts,
     )
 
 
