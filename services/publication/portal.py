@@ -246,27 +246,31 @@ def _interpreted() -> Any:
 class _Found:
     """A publication's page as its first query finds it."""
 
-    publication: Publication
-    stored: StoredFile | None
+    document_id: int
+    version_id: int
     row: Any  # the catalogue row
-    file_name: str  # never empty: a version has its main file's name
+    file: PortalFile | None  # the shown file, under its published name
     text: PublishedText | None
     changed: bool
     interpreted: bool
 
 
-def _publication(session: Session, index_number: str) -> _Found:
+def _publication_statement() -> Any:
     """The publication, its shown file with its published name and kept text, its catalogue
-    row, and whether it has validity changes or 解读材料 to look up: one query, so the page of
-    a document with neither takes one round trip."""
+    row, and whether it has validity changes or 解读材料 to look up, by 索引号 (bound as
+    `index_number`)."""
     changed = sa.exists().where(
         col(ValidityChangeRecord.document_id) == col(Publication.document_id)
     )
-    row = session.execute(
+    return (
         _catalogue_select()
         .add_columns(
-            Publication,
-            StoredFile,
+            col(Publication.document_id),
+            col(Publication.version_id),
+            col(StoredFile.id),
+            col(StoredFile.media_type),
+            col(StoredFile.size_bytes),
+            col(StoredFile.storage_path),
             _published_name(),
             col(FileReading.id),
             *reading_columns(),
@@ -275,25 +279,38 @@ def _publication(session: Session, index_number: str) -> _Found:
         )
         .outerjoin(StoredFile, col(StoredFile.id) == col(Publication.file_id))
         .outerjoin(FileReading, col(FileReading.file_id) == col(Publication.file_id))
-        .where(col(Publication.index_number) == index_number)
-    ).first()
+        .where(col(Publication.index_number) == sa.bindparam("index_number"))
+    )
+
+
+# Built once: a statement costs more to build than the database takes to answer it.
+_PUBLICATION = _publication_statement()
+
+
+def _publication(session: Session, index_number: str) -> _Found:
+    """The publication's page as one query finds it, so that the page of a document without
+    validity changes or 解读材料 takes one round trip."""
+    row = session.execute(_PUBLICATION, {"index_number": index_number}).first()
     if row is None:
         raise NotFound(f"no published document has the index number {index_number!r}")
-    *catalogue, publication, stored, name, reading, text, findings, ocr, changes, interpreted = row
-    shown = None
-    if stored is not None and reading is not None:
-        shown = published_text(id_of(stored), text, findings, ocr, stored.media_type)
-    return _Found(publication, stored, catalogue, name, shown, changes, interpreted)
+    catalogue, (document_id, version_id, file_id, media_type, size, path, name) = row[:9], row[9:16]
+    reading, text, findings, ocr, changed, interpreted = row[16:]
+    shown = file = None
+    if file_id is not None:  # a version has its main file's name: `name` is never empty
+        file = PortalFile(file_id, name, media_type, size, path)
+        if reading is not None:
+            shown = published_text(file_id, text, findings, ocr, media_type)
+    return _Found(document_id, version_id, catalogue, file, shown, changed, interpreted)
 
 
-def _interpretation_files(session: Session, publication: Publication) -> list[PortalFile]:
+def _interpretation_files(session: Session, found: _Found) -> list[PortalFile]:
     """解读材料 sent with the published version, or received for the document afterwards and
     cleared by a secrecy reviewer."""
     attached = (
         select(StoredFile, VersionAttachment.file_name)
         .join(VersionAttachment, col(VersionAttachment.file_id) == col(StoredFile.id))
         .where(
-            col(VersionAttachment.version_id) == publication.version_id,
+            col(VersionAttachment.version_id) == found.version_id,
             col(VersionAttachment.kind).in_(PUBLIC_ATTACHMENT_KINDS),
         )
     )
@@ -301,7 +318,7 @@ def _interpretation_files(session: Session, publication: Publication) -> list[Po
         select(StoredFile, InterpretationMaterial.file_name)
         .join(InterpretationMaterial, col(InterpretationMaterial.file_id) == col(StoredFile.id))
         .where(
-            col(InterpretationMaterial.document_id) == publication.document_id,
+            col(InterpretationMaterial.document_id) == found.document_id,
             col(InterpretationMaterial.kind).in_(PUBLIC_ATTACHMENT_KINDS),
             # Material sent after intake only once a secrecy reviewer cleared it (issue 21).
             col(InterpretationMaterial.cleared_at).is_not(None),
@@ -329,12 +346,12 @@ def _note(change: ValidityChangeRecord, label: str | None, linked: str | None) -
     )
 
 
-def validity_notes(session: Session, document_id: int) -> list[ValidityNote]:
-    """A document's validity changes as shown, oldest first: the annotation, linking the
-    amending document when it is published itself (its latest publication). One query."""
+def _validity_statement() -> Any:
+    """A document's validity changes (bound as `document_id`), oldest first, each with the
+    amending document's 文号, title and 索引号 when that is published itself."""
     by = aliased(Document)
     by_publication = aliased(Publication)
-    rows = session.execute(
+    return (
         sa.select(
             ValidityChangeRecord,
             col(by.doc_number),
@@ -349,13 +366,22 @@ def validity_notes(session: Session, document_id: int) -> list[ValidityNote]:
             ),
         )
         .outerjoin(by_publication, col(by_publication.document_id) == col(by.id))
-        .where(col(ValidityChangeRecord.document_id) == document_id)
+        .where(col(ValidityChangeRecord.document_id) == sa.bindparam("document_id"))
         .order_by(
             col(ValidityChangeRecord.recorded_at),
             col(ValidityChangeRecord.id),
             col(by_publication.published_at),
         )
-    ).all()
+    )
+
+
+_VALIDITY = _validity_statement()
+
+
+def validity_notes(session: Session, document_id: int) -> list[ValidityNote]:
+    """A document's validity changes as shown, oldest first: the annotation, linking the
+    amending document when it is published itself (its latest publication). One query."""
+    rows = session.execute(_VALIDITY, {"document_id": document_id}).all()
     notes: dict[int, ValidityNote] = {}
     for change, by_number, by_title, by_index in rows:  # the latest publication wins
         notes[id_of(change)] = _note(change, by_number or by_title, by_index)
@@ -392,17 +418,16 @@ def portal_document(*, session: Session, index_number: str) -> PortalDocument:
         if withdrawn is None:
             raise
         raise Withdrawn(withdrawal_notice(*withdrawn)) from None
-    publication, stored = found.publication, found.stored
-    interpretation = _interpretation_files(session, publication) if found.interpreted else []
+    interpretation = _interpretation_files(session, found) if found.interpreted else []
     texts = published_texts(session, [f.id for f in interpretation])
     if found.text is not None:
         texts[found.text.file_id] = found.text
     return PortalDocument(
         entry=_entry(found.row),
-        document_id=publication.document_id,
-        file=None if stored is None else _file(stored, found.file_name),
+        document_id=found.document_id,
+        file=found.file,
         interpretation=interpretation,
-        validity_notes=validity_notes(session, publication.document_id) if found.changed else [],
+        validity_notes=validity_notes(session, found.document_id) if found.changed else [],
         texts=texts,
     )
 
