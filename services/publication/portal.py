@@ -251,17 +251,18 @@ class _Found:
     row: Any  # the catalogue row
     file: PortalFile | None  # the shown file, under its published name
     text: PublishedText | None
-    changed: bool
+    notes: list[ValidityNote]
     interpreted: bool
 
 
 def _publication_statement() -> Any:
-    """The publication, its shown file with its published name and kept text, its catalogue
-    row, and whether it has validity changes or 解读材料 to look up, by 索引号 (bound as
-    `index_number`)."""
-    changed = sa.exists().where(
-        col(ValidityChangeRecord.document_id) == col(Publication.document_id)
-    )
+    """By 索引号 (bound as `index_number`): the publication's catalogue row, its shown file with
+    its published name and kept text, whether it has 解读材料 to look up, and its validity
+    changes oldest first, each with the amending document's 文号, title and 索引号 when that is
+    published itself (one row per change and publication of the amending document; one row
+    without a change when there is none)."""
+    by = aliased(Document)
+    by_publication = aliased(Publication)
     return (
         _catalogue_select()
         .add_columns(
@@ -274,12 +275,32 @@ def _publication_statement() -> Any:
             _published_name(),
             col(FileReading.id),
             *reading_columns(),
-            changed,
             _interpreted(),
+            ValidityChangeRecord,
+            col(by.doc_number),
+            col(by.title),
+            col(by_publication.index_number),
         )
         .outerjoin(StoredFile, col(StoredFile.id) == col(Publication.file_id))
         .outerjoin(FileReading, col(FileReading.file_id) == col(Publication.file_id))
+        .outerjoin(
+            ValidityChangeRecord,
+            col(ValidityChangeRecord.document_id) == col(Publication.document_id),
+        )
+        .outerjoin(
+            by,
+            sa.and_(
+                col(by.id) == col(ValidityChangeRecord.amended_by_document_id),
+                col(by.status) == Status.PUBLISHED,
+            ),
+        )
+        .outerjoin(by_publication, col(by_publication.document_id) == col(by.id))
         .where(col(Publication.index_number) == sa.bindparam("index_number"))
+        .order_by(
+            col(ValidityChangeRecord.recorded_at),
+            col(ValidityChangeRecord.id),
+            col(by_publication.published_at),
+        )
     )
 
 
@@ -288,19 +309,26 @@ _PUBLICATION = _publication_statement()
 
 
 def _publication(session: Session, index_number: str) -> _Found:
-    """The publication's page as one query finds it, so that the page of a document without
-    validity changes or 解读材料 takes one round trip."""
-    row = session.execute(_PUBLICATION, {"index_number": index_number}).first()
-    if row is None:
+    """The publication's page as one query finds it: every page but one with 解读材料 is one
+    round trip."""
+    rows = session.execute(_PUBLICATION, {"index_number": index_number}).all()
+    if not rows:
         raise NotFound(f"no published document has the index number {index_number!r}")
+    row = rows[0]
     catalogue, (document_id, version_id, file_id, media_type, size, path, name) = row[:9], row[9:16]
-    reading, text, findings, ocr, changed, interpreted = row[16:]
+    reading, text, findings, ocr, interpreted = row[16:21]
     shown = file = None
     if file_id is not None:  # a version has its main file's name: `name` is never empty
         file = PortalFile(file_id, name, media_type, size, path)
         if reading is not None:
             shown = published_text(file_id, text, findings, ocr, media_type)
-    return _Found(document_id, version_id, catalogue, file, shown, changed, interpreted)
+    notes: dict[int, ValidityNote] = {}
+    for change, by_number, by_title, by_index in (r[21:] for r in rows):
+        if change is not None:  # the amending document's latest publication wins
+            notes[id_of(change)] = _note(change, by_number or by_title, by_index)
+    return _Found(
+        document_id, version_id, catalogue, file, shown, list(notes.values()), interpreted
+    )
 
 
 def _interpretation_files(session: Session, found: _Found) -> list[PortalFile]:
@@ -346,48 +374,6 @@ def _note(change: ValidityChangeRecord, label: str | None, linked: str | None) -
     )
 
 
-def _validity_statement() -> Any:
-    """A document's validity changes (bound as `document_id`), oldest first, each with the
-    amending document's 文号, title and 索引号 when that is published itself."""
-    by = aliased(Document)
-    by_publication = aliased(Publication)
-    return (
-        sa.select(
-            ValidityChangeRecord,
-            col(by.doc_number),
-            col(by.title),
-            col(by_publication.index_number),
-        )
-        .outerjoin(
-            by,
-            sa.and_(
-                col(by.id) == col(ValidityChangeRecord.amended_by_document_id),
-                col(by.status) == Status.PUBLISHED,
-            ),
-        )
-        .outerjoin(by_publication, col(by_publication.document_id) == col(by.id))
-        .where(col(ValidityChangeRecord.document_id) == sa.bindparam("document_id"))
-        .order_by(
-            col(ValidityChangeRecord.recorded_at),
-            col(ValidityChangeRecord.id),
-            col(by_publication.published_at),
-        )
-    )
-
-
-_VALIDITY = _validity_statement()
-
-
-def validity_notes(session: Session, document_id: int) -> list[ValidityNote]:
-    """A document's validity changes as shown, oldest first: the annotation, linking the
-    amending document when it is published itself (its latest publication). One query."""
-    rows = session.execute(_VALIDITY, {"document_id": document_id}).all()
-    notes: dict[int, ValidityNote] = {}
-    for change, by_number, by_title, by_index in rows:  # the latest publication wins
-        notes[id_of(change)] = _note(change, by_number or by_title, by_index)
-    return list(notes.values())
-
-
 class Withdrawn(Gone):
     """The publication was withdrawn (撤回): the portal says so and shows nothing of it."""
 
@@ -427,7 +413,7 @@ def portal_document(*, session: Session, index_number: str) -> PortalDocument:
         document_id=found.document_id,
         file=found.file,
         interpretation=interpretation,
-        validity_notes=validity_notes(session, found.document_id) if found.changed else [],
+        validity_notes=found.notes,
         texts=texts,
     )
 
