@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 from models.base import UTCDateTime
 from models.db import table_of
 from models.organs import Organ
-from models.search import FTS_TABLE, PublicationSearch
+from models.search import DOC_IRREGULAR, DOC_SERIAL, FTS_TABLE, PublicationSearch
 
 MAX_TERM_CHARS = 100  # a longer search term is refused (422)
 # The newest rows a search tries by substring first, and counts its total in when the term is
@@ -114,6 +114,7 @@ class _Shape:
     written_from: bool
     written_to: bool
     cursor: bool
+    serial: bool = False  # PostgreSQL: a 文号 fragment found by its serial number (_serial_match)
 
 
 def _contains(dialect: str, column: Any, term: Any) -> Any:
@@ -138,6 +139,39 @@ def _trigram_match(shape: _Shape) -> Any:
         .where(sa.literal_column(FTS_TABLE).op("MATCH")(_bound("match", sa.Text())))
     )
     return _SEARCH.c.publication_id.in_(matching)
+
+
+# A 文号 fragment holding 〕 and digits: the serial number it names (a prefix of it).
+_SERIAL_FRAGMENT = re.compile(r"〕([0-9]+)")
+
+
+def _serial_prefix(term: str) -> str | None:
+    found = _SERIAL_FRAGMENT.search(term)
+    return None if found is None else found.group(1)
+
+
+def _serial_match(shape: _Shape) -> Any:
+    """PostgreSQL: a 文号 fragment holding 〕 and digits D, through the B-tree indexes of
+    migration 0011p. A 文号 holding the fragment and one 〕 only has that 〕 where the fragment
+    has it, so its serial number starts with D (between D and D + ":", digits sorting before
+    ":"); a 文号 with more than one 〕 is taken whatever its serial number. The substring test
+    then keeps exactly the 文号 holding the fragment: nothing is missed. The expressions are
+    literal, as the indexes are, so that a prepared statement's plan still uses them."""
+    serial: Any = sa.literal_column(
+        DOC_SERIAL.replace("doc_number", "publication_search.doc_number")
+    )
+    irregular: Any = sa.literal_column(
+        DOC_IRREGULAR.replace("doc_number", "publication_search.doc_number")
+    )
+    by_serial = sa.and_(
+        serial >= _bound("serial_from", sa.Text()), serial < _bound("serial_to", sa.Text())
+    )
+    return sa.and_(*_tests(shape), sa.or_(by_serial, irregular))
+
+
+def _matched(shape: _Shape) -> Any:
+    """The terms through an index: the 文号's serial number or the trigrams."""
+    return _serial_match(shape) if shape.serial else _trigram_match(shape)
 
 
 def _tests(shape: _Shape) -> list[Any]:
@@ -252,13 +286,13 @@ def _window_statement(shape: _Shape, shown: Shown) -> Any:
 @cache
 def _trigram_statement(shape: _Shape, shown: Shown) -> Any:
     """A page of the matches through the trigram index, after the cursor."""
-    where = [*_filters(shape), _trigram_match(shape), *_after(shape)]
+    where = [*_filters(shape), _matched(shape), *_after(shape)]
     return shown(_ordered(where, _bound("limit")).subquery())
 
 
 @cache
 def _trigram_count(shape: _Shape) -> Any:
-    return _capped_count([*_filters(shape), _trigram_match(shape)])
+    return _capped_count([*_filters(shape), _matched(shape)])
 
 
 @cache
@@ -349,7 +383,10 @@ def search_page(
         filters.written_to is not None,
         cursor is not None,
     )
+    serial = _serial_prefix(dict(terms).get("doc_number", "")) if dialect == "postgresql" else None
     values = _values(shape, filters, organ_ids, cursor, limit)
+    if serial is not None:
+        values["serial_from"], values["serial_to"] = serial, serial + ":"
     first = cursor is None
     if not terms:
         rows = session.execute(_catalogue_statement(shape, shown), values).all()
@@ -367,6 +404,7 @@ def search_page(
     rows = session.execute(_window_statement(shape, shown), values).all()
     if len(rows) > limit:  # common among the newest rows: counted there
         return _page(_keyed(rows, 2), limit, lambda: _recent(rows, session, shape, values), first)
+    shape = replace(shape, serial=serial is not None)
     rows = session.execute(_trigram_statement(shape, shown), values).all()
 
     def matched() -> Total:  # rarer: the index finds and counts them
