@@ -11,9 +11,13 @@ substring test, case-sensitive on both databases). A term is served by one of tw
   full the page says so and its cursor continues the scan from where it stopped: nothing is
   missed, older matches are one "continue" away.
 
+On PostgreSQL a 文号 term holding 〕 and digits goes through the serial number's B-tree indexes
+instead of the trigrams (_serial_match).
+
 The total is said as counted: through the index up to TOTAL_CAP ("1,000 件以上" beyond), or, for
 a short term or one common among the newest rows, among the newest RECENT_ROWS rows ("最近发布的
-1,000 件中有 N 件").
+1,000 件中有 N 件"). Round trips cost more than these indexed queries, so a page counts its total
+in its own query where it can, and each shape of statement is built once, its values bound.
 """
 
 from __future__ import annotations
