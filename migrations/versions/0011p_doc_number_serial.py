@@ -7,7 +7,7 @@ the serial number (the digits after the 文号's first 〕) and the 文号 holdi
 whose serial number may be after another 〕. SQLite keeps its FTS5 index: nothing to do there.
 
 Revision ID: 0011p
-Revises: 0010a
+Revises: 0011r
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0011p"
-down_revision: str | Sequence[str] | None = "0010a"
+down_revision: str | Sequence[str] | None = "0011r"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
