@@ -36,7 +36,8 @@ streamed, fsynced, renamed into its content path, directory synced, one row comm
 no token, checks or answer), the floor without its fsyncs, the floor without SHA-256, and the
 bare route. Prints each one's median, the per-round ratios floor / bare (what the storage
 requirements cost on this machine), app / floor (what the app's own work costs), floor / each
-variant (what the fsyncs and the hash cost), and the page-cache probe before and after.
+variant (what the fsyncs and the hash cost), each server process's CPU time per upload (less
+sensitive to other load than latency), and the page-cache probe before and after.
 
 `--timeline N` (a diagnostic instead of the above): N shuffled rounds against the real app and
 the bare route, each server wrapped in a thin ASGI layer that times every POST: receiving the
@@ -489,14 +490,22 @@ def floor(label: str, database_url: str, data_dir: Path, rounds: int) -> None:
         urls = {target: url for target, (_, url) in servers.items()}
         probe_before = page_cache_probe(data_dir / "probe")
         routes = dict.fromkeys(urls, REAL) | {BARE: BARE}
+        before = {target: cpu_seconds(process.pid) for target, (process, _) in servers.items()}
         timings = interleaved(urls, dict.fromkeys(urls, headers), rounds, routes)
+        cpu = {
+            target: (cpu_seconds(process.pid) - before[target]) / (WARM_UP + rounds)
+            for target, (process, _) in servers.items()
+        }
         probe_after = page_cache_probe(data_dir / "probe")
     finally:
         for process, _ in servers.values():
             process.terminate()
             process.wait(10)
     for target, values in timings.items():
-        print(f"[{label}] {target:<22} median {statistics.median(values) * 1000:6.1f} ms")
+        print(
+            f"[{label}] {target:<22} median {statistics.median(values) * 1000:6.1f} ms, "
+            f"server CPU {cpu[target] * 1000:5.1f} ms/upload"
+        )
     pairs = [(FLOOR, BARE), (REAL, FLOOR), (REAL, BARE)]
     pairs += [(FLOOR, FLOOR_NO_FSYNC), (FLOOR, FLOOR_NO_SHA256)]
     for over, under in pairs:
