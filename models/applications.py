@@ -64,6 +64,8 @@ class Application(SQLModel, table=True):
         default=ApplicationStep.COMPLETENESS, sa_column=enum_column(ApplicationStep, "step")
     )
     actions: int = 0  # actions recorded: the flow's waits are keyed by it
+    # The Prefect run handling it once started; None: the sweep of unstarted runs starts it.
+    flow_run_id: str | None = Field(default=None, max_length=64)
     extension_requested_days: int | None = None  # waiting for the head (条例 art. 33 ¶2)
     # A reply that releases files waits for the secrecy review of exactly those files.
     proposed_reply: dict[str, Any] | None = Field(

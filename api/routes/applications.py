@@ -23,6 +23,7 @@ from api.review_resumer import end_material_run as resume_named_run
 from api.review_starter import application_run_key
 from api.schemas import Instant
 from api.signin import form_refusal
+from api.unstarted_reviews import start_application
 from models.organs import Organ
 from models.users import User
 from policies.application_clock import ConsultedParty
@@ -219,7 +220,12 @@ async def register(
     )
     assert application.id is not None
     if new:
-        background.add_task(request.app.state.review_starter.start_application, application.id)
+        background.add_task(
+            start_application,
+            request.app.state.writer,
+            request.app.state.review_starter,
+            application.id,
+        )
     else:
         response.status_code = status.HTTP_200_OK
     return _answer(session, settings, application.id, user)
@@ -492,7 +498,12 @@ def apply_online(
         return _form(session, values=values, findings=refused.findings, status_code=422)
     assert application.id is not None
     if new:
-        background.add_task(request.app.state.review_starter.start_application, application.id)
+        background.add_task(
+            start_application,
+            request.app.state.writer,
+            request.app.state.review_starter,
+            application.id,
+        )
     view = application_view(session, application, viewer=None, as_of=now())
     due = deadline_text(view.reply_due_at, provisional=False) if view.reply_due_at else ""
     return HTMLResponse(
