@@ -133,7 +133,7 @@ def _entries_query(entry_table: str, with_head: bool) -> sa.Select[Any]:
         sa.select(head.c.seq).scalar_subquery().label(_HEAD_SEQ),
         sa.select(head.c.entry_hash).scalar_subquery().label(_HEAD_HASH),
     ]
-    ids = sa.bindparam("ids", expanding=True)
+    ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
     return sa.select(table, *(extra if with_head else [])).where(table.c.id.in_(ids))
 
 
