@@ -49,6 +49,8 @@ class Application(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=500)
     description: str = Field(sa_type=sa.Text)
     requested_form: str = Field(max_length=500)
+    # 条例 art. 44 ¶2: the applicant proposes the information for proactive disclosure.
+    proposes_proactive: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     nth_in_month: int  # the applicant's nth application to this organ in the natural month
     fee_yuan: int  # 条例 art. 42; 国办函〔2020〕109号
     reply_type: str | None = Field(default=None, max_length=32)

@@ -6,7 +6,8 @@ form (bearer token, role, organ); the reply letter (HTML and PDF); the expiring 
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Form, Path, Request, status
@@ -57,6 +58,12 @@ _PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}
 OfficeChannel = Literal["in_person", "registered_post", "ordinary_mail", "fax"]
 
 
+PROPOSAL = (
+    "条例 art. 44 ¶2: the applicant proposes the information for proactive disclosure "
+    "(建议纳入主动公开); once replied, each linked filed document gets a conversion re-review"
+)
+
+
 class ApplicantOut(BaseModel):
     """The applicant's personal data (disclosure office only)."""
 
@@ -77,6 +84,7 @@ class ApplicationOut(BaseModel):
     received_on: date
     description: str
     requested_form: str
+    proposes_proactive: bool = Field(description=PROPOSAL)
     fee_yuan: int = Field(description="信息处理费 (条例 art. 42; 国办函〔2020〕109号)")
     nth_in_month: int
     state: str
@@ -105,6 +113,7 @@ class ApplicationOut(BaseModel):
             received_on=view.received_on,
             description=view.description,
             requested_form=view.requested_form,
+            proposes_proactive=view.proposes_proactive,
             fee_yuan=view.fee_yuan,
             nth_in_month=view.nth_in_month,
             state=view.state.value,
@@ -139,6 +148,7 @@ class ApplicationIn(BaseModel):
     address: Line | None = Field(default=None, max_length=500)
     description: MultiLine = Field(max_length=4000)
     requested_form: Line = Field(max_length=500)
+    proposes_proactive: bool = Field(default=False, description=PROPOSAL)
     channel: OfficeChannel
     submitted_on: Day | None = Field(default=None, description="in person: the day handed in")
     signed_on: Day | None = Field(default=None, description="registered post: the signing day")
@@ -168,11 +178,13 @@ class ActionIn(BaseModel):
     comment: MultiLine | None = Field(default=None, max_length=4000)
 
 
-def _delivery_url(session: Session, settings: Any, application_id: int) -> str | None:
+def _delivery(session: Session, settings: Any, application_id: int) -> tuple[str, datetime] | None:
+    """The applicant's delivery address and its expiry (None: nothing released)."""
     link = delivery_link(session, application_id, key=settings.one_time_code_key())
     if link is None:
         return None
-    return f"{settings.api_base_url}/applications/deliveries/{link[0]}"
+    token, expires_at = link
+    return f"{settings.api_base_url}/applications/deliveries/{token}", expires_at
 
 
 def _answer(session: Session, settings: Any, application_id: int, user: User) -> ApplicationOut:
@@ -180,12 +192,10 @@ def _answer(session: Session, settings: Any, application_id: int, user: User) ->
     if user.organ_id != application.organ_id and user.role.value != "admin":
         raise Forbidden("this application was made to another organ")
     view = application_view(session, application, viewer=user, as_of=now())
-    url = (
-        _delivery_url(session, settings, application_id)
-        if user.role in PERSONAL_DATA_ROLES
-        else None
+    delivery = (
+        _delivery(session, settings, application_id) if user.role in PERSONAL_DATA_ROLES else None
     )
-    return ApplicationOut.of(view, application.step.value, url)
+    return ApplicationOut.of(view, application.step.value, delivery[0] if delivery else None)
 
 
 @router.post(
@@ -290,13 +300,18 @@ def act(
     return _answer(session, settings, application_id, user)
 
 
-def _letter_of(session: Session, application_id: int, user: User) -> ReplyLetter:
+def _letter_of(session: Session, settings: Any, application_id: int, user: User) -> ReplyLetter:
     if user.role not in PERSONAL_DATA_ROLES:
         raise Forbidden("the reply letter names the applicant: disclosure office only")
     application = get_application(session, application_id)
     if application.organ_id != user.organ_id:
         raise Forbidden("this application was made to another organ")
-    return reply_letter(session, application)
+    letter = reply_letter(session, application)
+    delivery = _delivery(session, settings, application_id)
+    if delivery is None:
+        return letter
+    url, expires_at = delivery
+    return replace(letter, delivery_url=url, delivery_expires_at=expires_at)
 
 
 @router.get(
@@ -306,11 +321,14 @@ def _letter_of(session: Session, application_id: int, user: User) -> ReplyLetter
     summary="The reply letter, printable: number, decision, reasons, remedy channels",
 )
 def letter_page(
-    application_id: Annotated[Id, Path()], user: OfficeReader, session: SessionDep
+    application_id: Annotated[Id, Path()],
+    user: OfficeReader,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> HTMLResponse:
     """条例 arts. 36–37, 51; the letter names the applicant: the disclosure office only (bearer
     token, or the office's browser sign-in)."""
-    return private_html(pages.letter_html(_letter_of(session, application_id, user)))
+    return private_html(pages.letter_html(_letter_of(session, settings, application_id, user)))
 
 
 @router.get(
@@ -320,10 +338,13 @@ def letter_page(
     summary="The reply letter as PDF",
 )
 def letter_pdf(
-    application_id: Annotated[Id, Path()], user: OfficeReader, session: SessionDep
+    application_id: Annotated[Id, Path()],
+    user: OfficeReader,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     """The same letter as the page, in PDF (Chinese in the CID font STSong-Light)."""
-    letter = _letter_of(session, application_id, user)
+    letter = _letter_of(session, settings, application_id, user)
     return Response(
         pages.letter_pdf(letter),
         media_type="application/pdf",
@@ -437,6 +458,7 @@ def apply_online(
     address: Annotated[str, Form(max_length=500)] = "",
     description: Annotated[str, Form(max_length=4000)] = "",
     requested_form: Annotated[str, Form(max_length=500)] = "",
+    proposes_proactive: Annotated[str, Form(max_length=8)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> HTMLResponse:
     """422 (in Chinese) names every missing field of art. 29; 429 past the rate limit."""
@@ -449,6 +471,7 @@ def apply_online(
         "address": address,
         "description": description,
         "requested_form": requested_form,
+        "proposes_proactive": proposes_proactive,
     }
     refusal = form_refusal(request, PORTAL_CSRF, csrf_token)
     if refusal:
@@ -488,6 +511,7 @@ def apply_online(
                 address=address or None,
                 description=description,
                 requested_form=requested_form,
+                proposes_proactive=bool(proposes_proactive),
                 channel=Channel.ONLINE,
                 confirmed_on=local_date(now()),
             ),
