@@ -17,12 +17,13 @@ from prefect.cache_policies import NO_CACHE
 from config.settings import get_settings
 from services.errors import DomainError
 from services.review import DEFAULT_TERMS
-from services.review.materials import decide_material, material_for_review
+from services.review.materials import decide_material, material_files, material_for_review
 from workflows.forms import describe_material
 from workflows.human import audit_refusal, proven_reviewer, wait_for_form
 from workflows.runtime import (
     document_url,
     now,
+    read_ahead,
     reading_limits,
     unit_of_work,
 )
@@ -34,14 +35,16 @@ MATERIAL_FLOW = "material-review"
 @task(cache_policy=NO_CACHE, persist_result=False)
 def open_material_step(material_id: int) -> dict[str, Any]:
     """Pre-screen the material and render the form's description; whether it still waits."""
+    at, limits = now(), reading_limits()
+    read_ahead(lambda s: material_files(session=s, material_id=material_id), at=at, limits=limits)
     with unit_of_work() as session:
         item = material_for_review(
             session=session,
             material_id=material_id,
             files_dir=get_settings().files_dir,
             terms=DEFAULT_TERMS,
-            at=now(),
-            limits=reading_limits(),
+            at=at,
+            limits=limits,
         )
         if item is None:
             return {"pending": False, "description": "", "document_id": None}

@@ -7,9 +7,14 @@ from prefect import task
 from config.settings import get_settings
 from policies.statuses import Status
 from policies.steps import Step
-from services.publication.publishing import Publisher, make_publisher, publish_version
+from services.publication.publishing import (
+    Publisher,
+    files_of_publication,
+    make_publisher,
+    publish_version,
+)
 from workflows.human import wait_for_decision
-from workflows.runtime import now, reading_limits, unit_of_work
+from workflows.runtime import now, read_ahead, reading_limits, unit_of_work
 
 
 def default_publisher() -> Publisher:
@@ -27,15 +32,21 @@ def default_publisher() -> Publisher:
 @task(persist_result=True)
 def publish_task(document_id: int, version_id: int) -> str:
     """Publish the signed-off version (idempotent per version); returns its 索引号."""
+    at, limits = now(), reading_limits()
+    read_ahead(
+        lambda s: files_of_publication(session=s, document_id=document_id, version_id=version_id),
+        at=at,
+        limits=limits,
+    )
     with unit_of_work() as session:
         return publish_version(
             session=session,
             document_id=document_id,
             version_id=version_id,
             publisher=default_publisher(),
-            at=now(),
+            at=at,
             files_dir=get_settings().files_dir,
-            limits=reading_limits(),
+            limits=limits,
         ).index_number
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -15,6 +15,7 @@ from config.settings import get_settings
 from models.db import make_writing_engine, session_scope
 from policies.calendar import SHANGHAI
 from services.reading.limits import ReadingLimits
+from services.reading.store import files_to_read, keep_reading, read_unkept
 
 # A human step waits as a suspended run, holding nothing; this is only a far backstop (prefect.md
 # §2.4: expiry fails the run). Overdue is tracked in our deadlines table, not by Prefect.
@@ -46,6 +47,27 @@ def unit_of_work() -> Iterator[Session]:
     """A session that commits once at the end (services never commit)."""
     with session_scope(engine()) as session:
         yield session
+
+
+def read_ahead(
+    file_ids_of: Callable[[Session], Sequence[int]],
+    *,
+    at: datetime,
+    limits: ReadingLimits | None = None,
+) -> int:
+    """Read, before a step's unit of work, the files it will read (`file_ids_of`, the step's
+    service function) that have no kept reading, with no transaction open while reading (on
+    SQLite a unit of work holds the write lock: every other writer, uploads included, would
+    wait behind a reading of seconds); keep each in a short unit of work of its own. The step
+    then takes the kept rows and reads nothing. Returns how many files were read."""
+    files_dir = get_settings().files_dir
+    with unit_of_work() as session:
+        unkept = files_to_read(session=session, file_ids=file_ids_of(session), files_dir=files_dir)
+    for unread in unkept:
+        reading = read_unkept(unread, limits or reading_limits())
+        with unit_of_work() as session:
+            keep_reading(session=session, file_id=unread.file_id, reading=reading, at=at)
+    return len(unkept)
 
 
 def as_of_instant(as_of: str | None) -> datetime:

@@ -7,22 +7,24 @@ from prefect import task
 from config.settings import get_settings
 from policies.statuses import Status
 from policies.steps import Step
-from services.review import DEFAULT_TERMS, prescreen_version
+from services.review import DEFAULT_TERMS, files_of_version, prescreen_version
 from workflows.human import wait_for_decision
-from workflows.runtime import now, reading_limits, unit_of_work
+from workflows.runtime import now, read_ahead, reading_limits, unit_of_work
 
 
 @task(persist_result=True)
 def prescreen_task(version_id: int) -> int:
     """Extract and pre-screen every file of the version; returns the number of matches."""
+    at, limits = now(), reading_limits()
+    read_ahead(lambda s: files_of_version(session=s, version_id=version_id), at=at, limits=limits)
     with unit_of_work() as session:
         evidence = prescreen_version(
             session=session,
             version_id=version_id,
             files_dir=get_settings().files_dir,
             terms=DEFAULT_TERMS,
-            limits=reading_limits(),
-            at=now(),
+            limits=limits,
+            at=at,
         )
     return len(evidence)
 

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from models.deadlines import Deadline
 from models.decisions import Decision
+from models.documents import Document
 from models.organs import Organ
 from models.publications import Publication
 from models.versions import Marking, Version, VersionAttachment
@@ -258,6 +259,27 @@ def _require_review(session: Session, version_id: int, attribute: Attribute) -> 
             f"version {version_id} has no recorded secrecy review clearing it as "
             f"'{attribute.label}' (先审查、后公开: 保密法实施条例 2024 art. 42)"
         )
+
+
+def files_of_publication(*, session: Session, document_id: int, version_id: int) -> list[int]:
+    """The file `publish_version` reads (the published file, its printed marks checked): none
+    when the version is published already or would be refused before it is read."""
+    document = session.get(Document, document_id)
+    version = session.get(Version, version_id)
+    if document is None or version is None or document.current_version_id != version_id:
+        return []
+    if document.status is not Status.AWAITING_SIGNOFF:
+        return []
+    key = publication_key(version_id)
+    if session.exec(select(Publication).where(col(Publication.idempotency_key) == key)).first():
+        return []
+    marking = get_marking(session=session, version_id=version_id)
+    if not marking.attribute.is_published:
+        return []
+    try:
+        return [_published_file(session, version, marking.attribute)]
+    except PublicationRefused:
+        return []
 
 
 def publish_version(

@@ -1,8 +1,15 @@
 """Each stored file is read once (issue 23): the first step that needs its text reads it within
-the limits and keeps the result, later steps and publication take the kept row."""
+the limits and keeps the result, later steps and publication take the kept row.
+
+Reading takes seconds (a bounded subprocess, OCR perhaps), so a writer that must not hold its
+transaction meanwhile (a flow run on SQLite holds the write lock for its whole unit of work)
+splits it in three: `files_to_read` (quick, in a unit of work), `read_unkept` (no session), and
+`keep_reading` (quick, in a unit of work of its own). `file_text` still does all three at once
+for callers that hold no lock worth sparing (the API's read-only pages)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,10 +48,64 @@ def _of(stored: StoredFile, row: FileReading) -> FileText:
     return FileText(id_of(stored), stored.original_name, row.text, findings, tuple(row.ocr_pages))
 
 
+@dataclass(frozen=True, slots=True)
+class UnkeptFile:
+    """A stored file with no kept reading: where its bytes are and the name it was sent as."""
+
+    file_id: int
+    path: Path
+    name: str
+
+
 def _read(path: Path, name: str, limits: ReadingLimits) -> Reading:
     if not path.is_file():
         return Reading(findings=[unreadable(name, "the stored file is missing")])
     return read_file(path, name=name, limits=limits)
+
+
+def files_to_read(
+    *, session: Session, file_ids: Sequence[int], files_dir: Path
+) -> list[UnkeptFile]:
+    """Those of the stored files that have no kept reading yet, in the order given, each once
+    (ids of no stored file are left out: the step that reads them says so)."""
+    wanted = list(dict.fromkeys(file_ids))
+    if not wanted:
+        return []
+    kept = set(
+        session.exec(select(FileReading.file_id).where(col(FileReading.file_id).in_(wanted))).all()
+    )
+    stored = {
+        id_of(s): s
+        for s in session.exec(select(StoredFile).where(col(StoredFile.id).in_(wanted))).all()
+    }
+    return [
+        UnkeptFile(file_id, files_dir / stored[file_id].storage_path, stored[file_id].original_name)
+        for file_id in wanted
+        if file_id in stored and file_id not in kept
+    ]
+
+
+def read_unkept(unkept: UnkeptFile, limits: ReadingLimits | None = None) -> Reading:
+    """Read the file within the limits; no session, no transaction (it may take seconds)."""
+    return _read(unkept.path, unkept.name, limits or ReadingLimits())
+
+
+def keep_reading(*, session: Session, file_id: int, reading: Reading, at: datetime) -> FileReading:
+    """Keep the file's reading as read `at`; the first kept wins (another run may have kept one
+    meanwhile: that row is returned and this reading dropped)."""
+    row = FileReading(
+        file_id=file_id,
+        text=reading.text.replace("\x00", ""),  # PostgreSQL text holds no NUL
+        findings=[finding_as_dict(f) for f in reading.findings],
+        ocr_pages=reading.ocr_pages,
+        read_at=at,
+    )
+    try:
+        with session.begin_nested():  # another run may have kept it meanwhile
+            session.add(row)
+    except IntegrityError:
+        return session.exec(select(FileReading).where(col(FileReading.file_id) == file_id)).one()
+    return row
 
 
 def file_text(
@@ -69,17 +130,4 @@ def file_text(
     if at is None:
         name, found = stored.original_name, tuple(reading.findings)
         return FileText(file_id, name, reading.text, found, tuple(reading.ocr_pages))
-    row = FileReading(
-        file_id=file_id,
-        text=reading.text.replace("\x00", ""),  # PostgreSQL text holds no NUL
-        findings=[finding_as_dict(f) for f in reading.findings],
-        ocr_pages=reading.ocr_pages,
-        read_at=at,
-    )
-    try:
-        with session.begin_nested():  # another run may have kept it meanwhile
-            session.add(row)
-    except IntegrityError:
-        kept = session.exec(select(FileReading).where(col(FileReading.file_id) == file_id)).one()
-        return _of(stored, kept)
-    return _of(stored, row)
+    return _of(stored, keep_reading(session=session, file_id=file_id, reading=reading, at=at))

@@ -15,6 +15,8 @@ decisions.
 from services.review.checks import (
     DEFAULT_TERMS,
     advance_interpretation,
+    files_of_recheck,
+    files_of_version,
     has_interpretation_material,
     needs_interpretation,
     prescreen_version,
@@ -72,6 +74,8 @@ __all__ = [
     "current_attempt",
     "current_status",
     "decide_rereview",
+    "files_of_recheck",
+    "files_of_version",
     "find_decision",
     "find_user",
     "get_rereview",

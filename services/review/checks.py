@@ -33,7 +33,7 @@ from services.errors import NotFound
 from services.reading.detectors import prescreen
 from services.reading.limits import ReadingLimits
 from services.reading.store import file_text
-from services.review.printed import printed_findings
+from services.review.printed import printed_files, printed_findings
 from services.review.status import change_status
 from services.review.steps import require_current_version
 
@@ -151,6 +151,29 @@ def recheck_marking(
 DEFAULT_TERMS: tuple[str, ...] = ("涉密", "敏感", "不宜公开")
 
 
+def files_of_recheck(*, session: Session, document_id: int, version_id: int) -> list[int]:
+    """The files `recheck_marking` reads (their printed marks): none once the document has been
+    routed or the version is no longer under review."""
+    document = session.get(Document, document_id)
+    version = session.get(Version, version_id)
+    if document is None or version is None or document.current_version_id != version_id:
+        return []
+    if document.status is not Status.SUBMITTED:
+        return []
+    return printed_files(session=session, version=version)
+
+
+def files_of_version(*, session: Session, version_id: int) -> list[int]:
+    """The files the secrecy pre-screen reads: the version's main file and every attachment."""
+    version = session.get(Version, version_id)
+    if version is None:
+        raise NotFound(f"version {version_id} does not exist")
+    attachments = session.exec(
+        select(VersionAttachment.file_id).where(col(VersionAttachment.version_id) == version_id)
+    ).all()
+    return [version.main_file_id, *attachments]
+
+
 def prescreen_version(
     *,
     session: Session,
@@ -163,16 +186,9 @@ def prescreen_version(
     """Secrecy stage: read the main file and every attachment (once per stored file, within the
     limits) and pre-screen the text; the evidence and what the reading could not do (limits,
     OCR'd or unread pages) are recorded as findings (once) and the evidence is returned."""
-    version = session.get(Version, version_id)
-    if version is None:
-        raise NotFound(f"version {version_id} does not exist")
-    attachments = session.exec(
-        select(VersionAttachment.file_id).where(col(VersionAttachment.version_id) == version_id)
-    ).all()
-    file_ids = [version.main_file_id, *attachments]
     evidence: list[Evidence] = []
     findings: list[Finding] = []
-    for file_id in file_ids:
+    for file_id in files_of_version(session=session, version_id=version_id):
         read = file_text(
             session=session, file_id=file_id, files_dir=files_dir, at=at, limits=limits
         )

@@ -108,6 +108,14 @@ def pending_materials(
     return found
 
 
+def material_files(*, session: Session, material_id: int) -> list[int]:
+    """The file `material_for_review` reads: the material's, while it awaits review."""
+    material = session.get(InterpretationMaterial, material_id)
+    if material is None or not is_pending(session, material):
+        return []
+    return [material.file_id]
+
+
 def material_for_review(
     *,
     session: Session,

@@ -32,6 +32,18 @@ def printed_text_findings(read: FileText, marking: Marking) -> list[Finding]:
     ]
 
 
+def printed_files(*, session: Session, version: Version) -> list[int]:
+    """The files whose printed marks the marking stage checks: the draft and its redacted
+    version."""
+    redacted = session.exec(
+        select(VersionAttachment.file_id).where(
+            col(VersionAttachment.version_id) == version.id,
+            col(VersionAttachment.kind) == "redacted_version",
+        )
+    ).all()
+    return [version.main_file_id, *redacted]
+
+
 def printed_findings(
     *,
     session: Session,
@@ -42,15 +54,8 @@ def printed_findings(
     limits: ReadingLimits | None = None,
 ) -> list[Finding]:
     """The draft's and its redacted version's printed marks against the version's marking."""
-    file_ids = [version.main_file_id]
-    file_ids += session.exec(
-        select(VersionAttachment.file_id).where(
-            col(VersionAttachment.version_id) == version.id,
-            col(VersionAttachment.kind) == "redacted_version",
-        )
-    ).all()
     findings: list[Finding] = []
-    for file_id in file_ids:
+    for file_id in printed_files(session=session, version=version):
         read = file_text(
             session=session, file_id=file_id, files_dir=files_dir, at=at, limits=limits
         )
