@@ -8,7 +8,8 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from models.readings import FileReading
-from services.reading.store import file_text
+from services.reading.formats import Reading
+from services.reading.store import file_text, files_to_read, keep_reading, read_unkept
 from tests.factories import T0, id_of, make_stored_file
 
 
@@ -47,3 +48,29 @@ def test_a_missing_stored_file_is_a_finding(session: Session, tmp_path: Path) ->
     read = file_text(session=session, file_id=file_id, files_dir=tmp_path, at=T0)
     assert read.text == ""
     assert "the stored file is missing" in read.findings[0].message
+
+
+def test_files_to_read_are_those_with_no_kept_reading_each_once(
+    session: Session, tmp_path: Path
+) -> None:
+    kept = _store(session, tmp_path, "已读".encode(), "kept.txt")
+    file_text(session=session, file_id=kept, files_dir=tmp_path, at=T0)
+    unkept = _store(session, tmp_path, "未读".encode(), "unkept.txt")
+    found = files_to_read(
+        session=session, file_ids=[kept, unkept, unkept, 999_999], files_dir=tmp_path
+    )
+    assert [(f.file_id, f.name) for f in found] == [(unkept, "unkept.txt")]
+    assert read_unkept(found[0]).text == "未读"
+    assert files_to_read(session=session, file_ids=[], files_dir=tmp_path) == []
+
+
+def test_the_first_kept_reading_wins(session: Session, tmp_path: Path) -> None:
+    """Two runs read the same file ahead: the second keeps nothing and gets the first's row."""
+    file_id = _store(session, tmp_path, "正文".encode(), "a.txt")
+    first = keep_reading(session=session, file_id=file_id, reading=Reading(text="第一"), at=T0)
+    second = keep_reading(session=session, file_id=file_id, reading=Reading(text="第二"), at=T0)
+    assert second.text == "第一"
+    assert second.id == first.id
+    read = file_text(session=session, file_id=file_id, files_dir=tmp_path, at=T0)
+    assert read.text == "第一"
+    assert files_to_read(session=session, file_ids=[file_id], files_dir=tmp_path) == []
