@@ -11,7 +11,13 @@ from config.settings import Settings
 from models.documents import Document
 from models.publications import Publication
 from models.readings import FileReading
-from services.publication.publishing import JsonFileSink, PublicationRefused, publish_version
+from models.versions import Version
+from services.publication.publishing import (
+    JsonFileSink,
+    PublicationRefused,
+    files_of_publication,
+    publish_version,
+)
 from tests.factories import id_of
 from tests.publication_helpers import signed_off_document
 
@@ -77,3 +83,39 @@ def test_a_file_printing_another_marking_or_a_classification_is_not_published(
             _publish(session, settings, document)
         session.rollback()
         assert session.exec(select(Publication)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("attribute", "redacted", "kind"),
+    [
+        pytest.param("proactive", None, "main", id="the main file of a 主动公开 document"),
+        pytest.param(
+            "redacted", "关于……的通知（删减版）\n（此件删减后公开）", "redacted", id="删减"
+        ),
+    ],
+)
+def test_the_file_publication_reads_is_named_before_and_none_after(
+    app: FastAPI, settings: Settings, attribute: str, redacted: str | None, kind: str
+) -> None:
+    """What the publication step reads ahead (workflows/publication.py): the published file
+    while the version waits for publication, nothing once it is published."""
+    text = "关于……的通知\n（此件删减后公开）" if redacted else "关于……的通知\n（此件公开发布）"
+    with Session(app.state.engine) as session:
+        document = signed_off_document(
+            session, settings, attribute=attribute, text=text, redacted_text=redacted
+        )
+        version_id = document.current_version_id or 0
+        named = files_of_publication(
+            session=session, document_id=id_of(document), version_id=version_id
+        )
+        row = _publish(session, settings, document)
+        assert named == [row.file_id]
+        version = session.get(Version, version_id)
+        assert version is not None
+        assert (row.file_id == version.main_file_id) is (kind == "main")
+        assert (
+            files_of_publication(
+                session=session, document_id=id_of(document), version_id=version_id
+            )
+            == []
+        )

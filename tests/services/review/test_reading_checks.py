@@ -15,7 +15,12 @@ from config.settings import Settings
 from models.readings import FileReading
 from models.versions import RecordedFinding
 from policies.statuses import Status
-from services.review import prescreen_version, recheck_marking
+from services.review import (
+    files_of_recheck,
+    files_of_version,
+    prescreen_version,
+    recheck_marking,
+)
 from tests.api.conftest import Person, TestClient, form
 from tests.documents import docx_bytes, ofd_bytes, text_pdf_bytes
 
@@ -122,3 +127,22 @@ def test_the_marking_stage_returns_a_draft_whose_file_contradicts_its_record(
     status, rules = _review(app, settings, *_submit(client, people, name, data))
     assert status is Status.RETURNED
     assert rule in rules
+
+
+def test_the_steps_name_the_files_they_read_and_the_recheck_none_once_routed(
+    client: TestClient, people: dict[str, Person], app: FastAPI, settings: Settings
+) -> None:
+    """What the marking and pre-screen tasks read ahead (workflows/marking.py,
+    secrecy_review.py): the draft while it waits for the re-check, nothing once routed; the
+    pre-screen every file of the version."""
+    doc, version = _submit(client, people, "通知.txt", "关于……的通知\n（此件公开发布）".encode())
+    with Session(app.state.engine) as session:
+        named = files_of_recheck(session=session, document_id=doc, version_id=version)
+        assert named == files_of_version(session=session, version_id=version)
+        assert len(named) == 1
+        assert files_of_recheck(session=session, document_id=doc, version_id=version + 1) == []
+    status, _ = _review(app, settings, doc, version)
+    assert status is Status.SECRECY_REVIEW
+    with Session(app.state.engine) as session:
+        assert files_of_recheck(session=session, document_id=doc, version_id=version) == []
+        assert files_of_version(session=session, version_id=version) == named
