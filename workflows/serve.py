@@ -53,17 +53,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     prepare_environment()
     worker_id = become_worker()
 
-    from workflows import runner_guard
+    from workflows import runner_claims, runner_guard
     from workflows.application.flow import handle_application
     from workflows.material_review import review_material
-    from workflows.reconcile import FORM_SAVE_GRACE, reschedule_orphaned_runs, restore_missing_forms
+    from workflows.reconcile import (
+        FORM_SAVE_GRACE,
+        recover_runs_of_gone_workers,
+        restore_missing_forms,
+    )
     from workflows.review_flow import review_document
     from workflows.runtime import now
     from workflows.schedules import scheduled_deployments
 
     # A run suspended while the runner picks it up must not end serve (runner_guard.py).
     runner_guard.install()
-    keeper = LeaseKeeper(worker_id, partial(reschedule_orphaned_runs, DEPLOYMENT))
+    # Each run the runner takes is claimed for this worker at once (runner_claims.py).
+    runner_claims.install(worker_id)
+    keeper = LeaseKeeper(worker_id, partial(recover_runs_of_gone_workers, DEPLOYMENT))
     keeper.register()
     # A form whose save failed is given back; not one a live sibling may be saving right now.
     restored = asyncio.run(

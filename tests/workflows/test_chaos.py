@@ -22,6 +22,7 @@ from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.states import Failed
 from sqlmodel import Session, col, func, select
 
@@ -49,9 +50,15 @@ DOCUMENTS = int(os.environ.get("GONGKAI_CHAOS_DOCUMENTS", "30"))
 KILLS = int(os.environ.get("GONGKAI_CHAOS_KILLS", "20"))
 SEED = int(os.environ.get("GONGKAI_CHAOS_SEED", str(random.SystemRandom().randrange(10**6))))
 WORKERS = 3
+LOG_LEVEL = os.environ.get("GONGKAI_CHAOS_LOG_LEVEL", "WARNING")  # the workers' (chaos-*.log)
 ARRIVAL_SECONDS = 1.5  # one document every so often
 KILL_SECONDS = (2.0, 6.0)  # the pause before each kill, drawn at random
-SETTLE_SECONDS = 150  # after the last kill, the time every document has to be published
+# After the last kill, the documents go on until all are published; they are lost once nothing
+# has moved (no document's status, no run's state) for STALL_SECONDS: longer than a dead
+# worker's runs wait to be taken back (the lease's lapse, then the next recovery) plus a flow-run
+# process's start on a loaded machine. SETTLE_SECONDS caps the whole wait.
+STALL_SECONDS = 150
+SETTLE_SECONDS = 900
 SERVING = b"being served"  # what serve prints once its deployments are served
 STEPS = {Status.SECRECY_REVIEW: ("secrecy_review", "secrecy_reviewer")}
 STEPS[Status.AWAITING_SIGNOFF] = ("sign_off", "signer")
@@ -80,7 +87,7 @@ class Crew:
     def spawn(self) -> None:
         self.spawned += 1
         name = f"chaos-{self.spawned}.log"
-        worker = self.stack.spawn_worker(name)
+        worker = self.stack.spawn_worker(name, PREFECT_LOGGING_LEVEL=LOG_LEVEL)
         self.workers.append(worker)
         self.logs[worker.pid] = self.stack.data_dir / name
 
@@ -137,6 +144,23 @@ def _decide(api: TestClient, stack: Stack, doc: int, item: Tracked) -> None:
         assert answer.status_code in (409, 503), answer.text
 
 
+def _where(stack: Stack, tracked: dict[int, Tracked]) -> dict[int, tuple[str, str]]:
+    """Each document's status and its run's current state (its id: a new state is a move)."""
+    with get_client(sync_client=True) as client:
+        runs = (
+            client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    id=FlowRunFilterId(any_=[t.run for t in tracked.values()])
+                ),
+                limit=len(tracked),
+            )
+            if tracked
+            else []
+        )
+    states = {run.id: str(run.state.id) if run.state else "" for run in runs}
+    return {d: (status_of(stack, d).value, states.get(t.run, "")) for d, t in tracked.items()}
+
+
 def _count(stack: Stack, model: type, **where: int) -> int:
     with Session(stack.engine) as session:
         query = select(func.count()).select_from(model)
@@ -158,8 +182,9 @@ def test_chaos_every_document_ends_published_once_whatever_workers_are_killed(
         for _ in range(WORKERS):
             crew.spawn()
         stack.wait_deployment()
-        next_arrival = next_kill = time.monotonic()
+        next_arrival = next_kill = last_move = time.monotonic()
         settle_by: float | None = None
+        seen: dict[int, tuple[str, str]] = {}
         while True:
             now = time.monotonic()
             if len(tracked) < DOCUMENTS and now >= next_arrival:
@@ -174,14 +199,16 @@ def test_chaos_every_document_ends_published_once_whatever_workers_are_killed(
             crew.replace_the_dead()
             for doc, item in tracked.items():
                 _decide(api, stack, doc, item)
-            published = [d for d in tracked if status_of(stack, d) is Status.PUBLISHED]
-            if len(published) == DOCUMENTS:
+            where = _where(stack, tracked)
+            if where != seen:
+                seen, last_move = where, now
+            if [s for s, _ in where.values()].count(Status.PUBLISHED.value) == DOCUMENTS:
                 break
             if settle_by is None and sum(crew.kills.values()) >= KILLS:
                 settle_by = now + SETTLE_SECONDS
-            if settle_by is not None and now > settle_by:
+            if settle_by is not None and (now > settle_by or now - last_move > STALL_SECONDS):
                 break
-            time.sleep(0.5)
+            time.sleep(1)
     finally:
         crew.stop()
         stack.start_serve()
@@ -210,8 +237,19 @@ def test_chaos_every_document_ends_published_once_whatever_workers_are_killed(
         (status_of(stack, d).value, (read_run(tracked[d].run).state or Failed()).name) for d in lost
     )
     print(f"chaos: where the lost ones are: {dict(ends)}")
+    for d in lost:
+        print(f"chaos: document {d} ({status_of(stack, d).value}): {_history(tracked[d].run)}")
     assert sum(crew.kills.values()) >= KILLS
     assert (lost, duplicated, stranded) == ([], [], [])
+
+
+def _history(run: UUID) -> str:
+    """The run's states, oldest first: name, time, message (for a document that was lost)."""
+    with get_client(sync_client=True) as client:
+        states = sorted(client.read_flow_run_states(run), key=lambda state: state.timestamp)
+    return "; ".join(
+        f"{state.name} {state.timestamp:%H:%M:%S} {(state.message or '')[:120]}" for state in states
+    )
 
 
 def _rescheduled(run: UUID) -> int:

@@ -1,0 +1,80 @@
+"""A worker claims each run the moment its runner takes it (issue 24, chaos).
+
+Prefect's runner moves a scheduled run to Pending, then to Submitting, then starts its flow-run
+process, which takes seconds, and under load tens of seconds, before the run's flow claims itself
+(`workflows.worker.claim_this_run`). A worker killed in between left the run unclaimed, and an
+unclaimed run is taken back only after `UNCLAIMED_GRACE`. Claimed by its worker from Pending on,
+it is taken back as soon as that worker's lease lapses.
+
+`install(worker_id)` wraps the runner's `propose_pending` and `propose_submitting`: each state
+the runner wins is claimed for this worker right after (in a thread: the runner's event loop goes
+on). The runs between their Pending and the end of their process are `taken()`: the worker's
+renewal holds them as it holds the runs of its processes (`services.worker_leases.hold_runs`).
+A claim that fails is logged; the next renewal makes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from functools import partial, wraps
+from typing import Any
+
+import anyio.to_thread
+from prefect.runner._scheduled_run_poller import ScheduledRunPoller
+from prefect.runner._state_proposer import StateProposer
+
+log = logging.getLogger("gongkai.runner_claims")
+_TAKEN: set[str] = set()  # runs this worker's runner holds, from Pending to the process's end
+_MARK = "__gongkai_claims__"
+
+
+def taken() -> set[str]:
+    """The runs this worker's runner has taken and not yet finished with."""
+    return set(_TAKEN)
+
+
+def _claim(worker_id: str, run_id: str) -> None:
+    from services.worker_leases import claim_run
+    from workflows.runtime import now, unit_of_work
+
+    try:
+        with unit_of_work() as session:
+            claim_run(session=session, flow_run_id=run_id, worker_id=worker_id, at=now())
+    except Exception:  # the next renewal claims it (it is taken)
+        log.exception("flow run %s not claimed now; the worker's next renewal claims it", run_id)
+
+
+def _claiming(method: Callable[..., Awaitable[Any]], worker_id: str) -> Callable[..., Any]:
+    @wraps(method)
+    async def claiming(self: Any, flow_run: Any, *args: Any, **kwargs: Any) -> Any:
+        won = await method(self, flow_run, *args, **kwargs)
+        if won:
+            run_id = str(flow_run.id)
+            _TAKEN.add(run_id)
+            await anyio.to_thread.run_sync(partial(_claim, worker_id, run_id))
+        return won
+
+    setattr(claiming, _MARK, True)
+    return claiming
+
+
+def _releasing(method: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+    @wraps(method)
+    async def releasing(self: Any, flow_run: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(self, flow_run, *args, **kwargs)
+        finally:  # the run's process has ended (or never started): nothing of it left here
+            _TAKEN.discard(str(flow_run.id))
+
+    setattr(releasing, _MARK, True)
+    return releasing
+
+
+def install(worker_id: str) -> None:
+    """Claim for this worker every run its runner takes (once per process)."""
+    if getattr(StateProposer.propose_pending, _MARK, False):
+        return
+    for name in ("propose_pending", "propose_submitting"):
+        setattr(StateProposer, name, _claiming(getattr(StateProposer, name), worker_id))
+    ScheduledRunPoller._submit_run = _releasing(ScheduledRunPoller._submit_run)  # type: ignore[method-assign]
