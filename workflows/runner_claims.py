@@ -45,13 +45,16 @@ def _claim(worker_id: str, run_id: str) -> None:
         log.exception("flow run %s not claimed now; the worker's next renewal claims it", run_id)
 
 
-def _claiming(method: Callable[..., Awaitable[Any]], worker_id: str) -> Callable[..., Any]:
+def _claiming(
+    method: Callable[..., Awaitable[Any]], worker_id: str, *, takes: bool
+) -> Callable[..., Any]:
     @wraps(method)
     async def claiming(self: Any, flow_run: Any, *args: Any, **kwargs: Any) -> Any:
         won = await method(self, flow_run, *args, **kwargs)
         if won:
             run_id = str(flow_run.id)
-            _TAKEN.add(run_id)
+            if takes:  # the poller's Pending: its `_submit_run` lets the run go when it ends
+                _TAKEN.add(run_id)
             await anyio.to_thread.run_sync(partial(_claim, worker_id, run_id))
         return won
 
@@ -75,6 +78,8 @@ def install(worker_id: str) -> None:
     """Claim for this worker every run its runner takes (once per process)."""
     if getattr(StateProposer.propose_pending, _MARK, False):
         return
-    for name in ("propose_pending", "propose_submitting"):
-        setattr(StateProposer, name, _claiming(getattr(StateProposer, name), worker_id))
+    for name, takes in (("propose_pending", True), ("propose_submitting", False)):
+        setattr(
+            StateProposer, name, _claiming(getattr(StateProposer, name), worker_id, takes=takes)
+        )
     ScheduledRunPoller._submit_run = _releasing(ScheduledRunPoller._submit_run)  # type: ignore[method-assign]
