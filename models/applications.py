@@ -49,6 +49,8 @@ class Application(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=500)
     description: str = Field(sa_type=sa.Text)
     requested_form: str = Field(max_length=500)
+    # 条例 art. 44 ¶2: the applicant proposes the information for proactive disclosure.
+    proposes_proactive: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     nth_in_month: int  # the applicant's nth application to this organ in the natural month
     fee_yuan: int  # 条例 art. 42; 国办函〔2020〕109号
     reply_type: str | None = Field(default=None, max_length=32)
@@ -64,6 +66,8 @@ class Application(SQLModel, table=True):
         default=ApplicationStep.COMPLETENESS, sa_column=enum_column(ApplicationStep, "step")
     )
     actions: int = 0  # actions recorded: the flow's waits are keyed by it
+    # The Prefect run handling it once started; None: the sweep of unstarted runs starts it.
+    flow_run_id: str | None = Field(default=None, max_length=64)
     extension_requested_days: int | None = None  # waiting for the head (条例 art. 33 ¶2)
     # A reply that releases files waits for the secrecy review of exactly those files.
     proposed_reply: dict[str, Any] | None = Field(

@@ -39,6 +39,8 @@ class InterpretationMaterial(SQLModel, table=True):
     # it only once cleared (先审查、后公开).
     review_decision_id: int | None = Field(default=None, foreign_key="decisions.id")
     cleared_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # The Prefect run of that review once started; None: the sweep of unstarted runs starts it.
+    flow_run_id: str | None = Field(default=None, max_length=64)
 
 
 class Publication(SQLModel, table=True):

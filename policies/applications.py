@@ -16,6 +16,9 @@ SOURCE_CONTENTS = "条例 art. 29 (申请内容)"
 SOURCE_RECEIPT = "条例 art. 31 (收到申请之日的确定)"
 SOURCE_FEES = "条例 art. 42; 国办函〔2020〕109号 (按件计收，申请人一个自然月内累计申请件数)"
 SOURCE_CONVERSION = "条例 art. 44; domain §10 rule 17"
+# 条例 art. 44 ¶2: an applicant may propose that the information be disclosed proactively; if the
+# agency's review finds it within the proactive scope, it "应当及时主动公开".
+SOURCE_PROPOSAL = "条例 art. 44 ¶2 (申请人建议纳入主动公开); domain §10 rule 17"
 
 
 class ApplicantType(StrEnum):

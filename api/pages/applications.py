@@ -168,6 +168,9 @@ def application_form(
         + f'<label>受理机关 <select name="organ">{organ_options}</select></label>'
         + f'<label>申请人类型 <select name="applicant_type">{type_options}</select></label>'
         + "".join(_field(name, labels.get(name, label), value(name)) for name, label in _FIELDS)
+        + '<label><input type="checkbox" name="proposes_proactive" value="1"'
+        + (" checked" if values.get("proposes_proactive") else "")
+        + "> 建议将所申请的信息纳入主动公开范围（选填，条例第四十四条第二款）</label>"
         + '<button type="submit">提交申请</button></form>'
         + "<p>提交即视为双方确认收到申请之日（条例第三十一条第三项）；"
         "个人信息仅用于办理本申请，不在门户公开。</p>"

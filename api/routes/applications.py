@@ -23,6 +23,7 @@ from api.review_resumer import end_material_run as resume_named_run
 from api.review_starter import application_run_key
 from api.schemas import Instant
 from api.signin import form_refusal
+from api.unstarted_reviews import start_application
 from models.organs import Organ
 from models.users import User
 from policies.application_clock import ConsultedParty
@@ -56,6 +57,12 @@ _PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}
 OfficeChannel = Literal["in_person", "registered_post", "ordinary_mail", "fax"]
 
 
+PROPOSAL = (
+    "条例 art. 44 ¶2: the applicant proposes the information for proactive disclosure "
+    "(建议纳入主动公开); once replied, each linked filed document gets a conversion re-review"
+)
+
+
 class ApplicantOut(BaseModel):
     """The applicant's personal data (disclosure office only)."""
 
@@ -76,6 +83,7 @@ class ApplicationOut(BaseModel):
     received_on: date
     description: str
     requested_form: str
+    proposes_proactive: bool = Field(description=PROPOSAL)
     fee_yuan: int = Field(description="信息处理费 (条例 art. 42; 国办函〔2020〕109号)")
     nth_in_month: int
     state: str
@@ -104,6 +112,7 @@ class ApplicationOut(BaseModel):
             received_on=view.received_on,
             description=view.description,
             requested_form=view.requested_form,
+            proposes_proactive=view.proposes_proactive,
             fee_yuan=view.fee_yuan,
             nth_in_month=view.nth_in_month,
             state=view.state.value,
@@ -138,6 +147,7 @@ class ApplicationIn(BaseModel):
     address: Line | None = Field(default=None, max_length=500)
     description: MultiLine = Field(max_length=4000)
     requested_form: Line = Field(max_length=500)
+    proposes_proactive: bool = Field(default=False, description=PROPOSAL)
     channel: OfficeChannel
     submitted_on: Day | None = Field(default=None, description="in person: the day handed in")
     signed_on: Day | None = Field(default=None, description="registered post: the signing day")
@@ -219,7 +229,12 @@ async def register(
     )
     assert application.id is not None
     if new:
-        background.add_task(request.app.state.review_starter.start_application, application.id)
+        background.add_task(
+            start_application,
+            request.app.state.writer,
+            request.app.state.review_starter,
+            application.id,
+        )
     else:
         response.status_code = status.HTTP_200_OK
     return _answer(session, settings, application.id, user)
@@ -431,6 +446,7 @@ def apply_online(
     address: Annotated[str, Form(max_length=500)] = "",
     description: Annotated[str, Form(max_length=4000)] = "",
     requested_form: Annotated[str, Form(max_length=500)] = "",
+    proposes_proactive: Annotated[str, Form(max_length=8)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> HTMLResponse:
     """422 (in Chinese) names every missing field of art. 29; 429 past the rate limit."""
@@ -443,6 +459,7 @@ def apply_online(
         "address": address,
         "description": description,
         "requested_form": requested_form,
+        "proposes_proactive": proposes_proactive,
     }
     refusal = form_refusal(request, PORTAL_CSRF, csrf_token)
     if refusal:
@@ -482,6 +499,7 @@ def apply_online(
                 address=address or None,
                 description=description,
                 requested_form=requested_form,
+                proposes_proactive=bool(proposes_proactive),
                 channel=Channel.ONLINE,
                 confirmed_on=local_date(now()),
             ),
@@ -492,7 +510,12 @@ def apply_online(
         return _form(session, values=values, findings=refused.findings, status_code=422)
     assert application.id is not None
     if new:
-        background.add_task(request.app.state.review_starter.start_application, application.id)
+        background.add_task(
+            start_application,
+            request.app.state.writer,
+            request.app.state.review_starter,
+            application.id,
+        )
     view = application_view(session, application, viewer=None, as_of=now())
     due = deadline_text(view.reply_due_at, provisional=False) if view.reply_due_at else ""
     return HTMLResponse(

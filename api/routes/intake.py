@@ -30,9 +30,10 @@ from api.schemas import (
     VersionOut,
     finding_list,
 )
-from api.unstarted_reviews import start_review
+from api.unstarted_reviews import start_material_review, start_review
 from api.uploads import FILE_FIELDS, ReceivedForm, form_request_body, limits_of, receive_form
 from config.settings import Settings
+from models.db import id_of
 from models.users import User
 from policies.findings import blocking
 from policies.submissions import INTERPRETATION_KINDS
@@ -301,5 +302,10 @@ async def add_attachment(
         raise
     if material.cleared_at is None and material.review_decision_id is None:
         # After the commit: the secrecy review of the material (先审查、后公开, issue 21).
-        background.add_task(request.app.state.review_starter.start_material_review, material.id)
+        background.add_task(
+            start_material_review,
+            request.app.state.writer,
+            request.app.state.review_starter,
+            id_of(material),
+        )
     return MaterialOut.of(material, stored)

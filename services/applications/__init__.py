@@ -32,6 +32,10 @@ from services.applications.releases import (
 )
 from services.applications.replies import APPLICATION_REPLIED, ReplyRequest, record_reply
 from services.applications.report import application_records, computed_table_three
+from services.applications.runs import (
+    applications_awaiting_run_start,
+    record_application_run_started,
+)
 from services.applications.steps import APPLICATION_ACTION, ApplicationAction, take_action
 from services.applications.views import (
     PERSONAL_DATA_ROLES,
@@ -60,6 +64,7 @@ __all__ = [
     "applicant_key",
     "application_records",
     "application_view",
+    "applications_awaiting_run_start",
     "clock_events",
     "clock_of",
     "computed_table_three",
@@ -73,6 +78,7 @@ __all__ = [
     "open_application_deadlines",
     "pending_releases",
     "propose_conversions",
+    "record_application_run_started",
     "record_clock_event",
     "record_reply",
     "register_application",

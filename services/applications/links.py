@@ -1,11 +1,13 @@
-"""Documents identified for an application (search and identify), and the conversion proposal
-when one document has been released to enough distinct applicants (条例 art. 44; domain §10
-rule 17): a re-review of kind "applications" on the existing conversion path (a new version and
-a full review when converted)."""
+"""Documents identified for an application (search and identify), and the conversion proposals
+(条例 art. 44; domain §10 rule 17) when one document has been released to enough distinct
+applicants, or when the applicant proposed proactive disclosure: a re-review of kind
+"applications" on the existing conversion path (a new version and a full review when
+converted)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 
 from sqlmodel import Session, col, func, select
 
@@ -15,7 +17,7 @@ from models.documents import Document
 from models.rereviews import Rereview
 from models.users import User
 from policies.application_replies import ReplyType
-from policies.applications import SOURCE_CONVERSION, conversion_due
+from policies.applications import SOURCE_CONVERSION, SOURCE_PROPOSAL, conversion_due
 from policies.profiles import get_profile
 from policies.statuses import Status
 from services.audit import record_act
@@ -76,36 +78,39 @@ def distinct_recipients(session: Session, document_id: int, year: int) -> int:
 def propose_conversions(
     *, session: Session, application: Application, at: datetime
 ) -> list[Rereview]:
-    """After a release: a conversion re-review for each linked filed document released to the
-    profile's number of distinct applicants this year (once per document and year)."""
-    if application.reply_type not in RELEASED or application.replied_on is None:
+    """Once replied, a conversion re-review (domain §10 rule 17) for each linked filed document:
+    - released to the profile's number of distinct applicants this year (art. 44 ¶1; once per
+      document and year);
+    - whatever the reply, when the applicant proposed proactive disclosure (art. 44 ¶2; once per
+      document and application)."""
+    if application.replied_on is None:
         return []
     threshold = get_profile(application.policy_profile).conversion_threshold
     year = application.replied_on.year
+    released = application.reply_type in RELEASED
     rows = []
-    for link in session.exec(
-        select(ApplicationDocument).where(
-            col(ApplicationDocument.application_id) == id_of(application)
+    for document in linked_documents(session, id_of(application)):
+        if document.status != Status.FILED or document.current_version_id is None:
+            continue
+        due = partial(
+            new_rereview,
+            document_id=id_of(document),
+            version_id=document.current_version_id,
+            kind="applications",
+            due_at=at,
+            at=at,
         )
-    ).all():
-        document = session.get(Document, link.document_id)
-        if document is None or document.status != Status.FILED:
-            continue
-        if document.current_version_id is None:
-            continue
-        if not conversion_due(distinct_recipients(session, link.document_id, year), threshold):
-            continue
-        rows.append(
-            new_rereview(
-                document_id=link.document_id,
-                version_id=document.current_version_id,
-                kind="applications",
-                cycle=str(year),
-                due_at=at,
-                basis=f"{SOURCE_CONVERSION}: {threshold.applicants} 名申请人 ({threshold.source})",
-                at=at,
+        recipients = distinct_recipients(session, id_of(document), year) if released else 0
+        if released and conversion_due(recipients, threshold):
+            applicants = f"{threshold.applicants} 名申请人 ({threshold.source})"
+            rows.append(due(cycle=str(year), basis=f"{SOURCE_CONVERSION}: {applicants}"))
+        if application.proposes_proactive:
+            rows.append(
+                due(
+                    cycle=f"proposal-{id_of(application)}",
+                    basis=f"{SOURCE_PROPOSAL}: 申请 {application.number}",
+                )
             )
-        )
     return add_rereviews(session, rows, at=at) if rows else []
 
 

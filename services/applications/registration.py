@@ -51,6 +51,7 @@ class ApplicationRequest:
     submitted_on: date | None = None  # in person
     signed_on: date | None = None  # registered post
     confirmed_on: date | None = None  # ordinary mail, fax, internet
+    proposes_proactive: bool = False  # 条例 art. 44 ¶2: proposes proactive disclosure
 
 
 def _normal(text: str) -> str:
@@ -151,6 +152,7 @@ def register_application(
         address=(request.address or "").strip() or None,
         description=request.description.strip(),
         requested_form=request.requested_form.strip(),
+        proposes_proactive=request.proposes_proactive,
         nth_in_month=nth,
         fee_yuan=fee_yuan(nth),
     )

@@ -44,6 +44,7 @@ class ApplicationView:
     received_on: date
     description: str
     requested_form: str
+    proposes_proactive: bool  # 条例 art. 44 ¶2
     fee_yuan: int
     nth_in_month: int
     state: ClockState
@@ -105,6 +106,7 @@ def application_view(
         received_on=application.received_on,
         description=application.description,
         requested_form=application.requested_form,
+        proposes_proactive=application.proposes_proactive,
         fee_yuan=application.fee_yuan,
         nth_in_month=application.nth_in_month,
         state=clock.state,

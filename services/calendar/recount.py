@@ -1,8 +1,9 @@
 """Healing stored deadlines when a year is loaded or corrected (issue 20): every stored
 working-day deadline whose count touched the year is counted again on the calendar now loaded;
-each change is audited (old and new due time), and the window alerts raised on the old due time
-are withdrawn (a notice is raised for those already delivered). The window check raises the
-right ones again (services.publication.windows.check_windows)."""
+each change is audited (old and new due time), and the alerts raised on the old due time (a
+publication window's, an application's) are withdrawn (a notice is raised for those already
+delivered). The window checks raise the right ones again (services.publication.windows,
+services.applications.alerts)."""
 
 from __future__ import annotations
 
@@ -113,15 +114,19 @@ def recount_deadlines(
             f"{row.counted_from} ({row.basis})",
         )
         if due != change.old_due:
-            withdrawn += _withdraw_alerts(session, change, at=at)
+            withdrawn += _withdraw_alerts(session, f"window:{row.id}:", due, provisional, at=at)
     session.flush()
-    recounted = _recount_applications(session, wanted, at)
+    recounted, withdrawn_there = _recount_applications(session, wanted, at)
+    withdrawn += withdrawn_there
     return RecountReport(len(rows) + recounted, tuple(changed), tuple(withdrawn))
 
 
-def _recount_applications(session: Session, years: set[int] | None, at: datetime) -> int:
+def _recount_applications(
+    session: Session, years: set[int] | None, at: datetime
+) -> tuple[int, list[str]]:
     """Count the clocks of the applications whose open deadlines touched the years again from
-    their events (a consultation's working days depend on the calendar too); their number."""
+    their events (a consultation's working days depend on the calendar too), and withdraw the
+    alerts raised on a due time a deadline no longer has: their number, the alerts' keys."""
     from services.applications.clock import refresh_deadlines
     from services.applications.views import get_application
 
@@ -135,21 +140,36 @@ def _recount_applications(session: Session, years: set[int] | None, at: datetime
         .distinct()
     ).all()
     calendars = profile_calendars(session)
+    withdrawn: list[str] = []
     for application_id in ids:
         assert application_id is not None
         application = get_application(session, application_id)
         calendar = calendars[application.policy_profile]
+        before = {row.id: row.due_at for row in _deadlines_of(session, application_id)}
         refresh_deadlines(session=session, application=application, calendar=calendar, at=at)
-    return len(ids)
+        for row in _deadlines_of(session, application_id):
+            if row.id in before and row.due_at != before[row.id]:
+                prefix = f"application:{row.id}:"
+                withdrawn += _withdraw_alerts(session, prefix, row.due_at, row.provisional, at=at)
+    return len(ids), withdrawn
 
 
-def _withdraw_alerts(session: Session, change: Recount, *, at: datetime) -> list[str]:
-    """Withdraw the window alerts of this deadline raised on a due time it no longer has."""
-    new_due = change.new_due.astimezone(SHANGHAI).strftime("%Y%m%dT%H%M")
+def _deadlines_of(session: Session, application_id: int) -> list[Deadline]:
+    return list(
+        session.exec(select(Deadline).where(col(Deadline.application_id) == application_id)).all()
+    )
+
+
+def _withdraw_alerts(
+    session: Session, prefix: str, due: datetime, provisional: bool, *, at: datetime
+) -> list[str]:
+    """Withdraw the alerts of one deadline (their keys start with `prefix`, then the due time
+    they were raised on) raised on a due time it no longer has."""
+    new_due = due.astimezone(SHANGHAI).strftime("%Y%m%dT%H%M")
     alerts = session.exec(
         select(Alert).where(
-            col(Alert.key).startswith(f"window:{change.deadline_id}:"),
-            ~col(Alert.key).startswith(f"window:{change.deadline_id}:{new_due}:"),
+            col(Alert.key).startswith(prefix),
+            ~col(Alert.key).startswith(f"{prefix}{new_due}:"),
             col(Alert.withdrawn_at).is_(None),
         )
     ).all()
@@ -164,10 +184,10 @@ def _withdraw_alerts(session: Session, change: Recount, *, at: datetime) -> list
                     kind=ALERT_WITHDRAWN,
                     threshold=alert.threshold,
                     message=f"撤回提醒：{alert.message}——期限已按录入的节假日安排重新计算，"
-                    f"新期限 {deadline_text(change.new_due, provisional=change.new_provisional)}",
+                    f"新期限 {deadline_text(due, provisional=provisional)}",
                     document_id=alert.document_id,
                     organ_id=alert.organ_id,
-                    payload={"withdrawn_key": alert.key, "due_at": _iso(change.new_due)},
+                    payload={"withdrawn_key": alert.key, "due_at": _iso(due)},
                 )
             )
     raise_alerts(session, notices, at=at)

@@ -8,7 +8,7 @@ decisions.
 - `steps`: a human step opened, deadlines per kind, the calendar of a profile;
 - `checks`: the automatic steps;
 - `decisions`: a person's decision on a step (both doors, the Prefect form and REST);
-- `starts`: versions whose review flow has not started, and recording its start;
+- `starts`: versions and materials whose review run has not started, and recording its start;
 - `rereviews`, `secrecy_expiry`, `rereview_decisions`: re-reviews created, listed, decided.
 """
 
@@ -41,6 +41,8 @@ from services.review.rereviews import (
 from services.review.secrecy_expiry import create_expiry_rereviews
 from services.review.starts import (
     ReviewToStart,
+    materials_awaiting_review_start,
+    record_material_review_started,
     record_review_started,
     versions_awaiting_review_start,
 )
@@ -75,11 +77,13 @@ __all__ = [
     "get_rereview",
     "has_interpretation_material",
     "list_rereviews",
+    "materials_awaiting_review_start",
     "needs_interpretation",
     "open_step",
     "prescreen_version",
     "recheck_marking",
     "record_decision",
+    "record_material_review_started",
     "record_review_started",
     "require_current_version",
     "store_deadline",

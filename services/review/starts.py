@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, exists, select
 
 from models.documents import Document
-from models.versions import Version
+from models.publications import InterpretationMaterial
+from models.versions import Version, VersionAttachment
 from policies.statuses import Status
 from services.audit import record_event
 from services.documents import get_document
@@ -65,3 +66,36 @@ def record_review_started(
         at=at,
     )
     return True
+
+
+def materials_awaiting_review_start(*, session: Session, limit: int = 100) -> list[int]:
+    """Material sent after intake (attached to no version), not yet decided, whose secrecy-review
+    run has not started, oldest first (services/review/materials.py `is_pending`)."""
+    attached = (
+        select(VersionAttachment.file_id)
+        .join(Version, col(Version.id) == col(VersionAttachment.version_id))
+        .where(
+            col(Version.document_id) == col(InterpretationMaterial.document_id),
+            col(VersionAttachment.file_id) == col(InterpretationMaterial.file_id),
+        )
+    )
+    ids = session.exec(
+        select(InterpretationMaterial.id)
+        .where(
+            col(InterpretationMaterial.flow_run_id).is_(None),
+            col(InterpretationMaterial.review_decision_id).is_(None),
+            col(InterpretationMaterial.cleared_at).is_(None),
+            ~exists(attached),
+        )
+        .order_by(col(InterpretationMaterial.received_at), col(InterpretationMaterial.id))
+        .limit(limit)
+    ).all()
+    return [i for i in ids if i is not None]
+
+
+def record_material_review_started(*, session: Session, material_id: int, run: str) -> None:
+    """Remember the run reviewing the material (the first recorded stays)."""
+    material = session.get(InterpretationMaterial, material_id, with_for_update=True)
+    if material is not None and material.flow_run_id is None:
+        material.flow_run_id = run
+        session.add(material)

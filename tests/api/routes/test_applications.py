@@ -138,6 +138,30 @@ def test_the_online_form_checks_csrf_and_names_missing_fields_in_chinese_条例_
     assert foreign.status_code == 403
 
 
+def test_an_applicant_may_propose_proactive_disclosure_online_or_at_the_office_条例_art_44_2(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    form = client.get("/portal/applications/new").text
+    assert 'type="checkbox" name="proposes_proactive"' in form
+    assert "条例第四十四条第二款" in form
+    proposing = ONLINE | {"proposes_proactive": "1", "csrf_token": _csrf(client)}
+    made = client.post("/portal/applications", data=proposing)
+    assert made.status_code == 201, made.text
+    quiet = ONLINE | {"description": "2026年度部门预算", "csrf_token": _csrf(client)}
+    assert client.post("/portal/applications", data=quiet).status_code == 201
+    office = people["office"].headers
+    listed = {
+        a["description"]: a["proposes_proactive"]
+        for a in (client.get(f"/applications/{n}", headers=office).json() for n in (1, 2))
+    }
+    assert listed == {ONLINE["description"]: True, "2026年度部门预算": False}
+    registered = client.post(
+        "/applications", json=BODY | {"proposes_proactive": True}, headers=office
+    )
+    assert registered.status_code == 201, registered.text
+    assert registered.json()["proposes_proactive"] is True
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: Any) -> Settings:
     from tests.api.conftest import closed_port

@@ -283,6 +283,44 @@ def test_three_applicants_released_one_filed_document_propose_its_conversion_rul
     assert proposals[0].document_id == document.id
 
 
+def test_an_applicant_proposing_proactive_disclosure_gets_a_conversion_review_条例_art_44_2(
+    session: Session,
+) -> None:
+    """Rule 17's second trigger: one applicant's proposal, whatever the reply, puts each linked
+    filed document to a conversion review once; a document already public is left alone, and
+    an application without the proposal proposes nothing below the threshold."""
+    organ, clerk = _office(session)
+    drafter = make_user(session, organ=organ)
+    filed = make_document(session, drafter=drafter, status=Status.FILED)
+    public = make_document(session, drafter=drafter, status=Status.PUBLISHED)
+    at = datetime(2026, 10, 20, 9, tzinfo=SHANGHAI)
+    plain = replace(REQUEST, applicant_id_number="110101199003070001")
+    proposing = replace(REQUEST, applicant_id_number="110101199003070002", proposes_proactive=True)
+    for request, reply in (
+        (plain, ReplyRequest(ReplyType.DISCLOSED)),
+        (proposing, ReplyRequest(ReplyType.CANNOT_PROVIDE, sub_reason="CP-1")),
+    ):
+        application, _ = register_application(
+            session=session, organ=organ, request=request, profile="national", at=AT
+        )
+        for document in (filed, public):
+            link_document(
+                session=session,
+                application=application,
+                document_id=id_of(document),
+                person=clerk,
+                at=at,
+            )
+        record_reply(session=session, application=application, reply=reply, person=clerk, at=at)
+    session.commit()
+    assert application.proposes_proactive
+    (proposal,) = session.exec(select(Rereview).where(col(Rereview.kind) == "applications")).all()
+    assert proposal.document_id == filed.id
+    assert proposal.cycle == f"proposal-{application.id}"
+    assert "条例 art. 44 ¶2" in proposal.basis
+    assert application.number in proposal.basis
+
+
 def test_the_office_dashboard_lists_an_applications_reply_due_date_条例_art_33(
     session: Session,
 ) -> None:

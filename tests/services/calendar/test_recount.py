@@ -183,3 +183,56 @@ def test_issue_26_an_applications_reply_is_recounted_when_2027_is_loaded_条例_
     session.commit()
     session.refresh(reply)
     assert (reply.due_at, reply.provisional) == (sh(2027, 1, 5), False)
+
+
+def test_issue_26_an_applications_alert_on_the_provisional_date_is_withdrawn_条例_art_33(
+    session: Session,
+) -> None:
+    from policies.applications import ApplicantType, Channel
+    from services.applications import ApplicationRequest, register_application
+    from services.applications.alerts import check_application_windows
+    from tests.factories import make_organ
+
+    application, _ = register_application(
+        session=session,
+        organ=make_organ(session),
+        request=ApplicationRequest(
+            applicant_type=ApplicantType.NATURAL_PERSON,
+            applicant_name="郑十一",
+            applicant_id_number="110101199601011234",
+            contact="13500000001",
+            description="本县2026年道路维修计划",
+            requested_form="电子邮件",
+            channel=Channel.IN_PERSON,
+            submitted_on=date(2026, 12, 7),
+        ),
+        profile="national",
+        at=sh(2026, 12, 7, 9),
+    )
+    session.commit()
+    reply = session.exec(
+        select(Deadline).where(
+            col(Deadline.application_id) == application.id,
+            col(Deadline.kind) == DeadlineKind.APPLICATION_REPLY.value,
+        )
+    ).one()
+    first = sh(2026, 12, 28, 12)
+    of_reply = f"application:{reply.id}:"
+    raised = check_application_windows(session, at=first, shares=(0.5,))
+    wrong = [key for key in raised if key.startswith(of_reply)]
+    assert wrong == [f"{of_reply}20270106T0000:50%"]
+    deliver_pending(session, LogNotifier(), at=first)
+    session.commit()
+
+    entry = _import_2027(session, at=sh(2026, 12, 28, 13))
+    session.commit()
+
+    assert entry.recount is not None
+    assert [key for key in entry.recount.withdrawn if key.startswith(of_reply)] == wrong
+    old = session.exec(select(Alert).where(col(Alert.key) == wrong[0])).one()
+    assert old.withdrawn_at == sh(2026, 12, 28, 13)
+    notice = session.exec(select(Alert).where(col(Alert.key) == f"withdrawn:{wrong[0]}")).one()
+    assert notice.kind == ALERT_WITHDRAWN
+    assert "新期限 2027-01-04 24:00（北京时间）" in notice.message
+    again = check_application_windows(session, at=sh(2026, 12, 28, 14), shares=(0.5,))
+    assert again == [f"{of_reply}20270105T0000:50%"]
