@@ -7,26 +7,33 @@ unclaimed run is taken back only after `UNCLAIMED_GRACE`. Claimed by its worker 
 it is taken back as soon as that worker's lease lapses.
 
 `install(worker_id)` wraps the runner's `propose_pending` and `propose_submitting`: each state
-the runner wins is claimed for this worker right after (in a thread: the runner's event loop goes
-on). The runs between their Pending and the end of their process are `taken()`: the worker's
-renewal holds them as it holds the runs of its processes (`services.worker_leases.hold_runs`).
-A claim that fails is logged; the next renewal makes it.
+the runner wins is claimed for this worker right after, on a thread of its own, so that a slow
+database never holds the run's start up (the run's flow claims it too). The runs between their
+Pending and the end of their process are `taken()`: the worker's renewal holds them as it holds
+the runs of its processes (`services.worker_leases.hold_runs`). A claim that fails is logged;
+the next renewal makes it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from functools import partial, wraps
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache, wraps
 from typing import Any
 
-import anyio.to_thread
 from prefect.runner._scheduled_run_poller import ScheduledRunPoller
 from prefect.runner._state_proposer import StateProposer
 
 log = logging.getLogger("gongkai.runner_claims")
 _TAKEN: set[str] = set()  # runs this worker's runner holds, from Pending to the process's end
 _MARK = "__gongkai_claims__"
+
+
+@cache
+def _claims() -> ThreadPoolExecutor:
+    """One thread writes the claims, in the order the runner made them."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="gongkai-claims")
 
 
 def taken() -> set[str]:
@@ -55,7 +62,7 @@ def _claiming(
             run_id = str(flow_run.id)
             if takes:  # the poller's Pending: its `_submit_run` lets the run go when it ends
                 _TAKEN.add(run_id)
-            await anyio.to_thread.run_sync(partial(_claim, worker_id, run_id))
+            _claims().submit(_claim, worker_id, run_id)  # never holds the run's start up
         return won
 
     setattr(claiming, _MARK, True)

@@ -56,9 +56,10 @@ LOG_LEVEL = os.environ.get("GONGKAI_CHAOS_LOG_LEVEL", "WARNING")  # the workers'
 ARRIVAL_SECONDS = 1.5  # one document every so often
 KILL_SECONDS = (2.0, 6.0)  # the pause before each kill, drawn at random
 # After the last kill, the documents go on until all are published; they are lost once nothing
-# has moved (no document's status, no run's state) for STALL_SECONDS: longer than a dead
-# worker's runs wait to be taken back (the lease's lapse, then the next recovery) plus a flow-run
-# process's start on a loaded machine. SETTLE_SECONDS caps the whole wait.
+# has moved (no document's status, no run's state) for STALL_SECONDS, then or earlier: longer
+# than a dead worker's runs wait to be taken back (the lease's lapse, then the next recovery)
+# plus a flow-run process's start on a loaded machine. SETTLE_SECONDS caps the wait after the
+# last kill.
 STALL_SECONDS = 150
 SETTLE_SECONDS = 900
 SERVING = b"being served"  # what serve prints once its deployments are served
@@ -211,8 +212,8 @@ def test_chaos_every_document_ends_published_once_whatever_workers_are_killed(
                 break
             if settle_by is None and sum(crew.kills.values()) >= KILLS:
                 settle_by = now + SETTLE_SECONDS
-            if settle_by is not None and (now > settle_by or now - last_move > STALL_SECONDS):
-                break
+            if now - last_move > STALL_SECONDS or (settle_by is not None and now > settle_by):
+                break  # stuck (also before the last kill: no worker serves), or out of time
             time.sleep(1)
     finally:
         crew.stop()
