@@ -1,13 +1,15 @@
 """Portal benchmark (issues 4, 27): `.venv/bin/python bench/bench_portal.py [--documents N]
-[--sqlite-documents M] [--only postgresql|sqlite]`.
+[--sqlite-documents M] [--only postgresql|sqlite] [--keep NAME | --reuse NAME]`.
 
 PostgreSQL (GONGKAI_TEST_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test): a
 throwaway database `search_bench_portal_<pid>`, migrated, filled with N published documents
 (default 1,000,000) by COPY — organs, files, documents, versions, kept readings, publications,
 the search record, a validity change for every 100th — with per-row triggers off and the
-trigram indexes built after the COPY; dropped at the end. SQLite: a temporary file with M
-(default 100,000) documents inserted in batches, the FTS5 index filled by the migration's
-triggers.
+trigram indexes built after the COPY; dropped at the end. `--keep NAME` fills the database NAME
+instead and keeps it; `--reuse NAME` measures a database so kept without filling it again (it is
+upgraded to the head migration first, so an index added since is built on its rows). SQLite:
+a temporary file with M (default 100,000) documents inserted in batches, the FTS5 index filled
+by the migration's triggers.
 
 Measured in the same run, interleaved, p50 and p95: the real app (create_app, in-process through
 httpx's ASGI transport, HTML rendered), the service call (catalogue_page / portal_document, no
@@ -25,6 +27,7 @@ import argparse
 import asyncio
 import hashlib
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -51,7 +54,14 @@ from api.cursors import decode_position, encode_position  # noqa: E402
 from config.settings import Settings  # noqa: E402
 from models.db import make_engine  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
-from models.search import FTS_TABLE, TRIGRAM_INDEXES, haystack_of  # noqa: E402
+from models.search import (  # noqa: E402
+    DOC_IRREGULAR,
+    DOC_NUMBER_INDEXES,
+    DOC_SERIAL,
+    FTS_TABLE,
+    TRIGRAM_INDEXES,
+    haystack_of,
+)
 from services.publication.portal import catalogue_page, portal_document  # noqa: E402
 from services.publication.search import CatalogueFilters, Cursor  # noqa: E402
 
@@ -66,19 +76,48 @@ CHANGE_EVERY = 100
 
 
 @contextmanager
-def migrated_database(admin: psycopg.Connection[Any], label: str) -> Iterator[tuple[str, str]]:
-    """A throwaway PostgreSQL database, migrated, for one benchmark run: its SQLAlchemy URL and
-    its psycopg DSN; dropped when the block ends, however it ends. `admin`: autocommit."""
-    name = f"search_bench_{label}_{os.getpid()}"
-    url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+def migrated_database(
+    admin: psycopg.Connection[Any], label: str, *, keep: str | None = None
+) -> Iterator[tuple[str, str]]:
+    """A new PostgreSQL database, migrated, for one benchmark run: its SQLAlchemy URL and its
+    psycopg DSN. Throwaway (dropped when the block ends, however it ends) unless `keep` names
+    it: then it replaces any database of that name and stays, even when a measurement fails
+    after the fill (the fill commits once, so a failed fill leaves it empty). `admin`:
+    autocommit."""
+    name = keep or f"search_bench_{label}_{os.getpid()}"
+    url, dsn = _database_url(name)
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
         upgrade(url)
         yield url, dsn
     finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep is None:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _database_url(name: str) -> tuple[str, str]:
+    """The SQLAlchemy URL and the psycopg DSN of database `name` on PG_ADMIN's server."""
+    url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return url, dsn
+
+
+def reused_database(admin: psycopg.Connection[Any], name: str) -> tuple[str, str, int]:
+    """A database kept by an earlier `--keep` run, upgraded to the head migration (new indexes
+    are built on its rows), with the number of published documents it holds."""
+    found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    if found is None:
+        raise SystemExit(f"no database {name!r}: fill it first with --keep {name}")
+    url, dsn = _database_url(name)
+    upgrade(url)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        row = connection.execute("SELECT count(*) FROM publication_search").fetchone()
+        connection.execute("ANALYZE")
+    n = int(row[0]) if row else 0
+    if n == 0:
+        raise SystemExit(f"database {name!r} holds no published documents: fill it with --keep")
+    return url, dsn, n
 
 
 # Titles and texts: topics and sentences a county's catalogue holds, so that 征地 and 政务公开 are
@@ -273,7 +312,7 @@ def fill_postgres(dsn: str, n: int) -> float:
     with psycopg.connect(dsn) as connection, connection.cursor() as cursor:
         # The rows are consistent by construction: no foreign-key or audit trigger per row.
         cursor.execute("SET session_replication_role = replica")
-        for name, _ in TRIGRAM_INDEXES:
+        for name, _ in (*TRIGRAM_INDEXES, *DOC_NUMBER_INDEXES):
             cursor.execute(f"DROP INDEX {name}")
         for table, columns, rows in tables(n):
             began = time.perf_counter()
@@ -293,6 +332,8 @@ def fill_postgres(dsn: str, n: int) -> float:
                 f"CREATE INDEX {name} ON publication_search USING gin ({column} gin_trgm_ops)"
             )
             print(f"  CREATE INDEX {name}: {time.perf_counter() - began:.1f} s", flush=True)
+        for name, indexed in DOC_NUMBER_INDEXES:
+            cursor.execute(f"CREATE INDEX {name} ON publication_search {indexed}")
         connection.commit()
     with psycopg.connect(dsn, autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")
@@ -364,6 +405,21 @@ def _match(dialect: str, field: str, term: str) -> str:
     )
 
 
+def _doc_number(dialect: str, fragment: str) -> str:
+    """The bare SQL of a 文号 fragment holding 〕 and digits: on PostgreSQL through the serial
+    number's index (migration 0011p), as the app finds it; on SQLite through FTS5."""
+    if dialect != "postgresql":
+        return _match(dialect, "doc_number", fragment)
+    found = re.search(r"〕([0-9]+)", fragment)
+    assert found is not None, fragment
+    serial = found.group(1)
+    column = DOC_SERIAL.replace("doc_number", "s.doc_number")
+    return (
+        f"strpos(s.doc_number, '{fragment}') > 0 AND (({column} >= '{serial}' AND "
+        f"{column} < '{serial}:') OR {DOC_IRREGULAR.replace('doc_number', 's.doc_number')})"
+    )
+
+
 def _scan(dialect: str, term: str) -> str:
     function = "strpos" if dialect == "postgresql" else "instr"
     return f"{function}(s.haystack, '{term}') > 0"
@@ -409,7 +465,7 @@ def cases(engine: Any, n: int) -> list[tuple[str, str, str]]:
         (
             f"search 文号 {fragment}",
             f"/portal?doc_number={fragment}",
-            bare_page(dialect, _match(dialect, "doc_number", fragment)),
+            bare_page(dialect, _doc_number(dialect, fragment)),
         ),
         (
             f"search organ {_organ_name(organ)}",
@@ -527,21 +583,33 @@ def load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
-def bench_postgres(n: int) -> int:
+def bench_postgres(n: int, *, keep: str | None = None, reuse: str | None = None) -> int:
     try:
         admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
         print(f"PostgreSQL not reachable at {PG_ADMIN}: {error}")
         return 1
-    with admin, migrated_database(admin, "portal") as (url, dsn):
-        seconds = fill_postgres(dsn, n)
-        print(f"PostgreSQL: filled {n:,} published documents in {seconds:.1f} s (COPY)")
-        print(f"  {load()}")
-        with tempfile.TemporaryDirectory(prefix="gongkai-bench-portal-") as tmp:
-            results = asyncio.run(run(url, n, Path(tmp)))
-        verdict(results, p95_target=50)
-        print(f"  {load()}")
+    with admin:
+        if reuse is not None:
+            url, _, n = reused_database(admin, reuse)
+            print(f"PostgreSQL: reusing {reuse!r}, {n:,} published documents")
+            _bench_postgres_filled(url, n)
+            return 0
+        with migrated_database(admin, "portal", keep=keep) as (url, dsn):
+            seconds = fill_postgres(dsn, n)
+            print(f"PostgreSQL: filled {n:,} published documents in {seconds:.1f} s (COPY)")
+            _bench_postgres_filled(url, n)
+        if keep is not None:
+            print(f"  kept as {keep!r}: run again with --reuse {keep}")
     return 0
+
+
+def _bench_postgres_filled(url: str, n: int) -> None:
+    print(f"  {load()}")
+    with tempfile.TemporaryDirectory(prefix="gongkai-bench-portal-") as tmp:
+        results = asyncio.run(run(url, n, Path(tmp)))
+    verdict(results, p95_target=50)
+    print(f"  {load()}")
 
 
 def bench_sqlite(n: int) -> int:
@@ -562,10 +630,21 @@ def main() -> int:
     parser.add_argument("--documents", type=int, default=1_000_000, help="on PostgreSQL")
     parser.add_argument("--sqlite-documents", type=int, default=100_000, help="on SQLite")
     parser.add_argument("--only", choices=("postgresql", "sqlite"), help="one database only")
+    kept = parser.add_mutually_exclusive_group()
+    kept.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="fill the PostgreSQL database NAME (replacing one of that name) and keep it",
+    )
+    kept.add_argument(
+        "--reuse",
+        metavar="NAME",
+        help="measure the PostgreSQL database NAME kept by --keep (no fill; --documents unused)",
+    )
     args = parser.parse_args()
     status = 0
     if args.only != "sqlite":
-        status |= bench_postgres(args.documents)
+        status |= bench_postgres(args.documents, keep=args.keep, reuse=args.reuse)
     if args.only != "postgresql":
         status |= bench_sqlite(args.sqlite_documents)
     return status

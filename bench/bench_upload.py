@@ -36,7 +36,8 @@ streamed, fsynced, renamed into its content path, directory synced, one row comm
 no token, checks or answer), the floor without its fsyncs, the floor without SHA-256, and the
 bare route. Prints each one's median, the per-round ratios floor / bare (what the storage
 requirements cost on this machine), app / floor (what the app's own work costs), floor / each
-variant (what the fsyncs and the hash cost), and the page-cache probe before and after.
+variant (what the fsyncs and the hash cost), each server process's CPU time per upload (less
+sensitive to other load than latency), and the page-cache probe before and after.
 
 `--timeline N` (a diagnostic instead of the above): N shuffled rounds against the real app and
 the bare route, each server wrapped in a thin ASGI layer that times every POST: receiving the
@@ -70,7 +71,13 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models.db import WRITES, make_engine, make_serving_engine, session_scope  # noqa: E402
+from models.db import (  # noqa: E402
+    WRITES,
+    commit_unit_of_work,
+    make_engine,
+    make_serving_engine,
+    session_scope,
+)
 from models.migrate import upgrade  # noqa: E402
 from policies.roles import Role  # noqa: E402
 from services.accounts import create_user, ensure_organ, issue_token  # noqa: E402
@@ -347,6 +354,8 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
         marks["statement"] = time.perf_counter()
 
     def after_cursor(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        if "committing" in marks:  # timed with the commit
+            return
         key = " ".join(statement.split())[:48]
         statements.setdefault(key, []).append(time.perf_counter() - marks["statement"])
 
@@ -379,9 +388,9 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
             start = time.perf_counter()
             with Session(writer, expire_on_commit=False) as session:
                 answer = _answer_submission(session, user, settings, starter, form, None, None)
-                committing = time.perf_counter()
-                session.commit()
-                commits.append(time.perf_counter() - committing)
+                marks["committing"] = time.perf_counter()
+                commit_unit_of_work(session)  # the chain's link, then the commit
+                commits.append(time.perf_counter() - marks.pop("committing"))
             if n >= WARM_UP:
                 totals.append(time.perf_counter() - start)
             assert answer.status_code == 201, answer.body
@@ -399,7 +408,7 @@ def phases(label: str, database_url: str, data_dir: Path, count: int) -> None:
         in_sql += ms(values) * per_upload
         print(f"[{label}]   {ms(values):5.2f} ms x{per_upload:.0f}  {statement}")
     print(f"[{label}]   {ms(placing):5.2f} ms     waiting for the file to be placed")
-    print(f"[{label}]   {ms(commits):5.2f} ms     database commit")
+    print(f"[{label}]   {ms(commits):5.2f} ms     the chain's link and the database commit")
     rest = ms(totals) - in_sql - ms(placing) - ms(commits)
     print(f"[{label}]   {rest:5.2f} ms     the rest (Python: session, rows, checks, answer)")
 
@@ -481,14 +490,22 @@ def floor(label: str, database_url: str, data_dir: Path, rounds: int) -> None:
         urls = {target: url for target, (_, url) in servers.items()}
         probe_before = page_cache_probe(data_dir / "probe")
         routes = dict.fromkeys(urls, REAL) | {BARE: BARE}
+        before = {target: cpu_seconds(process.pid) for target, (process, _) in servers.items()}
         timings = interleaved(urls, dict.fromkeys(urls, headers), rounds, routes)
+        cpu = {
+            target: (cpu_seconds(process.pid) - before[target]) / (WARM_UP + rounds)
+            for target, (process, _) in servers.items()
+        }
         probe_after = page_cache_probe(data_dir / "probe")
     finally:
         for process, _ in servers.values():
             process.terminate()
             process.wait(10)
     for target, values in timings.items():
-        print(f"[{label}] {target:<22} median {statistics.median(values) * 1000:6.1f} ms")
+        print(
+            f"[{label}] {target:<22} median {statistics.median(values) * 1000:6.1f} ms, "
+            f"server CPU {cpu[target] * 1000:5.1f} ms/upload"
+        )
     pairs = [(FLOOR, BARE), (REAL, FLOOR), (REAL, BARE)]
     pairs += [(FLOOR, FLOOR_NO_FSYNC), (FLOOR, FLOOR_NO_SHA256)]
     for over, under in pairs:

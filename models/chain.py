@@ -21,6 +21,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -58,6 +59,11 @@ class ChainLink(SQLModel, table=True):
     prev_hash: str = Field(max_length=64)
     entry_hash: str = Field(max_length=64)
     linked_at: datetime = Field(sa_column=utc_column())
+
+
+# Built once: statements a commit runs, not composed again for each one.
+_INSERT_LINKS = sa.insert(table_of(ChainLink))
+_LOCK = sa.select(sa.func.pg_advisory_xact_lock(_LOCK_KEY))
 
 
 def canonical_content(row: Mapping[Any, Any]) -> str:
@@ -107,19 +113,28 @@ def _read_entries(
     """The canonical content of these rows as stored now, and — `with_head`, when any row is
     found — the chain's head read in the same statement (one round trip fewer per commit)."""
     table = chained_table(entry_table)
+    contents: dict[int, str] = {}
+    found: tuple[int, str] | None = None
+    rows = connection.execute(_entries_query(entry_table, with_head), {"ids": list(ids)})
+    for row in rows.mappings():
+        contents[row["id"]] = canonical_content({c.name: row[c.name] for c in table.c})
+        if with_head:
+            found = _head_of(row[_HEAD_SEQ], row[_HEAD_HASH])
+    return contents, found
+
+
+@cache
+def _entries_query(entry_table: str, with_head: bool) -> sa.Select[Any]:
+    """SELECT the rows with these ids (`ids`, expanding), and the head beside them when asked:
+    built once per table, so that a commit does not compose it again."""
+    table = chained_table(entry_table)
     head = _last_link().subquery()
     extra = [
         sa.select(head.c.seq).scalar_subquery().label(_HEAD_SEQ),
         sa.select(head.c.entry_hash).scalar_subquery().label(_HEAD_HASH),
     ]
-    query = sa.select(table, *(extra if with_head else [])).where(table.c.id.in_(list(ids)))
-    contents: dict[int, str] = {}
-    found: tuple[int, str] | None = None
-    for row in connection.execute(query).mappings():
-        contents[row["id"]] = canonical_content({c.name: row[c.name] for c in table.c})
-        if with_head:
-            found = _head_of(row[_HEAD_SEQ], row[_HEAD_HASH])
-    return contents, found
+    ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
+    return sa.select(table, *(extra if with_head else [])).where(table.c.id.in_(ids))
 
 
 def append_links(
@@ -157,14 +172,14 @@ def append_links(
         )
         prev = digest
     if links:
-        connection.execute(sa.insert(table_of(ChainLink)), links)
+        connection.execute(_INSERT_LINKS, links)
     return seq, prev
 
 
 def lock_chain(connection: Connection) -> None:
     """Serialise appends until this transaction ends (PostgreSQL; SQLite has one writer)."""
     if connection.dialect.name == "postgresql":
-        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_KEY)))
+        connection.execute(_LOCK)
 
 
 def note_written(session: Session, entry_table: str, ids: Iterable[int]) -> None:

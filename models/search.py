@@ -8,7 +8,7 @@ own, made by migration 0010s and kept out of the metadata:
 
 - PostgreSQL: `pg_trgm` GIN indexes on the title, the 文号 and on `haystack` (all four fields);
   trigrams need a database whose LC_CTYPE is a UTF-8 locale (checked at start-up by
-  services.publication.search_index).
+  services.publication.search_index). And B-tree indexes on the 文号's serial number (0011p).
 - SQLite: the FTS5 table `publication_search_fts` (trigram tokenizer), an external-content index
   over this table kept in step by triggers.
 """
@@ -28,6 +28,16 @@ TRIGRAM_INDEXES = (  # PostgreSQL only: (name, indexed expression)
     ("ix_publication_search_title_trgm", "title"),
     ("ix_publication_search_doc_number_trgm", "doc_number"),
     ("ix_publication_search_haystack_trgm", "haystack"),
+)
+# PostgreSQL only: the 文号's serial number (the digits after its first 〕, e.g. 50000 of
+# 麻政发〔2023〕50000号) and the few 文号 holding more than one 〕 (migration 0011p), so that a 文号
+# fragment holding 〕 and digits is found through a B-tree: trigrams such as 202 and 000 are in
+# nearly every 文号, and their index reads most of itself for such a fragment.
+DOC_SERIAL = "substring(doc_number, '〕([0-9]+)')"
+DOC_IRREGULAR = "doc_number LIKE '%〕%〕%'"
+DOC_NUMBER_INDEXES = (  # (name, what CREATE INDEX … ON publication_search takes)
+    ("ix_publication_search_doc_serial", f"(({DOC_SERIAL}))"),
+    ("ix_publication_search_doc_irregular", f"(publication_id) WHERE {DOC_IRREGULAR}"),
 )
 # What separates the fields in `haystack`: a line break, which no query may hold (a Line), so no
 # match runs from one field into the next.
@@ -63,7 +73,9 @@ def outside_metadata(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
     """Alembic's include_object: leave out the database-specific search indexes (the FTS5
-    table and its shadow tables, the trigram indexes), which the metadata cannot describe."""
+    table and its shadow tables, the trigram and 文号 indexes), which the metadata cannot
+    describe."""
     if type_ == "table" and name is not None and name.startswith(FTS_TABLE):
         return False
-    return not (type_ == "index" and name in {index for index, _ in TRIGRAM_INDEXES})
+    own = {index for index, _ in (*TRIGRAM_INDEXES, *DOC_NUMBER_INDEXES)}
+    return not (type_ == "index" and name in own)

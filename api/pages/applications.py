@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from api.pages import escape
 from policies.applications import REQUIRED_FIELDS, ApplicantType, Channel
+from policies.calendar import SHANGHAI
 from policies.findings import Finding
 from services.applications import ReplyLetter
 
@@ -43,7 +44,16 @@ def letter_lines(letter: ReplyLetter) -> list[tuple[str, str]]:
     if letter.explanation:
         lines.append(("item", f"说明：{letter.explanation}"))
     for name in letter.released_files:
-        lines.append(("item", f"提供文件：{name}（通过本机关发送的专用链接获取，链接有期限）"))
+        lines.append(("item", f"提供文件：{name}"))
+    if letter.released_files and letter.delivery_url and letter.delivery_expires_at:
+        until = letter.delivery_expires_at.astimezone(SHANGHAI)
+        lines.append(
+            (
+                "item",
+                f"获取方式：请于{until:%Y年%m月%d日 %H:%M}（北京时间）前访问 "
+                f"{letter.delivery_url} 下载上述文件；该链接仅供您本人使用，请勿转发。",
+            )
+        )
     fee = (
         f"信息处理费：{letter.fee_yuan} 元（本月第 {letter.nth_in_month} 件申请；"
         "条例第四十二条、国办函〔2020〕109号）"

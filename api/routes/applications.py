@@ -6,7 +6,8 @@ form (bearer token, role, organ); the reply letter (HTML and PDF); the expiring 
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Form, Path, Request, status
@@ -177,11 +178,13 @@ class ActionIn(BaseModel):
     comment: MultiLine | None = Field(default=None, max_length=4000)
 
 
-def _delivery_url(session: Session, settings: Any, application_id: int) -> str | None:
+def _delivery(session: Session, settings: Any, application_id: int) -> tuple[str, datetime] | None:
+    """The applicant's delivery address and its expiry (None: nothing released)."""
     link = delivery_link(session, application_id, key=settings.one_time_code_key())
     if link is None:
         return None
-    return f"{settings.api_base_url}/applications/deliveries/{link[0]}"
+    token, expires_at = link
+    return f"{settings.api_base_url}/applications/deliveries/{token}", expires_at
 
 
 def _answer(session: Session, settings: Any, application_id: int, user: User) -> ApplicationOut:
@@ -189,12 +192,10 @@ def _answer(session: Session, settings: Any, application_id: int, user: User) ->
     if user.organ_id != application.organ_id and user.role.value != "admin":
         raise Forbidden("this application was made to another organ")
     view = application_view(session, application, viewer=user, as_of=now())
-    url = (
-        _delivery_url(session, settings, application_id)
-        if user.role in PERSONAL_DATA_ROLES
-        else None
+    delivery = (
+        _delivery(session, settings, application_id) if user.role in PERSONAL_DATA_ROLES else None
     )
-    return ApplicationOut.of(view, application.step.value, url)
+    return ApplicationOut.of(view, application.step.value, delivery[0] if delivery else None)
 
 
 @router.post(
@@ -299,13 +300,18 @@ def act(
     return _answer(session, settings, application_id, user)
 
 
-def _letter_of(session: Session, application_id: int, user: User) -> ReplyLetter:
+def _letter_of(session: Session, settings: Any, application_id: int, user: User) -> ReplyLetter:
     if user.role not in PERSONAL_DATA_ROLES:
         raise Forbidden("the reply letter names the applicant: disclosure office only")
     application = get_application(session, application_id)
     if application.organ_id != user.organ_id:
         raise Forbidden("this application was made to another organ")
-    return reply_letter(session, application)
+    letter = reply_letter(session, application)
+    delivery = _delivery(session, settings, application_id)
+    if delivery is None:
+        return letter
+    url, expires_at = delivery
+    return replace(letter, delivery_url=url, delivery_expires_at=expires_at)
 
 
 @router.get(
@@ -315,11 +321,14 @@ def _letter_of(session: Session, application_id: int, user: User) -> ReplyLetter
     summary="The reply letter, printable: number, decision, reasons, remedy channels",
 )
 def letter_page(
-    application_id: Annotated[Id, Path()], user: OfficeReader, session: SessionDep
+    application_id: Annotated[Id, Path()],
+    user: OfficeReader,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> HTMLResponse:
     """条例 arts. 36–37, 51; the letter names the applicant: the disclosure office only (bearer
     token, or the office's browser sign-in)."""
-    return private_html(pages.letter_html(_letter_of(session, application_id, user)))
+    return private_html(pages.letter_html(_letter_of(session, settings, application_id, user)))
 
 
 @router.get(
@@ -329,10 +338,13 @@ def letter_page(
     summary="The reply letter as PDF",
 )
 def letter_pdf(
-    application_id: Annotated[Id, Path()], user: OfficeReader, session: SessionDep
+    application_id: Annotated[Id, Path()],
+    user: OfficeReader,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     """The same letter as the page, in PDF (Chinese in the CID font STSong-Light)."""
-    letter = _letter_of(session, application_id, user)
+    letter = _letter_of(session, settings, application_id, user)
     return Response(
         pages.letter_pdf(letter),
         media_type="application/pdf",

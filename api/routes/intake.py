@@ -15,9 +15,16 @@ from fastapi import APIRouter, BackgroundTasks, Header, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import DocumentDep, Drafter, SessionDep, SettingsDep, Submitter, now
+from api.deps import (
+    DocumentDep,
+    Drafter,
+    SessionDep,
+    SettingsDep,
+    Submitter,
+    now,
+    run_and_commit,
+)
 from api.errors import RETURNED, error_responses
 from api.review_starter import ReviewStarter
 from api.schemas import (
@@ -147,8 +154,9 @@ async def _submission(
     )
     starter: ReviewStarter = request.app.state.review_starter
     try:
-        answer = await run_in_threadpool(
-            _answer_submission, session, user, settings, starter, form, key, document_id
+        answer = await run_and_commit(
+            session,
+            lambda: _answer_submission(session, user, settings, starter, form, key, document_id),
         )
     except BaseException:
         form.discard()
@@ -287,7 +295,8 @@ async def add_attachment(
             raise RequestInvalid(
                 f"send exactly one file, as one of: {', '.join(INTERPRETATION_KINDS)}"
             )
-        material, stored = await run_in_threadpool(
+        material, stored = await run_and_commit(
+            session,
             lambda: add_interpretation_material(
                 session=session,
                 submitter=user,
@@ -295,7 +304,7 @@ async def add_attachment(
                 upload=form.uploads[0],
                 files_dir=settings.files_dir,
                 at=now(),
-            )
+            ),
         )
     except BaseException:
         form.discard()

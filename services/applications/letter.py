@@ -6,7 +6,7 @@ criticises letters "缺少编号、未注明救济渠道": neither is optional h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -69,6 +69,10 @@ class ReplyLetter:
     nth_in_month: int
     released_files: tuple[str, ...]
     remedies: tuple[RemedyChannel, ...]
+    # Where the applicant fetches the released files, and until when (the API adds it: the
+    # address depends on where it is served).
+    delivery_url: str | None = None
+    delivery_expires_at: datetime | None = None
 
 
 def reply_letter(session: Session, application: Application) -> ReplyLetter:

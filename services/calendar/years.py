@@ -29,11 +29,14 @@ _Loaded = frozenset[tuple[int, int, str]]  # (year, version, content hash) of ea
 _cache: dict[tuple[str, _Loaded], WorkingDayCalendar] = {}  # per profile and years in force
 
 
+_VERSIONS = select(  # built once: every submission with a deadline runs it
+    CalendarYearRecord.year, CalendarYearRecord.version, CalendarYearRecord.content_hash
+)
+
+
 def _in_force(session: Session) -> _Loaded:
     """What identifies the loaded calendar: the latest version of each year (one small query)."""
-    rows = session.exec(
-        select(CalendarYearRecord.year, CalendarYearRecord.version, CalendarYearRecord.content_hash)
-    ).all()
+    rows = session.exec(_VERSIONS).all()
     latest: dict[int, tuple[int, str]] = {}
     for year, version, digest in rows:
         if year not in latest or version > latest[year][0]:

@@ -21,6 +21,7 @@ from models.documents import Document
 from models.files import StoredFile
 from models.organs import Organ
 from models.publications import InterpretationMaterial, Publication, Withdrawal
+from models.readings import FileReading
 from models.validity import ValidityChangeRecord
 from models.versions import Version, VersionAttachment
 from policies.attributes import Attribute
@@ -34,7 +35,12 @@ from services.publication.search import (
     Total,
     search_page,
 )
-from services.publication.texts import PublishedText, published_texts
+from services.publication.texts import (
+    PublishedText,
+    published_text,
+    published_texts,
+    reading_columns,
+)
 
 REDACTED_NOTE = "本文件依法删减后公开，公开的是删减后的版本。"  # seed 001 §二(四)1: 此件删减后公开
 PUBLIC_ATTACHMENT_KINDS = ("interpretation_material",)  # 解读材料 (seed 000 §三(十八))
@@ -202,43 +208,137 @@ def _file(stored: StoredFile, name: str) -> PortalFile:
     return PortalFile(stored.id, name, stored.media_type, stored.size_bytes, stored.storage_path)
 
 
-def _published_name(session: Session, publication: Publication) -> str:
+def _published_name() -> Any:
     """The name the published file was sent under with the published version (the redacted
-    version's own name for 删减后公开, else the main file's)."""
-    attached = session.exec(
-        select(VersionAttachment.file_name).where(
-            col(VersionAttachment.version_id) == publication.version_id,
-            col(VersionAttachment.file_id) == publication.file_id,
+    version's own name for 删减后公开, else the main file's): a column of the publication's row."""
+    attached = (
+        sa.select(col(VersionAttachment.file_name))
+        .where(
+            col(VersionAttachment.version_id) == col(Publication.version_id),
+            col(VersionAttachment.file_id) == col(Publication.file_id),
         )
-    ).first()
-    if attached is not None:
-        return attached
-    return session.exec(
-        select(Version.main_file_name).where(col(Version.id) == publication.version_id)
-    ).one()
+        .limit(1)
+        .scalar_subquery()
+    )
+    main = (
+        sa.select(col(Version.main_file_name))
+        .where(col(Version.id) == col(Publication.version_id))
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(attached, main)
 
 
-def _publication(session: Session, index_number: str) -> tuple[Publication, StoredFile | None, Any]:
-    """The publication, its shown file and its catalogue row, in one query."""
-    row = session.execute(
+def _interpreted() -> Any:
+    """Whether the publication has 解读材料 on the portal (see _interpretation_files)."""
+    attached = sa.exists().where(
+        col(VersionAttachment.version_id) == col(Publication.version_id),
+        col(VersionAttachment.kind).in_(PUBLIC_ATTACHMENT_KINDS),
+    )
+    received = sa.exists().where(
+        col(InterpretationMaterial.document_id) == col(Publication.document_id),
+        col(InterpretationMaterial.kind).in_(PUBLIC_ATTACHMENT_KINDS),
+        col(InterpretationMaterial.cleared_at).is_not(None),
+    )
+    return sa.or_(attached, received)
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A publication's page as its first query finds it."""
+
+    document_id: int
+    version_id: int
+    row: Any  # the catalogue row
+    file: PortalFile | None  # the shown file, under its published name
+    text: PublishedText | None
+    notes: list[ValidityNote]
+    interpreted: bool
+
+
+def _publication_statement() -> Any:
+    """By 索引号 (bound as `index_number`): the publication's catalogue row, its shown file with
+    its published name and kept text, whether it has 解读材料 to look up, and its validity
+    changes oldest first, each with the amending document's 文号, title and 索引号 when that is
+    published itself (one row per change and publication of the amending document; one row
+    without a change when there is none)."""
+    by = aliased(Document)
+    by_publication = aliased(Publication)
+    return (
         _catalogue_select()
-        .add_columns(Publication, StoredFile)
+        .add_columns(
+            col(Publication.document_id),
+            col(Publication.version_id),
+            col(StoredFile.id),
+            col(StoredFile.media_type),
+            col(StoredFile.size_bytes),
+            col(StoredFile.storage_path),
+            _published_name(),
+            col(FileReading.id),
+            *reading_columns(),
+            _interpreted(),
+            ValidityChangeRecord,
+            col(by.doc_number),
+            col(by.title),
+            col(by_publication.index_number),
+        )
         .outerjoin(StoredFile, col(StoredFile.id) == col(Publication.file_id))
-        .where(col(Publication.index_number) == index_number)
-    ).first()
-    if row is None:
+        .outerjoin(FileReading, col(FileReading.file_id) == col(Publication.file_id))
+        .outerjoin(
+            ValidityChangeRecord,
+            col(ValidityChangeRecord.document_id) == col(Publication.document_id),
+        )
+        .outerjoin(
+            by,
+            sa.and_(
+                col(by.id) == col(ValidityChangeRecord.amended_by_document_id),
+                col(by.status) == Status.PUBLISHED,
+            ),
+        )
+        .outerjoin(by_publication, col(by_publication.document_id) == col(by.id))
+        .where(col(Publication.index_number) == sa.bindparam("index_number"))
+        .order_by(
+            col(ValidityChangeRecord.recorded_at),
+            col(ValidityChangeRecord.id),
+            col(by_publication.published_at),
+        )
+    )
+
+
+# Built once: a statement costs more to build than the database takes to answer it.
+_PUBLICATION = _publication_statement()
+
+
+def _publication(session: Session, index_number: str) -> _Found:
+    """The publication's page as one query finds it: every page but one with 解读材料 is one
+    round trip."""
+    rows = session.execute(_PUBLICATION, {"index_number": index_number}).all()
+    if not rows:
         raise NotFound(f"no published document has the index number {index_number!r}")
-    return row[-2], row[-1], row[:-2]
+    row = rows[0]
+    catalogue, (document_id, version_id, file_id, media_type, size, path, name) = row[:9], row[9:16]
+    reading, text, findings, ocr, interpreted = row[16:21]
+    shown = file = None
+    if file_id is not None:  # a version has its main file's name: `name` is never empty
+        file = PortalFile(file_id, name, media_type, size, path)
+        if reading is not None:
+            shown = published_text(file_id, text, findings, ocr, media_type)
+    notes: dict[int, ValidityNote] = {}
+    for change, by_number, by_title, by_index in (r[21:] for r in rows):
+        if change is not None:  # the amending document's latest publication wins
+            notes[id_of(change)] = _note(change, by_number or by_title, by_index)
+    return _Found(
+        document_id, version_id, catalogue, file, shown, list(notes.values()), interpreted
+    )
 
 
-def _interpretation_files(session: Session, publication: Publication) -> list[PortalFile]:
+def _interpretation_files(session: Session, found: _Found) -> list[PortalFile]:
     """解读材料 sent with the published version, or received for the document afterwards and
     cleared by a secrecy reviewer."""
     attached = (
         select(StoredFile, VersionAttachment.file_name)
         .join(VersionAttachment, col(VersionAttachment.file_id) == col(StoredFile.id))
         .where(
-            col(VersionAttachment.version_id) == publication.version_id,
+            col(VersionAttachment.version_id) == found.version_id,
             col(VersionAttachment.kind).in_(PUBLIC_ATTACHMENT_KINDS),
         )
     )
@@ -246,7 +346,7 @@ def _interpretation_files(session: Session, publication: Publication) -> list[Po
         select(StoredFile, InterpretationMaterial.file_name)
         .join(InterpretationMaterial, col(InterpretationMaterial.file_id) == col(StoredFile.id))
         .where(
-            col(InterpretationMaterial.document_id) == publication.document_id,
+            col(InterpretationMaterial.document_id) == found.document_id,
             col(InterpretationMaterial.kind).in_(PUBLIC_ATTACHMENT_KINDS),
             # Material sent after intake only once a secrecy reviewer cleared it (issue 21).
             col(InterpretationMaterial.cleared_at).is_not(None),
@@ -257,24 +357,6 @@ def _interpretation_files(session: Session, publication: Publication) -> list[Po
     for stored, name in [*session.exec(received).all(), *session.exec(attached).all()]:
         files[id_of(stored)] = _file(stored, name)
     return [files[key] for key in sorted(files)]
-
-
-def _published_links(session: Session, document_ids: set[int]) -> dict[int, tuple[str, str]]:
-    """(文号 or title, 索引号) of each linked document that is itself published."""
-    if not document_ids:
-        return {}
-    rows = session.execute(
-        sa.select(
-            col(Document.id),
-            col(Document.doc_number),
-            col(Document.title),
-            col(Publication.index_number),
-        )
-        .join(Publication, col(Publication.document_id) == col(Document.id))
-        .where(col(Document.id).in_(document_ids), col(Document.status) == Status.PUBLISHED)
-        .order_by(col(Publication.published_at))
-    ).all()
-    return {row[0]: (row[1] or row[2], row[3]) for row in rows}  # the latest publication wins
 
 
 def _note(change: ValidityChangeRecord, label: str | None, linked: str | None) -> ValidityNote:
@@ -290,18 +372,6 @@ def _note(change: ValidityChangeRecord, label: str | None, linked: str | None) -
         effective_on=change.effective_on,
         recorded_at=change.recorded_at,
     )
-
-
-def validity_notes(session: Session, changes: list[ValidityChangeRecord]) -> list[ValidityNote]:
-    """The changes as shown: the annotation, linking the amending document if it is published."""
-    links = _published_links(
-        session, {c.amended_by_document_id for c in changes if c.amended_by_document_id}
-    )
-    notes = []
-    for change in changes:
-        label, linked = links.get(change.amended_by_document_id or 0, (None, None))
-        notes.append(_note(change, label, linked))
-    return notes
 
 
 class Withdrawn(Gone):
@@ -328,26 +398,23 @@ def portal_document(*, session: Session, index_number: str) -> PortalDocument:
     """The page of a published document; Withdrawn (410) for one withdrawn since; NotFound
     otherwise (unknown and unpublished look the same)."""
     try:
-        publication, stored, row = _publication(session, index_number)
+        found = _publication(session, index_number)
     except NotFound:
         withdrawn = _withdrawal(session, index_number)
         if withdrawn is None:
             raise
         raise Withdrawn(withdrawal_notice(*withdrawn)) from None
-    changes = session.exec(
-        select(ValidityChangeRecord)
-        .where(col(ValidityChangeRecord.document_id) == publication.document_id)
-        .order_by(col(ValidityChangeRecord.recorded_at), col(ValidityChangeRecord.id))
-    ).all()
-    interpretation = _interpretation_files(session, publication)
-    public_ids = [f.id for f in interpretation] + ([] if stored is None else [id_of(stored)])
+    interpretation = _interpretation_files(session, found) if found.interpreted else []
+    texts = published_texts(session, [f.id for f in interpretation])
+    if found.text is not None:
+        texts[found.text.file_id] = found.text
     return PortalDocument(
-        entry=_entry(row),
-        document_id=publication.document_id,
-        file=None if stored is None else _file(stored, _published_name(session, publication)),
+        entry=_entry(found.row),
+        document_id=found.document_id,
+        file=found.file,
         interpretation=interpretation,
-        validity_notes=validity_notes(session, list(changes)),
-        texts=published_texts(session, public_ids),
+        validity_notes=found.notes,
+        texts=texts,
     )
 
 

@@ -11,17 +11,22 @@ substring test, case-sensitive on both databases). A term is served by one of tw
   full the page says so and its cursor continues the scan from where it stopped: nothing is
   missed, older matches are one "continue" away.
 
+On PostgreSQL a 文号 term holding 〕 and digits goes through the serial number's B-tree indexes
+instead of the trigrams (_serial_match).
+
 The total is said as counted: through the index up to TOTAL_CAP ("1,000 件以上" beyond), or, for
 a short term or one common among the newest rows, among the newest RECENT_ROWS rows ("最近发布的
-1,000 件中有 N 件").
+1,000 件中有 N 件"). Round trips cost more than these indexed queries, so a page counts its total
+in its own query where it can, and each shape of statement is built once, its values bound.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,7 +35,7 @@ from sqlmodel import Session, col, select
 from models.base import UTCDateTime
 from models.db import table_of
 from models.organs import Organ
-from models.search import FTS_TABLE, PublicationSearch
+from models.search import DOC_IRREGULAR, DOC_SERIAL, FTS_TABLE, PublicationSearch
 
 MAX_TERM_CHARS = 100  # a longer search term is refused (422)
 # The newest rows a search tries by substring first, and counts its total in when the term is
@@ -98,33 +103,86 @@ _SEARCH = table_of(PublicationSearch)
 _ORDER = (_SEARCH.c.published_at.desc(), _SEARCH.c.publication_id.desc())
 
 
-def _contains(dialect: str, column: Any, term: str) -> Any:
+def _bound(name: str, type_: Any = None) -> Any:
+    return sa.bindparam(name, type_=type_ if type_ is not None else sa.Integer())
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What a search's statements are made of; the values are bound when it runs. A shape's
+    statements are built once (building one costs more than the database takes to answer it)."""
+
+    dialect: str
+    fields: tuple[str, ...]  # the searched columns with a term, in _FIELDS order
+    organ: bool
+    written_from: bool
+    written_to: bool
+    cursor: bool
+    serial: bool = False  # PostgreSQL: a 文号 fragment found by its serial number (_serial_match)
+
+
+def _contains(dialect: str, column: Any, term: Any) -> Any:
     """A plain substring test (no wildcard of any kind)."""
     function = sa.func.strpos if dialect == "postgresql" else sa.func.instr
     return function(column, term) > 0
 
 
-def _trigram_match(dialect: str, terms: list[tuple[str, str]]) -> Any:
+def _trigram_match(shape: _Shape) -> Any:
     """The terms through the trigram index: LIKE (pg_trgm, backslash escapes being PostgreSQL's
-    default) or one FTS5 MATCH of quoted phrases (column filters)."""
-    if dialect == "postgresql":
+    default) or one FTS5 MATCH of quoted phrases (column filters); see _values."""
+    if shape.dialect == "postgresql":
         return sa.and_(
             *(
-                _SEARCH.c[field].like(
-                    "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"  # wildcards as text
-                )
-                for field, term in terms
+                _SEARCH.c[field].like(_bound(f"pattern_{field}", sa.Text()))
+                for field in shape.fields
             )
         )
-    phrase = " AND ".join(
-        f'{field} : "{term.replace(chr(34), chr(34) * 2)}"' for field, term in terms
-    )
     matching: Any = (
         sa.select(sa.column("rowid"))
         .select_from(sa.table(FTS_TABLE))
-        .where(sa.literal_column(FTS_TABLE).op("MATCH")(phrase))
+        .where(sa.literal_column(FTS_TABLE).op("MATCH")(_bound("match", sa.Text())))
     )
     return _SEARCH.c.publication_id.in_(matching)
+
+
+# A 文号 fragment holding 〕 and digits: the serial number it names (a prefix of it).
+_SERIAL_FRAGMENT = re.compile(r"〕([0-9]+)")
+
+
+def _serial_prefix(term: str) -> str | None:
+    found = _SERIAL_FRAGMENT.search(term)
+    return None if found is None else found.group(1)
+
+
+def _serial_match(shape: _Shape) -> Any:
+    """PostgreSQL: a 文号 fragment holding 〕 and digits D, through the B-tree indexes of
+    migration 0011p. A 文号 holding the fragment and one 〕 only has that 〕 where the fragment
+    has it, so its serial number starts with D (between D and D + ":", digits sorting before
+    ":"); a 文号 with more than one 〕 is taken whatever its serial number. The substring test
+    then keeps exactly the 文号 holding the fragment: nothing is missed. The expressions are
+    literal, as the indexes are, so that a prepared statement's plan still uses them."""
+    serial: Any = sa.literal_column(
+        DOC_SERIAL.replace("doc_number", "publication_search.doc_number")
+    )
+    irregular: Any = sa.literal_column(
+        DOC_IRREGULAR.replace("doc_number", "publication_search.doc_number")
+    )
+    by_serial = sa.and_(
+        serial >= _bound("serial_from", sa.Text()), serial < _bound("serial_to", sa.Text())
+    )
+    return sa.and_(*_tests(shape), sa.or_(by_serial, irregular))
+
+
+def _matched(shape: _Shape) -> Any:
+    """The terms through an index: the 文号's serial number or the trigrams."""
+    return _serial_match(shape) if shape.serial else _trigram_match(shape)
+
+
+def _tests(shape: _Shape) -> list[Any]:
+    return [
+        _contains(shape.dialect, _SEARCH.c[field], _bound(f"term_{field}", sa.Text()))
+        for field in shape.fields
+    ]
 
 
 def _organ_ids(session: Session, organ: str) -> list[int]:
@@ -135,30 +193,25 @@ def _organ_ids(session: Session, organ: str) -> list[int]:
     return [row for row in rows if row is not None]
 
 
-def _filters(filters: CatalogueFilters, organ_ids: list[int] | None) -> list[Any]:
+def _filters(shape: _Shape) -> list[Any]:
     where: list[Any] = []
-    if organ_ids is not None:
-        where.append(_SEARCH.c.organ_id.in_(organ_ids))
-    if filters.written_from:
-        where.append(_SEARCH.c.written_on >= filters.written_from)
-    if filters.written_to:
-        where.append(_SEARCH.c.written_on <= filters.written_to)
+    if shape.organ:
+        where.append(_SEARCH.c.organ_id.in_(sa.bindparam("organ_ids", expanding=True)))
+    if shape.written_from:
+        where.append(_SEARCH.c.written_on >= _bound("written_from", sa.Date()))
+    if shape.written_to:
+        where.append(_SEARCH.c.written_on <= _bound("written_to", sa.Date()))
     return where
 
 
-def _after(cursor: Cursor | None) -> list[Any]:
-    if cursor is None:
+def _after(shape: _Shape) -> list[Any]:
+    if not shape.cursor:
         return []
     key = sa.tuple_(_SEARCH.c.published_at, _SEARCH.c.publication_id)
-    return [
-        key
-        < sa.tuple_(
-            sa.literal(cursor.published_at, UTCDateTime()), sa.literal(cursor.publication_id)
-        )
-    ]
+    return [key < sa.tuple_(_bound("after_at", UTCDateTime()), _bound("after_id"))]
 
 
-def _ordered(where: list[Any], limit: int) -> Any:
+def _ordered(where: list[Any], limit: Any) -> Any:
     return (
         sa.select(_SEARCH.c.publication_id, _SEARCH.c.published_at)
         .where(*where)
@@ -167,8 +220,9 @@ def _ordered(where: list[Any], limit: int) -> Any:
     )
 
 
-def _window_hits(where: list[Any], tests: list[Any], window: int, limit: int) -> Any:
-    """The matches among the first `window` rows newest first (an ordered, bounded walk)."""
+def _window_hits(where: list[Any], tests: list[Any]) -> Any:
+    """The matches among the first `window` rows newest first (an ordered, bounded walk), at
+    most `limit` of them."""
     walked = (
         sa.select(
             _SEARCH.c.publication_id,
@@ -177,22 +231,120 @@ def _window_hits(where: list[Any], tests: list[Any], window: int, limit: int) ->
         )
         .where(*where)
         .order_by(*_ORDER)
-        .limit(window)
+        .limit(_bound("window"))
         .subquery()
     )
     # No ORDER BY again: both databases read a LIMITed ordered subquery in its order, so the
     # LIMIT stops the walk at the page's last hit (SQLite would sort the whole window first).
     # The page is ordered again when it is shown.
     return (
-        sa.select(walked.c.publication_id, walked.c.published_at).where(walked.c.hit).limit(limit)
+        sa.select(walked.c.publication_id, walked.c.published_at)
+        .where(walked.c.hit)
+        .limit(_bound("limit"))
     )
 
 
-def _count(statement: Any, session: Session) -> Total:
-    counted = session.execute(
-        sa.select(sa.func.count()).select_from(statement.limit(TOTAL_CAP + 1).subquery())
-    ).scalar_one()
-    return Total(min(counted, TOTAL_CAP), counted > TOTAL_CAP)
+def _capped_count(where: list[Any]) -> Any:
+    """How many rows match, counted up to `cap` (TOTAL_CAP + 1) through the index."""
+    matching = sa.select(_SEARCH.c.publication_id).where(*where).limit(_bound("cap"))
+    return sa.select(sa.func.count()).select_from(matching.subquery())
+
+
+def _recent_counts(shape: _Shape) -> tuple[Any, Any]:
+    """(rows walked, matches) among the newest `recent` (RECENT_ROWS) rows of the filters."""
+    where = _filters(shape)
+    walked = sa.select(_SEARCH.c.publication_id).where(*where).order_by(*_ORDER)
+    window = (
+        sa.select(sa.and_(*_tests(shape)).label("hit"))
+        .where(*where)
+        .order_by(*_ORDER)
+        .limit(_bound("recent"))
+        .subquery()
+    )
+    hits = sa.func.coalesce(sa.func.sum(sa.case((window.c.hit, 1), else_=0)), 0)
+    return (
+        sa.select(sa.func.count()).select_from(walked.limit(_bound("recent")).subquery()),
+        sa.select(hits),
+    )
+
+
+@cache
+def _catalogue_statement(shape: _Shape, shown: Shown) -> Any:
+    """A page without search terms, with its total counted through the index (one query)."""
+    page = _ordered([*_filters(shape), *_after(shape)], _bound("limit")).subquery()
+    total = _capped_count(_filters(shape)).scalar_subquery()
+    return shown(page).add_columns(total.label("counted"))
+
+
+@cache
+def _window_statement(shape: _Shape, shown: Shown) -> Any:
+    """A page of the matches among the newest `window` rows after the cursor, with the
+    matches counted among the newest `recent` rows (one query)."""
+    page = _window_hits([*_filters(shape), *_after(shape)], _tests(shape)).subquery()
+    walked, hits = _recent_counts(shape)
+    return shown(page).add_columns(
+        walked.scalar_subquery().label("walked"), hits.scalar_subquery().label("hits")
+    )
+
+
+@cache
+def _trigram_statement(shape: _Shape, shown: Shown) -> Any:
+    """A page of the matches through the trigram index, after the cursor."""
+    where = [*_filters(shape), _matched(shape), *_after(shape)]
+    return shown(_ordered(where, _bound("limit")).subquery())
+
+
+@cache
+def _trigram_count(shape: _Shape) -> Any:
+    return _capped_count([*_filters(shape), _matched(shape)])
+
+
+@cache
+def _catalogue_count(shape: _Shape) -> Any:
+    return _capped_count(_filters(shape))
+
+
+@cache
+def _recent_statement(shape: _Shape) -> Any:
+    walked, hits = _recent_counts(shape)
+    return sa.select(walked.scalar_subquery(), hits.scalar_subquery())
+
+
+@cache
+def _scan_end(shape: _Shape) -> Any:
+    """The last row a bounded scan after the cursor reads (the `window`-th), if any."""
+    return _ordered([*_filters(shape), *_after(shape)], 1).offset(_bound("last"))
+
+
+def _values(
+    shape: _Shape,
+    filters: CatalogueFilters,
+    organ_ids: list[int] | None,
+    cursor: Cursor | None,
+    limit: int,
+) -> dict[str, Any]:
+    """The bound values of a search's statements."""
+    values: dict[str, Any] = {
+        "limit": limit + 1,  # one more than a page: whether a page follows
+        "cap": TOTAL_CAP + 1,
+        "recent": RECENT_ROWS,
+        "written_from": filters.written_from,
+        "written_to": filters.written_to,
+    }
+    if organ_ids is not None:
+        values["organ_ids"] = organ_ids
+    if cursor is not None:
+        values["after_at"], values["after_id"] = cursor.published_at, cursor.publication_id
+    terms = filters.terms()
+    for field, term in terms:
+        values[f"term_{field}"] = term
+        # LIKE with its wildcards as text (backslash escapes: PostgreSQL's default).
+        values[f"pattern_{field}"] = "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
+    # One FTS5 MATCH of quoted phrases, a quote doubled inside its phrase.
+    values["match"] = " AND ".join(
+        f'{field} : "{term.replace(chr(34), chr(34) * 2)}"' for field, term in terms
+    )
+    return values
 
 
 def _key(row: Any) -> Cursor:
@@ -202,15 +354,11 @@ def _key(row: Any) -> Cursor:
 Shown = Callable[[Any], Any]  # the page's (publication_id, published_at) → the rows shown
 
 
-def _fetch(session: Session, statement: Any, shown: Shown) -> list[Any]:
-    return list(session.execute(shown(statement.subquery())).all())
-
-
-def _page(rows: list[Any], limit: int, total: Callable[[], Total], first: bool) -> SearchPage:
+def _page(rows: Sequence[Any], limit: int, total: Callable[[], Total], first: bool) -> SearchPage:
     following = _key(rows[limit - 1]) if len(rows) > limit else None
-    # A first page with no page after it counted itself: no count query.
+    # A first page with no page after it counted itself: its count is not needed.
     counted = Total(len(rows), False) if first and following is None else total()
-    return SearchPage(rows[:limit], following, counted)
+    return SearchPage(list(rows[:limit]), following, counted)
 
 
 def search_page(
@@ -222,67 +370,102 @@ def search_page(
     shown: Shown,
 ) -> SearchPage:
     """One page of the catalogue or of a search, newest publication first: the rows `shown`
-    makes of the page's (publication_id, published_at), in that order."""
+    makes of the page's (publication_id, published_at), in that order. Most pages take one
+    query, their total counted in it."""
     dialect = session.get_bind().dialect.name
     organ_ids = None
     if filters.organ and filters.organ.strip():
         organ_ids = _organ_ids(session, filters.organ.strip())
         if not organ_ids:
             return SearchPage([], None, Total(0, False))
-    where = _filters(filters, organ_ids)
-    after = [*where, *_after(cursor)]
     terms = filters.terms()
+    shape = _Shape(
+        dialect,
+        tuple(field for field, _ in terms),
+        organ_ids is not None,
+        filters.written_from is not None,
+        filters.written_to is not None,
+        cursor is not None,
+    )
+    serial = _serial_prefix(dict(terms).get("doc_number", "")) if dialect == "postgresql" else None
+    values = _values(shape, filters, organ_ids, cursor, limit)
+    if serial is not None:
+        values["serial_from"], values["serial_to"] = serial, serial + ":"
     first = cursor is None
     if not terms:
-        rows = _fetch(session, _ordered(after, limit + 1), shown)
-        everything = sa.select(_SEARCH.c.publication_id).where(*where)
-        return _page(rows, limit, lambda: _count(everything, session), first)
-    tests = [_contains(dialect, _SEARCH.c[field], term) for field, term in terms]
+        rows = session.execute(_catalogue_statement(shape, shown), values).all()
+
+        def counted() -> Total:
+            found = (
+                rows[0].counted if rows else _run_count(session, _catalogue_count(shape), values)
+            )
+            return Total(min(found, TOTAL_CAP), found > TOTAL_CAP)
+
+        return _page(_keyed(rows, 1), limit, counted, first)
     if not all(indexable(term) for _, term in terms):
-        return _short_term_page(session, where, tests, cursor, limit, shown)
-    rows = _fetch(session, _window_hits(after, tests, RECENT_ROWS, limit + 1), shown)
+        return _short_term_page(session, shape, values, limit, shown)
+    values["window"] = RECENT_ROWS
+    rows = session.execute(_window_statement(shape, shown), values).all()
     if len(rows) > limit:  # common among the newest rows: counted there
-        return _page(rows, limit, lambda: _recent_total(session, where, tests), first)
-    matched = [*where, _trigram_match(dialect, terms)]  # rarer: the index finds and counts them
-    rows = _fetch(session, _ordered([*matched, *_after(cursor)], limit + 1), shown)
-    everything = sa.select(_SEARCH.c.publication_id).where(*matched)
-    return _page(rows, limit, lambda: _count(everything, session), first)
+        return _page(_keyed(rows, 2), limit, lambda: _recent(rows, session, shape, values), first)
+    shape = replace(shape, serial=serial is not None)
+    rows = session.execute(_trigram_statement(shape, shown), values).all()
+
+    def matched() -> Total:  # rarer: the index finds and counts them
+        found = _run_count(session, _trigram_count(shape), values)
+        return Total(min(found, TOTAL_CAP), found > TOTAL_CAP)
+
+    return _page(rows, limit, matched, first)
 
 
-def _recent_total(session: Session, where: list[Any], tests: list[Any]) -> Total:
-    """The matches among the newest RECENT_ROWS rows, in one query, said as counted there when
-    the window is full (more rows may exist)."""
-    window = (
-        sa.select(sa.and_(*tests).label("hit"))
-        .where(*where)
-        .order_by(*_ORDER)
-        .limit(RECENT_ROWS)
-        .subquery()
-    )
-    hits = sa.func.coalesce(sa.func.sum(sa.case((window.c.hit, 1), else_=0)), 0)
-    walked, count = session.execute(sa.select(sa.func.count(), hits)).one()
+def _keyed(rows: Sequence[Any], extra: int) -> list[Any]:
+    """Rows as `shown` makes them (attributes kept for the cursor), the `extra` columns a
+    statement added dropped."""
+    return [_Keyed(row, extra) for row in rows]
+
+
+class _Keyed(tuple[Any, ...]):
+    """A row of a page without its added columns, keeping `published_at` and
+    `publication_id` for the next page's cursor."""
+
+    published_at: datetime
+    publication_id: int
+
+    def __new__(cls, row: Any, extra: int) -> _Keyed:
+        kept = super().__new__(cls, tuple(row)[:-extra])
+        kept.published_at, kept.publication_id = row.published_at, row.publication_id
+        return kept
+
+
+def _run_count(session: Session, statement: Any, values: dict[str, Any]) -> int:
+    return int(session.execute(statement, values).scalar_one())
+
+
+def _recent(rows: Sequence[Any], session: Session, shape: _Shape, values: dict[str, Any]) -> Total:
+    """The matches among the newest RECENT_ROWS rows, said as counted there when the window is
+    full (more rows may exist): from the page's own query, or one query when it had no row."""
+    if rows:
+        walked, count = rows[0].walked, rows[0].hits
+    else:
+        walked, count = session.execute(_recent_statement(shape), values).one()
     full = walked >= RECENT_ROWS
     return Total(count, full, RECENT_ROWS if full else None)
 
 
 def _short_term_page(
-    session: Session,
-    where: list[Any],
-    tests: list[Any],
-    cursor: Cursor | None,
-    limit: int,
-    shown: Shown,
+    session: Session, shape: _Shape, values: dict[str, Any], limit: int, shown: Shown
 ) -> SearchPage:
     """A term too short for trigrams: a bounded newest-first scan, continued page by page."""
+    values = {**values, "window": SHORT_TERM_SCAN_ROWS, "last": SHORT_TERM_SCAN_ROWS - 1}
+    rows = session.execute(_window_statement(shape, shown), values).all()
 
     def total() -> Total:
-        return _recent_total(session, where, tests)
+        return _recent(rows, session, shape, values)
 
-    bounded = [*where, *_after(cursor)]
-    rows = _fetch(session, _window_hits(bounded, tests, SHORT_TERM_SCAN_ROWS, limit + 1), shown)
     last = None
     if len(rows) <= limit:
-        last = session.execute(_ordered(bounded, 1).offset(SHORT_TERM_SCAN_ROWS - 1)).first()
+        last = session.execute(_scan_end(shape), values).first()
+    page = _keyed(rows, 2)
     if last is None:  # a full page, or the scan reached the oldest row
-        return _page(rows, limit, total, cursor is None)
-    return SearchPage(rows, _key(last), total(), scan_stopped=True)
+        return _page(page, limit, total, not shape.cursor)
+    return SearchPage(page, _key(last), total(), scan_stopped=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
@@ -33,31 +34,39 @@ class PublishedText:
     ocr_pages: tuple[int, ...]  # pages read by OCR (no text layer)
 
 
+def reading_columns() -> tuple[Any, Any, Any]:
+    """What a page reads of a kept reading (FileReading): the shown part of its text (one more
+    character, to tell whether it was cut), its findings, its OCR pages."""
+    return (
+        sa.func.substr(col(FileReading.text), 1, SHOWN_CHARS + 1),
+        col(FileReading.findings),
+        col(FileReading.ocr_pages),
+    )
+
+
+def published_text(
+    file_id: int, text: str, findings: list[Any], ocr_pages: list[int], media_type: str
+) -> PublishedText:
+    """A public file's text as one page shows it, from its reading_columns() and media type."""
+    blocking = any(f.get("severity") == Severity.BLOCKING.value for f in findings)
+    return PublishedText(
+        file_id=file_id,
+        text=text[:SHOWN_CHARS],
+        is_pdf=media_type.split(";")[0].strip() == PDF,
+        cut=len(text) > SHOWN_CHARS,
+        incomplete=blocking,
+        ocr_pages=tuple(ocr_pages),
+    )
+
+
 def published_texts(session: Session, file_ids: Iterable[int]) -> dict[int, PublishedText]:
     """The kept text of each of these files that was read, by file id (one query, bounded)."""
     wanted = sorted(set(file_ids))
     if not wanted:
         return {}
     rows = session.execute(
-        sa.select(
-            col(FileReading.file_id),
-            sa.func.substr(col(FileReading.text), 1, SHOWN_CHARS + 1),
-            col(FileReading.findings),
-            col(FileReading.ocr_pages),
-            col(StoredFile.media_type),
-        )
+        sa.select(col(FileReading.file_id), *reading_columns(), col(StoredFile.media_type))
         .join(StoredFile, col(StoredFile.id) == col(FileReading.file_id))
         .where(col(FileReading.file_id).in_(wanted))
     ).all()
-    texts = {}
-    for file_id, text, findings, ocr_pages, media_type in rows:
-        blocking = any(f.get("severity") == Severity.BLOCKING.value for f in findings)
-        texts[file_id] = PublishedText(
-            file_id=file_id,
-            text=text[:SHOWN_CHARS],
-            is_pdf=media_type.split(";")[0].strip() == PDF,
-            cut=len(text) > SHOWN_CHARS,
-            incomplete=blocking,
-            ocr_pages=tuple(ocr_pages),
-        )
-    return texts
+    return {row[0]: published_text(*row) for row in rows}

@@ -3,7 +3,7 @@ The office registers over REST (the run starts), completes it in the Prefect for
 code), identifies the document over REST (the waiting run moves on), consults a third party for
 6 WD (the reply moves by exactly 6 WD), asks for an extension that a clerk cannot approve and
 the head does, proposes the release; the release waits for the secrecy reviewer's decision on
-exactly that file, then the applicant's expiring link delivers it."""
+exactly that file, then the applicant's expiring link, printed on the reply letter, delivers it."""
 
 from __future__ import annotations
 
@@ -183,6 +183,10 @@ def test_an_application_runs_through_its_stages_on_prefect_条例_arts_30_37(
     assert final.state.is_completed()
     done = state()
     assert done["reply_type"] == "disclosed"
+    letter = api.get(f"/office/applications/{application_id}/letter", headers=office)
+    assert letter.status_code == 200
+    assert "提供文件：批复.txt" in letter.text
+    assert f"访问 {done['delivery_url']} 下载上述文件" in letter.text  # the link on the letter
     link = done["delivery_url"].removeprefix(api_base(done["delivery_url"]))
     listing = api.get(link)
     assert listing.status_code == 200

@@ -292,3 +292,53 @@ def test_any_search_string_is_text_or_a_422_never_an_error_property(
         return
     assert answer.status_code == 200, answer.text
     assert [item["index_number"] for item in answer.json()["items"]] == expected(corpus, term)
+
+
+DOC_NUMBERS = (  # oldest first
+    "黔府发〔2024〕5号",
+    "黔府发〔2024〕50号",
+    "黔府发〔2023〕50号",
+    "黔府〔2024〕〔补〕50号",  # two 〕: its serial number is not after the first
+    "黔〕府发〔2024〕5号",  # a stray 〕 before the year
+    "黔府发〔2024〕150号",
+    "黔府发[2024]50号",  # square brackets: no 〕 at all
+    "黔府发〔2024〕9号〔2024〕50号",  # two serial numbers: the index holds the first only
+)
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        pytest.param("〔2024〕5", id="year and the start of a serial number"),
+        pytest.param("〔2024〕50号", id="year and a whole serial number"),
+        pytest.param("〕50", id="a serial number's start"),
+        pytest.param("〕5号", id="a whole serial number"),
+        pytest.param("〕15", id="a serial number's start (150)"),
+        pytest.param("补〕50", id="the serial number after a second 〕"),
+        pytest.param("〕府发〔2024〕5", id="a fragment holding two 〕"),
+        pytest.param("〕0", id="no serial number starts with 0"),
+        pytest.param("2024〕50", id="digits before the 〕"),
+    ],
+)
+def test_a_doc_number_fragment_with_a_serial_number_finds_every_doc_number_holding_it(
+    app: FastAPI, settings: Settings, client: TestClient, fragment: str
+) -> None:
+    """On PostgreSQL through the serial number's index (migration 0011p), on SQLite through
+    FTS5: the same answers, every 文号 holding the fragment, however many 〕 it has."""
+    published = [
+        publish(
+            app.state.engine,
+            settings,
+            at=T0 + timedelta(hours=1 + n),
+            title=f"关于第{n}项工作的通知",
+            doc_number=doc_number,
+        ).index_number
+        for n, doc_number in enumerate(DOC_NUMBERS)
+    ]
+    want = [
+        index_number
+        for index_number, doc_number in reversed(list(zip(published, DOC_NUMBERS, strict=True)))
+        if fragment in doc_number
+    ]
+    assert found(client, doc_number=fragment) == want
+    assert found(client, q=fragment) == want  # the 文号 is among the fields q searches
