@@ -64,14 +64,17 @@ class StarterLog(logging.Handler):
 
 
 def flow_run_processes(pid: int) -> list[int]:
-    """The runner's flow-run processes (multiprocessing spawn children; not its resource
-    tracker)."""
+    """The runner's flow-run processes: forks of its fork server (workflows/forkserver.py), or
+    multiprocessing spawn children (not its fork server itself, nor its resource tracker)."""
     found = []
     for child in tree_pids(pid)[1:]:
         try:
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+            parent = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[1]
+            forked = b"multiprocessing.forkserver" in command and parent != str(pid)
+            if forked or b"spawn_main" in command:
                 found.append(child)
-        except OSError:
+        except (OSError, IndexError):
             continue
     return found
 

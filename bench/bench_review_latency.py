@@ -5,8 +5,12 @@ One Prefect server on a throwaway database of the machine's PostgreSQL (our tabl
 the real API in a uvicorn thread of this process, and two serve processes on that server:
 
 - the engine's: the review deployment and a bare flow of the same shape (bench/bare_review.py,
-  deployment `bare-review/engine`), both run as `workflows.serve` runs them: persisted results,
-  the runner's poll and heartbeats from workflows/runner_options.py;
+  deployment `bare-review/engine`), both run as `workflows.serve` runs them: added with
+  `Runner.add_flow`, their runs forked from a fork server that has imported them
+  (workflows/forkserver.py), persisted results, the runner's poll and heartbeats from
+  workflows/runner_options.py. The bare flow gets the fork server too: it is how the engine
+  runs any flow, so engine / bare flow with the engine's settings is what our own code costs
+  per step;
 - Prefect's defaults: the same bare flow (`bare-review/defaults`), served with nothing but the
   server's address and credential (poll 10 s plus jitter, heartbeats every 180 s);
 - the engine's settings with Prefect's heartbeats (every 180 s): the same bare flow
@@ -80,31 +84,27 @@ PREFECT_TUNING = ("PREFECT_RUNNER_POLL_FREQUENCY", "PREFECT_FLOWS_HEARTBEAT_FREQ
 
 
 def serve_engine(heartbeats: bool = False) -> None:
-    """The review deployment and the bare flow, served as workflows.serve serves; or, with
-    heartbeats, the bare flow alone with the engine's settings but Prefect's heartbeats."""
-    from workflows.serve import prepare_environment
+    """The review deployment and the bare flow, served as workflows.serve serves (each flow added
+    with `Runner.add_flow`, its runs forked from a fork server that has imported it, the runner
+    options); or, with heartbeats, the bare flow alone with the engine's settings but Prefect's
+    heartbeats."""
+    from workflows.serve import Served, prepare_environment, run_runner
 
     prepare_environment()
-    from prefect import serve
-
     from bench.bare_review import bare_review
     from config.settings import get_settings
-    from workflows import runner_guard
+    from workflows import forkserver, runner_guard
     from workflows.review_flow import review_document
-    from workflows.runner_options import flow_run_settings, runner_options
 
     runner_guard.install()  # as workflows.serve
     settings = get_settings()
     if heartbeats:
         settings = settings.model_copy(update={"flow_heartbeat_seconds": HEARTBEAT_SECONDS})
-        deployments = [bare_review.to_deployment(name="heartbeats")]
+        served = [Served(bare_review, "heartbeats")]
     else:
-        deployments = [
-            review_document.to_deployment(name="default"),
-            bare_review.to_deployment(name="engine"),
-        ]
-    with flow_run_settings(settings):
-        serve(*deployments, limit=4, pause_on_shutdown=False, **runner_options(settings))
+        served = [Served(review_document, "default"), Served(bare_review, "engine")]
+    forkserver.install(entry.flow.fn.__module__ for entry in served)
+    run_runner(served, 4, settings)
 
 
 def serve_defaults() -> None:

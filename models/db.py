@@ -62,6 +62,16 @@ def make_serving_engine(url: str) -> Engine:
     return engine
 
 
+def make_writing_engine(url: str) -> Engine:
+    """The engine of a process whose units of work write (a flow run's tasks): on SQLite each
+    unit of work takes the write lock when it begins (BEGIN IMMEDIATE, as a WRITES unit of work
+    of `make_serving_engine`), so that concurrent flow runs queue on the busy timeout instead of
+    failing with "database is locked" on a stale read snapshot; on PostgreSQL the plain engine."""
+    if make_url(url).get_backend_name() != "sqlite":
+        return make_engine(url)
+    return make_serving_engine(url).execution_options(**{WRITES: True})
+
+
 def _begin_by_hand(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy's recipe: BEGIN emitted by _begin
     # Writers queue on the lock; 32 concurrent uploads outwait the default 5 s.

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from config.settings import get_settings
-from models.db import make_engine, session_scope
+from models.db import make_writing_engine, session_scope
 from policies.calendar import SHANGHAI
 from services.reading.limits import ReadingLimits
 
@@ -23,8 +23,9 @@ SUSPEND_BACKSTOP_SECONDS = 180 * 24 * 3600
 
 @lru_cache(maxsize=1)
 def engine() -> Engine:
-    """The engine on the configured database, created once per flow-run process."""
-    return make_engine(get_settings().database_url)
+    """The engine on the configured database, created once per flow-run process. On SQLite each
+    unit of work takes the write lock when it begins: flow runs in a burst write concurrently."""
+    return make_writing_engine(get_settings().database_url)
 
 
 def reading_limits() -> ReadingLimits:

@@ -88,13 +88,3 @@ def load_flow(path: str) -> Any:
     """The flow object at "module:attribute"."""
     module, _, attribute = path.partition(":")
     return getattr(import_module(module), attribute)
-
-
-def scheduled_deployments() -> list[Any]:
-    """A RunnerDeployment per entry, with its interval schedule (kept active across restarts)."""
-    return [
-        load_flow(entry.flow).to_deployment(
-            name=entry.name, interval=entry.every, description=entry.description
-        )
-        for entry in SCHEDULED
-    ]

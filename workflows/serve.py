@@ -4,6 +4,11 @@ Runs in its own process. Prefect reads its settings when it is imported, so the 
 prepared first: persisted results in one folder under the data dir (every resumed run must read
 them, prefect.md §2.5); the runner's poll and the flow runs' heartbeats come from
 workflows/runner_options.py (hand-off latency, issue 24).
+
+Each flow is added to the runner with `Runner.add_flow`, so that the runner starts its runs from
+the flow object in memory (Prefect's `DirectSubprocessStarter`) rather than as `python -m
+prefect.engine`, and those processes are forked from the worker's pre-warmed fork server
+(workflows/forkserver.py): a run starts without importing Prefect and our code again.
 """
 
 from __future__ import annotations
@@ -15,12 +20,42 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflows.worker import LeaseKeeper, become_worker
 
+if TYPE_CHECKING:
+    from config.settings import Settings
+
 DEPLOYMENT = "default"
+
+
+@dataclass(frozen=True)
+class Served:
+    """A flow the worker serves: its deployment's name, and how often it runs by itself."""
+
+    flow: Any
+    name: str
+    interval: timedelta | None = None
+    description: str | None = None
+
+
+def served_flows() -> list[Served]:
+    """The review, material and application flows as `default`, and the scheduled flows."""
+    from workflows.application.flow import handle_application
+    from workflows.material_review import review_material
+    from workflows.review_flow import review_document
+    from workflows.schedules import SCHEDULED, load_flow
+
+    return [
+        Served(review_document, DEPLOYMENT),
+        Served(review_material, DEPLOYMENT),
+        Served(handle_application, DEPLOYMENT),
+        *(Served(load_flow(e.flow), e.name, e.every, e.description) for e in SCHEDULED),
+    ]
 
 
 def prepare_environment() -> None:
@@ -53,22 +88,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     prepare_environment()
     worker_id = become_worker()
 
-    from workflows import runner_claims, runner_guard
-    from workflows.application.flow import handle_application
-    from workflows.material_review import review_material
+    from workflows import forkserver, runner_claims, runner_guard
     from workflows.reconcile import (
         FORM_SAVE_GRACE,
         recover_runs_of_gone_workers,
         restore_missing_forms,
     )
-    from workflows.review_flow import review_document
     from workflows.runtime import now
-    from workflows.schedules import scheduled_deployments
 
+    served = served_flows()
     # A run suspended while the runner picks it up must not end serve (runner_guard.py).
     runner_guard.install()
     # Each run the runner takes is claimed for this worker at once (runner_claims.py).
     runner_claims.install(worker_id)
+    # Flow runs fork from a server that has imported Prefect and our flows (forkserver.py).
+    forkserver.install(entry.flow.fn.__module__ for entry in served)
     keeper = LeaseKeeper(worker_id, partial(recover_runs_of_gone_workers, DEPLOYMENT))
     keeper.register()
     # A form whose save failed is given back; not one a live sibling may be saving right now.
@@ -77,16 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if restored:
         print(f"restored the form of {len(restored)} suspended run(s): {', '.join(restored)}")
-    deployments = [
-        review_document.to_deployment(name=DEPLOYMENT),
-        review_material.to_deployment(name=DEPLOYMENT),
-        handle_application.to_deployment(name=DEPLOYMENT),
-        *scheduled_deployments(),
-    ]
     keeper.start()
-    # Schedules stay active when this process stops: a restart must not need anyone to unpause.
     runner = threading.Thread(
-        target=partial(_serve, deployments, args.limit),
+        target=partial(run_runner, served, args.limit),
         name="gongkai-runner",
         daemon=True,
     )
@@ -102,17 +129,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         keeper.release()
 
 
-def _serve(deployments: list[Any], limit: int) -> None:
-    """The runner, with the runner options (workflows/runner_options.py): entered in its own
-    thread, whose context does not inherit the main thread's settings."""
-    from prefect import serve
+def run_runner(served: Sequence[Served], limit: int, settings: Settings | None = None) -> None:
+    """The runner, until it ends: every flow added with `Runner.add_flow`, at most `limit` runs
+    at once, with the runner options (workflows/runner_options.py) of the settings (default: the
+    configured ones). Entered on a thread of its own, whose context does not inherit the main
+    thread's settings."""
+    from prefect.runner import Runner
 
     from config.settings import get_settings
     from workflows.runner_options import flow_run_settings, runner_options
 
-    settings = get_settings()
+    settings = settings or get_settings()
     with flow_run_settings(settings):
-        serve(*deployments, limit=limit, pause_on_shutdown=False, **runner_options(settings))
+        # Schedules stay active when it stops: a restart must not need anyone to unpause.
+        runner = Runner(limit=limit, pause_on_shutdown=False, **runner_options(settings))
+        for entry in served:
+            runner.add_flow(
+                entry.flow,
+                name=entry.name,
+                interval=entry.interval,
+                description=entry.description,
+            )
+        # What operators (and the chaos test) read to know the worker takes runs from now on.
+        print(f"worker {os.getpid()}: {len(served)} deployments being served", flush=True)
+        asyncio.run(runner.start())
 
 
 def _stop(signum: int, frame: object) -> None:

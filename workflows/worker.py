@@ -2,9 +2,10 @@
 
 - A serve process becomes a worker (`become_worker`): an id and its pid in the environment that
   its flow-run processes inherit, and a lease in our database that `LeaseKeeper` renews.
-- Each flow-run process dies with its worker (`die_with_worker`, run when the `workflows`
-  package is first imported: the worker's runner starts flow runs as multiprocessing "spawn"
-  children, which import the worker's main module, `workflows.serve`, before anything else).
+- Each flow-run process dies with its worker: the worker's fork server (workflows.forkserver)
+  dies with it (`die_with_worker`, run when a process other than the worker first imports the
+  `workflows` package: the fork server, which preloads our flow modules), and each flow run
+  forked from it dies with the fork server.
 - The worker claims each run when its runner takes it (Pending, then Submitting:
   workflows.runner_claims), the runs it holds with each renewal of its lease (and drops its
   claims on runs whose process has ended), and each flow run claims itself for its worker when
@@ -25,7 +26,6 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from services.lifetime import die_with_parent
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 WORKER_ID_ENV = "GONGKAI_WORKER_ID"
 WORKER_PID_ENV = "GONGKAI_WORKER_PID"
-RUN_ID_VARIABLE = b"PREFECT__FLOW_RUN_ID="
 RECOVERY_EVERY = 5.0  # seconds between two looks for orphaned runs by the recovering worker
 
 log = logging.getLogger("gongkai.worker")
@@ -78,27 +77,11 @@ def claim_this_run() -> None:
 
 
 def runs_of_my_processes() -> set[str] | None:
-    """The flow runs this worker's processes execute: the runner starts each in a process whose
-    environment names it (PREFECT__FLOW_RUN_ID), read from /proc (Linux; elsewhere None: not
-    known, and each run claims itself when its flow starts)."""
-    me = str(os.getpid())
-    runs: set[str] = set()
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return None
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] != me:
-                continue
-            environment = (entry / "environ").read_bytes().split(b"\0")
-        except (OSError, IndexError):
-            continue  # ended meanwhile, or not ours to read
-        for variable in environment:
-            if variable.startswith(RUN_ID_VARIABLE):
-                runs.add(variable.removeprefix(RUN_ID_VARIABLE).decode())
-    return runs
+    """The flow runs this worker's processes execute: workflows.forkserver records the run of
+    each process it starts, for as long as the process lives."""
+    from workflows.forkserver import runs_started
+
+    return runs_started()
 
 
 class LeaseKeeper(threading.Thread):

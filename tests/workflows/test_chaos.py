@@ -12,7 +12,7 @@ claimed, taken back only after a 60 s grace (now claimed by the runner as it tak
 taken back at the lease's lapse); a worker killed between a run's Suspended state and its form's
 save left a run no decision could resume for five minutes (now given its form back by the
 recovering worker once the lease lapses). The rest is time: every step of every document starts
-a Python process, each kill sends its worker's runs through the lapse and a new start.
+a flow-run process, and each kill sends its worker's runs through the lapse and a new start.
 
 In the default suite: 30 documents, 20 kills. `make chaos` runs a longer one
 (GONGKAI_CHAOS_DOCUMENTS, GONGKAI_CHAOS_KILLS, GONGKAI_CHAOS_SEED; GONGKAI_CHAOS_LOG_LEVEL=INFO

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
+import psycopg
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.states import Scheduled
@@ -21,6 +22,7 @@ from models.versions import RecordedFinding
 from models.workers import RunClaim, WorkerLease
 from policies.statuses import Status
 from services.worker_leases import LEASE_LAPSE, ExecutingRun
+from tests.conftest import _psycopg_dsn
 from tests.workflows.conftest import Stack, wait_until
 from tests.workflows.helpers import new_document, run_on_own_loop, start_review, wait_suspended_at
 
@@ -77,9 +79,31 @@ def flow_run_processes(worker: subprocess.Popen[bytes]) -> set[int]:
 
 
 def runs_a_flow(pid: int) -> bool:
-    """A flow-run process: `python -m prefect.engine`, or a multiprocessing "spawn" child."""
+    """A flow-run process: a fork of the worker's fork server (workflows/forkserver.py), or
+    `python -m prefect.engine`, or a multiprocessing "spawn" child."""
     command = command_line(pid)
+    if FORK_SERVER in command:
+        return FORK_SERVER in command_line(parent_of(pid))
     return "prefect.engine" in command or "spawn_main" in command
+
+
+FORK_SERVER = "multiprocessing.forkserver"  # in the fork server's command line and its forks'
+
+
+def parent_of(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError):
+        return 0
+
+
+def fork_servers(worker: subprocess.Popen[bytes]) -> list[int]:
+    """The worker's fork server (one, once started): its child running multiprocessing's."""
+    return [
+        pid
+        for pid in descendants(worker.pid)
+        if parent_of(pid) == worker.pid and FORK_SERVER in command_line(pid)
+    ]
 
 
 def test_a_run_is_claimed_for_its_worker_in_the_state_it_runs_in(stack: Stack) -> None:
@@ -148,6 +172,44 @@ def test_a_worker_killed_9_leaves_no_flow_run_process_and_its_runs_go_on_elsewhe
         with get_client(sync_client=True) as client:
             after = [s.name for s in client.read_flow_run_states(run) if s.timestamp > killed_at]
         assert after[:1] == ["Rescheduled"], after
+
+
+def test_a_worker_killed_9_with_a_run_in_flight_takes_its_fork_server_and_the_run_along(
+    stack: Stack,
+) -> None:
+    """The run's process is a fork of the worker's fork server, held in flight at its first
+    write (this test locks the run claims); kill -9 of the worker alone ends the fork server and
+    the run's process within seconds, and the run goes on elsewhere."""
+    stack.stop_serve()  # only the worker under test picks the run up
+    worker = stack.spawn_worker("in-flight.log")
+    held = psycopg.connect(_psycopg_dsn(stack.database_url))
+    try:
+        (server,) = wait_until(lambda: fork_servers(worker), timeout=120, what="fork server")
+        held.execute("LOCK TABLE run_claims IN ACCESS EXCLUSIVE MODE")
+        doc, version, _ = new_document(stack)
+        run = start_review(doc, version)
+        in_flight = wait_until(
+            lambda: [pid for pid in descendants(worker.pid) if runs_a_flow(pid)],
+            timeout=120,
+            what="the run's process",
+        )
+        assert [parent_of(pid) for pid in in_flight] == [server]
+        os.kill(worker.pid, signal.SIGKILL)  # the worker alone, not its process group
+        worker.wait(timeout=10)
+        wait_until(
+            lambda: not [pid for pid in [server, *in_flight] if alive(pid)],
+            timeout=10,
+            what=f"the fork server {server} and the run's process {in_flight} to end",
+        )
+    finally:
+        held.rollback()
+        held.close()
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
+        stack.start_serve()
+        stack.wait_deployment()
+    wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW, timeout=240)
 
 
 def _executing(run: UUID) -> bool:
