@@ -69,10 +69,10 @@ fuzz: $(STAMP) ## Property tests at 10,000 examples each, schemathesis at ~10,00
 	HYPOTHESIS_PROFILE=fuzz GONGKAI_FUZZ_EXAMPLES=320 $(BIN)/pytest -p no:cacheprovider \
 		--hypothesis-show-statistics $(FUZZ_TESTS)
 
-CHAOS_DOCUMENTS ?= 30
-CHAOS_KILLS ?= 20
+CHAOS_DOCUMENTS ?= 60
+CHAOS_KILLS ?= 40
 chaos: $(STAMP) ## The chaos test: 3 workers, CHAOS_DOCUMENTS documents, CHAOS_KILLS kill -9
-	GONGKAI_CHAOS=1 GONGKAI_CHAOS_DOCUMENTS=$(CHAOS_DOCUMENTS) GONGKAI_CHAOS_KILLS=$(CHAOS_KILLS) \
+	GONGKAI_CHAOS_DOCUMENTS=$(CHAOS_DOCUMENTS) GONGKAI_CHAOS_KILLS=$(CHAOS_KILLS) \
 		$(BIN)/pytest -p no:cacheprovider -s tests/workflows/test_chaos.py
 
 bench: $(STAMP) ## Run the benchmarks (not part of the test suite)

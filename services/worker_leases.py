@@ -1,14 +1,16 @@
 """Which workers are alive and which runs they execute (issue 24).
 
 Each serve process holds a lease (`register_worker`) that it renews every few seconds; each
-worker claims the runs of its flow-run processes with each renewal, and each flow run claims
-itself when its flow starts (`claim_run`); a worker's claim on a run none of its processes
-executes any more ends with its next renewal (`hold_runs`). A run that Prefect still counts as
-executing (Running, Pending, Cancelling) is orphaned when it was claimed since it entered that
-state and the claiming worker's lease has lapsed, or, unclaimed since then, when it has been
-in that state longer than a worker takes to start its process and claim it. Only orphaned runs
-are rescheduled: never a sibling's live run. A claim made before the run's current state (an
-earlier execution, before it suspended and resumed elsewhere) covers nothing.
+worker claims a run as soon as its runner takes it (Pending, Submitting), the runs it holds with
+each renewal, and each flow run claims itself when its flow starts (`claim_run`); a worker's
+claim on a run none of its processes executes any more ends with its next renewal
+(`hold_runs`). A run that Prefect still counts as executing (Running, Pending, Cancelling) is
+orphaned when it was claimed since it entered that state and the claiming worker's lease has
+lapsed, or, unclaimed since then, when it has been in that state as long as a lease may go
+unrenewed. Only orphaned runs are rescheduled: never a sibling's live run. A claim made before
+the run's current state (an earlier execution, before it suspended and resumed elsewhere)
+covers nothing. The claims of gone workers on runs no longer executing tell which suspended
+runs may lack their form (`claims_of_gone_workers`), and end once looked at (`end_claim`).
 
 Why our own lease: Prefect records no link from a served run to the runner that executes it (the
 runner sets no infrastructure id, and has no worker row outside work pools), and its flow-run
@@ -30,9 +32,11 @@ from services.timestamps import require_aware
 
 LEASE_RENEWAL = timedelta(seconds=3)  # how often a live worker renews its lease
 LEASE_LAPSE = timedelta(seconds=15)  # a lease not renewed for this long: its worker is gone
-# A run picked up (Pending) is claimed by its worker's next renewal after its process started:
-# seconds, even on a loaded machine. Unclaimed for longer, its worker died before the claim.
-UNCLAIMED_GRACE = timedelta(seconds=60)
+# A live worker claims a run right after each state its runner proposes (Pending, Submitting),
+# its flow claims it when it starts Running, and every renewal claims what the worker holds: an
+# executing run goes unclaimed at most until the next renewal. Unclaimed for as long as a lease
+# may go unrenewed, its worker died between a state and its claim.
+UNCLAIMED_GRACE = LEASE_LAPSE
 KEPT_FOR = timedelta(days=1)  # leases and claims of workers gone this long are forgotten
 
 
@@ -128,6 +132,26 @@ def orphaned_runs(
         if gone:
             orphaned.append(run.flow_run_id)
     return orphaned
+
+
+def claims_of_gone_workers(*, session: Session, at: datetime) -> list[RunClaim]:
+    """The claims held by workers whose lease has lapsed or ended: no process of theirs is left
+    (each dies with its worker), so nothing of theirs is still under way on these runs."""
+    alive = select(WorkerLease.id).where(
+        col(WorkerLease.seen_at) >= require_aware(at) - LEASE_LAPSE
+    )
+    query = select(RunClaim).where(col(RunClaim.worker_id).not_in(alive))
+    return list(session.exec(query.order_by(col(RunClaim.flow_run_id))).all())
+
+
+def end_claim(*, session: Session, flow_run_id: str, worker_id: str) -> None:
+    """The worker's claim on the run ends (a newer claim of another worker stays)."""
+    session.exec(
+        delete(RunClaim).where(
+            col(RunClaim.flow_run_id) == flow_run_id, col(RunClaim.worker_id) == worker_id
+        )
+    )
+    session.flush()
 
 
 def forget_gone_workers(*, session: Session, at: datetime) -> int:

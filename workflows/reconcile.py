@@ -7,9 +7,10 @@ interrupted task repeats idempotently (publication is keyed by version), and sus
 return their stored input. A sibling's live run is never touched. A run that ended (Failed,
 Crashed, Cancelled) while its document waits at a human step is the stranded-review check's.
 
-A run suspended without its form is given one back when serve starts, and by the scheduled
-`form-repair` flow (every 10 minutes) while it runs: a form whose save failed (the Prefect API
-unreachable for a moment) no longer waits for a restart.
+A run suspended without its form (its worker killed between the Suspended state and the form's
+save) is given one back by the recovering worker once that worker's lease has lapsed; one whose
+save failed while its worker lived on (the Prefect API unreachable for a moment) when serve
+starts, and by the scheduled `form-repair` flow (every 10 minutes).
 """
 
 from __future__ import annotations
@@ -36,7 +37,13 @@ from prefect.input.run_input import Keyset
 from prefect.states import Scheduled
 
 from services.office.stranded import record_stranded, waiting_review_runs
-from services.worker_leases import ExecutingRun, forget_gone_workers, orphaned_runs
+from services.worker_leases import (
+    ExecutingRun,
+    claims_of_gone_workers,
+    end_claim,
+    forget_gone_workers,
+    orphaned_runs,
+)
 from workflows.runtime import as_of_instant, now, unit_of_work
 from workflows.serve import DEPLOYMENT
 
@@ -122,35 +129,101 @@ async def restore_missing_forms(
     which no rescheduling may touch (the suspend key has fired). The form saved here is the one
     the step saves (`StepDecision`), with a description that links to the document, since the
     step's own description was never stored."""
-    from workflows.forms import StepDecision
-    from workflows.runtime import document_url
-
     async with get_client() as client:
         paused = await _runs_in(client, deployment_name, [StateType.PAUSED])
         gate = asyncio.Semaphore(CHECKS_AT_ONCE)  # a backlog of thousands is checked at start-up
 
         async def restore(run: FlowRun) -> str | None:
             state = run.state
-            if state is None or not (keyset := state.state_details.run_input_keyset):
+            if state is None:
                 return None
             if suspended_before is not None and state.timestamp >= suspended_before:
                 return None  # its worker may be saving the form right now
             if suspended_after is not None and state.timestamp < suspended_after:
                 return None
             async with gate:
-                if await _has_input(client, run.id, keyset["schema"]):
-                    return None
-                document_id = run.parameters.get("document_id")
-                form = StepDecision.with_initial_data(
-                    description=f"此表单在工作进程中断后恢复。文件：{document_url(document_id)}"
-                    if isinstance(document_id, int)
-                    else "此表单在工作进程中断后恢复。"
-                )
-                await form.asave(cast(Keyset, keyset), flow_run_id=run.id)
-            return str(run.id)
+                return str(run.id) if await _give_form_back(client, run) else None
 
         restored = await asyncio.gather(*(restore(run) for run in paused))
     return [run_id for run_id in restored if run_id is not None]
+
+
+async def _give_form_back(client: Any, run: FlowRun) -> bool:
+    """Save the form of a suspended run that has none; whether one was saved. The form is the
+    one its step saves (an application's for an application step, `StepDecision` otherwise),
+    with a description that links to the document, since the step's own was never stored."""
+    from workflows.application.form import ApplicationDecision
+    from workflows.forms import StepDecision
+    from workflows.runtime import document_url
+
+    state = run.state
+    if (
+        state is None
+        or not state.is_paused()
+        or not (keyset := state.state_details.run_input_keyset)
+    ):
+        return False
+    if await _has_input(client, run.id, keyset["schema"]):
+        return False
+    document_id = run.parameters.get("document_id")
+    restored = "此表单在工作进程中断后恢复。"
+    if isinstance(document_id, int):
+        restored += f"文件：{document_url(document_id)}"
+    pause_key = state.state_details.pause_key or ""
+    form = ApplicationDecision if pause_key.startswith("application-") else StepDecision
+    await form.with_initial_data(description=restored).asave(
+        cast(Keyset, keyset), flow_run_id=run.id
+    )
+    return True
+
+
+async def restore_forms_of_gone_workers() -> list[str]:
+    """Give back its form to every suspended run whose worker died between the Suspended state
+    and the form's save (prefect.md §8: two writes); returns their ids. The worker's lease has
+    lapsed, so none of its processes is saving anything now: no grace to wait for. Each claim of
+    a gone worker on a run no longer executing ends here (an executing one is rescheduled by
+    `reschedule_orphaned_runs`, which reads the claim)."""
+    with unit_of_work() as session:
+        claims = [
+            (c.flow_run_id, c.worker_id) for c in claims_of_gone_workers(session=session, at=now())
+        ]
+    if not claims:
+        return []
+    restored: list[str] = []
+    ended: list[tuple[str, str]] = []
+    async with get_client() as client:
+        for start in range(0, len(claims), PAGE):
+            page = claims[start : start + PAGE]
+            runs = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(r) for r, _ in page])),
+                limit=PAGE,
+            )
+            by_id = {str(run.id): run for run in runs}
+            with unit_of_work() as session:  # still theirs once the state was read: no live
+                # worker took the run meanwhile (a worker claims a run before it executes it)
+                still = {
+                    (c.flow_run_id, c.worker_id)
+                    for c in claims_of_gone_workers(session=session, at=now())
+                }
+            for run_id, worker_id in [claim for claim in page if claim in still]:
+                run = by_id.get(run_id)
+                if run is not None and run.state is not None and run.state.type in EXECUTING:
+                    continue
+                if run is not None and await _give_form_back(client, run):
+                    restored.append(run_id)
+                ended.append((run_id, worker_id))
+    with unit_of_work() as session:
+        for run_id, worker_id in ended:
+            end_claim(session=session, flow_run_id=run_id, worker_id=worker_id)
+    return restored
+
+
+async def recover_runs_of_gone_workers(deployment_name: str) -> list[str]:
+    """What dead workers left behind, mended: their executing runs rescheduled, and the runs
+    they suspended without saving the form given their form; what was done, one line per run."""
+    done = [f"{run} rescheduled" for run in await reschedule_orphaned_runs(deployment_name)]
+    done += [f"{run} form restored" for run in await restore_forms_of_gone_workers()]
+    return done
 
 
 @flow(name=FORM_REPAIR_FLOW, persist_result=False)

@@ -88,16 +88,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     prepare_environment()
     worker_id = become_worker()
 
-    from workflows import forkserver, runner_guard
-    from workflows.reconcile import FORM_SAVE_GRACE, reschedule_orphaned_runs, restore_missing_forms
+    from workflows import forkserver, runner_claims, runner_guard
+    from workflows.reconcile import (
+        FORM_SAVE_GRACE,
+        recover_runs_of_gone_workers,
+        restore_missing_forms,
+    )
     from workflows.runtime import now
 
     served = served_flows()
     # A run suspended while the runner picks it up must not end serve (runner_guard.py).
     runner_guard.install()
+    # Each run the runner takes is claimed for this worker at once (runner_claims.py).
+    runner_claims.install(worker_id)
     # Flow runs fork from a server that has imported Prefect and our flows (forkserver.py).
     forkserver.install(entry.flow.fn.__module__ for entry in served)
-    keeper = LeaseKeeper(worker_id, partial(reschedule_orphaned_runs, DEPLOYMENT))
+    keeper = LeaseKeeper(worker_id, partial(recover_runs_of_gone_workers, DEPLOYMENT))
     keeper.register()
     # A form whose save failed is given back; not one a live sibling may be saving right now.
     restored = asyncio.run(
@@ -144,6 +150,8 @@ def run_runner(served: Sequence[Served], limit: int, settings: Settings | None =
                 interval=entry.interval,
                 description=entry.description,
             )
+        # What operators (and the chaos test) read to know the worker takes runs from now on.
+        print(f"worker {os.getpid()}: {len(served)} deployments being served", flush=True)
         asyncio.run(runner.start())
 
 

@@ -6,11 +6,13 @@
   dies with it (`die_with_worker`, run when a process other than the worker first imports the
   `workflows` package: the fork server, which preloads our flow modules), and each flow run
   forked from it dies with the fork server.
-- The worker claims the runs of its flow-run processes with each renewal of its lease (and drops
-  its claims on runs whose process has ended), and each flow run claims itself for its worker
-  when its flow starts (`claim_this_run`).
-- The longest-running live worker reschedules the runs of workers that are gone
-  (workflows.reconcile.reschedule_orphaned_runs), at its start and every RECOVERY_EVERY.
+- The worker claims each run when its runner takes it (Pending, then Submitting:
+  workflows.runner_claims), the runs it holds with each renewal of its lease (and drops its
+  claims on runs whose process has ended), and each flow run claims itself for its worker when
+  its flow starts (`claim_this_run`).
+- The longest-running live worker reschedules the runs of workers that are gone, and gives back
+  the form of a run one of them suspended but did not save the form of
+  (workflows.reconcile.recover_runs_of_gone_workers), at its start and every RECOVERY_EVERY.
 """
 
 from __future__ import annotations
@@ -83,8 +85,8 @@ def runs_of_my_processes() -> set[str] | None:
 
 
 class LeaseKeeper(threading.Thread):
-    """Keeps the worker's lease while the process lives; as the recovering worker, reschedules
-    orphaned runs every RECOVERY_EVERY seconds. A database or Prefect that does not answer is
+    """Keeps the worker's lease while the process lives; as the recovering worker, recovers the
+    runs of gone workers every RECOVERY_EVERY seconds. A database or Prefect that does not answer is
     logged and tried again: it never stops the worker."""
 
     def __init__(
@@ -122,24 +124,26 @@ class LeaseKeeper(threading.Thread):
                 leading = self._renew()
                 if leading and (time.monotonic() - last_recovery) >= RECOVERY_EVERY:
                     last_recovery = time.monotonic()
-                    rescheduled = asyncio.run(self._recover())
-                    if rescheduled:
-                        log.warning("rescheduled orphaned run(s): %s", ", ".join(rescheduled))
+                    recovered = asyncio.run(self._recover())
+                    if recovered:
+                        log.warning("recovered run(s) of gone workers: %s", ", ".join(recovered))
             except Exception:  # the database or Prefect away for a moment: try again
                 log.exception("worker lease or recovery failed; trying again")
 
     def _renew(self) -> bool:
         """Renew (or take again) the lease; whether this worker is the recovering one."""
         from services.worker_leases import hold_runs, recovering_worker, renew_lease
+        from workflows.runner_claims import taken
         from workflows.runtime import now, unit_of_work
 
         at = now()
         with unit_of_work() as session:
             if not renew_lease(session=session, worker_id=self.worker_id, at=at):
                 self._register(session, at)  # forgotten or released: taken again
-            runs = runs_of_my_processes()
-            if runs is not None:  # its claims on runs whose process has ended end too
-                hold_runs(session=session, worker_id=self.worker_id, run_ids=runs, at=at)
+            # The runs its runner has taken (from Pending until their process ends) and those of
+            # its processes; its claims on any other run end (their process has ended).
+            runs = taken() | (runs_of_my_processes() or set())
+            hold_runs(session=session, worker_id=self.worker_id, run_ids=runs, at=at)
             return recovering_worker(session=session, at=at) == self.worker_id
 
     def release(self) -> None:

@@ -12,9 +12,12 @@ from models.workers import RunClaim, WorkerLease
 from services.worker_leases import (
     KEPT_FOR,
     LEASE_LAPSE,
+    LEASE_RENEWAL,
     UNCLAIMED_GRACE,
     ExecutingRun,
     claim_run,
+    claims_of_gone_workers,
+    end_claim,
     forget_gone_workers,
     hold_runs,
     orphaned_runs,
@@ -130,3 +133,38 @@ def test_workers_gone_for_a_day_are_forgotten(session: Session) -> None:
     assert forget_gone_workers(session=session, at=T0 + KEPT_FOR + timedelta(seconds=1)) == 1
     assert session.get(WorkerLease, "old") is None
     assert session.get(WorkerLease, "new") is not None
+
+
+def test_the_claims_of_gone_workers_are_those_whose_lease_lapsed_or_ended(
+    session: Session,
+) -> None:
+    _workers(session)
+    at = T0 + timedelta(days=1)
+    renew_lease(session=session, worker_id="old", at=at)
+    renew_lease(session=session, worker_id="new", at=at - LEASE_LAPSE - timedelta(seconds=1))
+    register_worker(session=session, worker_id="stopped", host="h", pid=3, at=at)
+    for run, worker in (("a", "old"), ("b", "new"), ("c", "stopped")):
+        claim_run(session=session, flow_run_id=run, worker_id=worker, at=at)
+    release_worker(session=session, worker_id="stopped")
+    gone = claims_of_gone_workers(session=session, at=at)
+    assert [(c.flow_run_id, c.worker_id) for c in gone] == [("b", "new"), ("c", "stopped")]
+
+
+def test_a_gone_worker_s_claim_ends_but_not_a_newer_claim_of_another(session: Session) -> None:
+    _workers(session)
+    at = T0 + timedelta(days=1)
+    claim_run(session=session, flow_run_id="a", worker_id="new", at=at)
+    claim_run(session=session, flow_run_id="b", worker_id="new", at=at)
+    claim_run(session=session, flow_run_id="b", worker_id="old", at=at)  # taken meanwhile
+    end_claim(session=session, flow_run_id="a", worker_id="new")
+    end_claim(session=session, flow_run_id="b", worker_id="new")
+    assert session.get(RunClaim, "a") is None
+    kept = session.get(RunClaim, "b")
+    assert kept is not None
+    assert kept.worker_id == "old"
+
+
+def test_an_unclaimed_run_is_given_as_long_as_a_lease_may_go_unrenewed() -> None:
+    """A live worker claims its runs at each state its runner proposes and at each renewal."""
+    assert UNCLAIMED_GRACE == LEASE_LAPSE
+    assert LEASE_RENEWAL * 3 < LEASE_LAPSE

@@ -84,13 +84,14 @@ class Stack:
         """Start `python -m workflows.serve` in its own process group."""
         self.serve = self.spawn_worker("serve.log")
 
-    def spawn_worker(self, log_name: str, limit: int = 4) -> subprocess.Popen[bytes]:
-        """One more worker (`python -m workflows.serve`) in a process group of its own."""
+    def spawn_worker(self, log_name: str, limit: int = 4, **env: str) -> subprocess.Popen[bytes]:
+        """One more worker (`python -m workflows.serve`) in a process group of its own (with
+        these variables added to the stack's environment)."""
         with (self.data_dir / log_name).open("ab") as log:
             return subprocess.Popen(
                 [sys.executable, "-m", "workflows.serve", "--limit", str(limit)],
                 cwd=ROOT,
-                env=self.env,
+                env=self.env | env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

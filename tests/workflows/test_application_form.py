@@ -3,6 +3,7 @@ and, at the release review, exactly the files proposed; a bad date named."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -22,6 +23,7 @@ VIEW = ApplicationView(
     received_on=date(2026, 9, 25),
     description="城区停车收费标准",
     requested_form="电子邮件",
+    proposes_proactive=True,
     fee_yuan=0,
     nth_in_month=1,
     state=ClockState.RUNNING,
@@ -47,6 +49,11 @@ def test_the_release_form_lists_exactly_the_proposed_files_and_no_personal_data(
     for personal in ("某律师事务所", "31110000ABCDEFGH1X", "13400000000"):
         assert personal not in text
     assert "approve_release, refuse_release" in text
+    assert "纳入主动公开（条例第四十四条第二款" in text  # the applicant's proposal (art. 44 ¶2)
+    plain = describe_application(
+        replace(VIEW, proposes_proactive=False), ApplicationStep.REPLY, url="http://api/a/7"
+    )
+    assert "纳入主动公开" not in plain
 
 
 def test_the_form_is_flat_and_a_bad_date_is_named() -> None:

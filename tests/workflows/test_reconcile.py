@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -15,9 +16,12 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
+from sqlmodel import Session
 
+from models.workers import RunClaim, WorkerLease
 from policies.statuses import Status
-from tests.workflows.conftest import Stack
+from services.worker_leases import LEASE_LAPSE, LEASE_RENEWAL, claim_run, register_worker
+from tests.workflows.conftest import Stack, wait_until
 from tests.workflows.helpers import (
     decide_in_ui,
     new_document,
@@ -27,6 +31,7 @@ from tests.workflows.helpers import (
     wait_suspended_at,
 )
 from workflows.reconcile import FORM_REPAIR_FLOW, FORM_REPAIR_LOOKBACK, FORM_SAVE_GRACE
+from workflows.worker import RECOVERY_EVERY
 
 pytestmark = pytest.mark.usefixtures("prefect_client_settings")
 
@@ -121,5 +126,45 @@ def test_the_scheduled_repair_gives_a_form_back_once_its_worker_had_time_to_save
         description = client.read_flow_run_input(run, keyset["description"])
     assert f"/documents/{doc}" in description
 
+    decide_in_ui(stack, run, decision="approve", reviewer=people["secrecy_reviewer"])
+    wait_suspended_at(stack, run, doc, Status.AWAITING_SIGNOFF)
+
+
+def test_a_run_its_dead_worker_suspended_without_the_form_gets_it_back_once_the_lease_lapses(
+    stack: Stack,
+) -> None:
+    """Chaos (issue 24): the worker died between the Suspended state and the form's save. While
+    a live worker still claims the run (its process may be saving the form) nothing is touched;
+    once the claiming worker's lease has lapsed, the recovering worker gives the form back within
+    a few seconds instead of after the repair's grace, and the step can be decided."""
+    doc, version, people = new_document(stack)
+    run = start_review(doc, version)
+    wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
+    keyset, _ = _lose_form(run)
+    now = datetime.now(UTC)
+    with Session(stack.engine) as session:  # a worker started after the session's serve
+        register_worker(session=session, worker_id="doomed", host="h", pid=1, at=now)
+        lease = session.get(WorkerLease, "doomed")
+        assert lease is not None
+        lease.seen_at = now + timedelta(hours=1)  # alive for the next hour
+        session.add(lease)
+        claim_run(session=session, flow_run_id=str(run), worker_id="doomed", at=now)
+        session.commit()
+    time.sleep(2 * RECOVERY_EVERY + LEASE_RENEWAL.total_seconds())
+    assert not _form_exists(run, keyset["schema"])  # its live worker may be saving it
+
+    with Session(stack.engine) as session:  # the worker dies: its lease lapses
+        lease = session.get(WorkerLease, "doomed")
+        assert lease is not None
+        lease.seen_at = datetime.now(UTC) - LEASE_LAPSE - timedelta(seconds=1)
+        session.add(lease)
+        session.commit()
+    wait_until(
+        lambda: _form_exists(run, keyset["schema"]),
+        timeout=2 * RECOVERY_EVERY + 20,
+        what="the recovering worker to give the form back",
+    )
+    with Session(stack.engine) as session:
+        assert session.get(RunClaim, str(run)) is None  # the dead worker's claim ended
     decide_in_ui(stack, run, decision="approve", reviewer=people["secrecy_reviewer"])
     wait_suspended_at(stack, run, doc, Status.AWAITING_SIGNOFF)

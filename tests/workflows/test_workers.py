@@ -21,10 +21,10 @@ from sqlmodel import Session, col, select
 from models.versions import RecordedFinding
 from models.workers import RunClaim, WorkerLease
 from policies.statuses import Status
-from services.worker_leases import LEASE_LAPSE
+from services.worker_leases import LEASE_LAPSE, ExecutingRun
 from tests.conftest import _psycopg_dsn
 from tests.workflows.conftest import Stack, wait_until
-from tests.workflows.helpers import new_document, start_review, wait_suspended_at
+from tests.workflows.helpers import new_document, run_on_own_loop, start_review, wait_suspended_at
 
 pytestmark = pytest.mark.usefixtures("prefect_client_settings")
 
@@ -279,3 +279,98 @@ def test_a_run_left_submitting_under_a_stale_claim_of_a_live_worker_is_reschedul
     )
     print(f"\nrescheduled {time.monotonic() - submitted:.0f} s after the claim")
     wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW, timeout=120)
+
+
+def test_a_run_is_claimed_for_its_worker_as_soon_as_its_runner_takes_it(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chaos (issue 24): a worker killed while its flow-run process was still starting left its
+    runs Pending or Submitting and unclaimed, taken back only after the unclaimed grace (60 s
+    then). The runner's own proposals claim the run for the worker (real Prefect server and
+    database), so such a run is orphaned as soon as the worker's lease lapses."""
+    from prefect.runner._scheduled_run_poller import ScheduledRunPoller
+    from prefect.runner._state_proposer import StateProposer
+
+    from config.settings import get_settings
+    from services.worker_leases import orphaned_runs, register_worker
+    from workflows import runner_claims, runtime
+
+    for cls, name in (
+        (StateProposer, "propose_pending"),
+        (StateProposer, "propose_submitting"),
+        (ScheduledRunPoller, "_submit_run"),
+    ):  # as they are now, again after the test
+        monkeypatch.setattr(cls, name, getattr(cls, name))
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", stack.database_url)
+    get_settings.cache_clear()
+    runtime.engine.cache_clear()
+    doc, version, _ = new_document(stack)
+    started = datetime.now(UTC)
+    with Session(stack.engine) as session:  # started after the session's serve: not recovering
+        register_worker(session=session, worker_id="taker", host="h", pid=1, at=started)
+        session.commit()
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("document-review/default")
+        later = datetime.now(UTC) + timedelta(days=1)  # no worker picks it up on its own
+        run = client.create_flow_run_from_deployment(
+            deployment.id,
+            parameters={"document_id": doc, "version_id": version},
+            state=Scheduled(scheduled_time=later),
+            name=f"doc-{doc}-v{version}",
+        )
+    runner_claims.install("taker")
+    try:
+        for propose in ("propose_pending", "propose_submitting"):
+            assert run_on_own_loop(_propose, propose, run)
+            with get_client(sync_client=True) as client:
+                state = client.read_flow_run(run.id).state
+            assert state is not None
+            since = state.timestamp
+
+            def claimed_since(since: datetime = since) -> bool:
+                with Session(stack.engine) as session:
+                    claim = session.get(RunClaim, str(run.id))
+                    return claim is not None and claim.claimed_at >= since
+
+            wait_until(claimed_since, timeout=10, what=f"the claim after {propose}")
+            with Session(stack.engine) as session:
+                claim = session.get(RunClaim, str(run.id))
+                assert claim is not None
+                assert claim.worker_id == "taker"
+                executing = [ExecutingRun(str(run.id), state_since=state.timestamp)]
+                alive_at = started + LEASE_LAPSE - timedelta(seconds=1)
+                assert orphaned_runs(session=session, executing=executing, at=alive_at) == []
+                lapsed = started + LEASE_LAPSE + timedelta(seconds=1)
+                assert orphaned_runs(session=session, executing=executing, at=lapsed) == [
+                    str(run.id)
+                ]
+        assert str(run.id) in runner_claims.taken()
+    finally:
+        runtime.engine().dispose()
+        runtime.engine.cache_clear()
+        get_settings.cache_clear()
+        with get_client(sync_client=True) as client:
+            client.set_flow_run_state(run.id, Scheduled(scheduled_time=later), force=True)
+
+
+async def _propose(name: str, run: object) -> bool:
+    from prefect.client.orchestration import get_client as get_async_client
+    from prefect.runner._state_proposer import StateProposer
+
+    async with get_async_client() as client:
+        return bool(await getattr(StateProposer(client=client), name)(run))
+
+
+def test_a_worker_s_claim_ends_once_its_run_s_process_has_ended(stack: Stack) -> None:
+    """The runs a worker's runner took stay its own only until their process ends: a run that
+    suspended is no longer claimed after the worker's next renewals (else a live worker's stale
+    claim would keep the run from being taken back once it resumed on a worker that died)."""
+    doc, version, _ = new_document(stack)
+    run = start_review(doc, version)
+    wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
+
+    def unclaimed() -> bool:
+        with Session(stack.engine) as session:
+            return session.get(RunClaim, str(run)) is None
+
+    wait_until(unclaimed, timeout=60, what="the worker's claim on the suspended run to end")

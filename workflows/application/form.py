@@ -90,6 +90,11 @@ def describe_application(
         f"- **申请人类型**: {view.applicant_type.column}",
         f"- **所需信息**: {view.description}",
         f"- **获取方式**: {view.requested_form}",
+        *(
+            ["- **申请人建议**: 纳入主动公开（条例第四十四条第二款；答复后关联公文进入转换审查）"]
+            if view.proposes_proactive
+            else []
+        ),
         f"- **答复期限**: {due} — 依据 {view.reply_basis}",
         f"- **已关联公文**: {', '.join(f'#{i}' for i in view.document_ids) or '（无）'}",
         f"- **办理页面**: [{url}]({url})",
