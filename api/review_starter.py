@@ -8,14 +8,17 @@ busy when the retries run out, costs one short failure: new submissions then ski
 for a while ("pending") and the reconciler starts them later. Until Prefect has answered, one
 attempt at a time probes it: a failed attempt takes about 1.6 s and 0.1 s of the event loop's
 CPU, and uploads arriving during that time would otherwise each launch one more. Prefect's
-idempotency key makes a repeated start return the same run.
+idempotency key makes a repeated start return the same run. At most STARTS_AT_ONCE attempts
+go to Prefect at once; the rest wait their turn here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -36,6 +39,9 @@ log = logging.getLogger("gongkai.review_starter")
 BUSY = 503  # Prefect's answer when its database is locked or it cannot serve now
 FIRST_BACKOFF_SECONDS = 0.25
 MAX_BACKOFF_SECONDS = 4.0
+# Runs created at once; the others queue here, not in Prefect. A burst of 100 uploads sending
+# 100 creations at once is what makes Prefect's SQLite answer 503 ("database is locked").
+STARTS_AT_ONCE = 4
 
 
 def is_busy(error: BaseException) -> bool:
@@ -83,6 +89,9 @@ class ReviewStarter:
     _answered: bool = field(default=False, init=False)  # the last attempt got a flow run
     _probing: bool = field(default=False, init=False)  # an attempt of unknown outcome is running
     _rng: random.Random = field(default_factory=random.Random, init=False)
+    _limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = field(
+        default_factory=weakref.WeakKeyDictionary, init=False
+    )
 
     @property
     def available(self) -> bool:
@@ -161,8 +170,9 @@ class ReviewStarter:
         ceiling = FIRST_BACKOFF_SECONDS
         while True:
             try:
-                with anyio.fail_after(self.settings.review_start_timeout_seconds):
-                    return await attempt()
+                async with self._at_once():  # the wait for a turn is not the attempt's time
+                    with anyio.fail_after(self.settings.review_start_timeout_seconds):
+                        return await attempt()
             except Exception as error:
                 delay = self._rng.uniform(0, ceiling)
                 if not is_busy(error) or time.monotonic() + delay > deadline:
@@ -170,6 +180,15 @@ class ReviewStarter:
                 log.info("Prefect busy (%r); trying again in %.2f s", error, delay)
                 await anyio.sleep(delay)
                 ceiling = min(ceiling * 2, MAX_BACKOFF_SECONDS)
+
+    def _at_once(self) -> anyio.CapacityLimiter:
+        """The limit of STARTS_AT_ONCE attempts, one per event loop (a limiter belongs to the
+        loop it was made in)."""
+        loop = asyncio.get_running_loop()
+        limiter = self._limiters.get(loop)
+        if limiter is None:
+            limiter = self._limiters[loop] = anyio.CapacityLimiter(STARTS_AT_ONCE)
+        return limiter
 
     async def _run_deployment(
         self, deployment: str, parameters: dict[str, int], key: str, tags: list[str]
