@@ -58,6 +58,18 @@ def get_current_version(*, session: Session, document: Document) -> Version:
     return version
 
 
+def version_in_status(
+    *, session: Session, document_id: int, version_id: int, status: Status
+) -> Version | None:
+    """The version, if it is its document's current one and the document is in `status`; else
+    None (a step that would refuse it, read without a lock)."""
+    document = session.get(Document, document_id)
+    version = session.get(Version, version_id)
+    if document is None or version is None or document.current_version_id != version_id:
+        return None
+    return version if document.status is status else None
+
+
 def get_marking(*, session: Session, version_id: int) -> Marking:
     """The marking of a version, or NotFound."""
     marking = session.exec(select(Marking).where(col(Marking.version_id) == version_id)).first()

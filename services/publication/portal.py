@@ -255,6 +255,18 @@ class _Found:
     interpreted: bool
 
 
+def _amending(statement: Any, by: Any, by_publication: Any) -> Any:
+    """The statement outer-joined with the document amending a validity change (`by`) and that
+    document's publication, when it is published itself."""
+    return statement.outerjoin(
+        by,
+        sa.and_(
+            col(by.id) == col(ValidityChangeRecord.amended_by_document_id),
+            col(by.status) == Status.PUBLISHED,
+        ),
+    ).outerjoin(by_publication, col(by_publication.document_id) == col(by.id))
+
+
 def _publication_statement() -> Any:
     """By 索引号 (bound as `index_number`): the publication's catalogue row, its shown file with
     its published name and kept text, whether it has 解读材料 to look up, and its validity
@@ -263,7 +275,7 @@ def _publication_statement() -> Any:
     without a change when there is none)."""
     by = aliased(Document)
     by_publication = aliased(Publication)
-    return (
+    statement = _amending(
         _catalogue_select()
         .add_columns(
             col(Publication.document_id),
@@ -286,21 +298,14 @@ def _publication_statement() -> Any:
         .outerjoin(
             ValidityChangeRecord,
             col(ValidityChangeRecord.document_id) == col(Publication.document_id),
-        )
-        .outerjoin(
-            by,
-            sa.and_(
-                col(by.id) == col(ValidityChangeRecord.amended_by_document_id),
-                col(by.status) == Status.PUBLISHED,
-            ),
-        )
-        .outerjoin(by_publication, col(by_publication.document_id) == col(by.id))
-        .where(col(Publication.index_number) == sa.bindparam("index_number"))
-        .order_by(
-            col(ValidityChangeRecord.recorded_at),
-            col(ValidityChangeRecord.id),
-            col(by_publication.published_at),
-        )
+        ),
+        by,
+        by_publication,
+    )
+    return statement.where(col(Publication.index_number) == sa.bindparam("index_number")).order_by(
+        col(ValidityChangeRecord.recorded_at),
+        col(ValidityChangeRecord.id),
+        col(by_publication.published_at),
     )
 
 
@@ -451,24 +456,20 @@ def feed_statements(limit: int) -> tuple[Any, Any]:
     by = aliased(Document)
     by_publication = aliased(Publication)
     changes = (
-        sa.select(
-            ValidityChangeRecord,
-            col(Publication.index_number),
-            col(Document.title),
-            col(by.doc_number),
-            col(by.title),
-            col(by_publication.index_number),
-        )
-        .join(Document, col(Document.id) == col(ValidityChangeRecord.document_id))
-        .join(Publication, col(Publication.document_id) == col(Document.id))
-        .outerjoin(
+        _amending(
+            sa.select(
+                ValidityChangeRecord,
+                col(Publication.index_number),
+                col(Document.title),
+                col(by.doc_number),
+                col(by.title),
+                col(by_publication.index_number),
+            )
+            .join(Document, col(Document.id) == col(ValidityChangeRecord.document_id))
+            .join(Publication, col(Publication.document_id) == col(Document.id)),
             by,
-            sa.and_(
-                col(by.id) == col(ValidityChangeRecord.amended_by_document_id),
-                col(by.status) == Status.PUBLISHED,
-            ),
+            by_publication,
         )
-        .outerjoin(by_publication, col(by_publication.document_id) == col(by.id))
         .where(col(Document.status) == Status.PUBLISHED)
         .order_by(col(ValidityChangeRecord.recorded_at).desc(), col(ValidityChangeRecord.id).desc())
         .limit(limit)

@@ -26,7 +26,6 @@ from sqlmodel import Session, col, select
 
 from models.deadlines import Deadline
 from models.decisions import Decision
-from models.documents import Document
 from models.organs import Organ
 from models.publications import Publication
 from models.versions import Marking, Version, VersionAttachment
@@ -36,7 +35,7 @@ from policies.profiles import InterpretationMode, get_profile
 from policies.statuses import Status
 from policies.steps import DecisionKind, Step
 from services.calendar import calendar_for
-from services.documents import get_marking
+from services.documents import get_marking, version_in_status
 from services.errors import DomainError, NotFound, Unavailable
 from services.publication.search_index import index_publication
 from services.reading.limits import ReadingLimits
@@ -264,11 +263,13 @@ def _require_review(session: Session, version_id: int, attribute: Attribute) -> 
 def files_of_publication(*, session: Session, document_id: int, version_id: int) -> list[int]:
     """The file `publish_version` reads (the published file, its printed marks checked): none
     when the version is published already or would be refused before it is read."""
-    document = session.get(Document, document_id)
-    version = session.get(Version, version_id)
-    if document is None or version is None or document.current_version_id != version_id:
-        return []
-    if document.status is not Status.AWAITING_SIGNOFF:
+    version = version_in_status(
+        session=session,
+        document_id=document_id,
+        version_id=version_id,
+        status=Status.AWAITING_SIGNOFF,
+    )
+    if version is None:
         return []
     key = publication_key(version_id)
     if session.exec(select(Publication).where(col(Publication.idempotency_key) == key)).first():

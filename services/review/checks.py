@@ -28,7 +28,7 @@ from policies.submission_checks import (
     check_submission,
     is_policy_document,
 )
-from services.documents import get_marking
+from services.documents import get_marking, version_in_status
 from services.errors import NotFound
 from services.reading.detectors import prescreen
 from services.reading.limits import ReadingLimits
@@ -154,13 +154,10 @@ DEFAULT_TERMS: tuple[str, ...] = ("涉密", "敏感", "不宜公开")
 def files_of_recheck(*, session: Session, document_id: int, version_id: int) -> list[int]:
     """The files `recheck_marking` reads (their printed marks): none once the document has been
     routed or the version is no longer under review."""
-    document = session.get(Document, document_id)
-    version = session.get(Version, version_id)
-    if document is None or version is None or document.current_version_id != version_id:
-        return []
-    if document.status is not Status.SUBMITTED:
-        return []
-    return printed_files(session=session, version=version)
+    version = version_in_status(
+        session=session, document_id=document_id, version_id=version_id, status=Status.SUBMITTED
+    )
+    return [] if version is None else printed_files(session=session, version=version)
 
 
 def files_of_version(*, session: Session, version_id: int) -> list[int]:

@@ -146,9 +146,8 @@ def test_issue_20_an_alert_raised_on_the_provisional_date_is_withdrawn_and_raise
     assert right.payload["provisional"] is False
 
 
-def test_issue_26_an_applications_reply_is_recounted_when_2027_is_loaded_条例_art_33(
-    session: Session,
-) -> None:
+def _reply_deadline_of_an_application_of_2026_12_07(session: Session, applicant: str) -> Deadline:
+    """The reply deadline (条例 art. 33) of an application handed in on Mon 2026-12-07."""
     from policies.applications import ApplicantType, Channel
     from services.applications import ApplicationRequest, register_application
     from tests.factories import make_organ
@@ -158,10 +157,10 @@ def test_issue_26_an_applications_reply_is_recounted_when_2027_is_loaded_条例_
         organ=make_organ(session),
         request=ApplicationRequest(
             applicant_type=ApplicantType.NATURAL_PERSON,
-            applicant_name="吴十",
-            applicant_id_number="110101199501011234",
+            applicant_name=applicant,
+            applicant_id_number=f"1101011995010{len(applicant):05d}",
             contact="13500000000",
-            description="2027年春耕补贴发放办法",
+            description=f"{applicant}申请：2027年春耕补贴发放办法",
             requested_form="电子邮件",
             channel=Channel.IN_PERSON,
             submitted_on=date(2026, 12, 7),
@@ -170,12 +169,18 @@ def test_issue_26_an_applications_reply_is_recounted_when_2027_is_loaded_条例_
         at=sh(2026, 12, 7, 9),
     )
     session.commit()
-    reply = session.exec(
+    return session.exec(
         select(Deadline).where(
             col(Deadline.application_id) == application.id,
             col(Deadline.kind) == DeadlineKind.APPLICATION_REPLY.value,
         )
     ).one()
+
+
+def test_issue_26_an_applications_reply_is_recounted_when_2027_is_loaded_条例_art_33(
+    session: Session,
+) -> None:
+    reply = _reply_deadline_of_an_application_of_2026_12_07(session, "吴十")
     # 20 WD from Mon 2026-12-07: provisionally Tue 2027-01-05; with the fixture's Sat 01-02
     # make-up day, Mon 2027-01-04.
     assert (reply.due_at, reply.provisional) == (sh(2027, 1, 6), True)
@@ -188,34 +193,9 @@ def test_issue_26_an_applications_reply_is_recounted_when_2027_is_loaded_条例_
 def test_issue_26_an_applications_alert_on_the_provisional_date_is_withdrawn_条例_art_33(
     session: Session,
 ) -> None:
-    from policies.applications import ApplicantType, Channel
-    from services.applications import ApplicationRequest, register_application
     from services.applications.alerts import check_application_windows
-    from tests.factories import make_organ
 
-    application, _ = register_application(
-        session=session,
-        organ=make_organ(session),
-        request=ApplicationRequest(
-            applicant_type=ApplicantType.NATURAL_PERSON,
-            applicant_name="郑十一",
-            applicant_id_number="110101199601011234",
-            contact="13500000001",
-            description="本县2026年道路维修计划",
-            requested_form="电子邮件",
-            channel=Channel.IN_PERSON,
-            submitted_on=date(2026, 12, 7),
-        ),
-        profile="national",
-        at=sh(2026, 12, 7, 9),
-    )
-    session.commit()
-    reply = session.exec(
-        select(Deadline).where(
-            col(Deadline.application_id) == application.id,
-            col(Deadline.kind) == DeadlineKind.APPLICATION_REPLY.value,
-        )
-    ).one()
+    reply = _reply_deadline_of_an_application_of_2026_12_07(session, "郑十一")
     first = sh(2026, 12, 28, 12)
     of_reply = f"application:{reply.id}:"
     raised = check_application_windows(session, at=first, shares=(0.5,))
