@@ -68,7 +68,7 @@ class _Counted(ReviewStarter):
 
 def test_a_burst_sends_at_most_a_few_creations_to_prefect_at_once_and_all_start() -> None:
     """20 uploads at once: the waiting turns do not count against the attempt's timeout
-    (6 rounds of 0.3 s exceed the 1 s timeout), and every review starts."""
+    (5 rounds of 0.3 s exceed the 1 s timeout), and every review starts."""
     starter = _Counted()
     started: list[str | None] = []
 
