@@ -101,7 +101,7 @@ def propose_conversions(
             at=at,
         )
         recipients = distinct_recipients(session, id_of(document), year) if released else 0
-        if released and conversion_due(recipients, threshold):
+        if conversion_due(recipients, threshold):
             applicants = f"{threshold.applicants} 名申请人 ({threshold.source})"
             rows.append(due(cycle=str(year), basis=f"{SOURCE_CONVERSION}: {applicants}"))
         if application.proposes_proactive:

@@ -15,6 +15,7 @@ from uuid import UUID
 import psycopg
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import FlowRun
 from prefect.states import Scheduled
 from sqlmodel import Session, col, select
 
@@ -242,6 +243,18 @@ def _lease_of(stack: Stack, pid: int) -> str:
     return lease.id if lease is not None else "released"
 
 
+def _parked_run(doc: int, version: int) -> FlowRun:
+    """A run of the review deployment scheduled a day ahead: no worker picks it up on its own."""
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("document-review/default")
+        return client.create_flow_run_from_deployment(
+            deployment.id,
+            parameters={"document_id": doc, "version_id": version},
+            state=Scheduled(scheduled_time=datetime.now(UTC) + timedelta(days=1)),
+            name=f"doc-{doc}-v{version}",
+        )
+
+
 def test_a_run_left_submitting_under_a_stale_claim_of_a_live_worker_is_rescheduled(
     stack: Stack,
 ) -> None:
@@ -256,15 +269,8 @@ def test_a_run_left_submitting_under_a_stale_claim_of_a_live_worker_is_reschedul
     from workflows.worker import RECOVERY_EVERY
 
     doc, version, _ = new_document(stack)
+    run = _parked_run(doc, version).id
     with get_client(sync_client=True) as client:
-        deployment = client.read_deployment_by_name("document-review/default")
-        later = datetime.now(UTC) + timedelta(days=1)  # no worker picks it up on its own
-        run = client.create_flow_run_from_deployment(
-            deployment.id,
-            parameters={"document_id": doc, "version_id": version},
-            state=Scheduled(scheduled_time=later),
-            name=f"doc-{doc}-v{version}",
-        ).id
         client.set_flow_run_state(run, Submitting(), force=True)  # its worker died here
     assert stack.serve is not None
     live = _lease_of(stack, stack.serve.pid)
@@ -309,15 +315,7 @@ def test_a_run_is_claimed_for_its_worker_as_soon_as_its_runner_takes_it(
     with Session(stack.engine) as session:  # started after the session's serve: not recovering
         register_worker(session=session, worker_id="taker", host="h", pid=1, at=started)
         session.commit()
-    with get_client(sync_client=True) as client:
-        deployment = client.read_deployment_by_name("document-review/default")
-        later = datetime.now(UTC) + timedelta(days=1)  # no worker picks it up on its own
-        run = client.create_flow_run_from_deployment(
-            deployment.id,
-            parameters={"document_id": doc, "version_id": version},
-            state=Scheduled(scheduled_time=later),
-            name=f"doc-{doc}-v{version}",
-        )
+    run = _parked_run(doc, version)
     runner_claims.install("taker")
     try:
         for propose in ("propose_pending", "propose_submitting"):
@@ -350,7 +348,8 @@ def test_a_run_is_claimed_for_its_worker_as_soon_as_its_runner_takes_it(
         runtime.engine.cache_clear()
         get_settings.cache_clear()
         with get_client(sync_client=True) as client:
-            client.set_flow_run_state(run.id, Scheduled(scheduled_time=later), force=True)
+            parked = Scheduled(scheduled_time=datetime.now(UTC) + timedelta(days=1))
+            client.set_flow_run_state(run.id, parked, force=True)
 
 
 async def _propose(name: str, run: object) -> bool:
