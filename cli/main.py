@@ -11,10 +11,11 @@ from config.settings import Settings, get_settings
 
 
 def _migrate(_: argparse.Namespace) -> int:
+    from config.secrets import private_folder
     from models.migrate import upgrade
 
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.data_dir)
     upgrade(settings.database_url)
     print(f"database ready: {settings.database_url}")
     return 0

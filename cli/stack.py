@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from config.secrets import private_folder
 from config.settings import Settings
 
 STOP_GRACE_SECONDS = 20
@@ -144,7 +145,8 @@ def run_stack(settings: Settings) -> int:
     """Migrate, start Prefect server + serve + API, print the URLs, run until Ctrl-C."""
     from models.migrate import upgrade
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if private_folder(settings.data_dir):
+        print(f"gongkai: {settings.data_dir.resolve()} was open to other accounts; now mode 0700")
     settings.files_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
     warning = calendar_banner(settings)

@@ -19,6 +19,8 @@ from services.errors import Conflict, NotFound, RequestInvalid, Unauthenticated,
 from services.timestamps import require_aware
 
 TOKEN_PREFIX = "gk_"
+# Who decides for the documents of every organ: the disclosure office (条例 art. 4) and admins.
+ALL_ORGAN_ROLES = frozenset({Role.DISCLOSURE_OFFICE, Role.ADMIN})
 
 
 def hash_token(token: str) -> str:
@@ -117,10 +119,12 @@ def assign_organ(*, session: Session, user: User, organ: Organ, at: datetime) ->
 
 def decides_for_organ(*, session: Session, user: User, organ_id: int) -> bool:
     """Whether this person may decide for documents of this organ: anyone for their own organ,
-    a secrecy reviewer or signer also for the organs assigned to them, others only their own
+    a secrecy reviewer or signer also for the organs assigned to them, a drafter only their own
     (an office clerk or admin decides for every organ)."""
-    if user.role not in ORGAN_SCOPED_ROLES or user.organ_id == organ_id:
+    if user.organ_id == organ_id or user.role in ALL_ORGAN_ROLES:
         return True
+    if user.role not in ORGAN_SCOPED_ROLES:
+        return False
     assigned = session.exec(
         select(OrganAssignment.user_id).where(
             col(OrganAssignment.user_id) == user.id, col(OrganAssignment.organ_id) == organ_id

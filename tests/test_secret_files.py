@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from config.secrets import SecretFileUnsafe, secret_file
+from config.secrets import SecretFileUnsafe, private_folder, secret_file
 from config.settings import Settings
 
 
@@ -34,3 +34,19 @@ def test_the_one_time_code_key_is_the_setting_or_a_key_file_under_the_data_folde
     from_file = Settings(data_dir=tmp_path).one_time_code_key()
     assert (tmp_path / "totp.key").read_text().strip().encode() == from_file
     assert Settings(data_dir=tmp_path, totp_key="k" * 44).one_time_code_key() == b"k" * 44
+
+
+def test_the_data_folder_is_made_for_its_owner_only_and_an_open_one_is_closed(
+    tmp_path: Path,
+) -> None:
+    """Other local accounts must not read the drafts, the applicants' data or the Prefect
+    database with the reviewers' form answers that the data folder holds."""
+    made = tmp_path / "new" / "data"
+    assert private_folder(made) is False
+    assert stat.S_IMODE(made.stat().st_mode) == 0o700
+    open_one = tmp_path / "open"
+    open_one.mkdir()
+    open_one.chmod(0o755)
+    assert private_folder(open_one) is True
+    assert stat.S_IMODE(open_one.stat().st_mode) == 0o700
+    assert private_folder(open_one) is False

@@ -84,8 +84,9 @@ async def _runs_in(client: Any, deployment_name: str, states: list[StateType]) -
 async def reschedule_orphaned_runs(deployment_name: str) -> list[str]:
     """Reschedule this deployment's runs whose worker is gone (services.worker_leases: by the
     worker's lease, never a live sibling's run); returns their ids. A run that has ended
-    (Failed, Crashed, Cancelled) is not touched here: it is the stranded-review check's, and the
-    office restarts it (services/office/stranded.py), the one way such a run goes on."""
+    (Failed, Crashed, Cancelled, Completed) is not touched here: it is the stranded-review
+    check's, and the office restarts it (services/office/stranded.py), the one way such a run
+    goes on."""
     rescheduled: list[str] = []
     async with get_client() as client:
         runs = {
@@ -251,12 +252,16 @@ async def _has_input(client: Any, run_id: Any, key: str) -> bool:
     return True
 
 
-ENDED = [StateType.FAILED, StateType.CRASHED, StateType.CANCELLED]
+# A review run ends only once its document has left the human steps; one that ended while its
+# document still waits at one — Completed included, e.g. set by hand on the Prefect API — leaves
+# it waiting for a form nobody can submit.
+ENDED = [StateType.FAILED, StateType.CRASHED, StateType.CANCELLED, StateType.COMPLETED]
 STRANDED_CHECK_FLOW = "find-stranded-reviews"
 
 
 async def ended_runs(run_ids: list[str]) -> list[tuple[str, str]]:
-    """Which of these runs have ended (Failed, Crashed, Cancelled): (id, state type) each."""
+    """Which of these runs have ended (Failed, Crashed, Cancelled, Completed): (id, state type)
+    each."""
     ended: list[tuple[str, str]] = []
     async with get_client() as client:
         for start in range(0, len(run_ids), PAGE):

@@ -402,6 +402,7 @@ def post_validity(
         role=user.role,
         channel="api",
         at=now(),
+        person=user,
         amended_by_document_id=body.amended_by_document_id,
         amended_by_reference=body.amended_by_reference,
         effective_on=body.effective_on,
@@ -428,6 +429,7 @@ def put_valid_until(
         role=user.role,
         channel="api",
         at=now(),
+        person=user,
     )
     return ValidUntilOut(
         document_id=document_id,

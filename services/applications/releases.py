@@ -26,10 +26,11 @@ from policies.application_steps import ApplicationStep
 from policies.applications import DELIVERY_LINK_DAYS
 from policies.attributes import Attribute
 from policies.findings import Finding, Severity
+from services.accounts import decides_for_organ
 from services.applications.links import linked_documents
 from services.applications.replies import ReplyRequest, record_reply
 from services.audit import record_act, record_event
-from services.errors import Conflict, Gone, NotFound, RequestInvalid
+from services.errors import Conflict, Forbidden, Gone, NotFound, RequestInvalid
 
 RELEASE_PROPOSED = "application.release_proposed"
 RELEASE_DECIDED = "application.release_decided"
@@ -161,6 +162,14 @@ def decide_release(
     pending = pending_releases(session, id_of(application))
     if not pending or application.proposed_reply is None:
         raise Conflict("没有待审查的拟提供文件。")
+    for row in pending:
+        document = session.get(Document, row.document_id)
+        assert document is not None
+        if not decides_for_organ(session=session, user=reviewer, organ_id=document.organ_id):
+            raise Forbidden(
+                f"{reviewer.login} 不是《{document.title}》所属机关的保密审查人，不能审查其提供"
+                "（保密法实施条例 2024 art. 42；管理员可用 `gongkai assign-organ` 指定）。"
+            )
     if not approve and not reason_codes:
         raise _refused("release.reasons", "不同意提供须说明理由代码（条例第三十六条第三项）。")
     for row in pending:

@@ -1,9 +1,9 @@
-"""Stranded reviews (issue 21): a review run that ended — Failed, Crashed or Cancelled, by an
-error or by someone acting on Prefect directly — while its document waits at a human step would
-leave the document waiting for a form nobody can submit. The scheduled check records such runs
-here; the office sees them with the stuck documents and restarts the review with one action: a
-fresh run of the same version, which resumes at the same step (each stage skips what is already
-decided, and decisions, findings and deadlines are recorded once)."""
+"""Stranded reviews (issue 21): a review run that ended — Failed, Crashed, Cancelled or
+Completed, by an error or by someone acting on Prefect directly — while its document waits at a
+human step would leave the document waiting for a form nobody can submit. The scheduled check
+records such runs here; the office sees them with the stuck documents and restarts the review
+with one action: a fresh run of the same version, which resumes at the same step (each stage
+skips what is already decided, and decisions, findings and deadlines are recorded once)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from services.errors import Conflict
 from services.review import ReviewToStart, record_review_started
 from services.timestamps import require_aware
 
-ENDED_STATES = ("FAILED", "CRASHED", "CANCELLED")
+ENDED_STATES = ("FAILED", "CRASHED", "CANCELLED", "COMPLETED")
 REVIEW_RESTARTED = "review.restarted"
 HUMAN_STEP_STATUSES = [status for status in Status if step_waiting_in(status) is not None]
 

@@ -16,15 +16,17 @@ from sqlmodel import Session, col, select
 from models.decisions import Channel
 from models.documents import Document
 from models.publications import Publication
+from models.users import User
 from models.validity import ValidityChangeRecord
 from policies.calendar import local_date
 from policies.findings import Finding, Severity
 from policies.roles import Role
 from policies.statuses import Status
 from policies.validity import ANNOTATION_SOURCE, Validity, check_validity_change
+from services.accounts import decides_for_organ
 from services.audit import SYSTEM, record_event
 from services.documents import get_document
-from services.errors import Conflict, DomainError, RequestInvalid
+from services.errors import Conflict, DomainError, Forbidden, RequestInvalid
 from services.timestamps import require_aware
 
 
@@ -36,8 +38,15 @@ class NotPublished(Conflict):
     """Only a published document has a validity on the portal to change."""
 
 
-def _published(session: Session, document_id: int) -> Document:
+def _published(session: Session, document_id: int, person: User | None) -> Document:
     document = get_document(session=session, document_id=document_id, for_update=True)
+    if person is not None and not decides_for_organ(
+        session=session, user=person, organ_id=document.organ_id
+    ):
+        raise Forbidden(
+            f"{person.login} ({person.role}) is not assigned to the organ of document "
+            f"{document_id}; an administrator assigns organs with `gongkai assign-organ`"
+        )
     if document.status is not Status.PUBLISHED:
         raise NotPublished(
             f"document {document_id} is '{document.status}', not published: only a published "
@@ -62,17 +71,19 @@ def change_validity(
     actor: str = SYSTEM,
     role: Role = Role.SYSTEM,
     channel: Channel = "system",
+    person: User | None = None,
     amended_by_document_id: int | None = None,
     amended_by_reference: str | None = None,
     effective_on: date | None = None,
 ) -> ValidityChangeRecord:
-    """Mark a published document amended, repealed or expired, with the document that did it."""
+    """Mark a published document amended, repealed or expired, with the document that did it;
+    `person`, when a person acts, must decide for the document's organ."""
     require_aware(at)
     reason = reason.strip()
     if not reason:
         raise _invalid("validity.reason_required", "reason", "say why the validity changes")
     reference = (amended_by_reference or "").strip() or None
-    document = _published(session, document_id)
+    document = _published(session, document_id, person)
     if amended_by_document_id is not None:
         if amended_by_document_id == document_id:
             raise _invalid(
@@ -143,13 +154,15 @@ def set_valid_until(
     role: Role,
     channel: Channel,
     at: datetime,
+    person: User | None = None,
 ) -> Document:
-    """Set (or clear, with None) the last day a published document is valid (有效期至)."""
+    """Set (or clear, with None) the last day a published document is valid (有效期至);
+    `person`, when a person acts, must decide for the document's organ."""
     require_aware(at)
     reason = reason.strip()
     if not reason:
         raise _invalid("validity.reason_required", "reason", "say why the end date is set")
-    document = _published(session, document_id)
+    document = _published(session, document_id, person)
     current = Validity(document.validity)
     if current.is_final:
         message = f"the document is already {current.label}; an end date no longer applies"

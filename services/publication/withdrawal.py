@@ -18,6 +18,7 @@ from policies.attributes import Attribute
 from policies.review_states import check_transition
 from policies.statuses import Status
 from policies.withdrawal import ERROR_CODES, check_withdrawal
+from services.accounts import decides_for_organ
 from services.audit import record_act
 from services.documents import get_document, get_marking
 from services.errors import Conflict, Forbidden, NotFound, RequestInvalid, TransitionNotAllowed
@@ -48,6 +49,11 @@ def withdraw_publication(
     refused = check_transition(Status.PUBLISHED, Status.FILED, actor.role)
     if refused:
         raise Forbidden(TransitionNotAllowed(refused).message, refused)
+    if not decides_for_organ(session=session, user=actor, organ_id=document.organ_id):
+        raise Forbidden(
+            f"{actor.login} ({actor.role}) is not assigned to the organ of document "
+            f"{document_id}; an administrator assigns organs with `gongkai assign-organ`"
+        )
     findings = check_withdrawal(reason_code, new_attribute, justification)
     if findings:
         raise RequestInvalid("; ".join(f.message for f in findings), findings)

@@ -34,6 +34,7 @@ from policies.roles import Role
 from policies.secrecy_levels import SecrecyLevel
 from policies.statuses import Status
 from policies.submission_checks import check_submission
+from services.accounts import decides_for_organ
 from services.audit import record_event
 from services.calendar import calendar_for
 from services.documents import get_document, get_marking
@@ -125,6 +126,12 @@ def decide_rereview(
     if rereview.status != "open":
         raise Conflict(f"re-review {rereview_id} was already decided ({rereview.status})")
     document = get_document(session=session, document_id=rereview.document_id, for_update=True)
+    if not decides_for_organ(session=session, user=actor, organ_id=document.organ_id):
+        raise Forbidden(
+            f"{actor.login} ({actor.role}) is not assigned to the organ of document "
+            f"{document.id}; an administrator assigns organs with `gongkai assign-organ` "
+            "(保密法实施条例 2024 art. 42)"
+        )
     if document.status is not Status.FILED:
         raise Conflict(
             f"document {document.id} is '{document.status}', not filed: nothing to re-review"

@@ -103,6 +103,9 @@ def test_a_reviewer_decides_for_their_own_organ_and_the_organs_assigned_to_them(
     assert decides_for_organ(session=session, user=reviewer, organ_id=id_of(home))
     assert not decides_for_organ(session=session, user=reviewer, organ_id=id_of(other))
     assert decides_for_organ(session=session, user=office, organ_id=id_of(other))
+    drafter = make_user(session, organ=home, role=Role.DRAFTER)
+    assert decides_for_organ(session=session, user=drafter, organ_id=id_of(home))
+    assert not decides_for_organ(session=session, user=drafter, organ_id=id_of(other))
 
     assign_organ(session=session, user=reviewer, organ=other, at=AT)
     assign_organ(session=session, user=reviewer, organ=other, at=AT)  # idempotent

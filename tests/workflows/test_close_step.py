@@ -21,6 +21,8 @@ import workflows.runtime as runtime
 from config.settings import get_settings
 from models.audit import AuditEvent
 from models.decisions import Decision
+from models.documents import Document
+from models.publications import InterpretationMaterial
 from models.users import User
 from policies.roles import Role
 from policies.statuses import Status
@@ -28,7 +30,7 @@ from policies.steps import Step
 from services.one_time_codes import code_at
 from services.review import record_decision
 from tests.codes import KEY, enrol_users, fresh_code
-from tests.factories import id_of, make_colleague, make_document, make_user
+from tests.factories import id_of, make_colleague, make_document, make_stored_file, make_user
 
 AT = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)
 
@@ -226,3 +228,37 @@ def test_a_code_counts_at_the_instant_the_form_was_presented_not_when_the_run_re
     outcome = human.close_step(document_id, version_id, Step.SECRECY_REVIEW, 1, form)
     assert outcome == {"ok": True, "status": "awaiting_signoff"}
     assert _decisions(engine) == [("approve", "ui")]
+
+
+def test_a_drafter_of_another_organ_may_not_confirm_the_interpretation_in_the_form(
+    on_test_database: Engine,
+) -> None:
+    """保密法实施条例 2024 art. 42 and seed 002 §二(十三): a drafter answers the interpretation
+    step of their own organ's documents only; on REST such a document is not even visible."""
+    engine = on_test_database
+    with Session(engine, expire_on_commit=False) as session:
+        document = make_document(session, status=Status.AWAITING_INTERPRETATION)
+        session.add(
+            InterpretationMaterial(
+                document_id=id_of(document),
+                file_id=id_of(make_stored_file(session)),
+                kind="interpretation_material",
+                file_name="解读.pdf",
+                received_at=AT,
+            )
+        )
+        outsider = make_user(session, role=Role.DRAFTER).login
+        session.commit()
+    enrol_users(engine, outsider)
+    outcome = human.close_step(
+        id_of(document),
+        document.current_version_id or 0,
+        Step.INTERPRETATION,
+        1,
+        _form(outsider, fresh_code(engine, outsider)),
+    )
+    assert outcome["ok"] is False
+    assert "not assigned to the organ" in outcome["problem"]
+    assert _decisions(engine) == []
+    with Session(engine) as session:
+        assert session.get_one(Document, id_of(document)).status is Status.AWAITING_INTERPRETATION

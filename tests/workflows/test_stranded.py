@@ -10,7 +10,7 @@ from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.states import Failed
+from prefect.states import Completed, Failed
 from sqlmodel import Session, col, func, select
 
 import workflows.runtime as runtime
@@ -99,3 +99,37 @@ def test_a_run_failed_behind_the_engines_back_is_listed_and_restarted_at_the_sam
 def _check_once() -> Any:
     """Run the stranded-run check once (on a loop of its own: see run_on_own_loop)."""
     return run_on_own_loop(find_stranded_reviews.fn)
+
+
+def test_a_run_set_completed_by_hand_at_a_human_step_is_stranded_and_nothing_is_decided(
+    stack: Stack, api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prefect's API lets anyone with its credential end a waiting run as Completed: the
+    document must not move on without a recorded decision (先审查、后公开, 条例 art. 17), and
+    the office must see it stranded to restart it."""
+    monkeypatch.setattr(runtime, "engine", lambda: stack.engine)
+    doc, version, people = new_document(stack)
+    run = start_review(doc, version)
+    started(stack, doc, run)
+    wait_suspended_at(stack, run, doc, Status.SECRECY_REVIEW)
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(run, Completed(message="set by hand"), force=True)
+    decided = api.post(
+        f"/documents/{doc}/decisions",
+        json={"step": "secrecy_review", "decision": "approve"},
+        headers=bearer(stack, people["secrecy_reviewer"]),
+    )
+    assert decided.status_code == 409, decided.text
+    assert _count(stack, Decision, document_id=doc) == 0
+    assert doc in _check_once()["stranded"]
+    office = bearer(stack, people["disclosure_office"])
+    stuck = api.get("/office/stuck", headers=office).json()["stranded"]
+    [item] = [i for i in stuck if i["document_id"] == doc]
+    assert (item["document_id"], item["status"], item["run_state"]) == (
+        doc,
+        "secrecy_review",
+        "COMPLETED",
+    )
+    restarted = api.post(f"/office/documents/{doc}/restart-review", headers=office)
+    assert restarted.status_code == 200, restarted.text
+    wait_suspended_at(stack, UUID(restarted.json()["flow_run_id"]), doc, Status.SECRECY_REVIEW)

@@ -13,9 +13,12 @@ from models.audit import AuditEvent
 from models.db import session_scope
 from models.documents import Document
 from models.users import User
+from models.versions import Marking
 from policies.attributes import Attribute
 from policies.calendar import SHANGHAI
+from policies.roles import Role
 from policies.statuses import Status
+from services.accounts import assign_organ, create_user, ensure_organ, issue_token
 from services.review import create_due_rereviews, versions_awaiting_review_start
 from tests.api.conftest import Person, TestClient
 from tests.factories import id_of, make_document
@@ -162,3 +165,45 @@ def test_a_conversion_puts_the_new_version_on_the_review_path_even_if_prefect_is
             out["rereview"]["converted_version_id"],
             2,
         )
+
+
+def test_a_secrecy_reviewer_of_another_organ_may_not_decide_its_rereviews(
+    app: FastAPI, client: TestClient, people: dict[str, Person]
+) -> None:
+    """保密法实施条例 2024 art. 42: a unit's documents are reviewed by its own reviewers or
+    those assigned to it — a re-review's keep or conversion included."""
+    document_id, task_id = filed_with_task(app, people)
+    with session_scope(app.state.engine) as session:
+        organ = ensure_organ(session=session, code="zw", name=None, at=FILED_AT)
+        stranger = create_user(
+            session=session,
+            name="外机关审查员",
+            organ=organ,
+            role=Role.SECRECY_REVIEWER,
+            at=FILED_AT,
+        )
+        _, token = issue_token(session=session, user=stranger, label="test", at=FILED_AT)
+        stranger_id = id_of(stranger)
+    url = f"/rereviews/{task_id}/decision"
+    headers = {"Authorization": f"Bearer {token}"}
+    convert = {"decision": "convert", "to_attribute": "on_request", "explanation": "可依申请公开"}
+    refused = client.post(url, json=convert, headers=headers)
+    assert refused.status_code == 403, refused.text
+    assert "not assigned to the organ" in refused.json()["detail"]
+    keep = client.post(url, json={"decision": "keep", "explanation": "仍不公开"}, headers=headers)
+    assert keep.status_code == 403
+    with Session(app.state.engine) as session:
+        document = session.get(Document, document_id)
+        assert document is not None
+        assert document.status is Status.FILED
+        assert session.exec(select(Marking.attribute)).all() == [Attribute.WITHHELD]  # one version
+    assert client.get("/rereviews", headers=people["office"].headers).json()[0]["status"] == "open"
+    with session_scope(app.state.engine) as session:
+        assign_organ(
+            session=session,
+            user=session.get_one(User, stranger_id),
+            organ=ensure_organ(session=session, code="wm", name=None, at=FILED_AT),
+            at=FILED_AT,
+        )
+    assigned = client.post(url, json=convert, headers=headers)
+    assert assigned.status_code == 201, assigned.text

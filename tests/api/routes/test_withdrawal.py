@@ -5,7 +5,7 @@ nothing stored is removed, and everything is audited (domain §10 rule 21)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
 from fastapi import FastAPI
@@ -13,17 +13,21 @@ from sqlmodel import Session, col, select
 
 from config.settings import Settings
 from models.audit import AuditEvent
-from models.db import commit_unit_of_work
+from models.db import commit_unit_of_work, session_scope
 from models.documents import Document
 from models.files import StoredFile
+from models.organs import Organ
 from models.publications import Publication
 from models.versions import Marking
+from policies.roles import Role
 from policies.statuses import Status
+from services.accounts import create_user, ensure_organ, issue_token
 from services.audit_chain import verify_chain
 from services.review.rereviews import create_due_rereviews
 from tests.api.conftest import Person, TestClient
 from tests.publication_helpers import publish, unpublished
 
+AT = datetime(2026, 3, 3, 1, 0, tzinfo=UTC)
 TOMBSTONES = "{http://purl.org/atompub/tombstones/1.0}"
 ATOM = "{http://www.w3.org/2005/Atom}"
 BODY = "各乡镇人民政府：现将有关事项通知如下"
@@ -128,3 +132,44 @@ def test_restricting_the_attribute_is_the_same_path(
     assert restricted.status_code == 201, restricted.text
     assert restricted.json()["attribute_after"] == "on_request"
     assert client.get(f"/portal/documents/{pub.index_number}").status_code == 410
+
+
+def test_a_signer_of_another_organ_may_neither_withdraw_nor_change_validity(
+    app: FastAPI, settings: Settings, client: TestClient
+) -> None:
+    """保密法实施条例 2024 art. 42 and domain §10 rule 21: a signer acts for their own organ's
+    documents and those of organs assigned to them, not for every organ's."""
+    pub = publish(app.state.engine, settings, title="关于他机关文件的通知")
+    with session_scope(app.state.engine) as session:
+        home = session.get_one(Organ, session.get_one(Document, pub.document_id).organ_id)
+        stranger = signer_with_token(
+            session, ensure_organ(session=session, code="zw", name=None, at=AT)
+        )
+        own = signer_with_token(session, home)
+    url = f"/documents/{pub.document_id}"
+    expire = {"to": "expired", "reason": "已过有效期"}
+    until = {"valid_until": "2030-12-31", "reason": "设定有效期"}
+    assert client.post(f"{url}/withdrawal", json=MISTAKE, headers=stranger).status_code == 403
+    assert client.post(f"{url}/validity", json=expire, headers=stranger).status_code == 403
+    assert (
+        client.request("PUT", f"{url}/valid-until", json=until, headers=stranger).status_code == 403
+    )
+    with Session(app.state.engine) as session:
+        document = session.get_one(Document, pub.document_id)
+        assert (document.status, document.validity, document.valid_until) == (
+            Status.PUBLISHED,
+            "valid",
+            None,
+        )
+    assert client.get(f"/portal/documents/{pub.index_number}").status_code == 200
+    assert client.request("PUT", f"{url}/valid-until", json=until, headers=own).status_code == 200
+    assert client.post(f"{url}/withdrawal", json=MISTAKE, headers=own).status_code == 201
+
+
+def signer_with_token(session: Session, organ: Organ) -> dict[str, str]:
+    """A signer of the organ, and the headers that authenticate them."""
+    signer = create_user(
+        session=session, name=f"签发人-{organ.code}", organ=organ, role=Role.SIGNER, at=AT
+    )
+    _, token = issue_token(session=session, user=signer, label="test", at=AT)
+    return {"Authorization": f"Bearer {token}"}

@@ -20,6 +20,7 @@ from policies.attributes import Attribute
 from policies.calendar import SHANGHAI
 from policies.roles import Role
 from policies.statuses import Status
+from services.accounts import assign_organ
 from services.applications import (
     ApplicationAction,
     ApplicationRequest,
@@ -280,3 +281,32 @@ def test_a_partial_release_reviews_exactly_the_redacted_file_条例_art_37(sessi
     _do(session, application, reviewer, Action.REFUSE_RELEASE, reason_codes=("NS-4",))
     assert application.step is ApplicationStep.REPLY  # the office replies anew
     assert application.reply_type is None
+
+
+def test_a_release_of_another_organs_document_needs_a_reviewer_assigned_to_it_条例_art_17(
+    session: Session,
+) -> None:
+    """保密法实施条例 2024 art. 42: the secrecy review of what is released is made by the
+    document's own organ's reviewers, or those assigned to it."""
+    _, clerk, _, reviewer, application = _setup(session)
+    other = make_organ(session)
+    document = make_document(
+        session,
+        drafter=make_user(session, organ=other),
+        status=Status.FILED,
+        marking={"attribute": Attribute.ON_REQUEST},
+    )
+    _do(session, application, clerk, Action.COMPLETE)
+    _do(session, application, clerk, Action.IDENTIFIED, document_ids=(id_of(document),))
+    _do(session, application, clerk, Action.CONSULTATIONS_DONE)
+    _do(session, application, clerk, Action.REPLY, reply_type=ReplyType.DISCLOSED)
+    assert application.step is ApplicationStep.RELEASE
+    with pytest.raises(Forbidden, match="保密审查人"):
+        _do(session, application, reviewer, Action.APPROVE_RELEASE)
+    assert application.step is ApplicationStep.RELEASE
+    assert application.reply_type is None
+    assert [r.status for r in pending_releases(session, id_of(application))] == ["pending"]
+    assert delivery_link(session, id_of(application), key=KEY) is None
+    assign_organ(session=session, user=reviewer, organ=other, at=AT)
+    _do(session, application, reviewer, Action.APPROVE_RELEASE)
+    assert application.step is ApplicationStep.DONE
