@@ -7,6 +7,7 @@ and `suspend_flow_run` returns the stored input of a key that already fired (pre
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 from datetime import datetime
@@ -30,7 +31,7 @@ from policies.steps import Step
 from services.audit import record_event
 from services.errors import DomainError
 from services.office.alerts import AlertSpec, raise_alert
-from services.one_time_codes import verify_code
+from services.one_time_codes import CodeRefused, verify_code
 from services.review import (
     current_attempt,
     current_status,
@@ -126,9 +127,12 @@ def close_step(
         with unit_of_work() as session:
             if _recorded(session, document_id, version_id, step, attempt) is None:
                 _record_from_form(session, document_id, version_id, step, response)
+            else:
+                spend_code(session, response)
             status = current_status(session=session, document_id=document_id)
     except (DomainError, OperationalError) as refused:
         with unit_of_work() as session:
+            spend_code(session, response)
             recorded = _recorded(session, document_id, version_id, step, attempt)
             if recorded is None:
                 if isinstance(refused, DomainError):
@@ -158,6 +162,26 @@ def _recorded(
         step=step,
         attempt=attempt,
     )
+
+
+def spend_code(session: Session, response: dict[str, Any]) -> None:
+    """Spend the one-time code of an answer that recorded nothing (refused, or the step decided
+    at the other door meanwhile). The Prefect server keeps every answer where anyone holding its
+    credential reads it, so a valid code seen there must not count afterwards, on this step or
+    any other; a missing, wrong or spent code is left as it is."""
+    code = str(response.get("code") or "")
+    user = find_user(session=session, login=str(response.get("reviewer") or ""))
+    if not code.strip() or user is None:
+        return
+    presented = response.get(PRESENTED_AT)
+    with contextlib.suppress(CodeRefused):
+        verify_code(
+            session=session,
+            user=user,
+            code=code,
+            key=get_settings().one_time_code_key(),
+            at=datetime.fromisoformat(presented) if presented else now(),
+        )
 
 
 def audit_refusal(

@@ -19,7 +19,7 @@ from services.errors import DomainError
 from services.review import DEFAULT_TERMS
 from services.review.materials import decide_material, material_files, material_for_review
 from workflows.forms import describe_material
-from workflows.human import audit_refusal, proven_reviewer, wait_for_form
+from workflows.human import audit_refusal, proven_reviewer, spend_code, wait_for_form
 from workflows.runtime import (
     document_url,
     now,
@@ -77,6 +77,7 @@ def close_material_step(
             )
     except DomainError as refused:
         with unit_of_work() as session:
+            spend_code(session, response)
             audit_refusal(session, document_id, None, f"material-{material_id}", response, refused)
         return {"ok": False, "problem": refused.message}
     return {"ok": True}

@@ -262,3 +262,34 @@ def test_a_drafter_of_another_organ_may_not_confirm_the_interpretation_in_the_fo
     assert _decisions(engine) == []
     with Session(engine) as session:
         assert session.get_one(Document, id_of(document)).status is Status.AWAITING_INTERPRETATION
+
+
+def test_a_valid_code_sent_with_a_refused_answer_is_spent_and_cannot_decide_elsewhere(
+    on_test_database: Engine,
+) -> None:
+    """Each code counts once (issue 21): the Prefect server keeps every answer, readable by all
+    who hold its credential, so the code of an answer refused for another reason (here a 退文
+    without reasons) must not decide another document afterwards."""
+    engine = on_test_database
+    first_id, first_version, _, ui, _ = _waiting_document(engine)
+    enrol_users(engine, ui)
+    code = fresh_code(engine, ui)
+    refused = human.close_step(
+        first_id, first_version, Step.SECRECY_REVIEW, 1, _form(ui, code, decision="return")
+    )
+    assert refused["ok"] is False
+    assert "needs reasons" in refused["problem"]
+    with Session(engine, expire_on_commit=False) as session:  # another document, same reviewer
+        reviewer = session.exec(select(User).where(col(User.login) == ui)).one()
+        second = make_document(
+            session,
+            drafter=make_colleague(session, reviewer, Role.DRAFTER),
+            status=Status.SECRECY_REVIEW,
+        )
+        session.commit()
+    stolen = human.close_step(
+        id_of(second), second.current_version_id or 0, Step.SECRECY_REVIEW, 1, _form(ui, code)
+    )
+    assert stolen["ok"] is False
+    assert "used already" in stolen["problem"]
+    assert _decisions(engine) == []

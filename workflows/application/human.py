@@ -23,7 +23,7 @@ from services.applications import (
 from services.audit import record_event
 from services.errors import DomainError
 from workflows.application.form import ApplicationDecision, action_of, describe_application
-from workflows.human import DECISION_REFUSED, proven_reviewer
+from workflows.human import DECISION_REFUSED, proven_reviewer, spend_code
 from workflows.runtime import SUSPEND_BACKSTOP_SECONDS, document_url, now, unit_of_work
 
 
@@ -61,6 +61,7 @@ def close_application_step(
         with unit_of_work() as session:
             application = get_application(session, application_id, for_update=True)
             if application.actions != actions:  # the REST door acted meanwhile
+                spend_code(session, response)
                 return {"ok": True, "superseded": True}
             person = proven_reviewer(session, response)
             take_action(
@@ -74,6 +75,7 @@ def close_application_step(
     except (DomainError, ValueError) as refused:
         problem = refused.message if isinstance(refused, DomainError) else str(refused)
         with unit_of_work() as session:
+            spend_code(session, response)
             record_event(
                 session=session,
                 action=DECISION_REFUSED,
