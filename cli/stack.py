@@ -87,6 +87,12 @@ def _prefect_database(env: dict[str, str]) -> str:
             f"SQLite, {home}/prefect.db (to use PostgreSQL instead, set "
             "PREFECT_SERVER_DATABASE_CONNECTION_URL=postgresql+asyncpg://…)"
         )
+    return without_password(url)
+
+
+def without_password(url: str) -> str:
+    """A database URL as it may be printed: its password hidden (the banner goes to terminals
+    and log files that others may read)."""
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
@@ -189,7 +195,7 @@ def run_stack(settings: Settings) -> int:
             )
         ui = settings.prefect_ui_base
         print("gongkai: embedded default (Ctrl-C stops everything)")
-        print(f"  database      {settings.database_url}")
+        print(f"  database      {without_password(settings.database_url)}")
         print(f"  files         {settings.files_dir.resolve()}")
         print(f"  policy        profile '{settings.policy_profile}'")
         print(f"  prefect UI    {ui}")

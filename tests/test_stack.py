@@ -6,7 +6,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from cli.stack import _prefect_env
+from cli.stack import _prefect_env, without_password
 from config.settings import Settings
 
 
@@ -24,3 +24,10 @@ def test_the_first_run_makes_the_prefect_credential_and_every_process_gets_it(
     kept = tmp_path / "prefect-auth"
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     assert _prefect_env(settings)["PREFECT_API_AUTH_STRING"] == credential  # the same next run
+
+
+def test_the_banner_shows_a_database_url_without_its_password() -> None:
+    shown = without_password("postgresql://gongkai:s3cret-pw@127.0.0.1:5432/gongkai")
+    assert "s3cret-pw" not in shown
+    assert shown.startswith("postgresql://gongkai:")
+    assert without_password("sqlite:///data/gongkai.db") == "sqlite:///data/gongkai.db"
