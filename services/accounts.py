@@ -146,7 +146,9 @@ def issue_token(*, session: Session, user: User, label: str, at: datetime) -> tu
 
 
 def revoke_token(*, session: Session, token_id: int, at: datetime) -> ApiToken:
-    """Revoke a token from now on; revoking twice keeps the first time."""
+    """Revoke a token from now on, and end its holder's browser sessions: a session opened with
+    a token that others may hold would otherwise outlive it (sessions do not record which token
+    opened them). Revoking twice keeps the first time."""
     row = session.get(ApiToken, token_id)
     if row is None:
         raise NotFound(f"token {token_id} does not exist")
@@ -154,6 +156,9 @@ def revoke_token(*, session: Session, token_id: int, at: datetime) -> ApiToken:
         row.revoked_at = require_aware(at)
         session.add(row)
         session.flush()
+        holder = session.get(User, row.user_id)
+        if holder is not None:
+            revoke_browser_sessions_of(session=session, user=holder, at=at)
     return row
 
 

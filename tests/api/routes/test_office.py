@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.db import session_scope
 from models.deadlines import Deadline
-from models.users import BrowserSession, User
+from models.users import ApiToken, BrowserSession, User
 from policies.attributes import Attribute
 from policies.calendar import SHANGHAI
 from policies.statuses import Status
@@ -24,6 +24,7 @@ from services.accounts import (
     open_browser_session,
     revoke_browser_session,
     revoke_browser_sessions_of,
+    revoke_token,
 )
 from services.review import open_step
 from tests.api.conftest import Person, TestClient, browser_sign_in
@@ -298,3 +299,21 @@ def test_an_expired_or_revoked_browser_session_is_refused(
         assert revoke_browser_sessions_of(session=session, user=user, at=datetime.now(UTC)) == 2
         session.commit()
     assert board(lost).status_code == 401
+
+
+def test_revoking_a_token_ends_the_browser_sessions_opened_with_it(
+    client: TestClient, people: dict[str, Person], app: FastAPI
+) -> None:
+    """A token revoked because others may hold it must not leave them a signed-in browser
+    (the office pages show applicants' personal data) for the rest of the session's 12 hours."""
+    assert browser_sign_in(client, "/office", people["office"].token).status_code == 303
+    assert client.get("/office/dashboard/board").status_code == 200
+    with Session(app.state.engine) as session:
+        token_id = session.exec(
+            select(ApiToken.id).where(col(ApiToken.user_id) == people["office"].user.id)
+        ).one()
+        revoke_token(session=session, token_id=token_id or 0, at=datetime.now(UTC))
+        session.commit()
+    refused = client.get("/office/dashboard/board")
+    assert refused.status_code == 401
+    assert "sign in again" in refused.json()["detail"]
