@@ -146,9 +146,10 @@ def make_document(
     return document
 
 
-def clear_for_publication(session: Session, document: Document) -> Decision:
+def clear_for_publication(session: Session, document: Document, *, signed: bool = True) -> Decision:
     """The secrecy review's recorded clearance of the document's current version under its
-    marking, which publication requires (services.publication.publishing._require_review)."""
+    marking, and (unless not `signed`) its 签发 after it, which publication requires
+    (services.publication.publishing._require_review); returns the clearance."""
     marking = session.exec(
         select(Marking).where(col(Marking.version_id) == document.current_version_id)
     ).one()
@@ -167,5 +168,24 @@ def clear_for_publication(session: Session, document: Document) -> Decision:
         decided_at=T0,
     )
     session.add(decision)
+    session.flush()
+    if not signed:
+        return decision
+    signer = make_user(session, role=Role.SIGNER)
+    session.add(
+        Decision(
+            document_id=id_of(document),
+            version_id=document.current_version_id or 0,
+            step=Step.SIGN_OFF.value,
+            attempt=1,
+            kind=DecisionKind.SIGN_OFF.value,
+            decided_by=signer.id,
+            role=Role.SIGNER,
+            channel="api",
+            attribute_before=marking.attribute,
+            attribute_after=marking.attribute,
+            decided_at=T0,
+        )
+    )
     session.flush()
     return decision

@@ -247,7 +247,8 @@ def _require_review(session: Session, version_id: int, attribute: Attribute) -> 
     """Nothing becomes public without a recorded review of exactly that version and marking
     (先审查、后公开: 保密法实施条例 2024 art. 42; 条例 art. 17): the version's last secrecy
     review or determination cleared it under the attribute it is published with — not an
-    escalation still undetermined, a return, or a review of another version."""
+    escalation still undetermined, a return, or a review of another version — and its signer
+    signed it off after that."""
     last = session.exec(
         select(Decision)
         .where(col(Decision.version_id) == version_id, col(Decision.step).in_(REVIEW_STEPS))
@@ -257,6 +258,18 @@ def _require_review(session: Session, version_id: int, attribute: Attribute) -> 
         raise PublicationRefused(
             f"version {version_id} has no recorded secrecy review clearing it as "
             f"'{attribute.label}' (先审查、后公开: 保密法实施条例 2024 art. 42)"
+        )
+    # The 签发 of that version after its clearance: the document's status alone cannot tell a
+    # signed-off version from one still waiting for the signer, whatever a run was made to do.
+    signed = session.exec(
+        select(Decision)
+        .where(col(Decision.version_id) == version_id, col(Decision.step) == Step.SIGN_OFF.value)
+        .order_by(col(Decision.id).desc())
+    ).first()
+    if signed is None or signed.kind != DecisionKind.SIGN_OFF or (signed.id or 0) < (last.id or 0):
+        raise PublicationRefused(
+            f"version {version_id} has no recorded 签发 after its secrecy review "
+            f"({Step.SIGN_OFF.rule.source})"
         )
 
 

@@ -6,6 +6,7 @@ each Idempotency-Key once), never a mock.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +16,11 @@ from sqlmodel import Session, col, select
 
 from config.settings import Settings
 from models.documents import Document
+from models.organs import Organ
 from models.publications import Publication
+from policies.roles import Role
 from policies.statuses import Status
+from policies.steps import Step
 from services.publication.publishing import (
     JsonFileSink,
     PublicationDeliveryFailed,
@@ -26,9 +30,10 @@ from services.publication.publishing import (
     make_publisher,
     publish_version,
 )
+from services.review import record_decision
 from tests.api.conftest import closed_port
 from tests.browser_support import serve_app
-from tests.factories import id_of
+from tests.factories import clear_for_publication, id_of, make_document, make_user
 from tests.publication_helpers import signed_off_document
 
 
@@ -151,3 +156,33 @@ def test_a_redacted_document_without_its_redacted_version_is_not_published_seed_
         session.rollback()
         assert session.exec(select(Publication)).all() == []
     assert not sink.directory.exists() or list(sink.directory.iterdir()) == []
+
+
+def test_a_cleared_version_is_published_only_after_its_signer_signed_it_off_seed_000(
+    app: FastAPI, settings: Settings, tmp_path: Path
+) -> None:
+    """Whatever a review run is made to do on the Prefect API, publication itself requires the
+    recorded 签发 of exactly that version after its secrecy clearance (seed 000 §三(二十二))."""
+    with Session(app.state.engine, expire_on_commit=False) as session:
+        document = make_document(session, status=Status.AWAITING_SIGNOFF, document_type="notice")
+        clear_for_publication(session, document, signed=False)
+        sink = JsonFileSink(tmp_path / "portal")
+        with pytest.raises(PublicationRefused, match="签发"):
+            _publish(session, document, sink)
+        assert session.exec(select(Publication)).all() == []
+        signer = make_user(
+            session, organ=session.get_one(Organ, document.organ_id), role=Role.SIGNER
+        )
+        record_decision(
+            session=session,
+            document_id=id_of(document),
+            version_id=document.current_version_id or 0,
+            step=Step.SIGN_OFF,
+            decision="approve",
+            actor=signer,
+            actor_name=signer.name,
+            role=Role.SIGNER,
+            channel="api",
+            at=document.status_changed_at,
+        )
+        assert _publish(session, document, sink).version_id == document.current_version_id
