@@ -218,3 +218,20 @@ def test_a_stored_value_that_cannot_be_read_is_a_break_not_a_crash(
         assert not check_chain_daily(session=session, at=DAY).valid
         kinds = session.execute(sa.text("SELECT kind FROM alerts")).scalars().all()
     assert kinds == [CHAIN_BROKEN_ALERT]
+
+
+def test_a_record_truncated_behind_its_triggers_breaks_the_recorded_heads(
+    engine: Engine, recorded: dict[str, int]
+) -> None:
+    """PostgreSQL's row triggers refuse UPDATE and DELETE, not TRUNCATE: the table owner empties
+    the record without dropping a trigger, and the empty chain holds on its own."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE; its DELETE is refused by the triggers")
+    with session_scope(engine) as session:
+        day_report = check_chain_daily(session=session, at=DAY)
+    with engine.begin() as connection:
+        connection.execute(sa.text("TRUNCATE audit_chain, audit_events, decisions CASCADE"))
+    report = _verify(engine)
+    assert report.count == 0
+    assert report.first_break is not None
+    assert f"0 links, fewer than the {day_report.count}" in report.first_break.problem
