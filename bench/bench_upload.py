@@ -33,11 +33,15 @@ commit, and what is left (Python: the ORM session, building the rows and the ans
 `--floor N` (a diagnostic instead of the above): N shuffled rounds against the real app, the floor
 (bench/floor_upload.py: only the storage work issue 3 requires of every upload — hashed while
 streamed, fsynced, renamed into its content path, directory synced, one row committed — with
-no token, checks or answer), the floor without its fsyncs, the floor without SHA-256, and the
-bare route. Prints each one's median, the per-round ratios floor / bare (what the storage
-requirements cost on this machine), app / floor (what the app's own work costs), floor / each
-variant (what the fsyncs and the hash cost), each server process's CPU time per upload (less
-sensitive to other load than latency), and the page-cache probe before and after.
+no token, checks or answer), the floor without its fsyncs, the floor without SHA-256, the floor
+plus the accountable rows (the bearer token looked up before the body; a document, its version
+and marking, a deadline, an audit entry and its hash-chain link in one transaction, in plain
+SQL: bench/floor_upload.py), and the bare
+route. Prints each one's median, the per-round ratios floor / bare (what the storage
+requirements cost on this machine), app / floor (what the app's own work costs), app / floor
+plus the accountable rows (what the app's code costs beyond the work every accepted upload must
+do), floor / each variant (what the fsyncs and the hash cost), each server process's CPU time per
+upload (less sensitive to other load than latency), and the page-cache probe before and after.
 
 `--timeline N` (a diagnostic instead of the above): N shuffled rounds against the real app and
 the bare route, each server wrapped in a thin ASGI layer that times every POST: receiving the
@@ -91,6 +95,7 @@ PG_ADMIN = os.environ.get("GONGKAI_TEST_POSTGRES_URL", "postgresql://postgres@12
 REAL, NO_FSYNC, BARE = "POST /documents", "POST /documents, fsync off", "bare streaming route"
 FLOOR = "floor (storage only)"
 FLOOR_NO_FSYNC, FLOOR_NO_SHA256 = "floor without fsync", "floor without SHA-256"
+FLOOR_ACCOUNTABLE = "floor + accountable rows"
 
 
 def create_app_without_fsync() -> Any:
@@ -484,6 +489,15 @@ def floor(label: str, database_url: str, data_dir: Path, rounds: int) -> None:
             ["--factory", "bench.floor_upload:create_floor_without_sha256"],
             env | {"FLOOR_DIR": str(data_dir / "floor-no-sha256")},
         ),
+        FLOOR_ACCOUNTABLE: serve(
+            ["--factory", "bench.floor_upload:create_accountable_floor"],
+            env
+            | {
+                "FLOOR_DIR": str(data_dir / "floor-accountable"),
+                "FLOOR_DATABASE_URL": floor_database.replace("floor.db", "accountable.db"),
+                "ACCOUNTS_DATABASE_URL": database_url,
+            },
+        ),
         BARE: serve(["bench.bare_upload:app"], env),
     }
     try:
@@ -506,7 +520,8 @@ def floor(label: str, database_url: str, data_dir: Path, rounds: int) -> None:
             f"[{label}] {target:<22} median {statistics.median(values) * 1000:6.1f} ms, "
             f"server CPU {cpu[target] * 1000:5.1f} ms/upload"
         )
-    pairs = [(FLOOR, BARE), (REAL, FLOOR), (REAL, BARE)]
+    pairs = [(FLOOR, BARE), (REAL, FLOOR), (REAL, FLOOR_ACCOUNTABLE), (FLOOR_ACCOUNTABLE, FLOOR)]
+    pairs += [(REAL, BARE)]
     pairs += [(FLOOR, FLOOR_NO_FSYNC), (FLOOR, FLOOR_NO_SHA256)]
     for over, under in pairs:
         per_round = statistics.median(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from config.settings import Settings, get_settings
 
@@ -75,10 +76,12 @@ def _add_calendar_commands(commands: argparse._SubParsersAction[argparse.Argumen
     entered.set_defaults(handler=_calendar_import)
 
 
-def _verify_audit(_: argparse.Namespace) -> int:
+def _verify_audit(args: argparse.Namespace) -> int:
     from cli.record import verify_audit_command
 
-    return verify_audit_command(get_settings())
+    return verify_audit_command(
+        get_settings(), kept_heads=args.kept_head, registers=args.kept_heads
+    )
 
 
 def _add_account_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -156,9 +159,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
     _add_account_commands(commands)
     _add_calendar_commands(commands)
-    commands.add_parser(
+    verify = commands.add_parser(
         "verify-audit", help="re-compute the audit record's hash chain (exit 1 if broken)"
-    ).set_defaults(handler=_verify_audit)
+    )
+    verify.add_argument(
+        "--kept-head",
+        action="append",
+        default=[],
+        metavar="COUNT:HASH",
+        help="a head kept outside the database; the chain must still carry it (repeatable)",
+    )
+    verify.add_argument(
+        "--kept-heads",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="the office's register of kept heads: the daily audit_chain.head lines as "
+        "delivered, or COUNT:HASH, one a line (repeatable)",
+    )
+    verify.set_defaults(handler=_verify_audit)
     return parser
 
 

@@ -25,7 +25,7 @@ class AuditEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     occurred_at: datetime = Field(sa_column=utc_column())
-    actor: str = Field(max_length=200)  # user id or name, or "system"
+    actor: str = Field(max_length=200)  # the person's login (unique), "system" or an outside party
     role: Role = Field(sa_column=enum_column(Role, "role"))
     channel: str = Field(max_length=16)
     action: str = Field(max_length=100)  # e.g. "status.changed"

@@ -61,10 +61,11 @@ def record_act(
     channel: Channel = "api",
     **details: Any,
 ) -> AuditEvent:
-    """Append the audit event of a person's own act: their name and role (`record_event`)."""
+    """Append the audit event of a person's own act: their login (unique across organs, unlike
+    a display name) and role (`record_event`)."""
     return record_event(
         session=session,
-        actor=person.name,
+        actor=person.login,
         role=person.role,
         channel=channel,
         action=action,

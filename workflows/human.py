@@ -200,7 +200,7 @@ def _record_from_form(
         step=step,
         decision=response["decision"],
         actor=user,
-        actor_name=user.name,
+        actor_name=user.login,
         role=user.role,
         channel="ui",
         at=now(),

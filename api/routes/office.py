@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.deps import (
@@ -41,7 +41,7 @@ from policies.attributes import Attribute
 from policies.statuses import Stage
 from policies.stuck import StuckLevel
 from services.accounts import organ_id_for
-from services.audit_chain import verify_chain
+from services.audit_chain import KEPT_HEAD_PATTERN, kept_head, verify_chain
 from services.documents import document_dossier, get_document
 from services.errors import (
     Unauthenticated,
@@ -138,11 +138,23 @@ def get_overdue(user: OfficeReader, session: ReadSessionDep, as_of: AsOf = None)
     responses=error_responses(401, 403),
     summary="Re-compute the audit record's hash chain: valid, its head, or the first break",
 )
-def verify_audit(user: OfficeReader, session: ReadSessionDep) -> dict[str, Any]:
-    """Whether every audit event and decision still matches its link in the chain (issue 21);
-    `valid: false` names the first broken entry and what differs. The head (count, hash) is the
-    value an office keeps outside the database (README)."""
-    return verify_chain(connection=session.connection()).as_json()
+def verify_audit(
+    user: OfficeReader,
+    session: ReadSessionDep,
+    kept: Annotated[
+        list[Annotated[str, Field(pattern=KEPT_HEAD_PATTERN)]] | None,
+        Query(
+            description="A head kept outside the database, `count:hash` (repeatable): the "
+            "chain must still carry it"
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    """Whether every audit event and decision still matches its link in the chain (issue 21),
+    and the chain still carries the heads kept (`kept`) and recorded by the daily verification;
+    `valid: false` names the first break and what differs. The head (count, hash) is the value
+    an office keeps outside the database (README)."""
+    heads = [kept_head(text) for text in kept or []]
+    return verify_chain(connection=session.connection(), kept=heads).as_json()
 
 
 @router.get(

@@ -91,7 +91,7 @@ async def decide(
             step=body.step,
             decision=body.decision,
             actor=user,
-            actor_name=user.name,
+            actor_name=user.login,
             role=user.role,
             channel="api",
             at=now(),

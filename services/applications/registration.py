@@ -181,7 +181,7 @@ def register_application(
         session=session,
         action=APPLICATION_REGISTERED,
         at=at,
-        actor=registered_by.name if registered_by else "applicant (online)",
+        actor=registered_by.login if registered_by else "applicant (online)",
         role=registered_by.role if registered_by else Role.SYSTEM,
         channel="api",
         after={

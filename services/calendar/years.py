@@ -160,7 +160,7 @@ def import_year(
         source_title=value.source.title,
         source_number=value.source.number,
         source_issued_on=value.source.issued_on,
-        entered_by=person.name,
+        entered_by=person.login,
         entered_at=at,
         content_hash=digest,
     )

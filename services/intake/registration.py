@@ -145,7 +145,7 @@ def register_submission(
             session=session,
             document_id=result.document_id,
             target=Status.SUBMITTED,
-            actor=submitter.name,
+            actor=submitter.login,
             role=Role.DRAFTER,
             channel="api",
             reason=f"version {version.number} resubmitted",

@@ -112,7 +112,7 @@ def withdraw_publication(
         target=Status.FILED,
         reason=f"撤回 ({reason_code}): {justification.strip()}",
         at=at,
-        actor=actor.name,
+        actor=actor.login,
         role=actor.role,
         channel="api",
     )

@@ -154,7 +154,7 @@ def _audit(
 ) -> None:
     record_event(
         session=session,
-        actor=actor.name,
+        actor=actor.login,
         role=actor.role,
         channel=channel,
         action=action,
@@ -291,7 +291,7 @@ def _convert(
         session=session,
         document_id=document.id,
         target=Status.SUBMITTED,
-        actor=actor.name,
+        actor=actor.login,
         role=actor.role,
         channel=channel,
         reason=f"converted to {to.label} after re-review {rereview.id}: the new version "

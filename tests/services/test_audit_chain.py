@@ -4,15 +4,11 @@ behind the triggers (dropped first, as an attacker with database access would) i
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -23,89 +19,9 @@ from services.audit import record_event
 from services.audit_chain import verify_chain
 from services.documents import get_document
 from tests.factories import make_document, make_user
+from tests.services.chain_support import verify_cli
 
 AT = datetime(2025, 3, 4, 2, 0, tzinfo=UTC)
-ROOT = Path(__file__).resolve().parents[2]
-_TABLES = ("audit_events", "decisions", "audit_chain")
-
-
-def _trigger_sql(dialect: str, table: str, create: bool) -> list[str]:
-    """The append-only triggers of one table, as the migrations write them."""
-    if dialect == "sqlite":
-        if not create:
-            return [f"DROP TRIGGER {table}_no_{e}" for e in ("update", "delete")]
-        message = f"{table} is append-only: UPDATE and DELETE are refused"
-        return [
-            f"CREATE TRIGGER {table}_no_{e.lower()} BEFORE {e} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
-            for e in ("UPDATE", "DELETE")
-        ]
-    if not create:
-        return [f"DROP TRIGGER {table}_append_only ON {table}"]
-    return [
-        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-        f"FOR EACH ROW EXECUTE FUNCTION {table}_refuse_change()"
-    ]
-
-
-@pytest.fixture
-def attacker(engine: Engine) -> Iterator[Engine]:
-    """The database with its append-only triggers dropped; put back afterwards."""
-    dialect = engine.dialect.name
-    with engine.begin() as connection:
-        for table in _TABLES:
-            for statement in _trigger_sql(dialect, table, create=False):
-                connection.execute(sa.text(statement))
-    yield engine
-    with engine.begin() as connection:
-        for table in _TABLES:
-            for statement in _trigger_sql(dialect, table, create=True):
-                connection.execute(sa.text(statement))
-
-
-@pytest.fixture
-def recorded(engine: Engine) -> dict[str, int]:
-    """Three audit events and one decision, recorded through the services' unit of work."""
-    with session_scope(engine) as session:
-        document = make_document(session)
-        reviewer = make_user(session, role=Role.SECRECY_REVIEWER)
-        events = [
-            record_event(
-                session=session,
-                action=f"test.step{n}",
-                document_id=document.id,
-                after={"n": n, "文": "公开"},
-                at=AT,
-            )
-            for n in range(3)
-        ]
-        decision = Decision(
-            document_id=document.id,
-            version_id=document.current_version_id,
-            step="secrecy_review",
-            kind="approve",
-            decided_by=reviewer.id,
-            role=Role.SECRECY_REVIEWER,
-            channel="api",
-            decided_at=AT,
-        )
-        session.add(decision)
-    assert all(e.id for e in events)
-    assert decision.id
-    return {"event": events[1].id or 0, "decision": decision.id}
-
-
-def _verify_cli(engine: Engine, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    url = engine.url.render_as_string(hide_password=False)
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", "verify-audit"],
-        cwd=ROOT,
-        env={"GONGKAI_DATABASE_URL": url, "GONGKAI_DATA_DIR": str(tmp_path), "PATH": "/usr/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_entries_recorded_by_the_services_form_one_valid_chain(
@@ -115,7 +31,7 @@ def test_entries_recorded_by_the_services_form_one_valid_chain(
         report = verify_chain(connection=connection)
     assert report.valid
     assert report.count >= 4
-    done = _verify_cli(engine, tmp_path)
+    done = verify_cli(engine, tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"{report.count} entries, head {report.head_hash}" in done.stdout
 
@@ -137,7 +53,7 @@ def test_an_audit_event_edited_behind_the_triggers_is_named(
         recorded["event"],
     )
     assert "actor: 'system' → 'forger'" in report.first_break.problem
-    done = _verify_cli(attacker, tmp_path)
+    done = verify_cli(attacker, tmp_path)
     assert done.returncode == 1
     assert f"audit_events id {recorded['event']}" in done.stderr
     assert "forger" in done.stderr
@@ -151,7 +67,7 @@ def test_a_decision_edited_behind_the_triggers_is_named(
             sa.text("UPDATE decisions SET kind = 'return' WHERE id = :id"),
             {"id": recorded["decision"]},
         )
-    done = _verify_cli(attacker, tmp_path)
+    done = verify_cli(attacker, tmp_path)
     assert done.returncode == 1
     assert f"decisions id {recorded['decision']}" in done.stderr
     assert "kind: 'approve' → 'return'" in done.stderr
@@ -164,7 +80,7 @@ def test_a_deleted_audit_event_is_named(
         connection.execute(
             sa.text("DELETE FROM audit_events WHERE id = :id"), {"id": recorded["event"]}
         )
-    done = _verify_cli(attacker, tmp_path)
+    done = verify_cli(attacker, tmp_path)
     assert done.returncode == 1
     assert f"audit_events id {recorded['event']}" in done.stderr
     assert "deleted" in done.stderr
@@ -181,7 +97,7 @@ def test_an_audit_event_inserted_behind_the_chain_is_named(
             ),
             {"at": AT.replace(tzinfo=None) if attacker.dialect.name == "sqlite" else AT},
         ).scalar_one()
-    done = _verify_cli(attacker, tmp_path)
+    done = verify_cli(attacker, tmp_path)
     assert done.returncode == 1
     assert f"audit_events id {forged} (no link)" in done.stderr
 
@@ -197,7 +113,7 @@ def test_a_rewritten_link_is_named(
             ),
             {"id": recorded["event"]},
         )
-    done = _verify_cli(attacker, tmp_path)
+    done = verify_cli(attacker, tmp_path)
     assert done.returncode == 1
     assert "link was rewritten" in done.stderr
 

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from fastapi import FastAPI
 
+from models.db import session_scope
+from services.audit import record_event
 from tests.api.conftest import Person, TestClient
 
 
@@ -49,3 +51,37 @@ def test_a_forged_audit_event_makes_the_answer_invalid_naming_it(
     assert body["first_break"]["entry_table"] == "audit_events"
     assert body["first_break"]["entry_id"] == forged
     assert "inserted behind the chain" in body["first_break"]["problem"]
+
+
+def test_a_kept_head_the_chain_still_carries_holds_and_a_rewritten_one_is_named(
+    app: FastAPI, client: TestClient, people: dict[str, Person]
+) -> None:
+    with session_scope(app.state.engine) as session:
+        record_event(session=session, action="test.kept", at=datetime(2026, 3, 3, tzinfo=UTC))
+    office = people["office"].headers
+    now = client.get("/office/audit/verify", headers=office).json()
+    assert now["valid"] is True
+    assert now["count"] > 0
+    kept = f"{now['count']}:{now['head_hash']}"
+    body = client.get("/office/audit/verify", params={"kept": kept}, headers=office).json()
+    assert body["valid"] is True
+    assert body["heads_checked"] == 1
+    forged = f"{now['count']}:{'0' * 64}"
+    body = client.get("/office/audit/verify", params={"kept": [kept, forged]}, headers=office)
+    assert body.json()["valid"] is False
+    assert body.json()["first_break"]["seq"] == now["count"]
+    assert "rewritten" in body.json()["first_break"]["problem"]
+    beyond = f"{now['count'] + 5}:{now['head_hash']}"
+    body = client.get("/office/audit/verify", params={"kept": beyond}, headers=office).json()
+    assert body["valid"] is False
+    assert "fewer than" in body["first_break"]["problem"]
+
+
+def test_a_kept_head_that_is_no_count_and_hash_is_refused(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    for kept in ("12", "12:abc", f"12:{'G' * 64}", f"-1:{'0' * 64}"):
+        answer = client.get(
+            "/office/audit/verify", params={"kept": kept}, headers=people["office"].headers
+        )
+        assert answer.status_code == 422, (kept, answer.text)

@@ -482,3 +482,49 @@ def test_a_streamed_upload_with_a_refused_token_is_not_read_to_its_end(
     assert response.status_code == 401
     assert len(sent) < 256  # the reading stopped once the token was refused
     assert stored_files(settings) == []
+
+
+def test_two_drafters_of_one_name_in_two_organs_are_told_apart_in_the_audit_record(
+    client: TestClient, app: FastAPI
+) -> None:
+    """Display names are unique within an organ only (issue 21): each submission's audit event
+    names its drafter by login, unique across organs, so the record says which 李明 acted."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session, col, select
+
+    from models.audit import AuditEvent
+    from models.db import session_scope
+    from policies.roles import Role
+    from services.accounts import create_user, ensure_organ, issue_token
+    from services.audit import SUBMISSION_RECEIVED
+
+    at = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
+    tokens = {}
+    with session_scope(app.state.engine) as session:
+        for code in ("wm", "zw"):
+            organ = ensure_organ(session=session, code=code, name=None, at=at)
+            user = create_user(session=session, name="李明", organ=organ, role=Role.DRAFTER, at=at)
+            tokens[user.login] = issue_token(session=session, user=user, label="t", at=at)[1]
+    assert set(tokens) == {"李明", "李明@zw"}
+    documents = {}
+    for login, token in tokens.items():
+        sent = client.post(
+            "/documents",
+            data=form(title=f"{login}的通知"),
+            files=main_file(data=b"%PDF-1.4\n% " + login.encode()),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert sent.status_code == 201, sent.text
+        documents[login] = sent.json()["document"]["id"]
+    with Session(app.state.engine) as session:
+        actors = {
+            login: session.exec(
+                select(AuditEvent.actor).where(
+                    col(AuditEvent.document_id) == document_id,
+                    col(AuditEvent.action) == SUBMISSION_RECEIVED,
+                )
+            ).one()
+            for login, document_id in documents.items()
+        }
+    assert actors == {"李明": "李明", "李明@zw": "李明@zw"}

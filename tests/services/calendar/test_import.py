@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
 from models.calendar import CalendarYearRecord
+from models.users import User
 from policies.roles import Role
 from services.calendar import CALENDAR_IMPORTED, calendar_for, read_calendar_file, year_versions
 from services.calendar.entry import enter_year
@@ -54,7 +55,8 @@ def test_a_2027_file_makes_2027_final_and_its_make_up_day_a_working_day(session:
     event = session.exec(
         select(AuditEvent).where(col(AuditEvent.action) == CALENDAR_IMPORTED)
     ).one()
-    assert event.actor == "管理员admin"
+    entered_by = session.exec(select(User).where(col(User.name) == "管理员admin")).one()
+    assert event.actor == entered_by.login  # unique across organs (a display name is not)
     assert event.after is not None
     assert event.after["version"] == 1
 

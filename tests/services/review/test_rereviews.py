@@ -205,8 +205,8 @@ def test_a_conversion_goes_through_secrecy_review_before_the_portal(
             col(AuditEvent.document_id) == document.id
         )
     ).all()
-    assert ("rereview.converted", reviewer.name) in actions
-    assert ("status.changed", reviewer.name) in actions
+    assert ("rereview.converted", reviewer.login) in actions
+    assert ("status.changed", reviewer.login) in actions
     ceiling = session.exec(
         select(Deadline).where(
             col(Deadline.document_id) == document.id, col(Deadline.kind) == "publication_ceiling"
