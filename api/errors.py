@@ -31,6 +31,7 @@ from services.errors import (
     schema_findings,
 )
 from services.review import DecisionInvalid, NotAllowed
+from services.stored_content import StoredContentAltered
 
 log = logging.getLogger("gongkai.api")
 
@@ -49,6 +50,7 @@ STATUS_BY_ERROR: dict[type[DomainError], tuple[int, str]] = {
     UnsupportedFileType: (415, "unsupported_type"),
     EmptyFile: (400, "empty_file"),
     Unavailable: (503, "unavailable"),
+    StoredContentAltered: (500, "stored_content_altered"),
     DomainError: (422, "refused"),
 }
 RETURNED = "退文"
@@ -134,6 +136,8 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: "A file is not PDF, DOCX, OFD or UTF-8/GB18030 text (by content); .doc/.wps: "
         "save as DOCX, OFD or PDF",
         422: "Malformed request (which field, what is expected), or 退文 with every finding",
+        500: "A stored file no longer matches the content recorded (and reviewed) when it was "
+        "received: nothing of it was sent",
         503: "A service the request needs (Prefect) did not answer; nothing was recorded",
     }
     return {s: {"model": ErrorBody, "description": described[s]} for s in statuses}

@@ -112,6 +112,7 @@ def reused_database(admin: psycopg.Connection[Any], name: str) -> tuple[str, str
     url, dsn = _database_url(name)
     upgrade(url)
     with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(CURRENT_VERSIONS)  # a database filled before the portal asked for it
         row = connection.execute("SELECT count(*) FROM publication_search").fetchone()
         connection.execute("ANALYZE")
     n = int(row[0]) if row else 0
@@ -303,6 +304,9 @@ def tables(n: int) -> Iterator[tuple[str, str, Iterator[tuple[Any, ...]]]]:
 
 
 SERIAL_TABLES = ("organs", "users", "stored_files", "documents", "versions", "publications")
+# Document i's version is version i, its current one: the portal shows the publication of a
+# document's current version only (a withdrawn older one stays withdrawn).
+CURRENT_VERSIONS = "UPDATE documents SET current_version_id = id WHERE current_version_id IS NULL"
 
 
 def fill_postgres(dsn: str, n: int) -> float:
@@ -320,6 +324,7 @@ def fill_postgres(dsn: str, n: int) -> float:
                 for row in rows:
                     copy.write_row(row)
             print(f"  COPY {table}: {time.perf_counter() - began:.1f} s", flush=True)
+        cursor.execute(CURRENT_VERSIONS)
         for table in SERIAL_TABLES:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -359,6 +364,7 @@ def fill_sqlite(url: str, n: int) -> float:
                     batch = []
             if batch:
                 connection.execute(insert, batch)
+        connection.exec_driver_sql(CURRENT_VERSIONS)
     with engine.begin() as connection:
         connection.exec_driver_sql("ANALYZE")
     engine.dispose()

@@ -89,6 +89,14 @@ def make_stored_file(session: Session, **overrides: Any) -> StoredFile:
     return stored
 
 
+def record_content(stored: StoredFile, data: bytes) -> None:
+    """Give a stored file's row the record an upload of `data` writes (its SHA-256, size and
+    content-addressed path); the caller puts the bytes at that path."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    stored.sha256, stored.size_bytes = sha256, len(data)
+    stored.storage_path = f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
 def make_marking(session: Session, *, version: Version, **overrides: Any) -> Marking:
     """A marking for a version, by default 主动公开 with its canonical text."""
     attribute = Attribute(overrides.get("attribute", Attribute.PROACTIVE))

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from api.deps import CurrentUser, OfficeReader, SessionDep, SettingsDep, now
+from api.downloads import stored_file_response
 from api.errors import error_responses
 from api.pages import applications as pages
 from api.pages import private_html
@@ -48,7 +49,7 @@ from services.applications import (
     reply_letter,
     take_action,
 )
-from services.errors import Forbidden, NotFound, RequestInvalid
+from services.errors import Forbidden, RequestInvalid
 from services.validation import Day, Id, Line, MultiLine
 
 router = APIRouter(tags=["applications"])
@@ -369,7 +370,7 @@ def delivery_page(
 @router.get(
     "/applications/deliveries/{token}/files/{file_id}",
     response_class=FileResponse,
-    responses=error_responses(404, 410),
+    responses=error_responses(404, 410, 500),
     summary="Download a released file through the applicant's expiring link (each use logged)",
 )
 def delivery_download(
@@ -378,14 +379,14 @@ def delivery_download(
     session: SessionDep,
     settings: SettingsDep,
     request: Request,
-) -> FileResponse:
-    """404: no such link or file under it; 410: the link has expired."""
+) -> Response:
+    """404: no such link or file under it; 410: the link has expired; 500: the released file's
+    bytes were altered on disk after its release was reviewed (nothing of them is sent)."""
     address = request.client.host if request.client else None
     stored, name = delivered_file(session, token=token, file_id=file_id, at=now(), address=address)
-    path = settings.files_dir / stored.storage_path
-    if not path.is_file():
-        raise NotFound("the released file is not in storage")
-    return FileResponse(path, media_type=stored.media_type, filename=name)
+    return stored_file_response(
+        files_dir=settings.files_dir, stored=stored, filename=name, media_type=stored.media_type
+    )
 
 
 # ------------------------------------------------------------------------------------------

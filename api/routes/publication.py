@@ -23,25 +23,27 @@ from starlette.concurrency import run_in_threadpool
 
 from api.cursors import decode_position
 from api.deps import EngineDep, SessionDep, SettingsDep, now, require_roles
+from api.downloads import stored_file_response
 from api.errors import error_responses
 from api.openapi import ERROR_REF
 from api.pages import portal as portal_pages
 from api.pages import public_html
 from api.schemas import Instant
 from api.uploads import DOCX, PDF
+from models.files import StoredFile
 from models.users import User
 from policies.attributes import Attribute
 from policies.roles import Role
 from policies.validity import Validity
 from services.errors import NotFound
 from services.publication.portal import (
-    PortalFile,
     Withdrawn,
     catalogue_page,
     feed_items,
     portal_document,
     portal_file,
 )
+from services.publication.publishing import make_publisher
 from services.publication.search import MAX_TERM_CHARS, CatalogueFilters, Cursor
 from services.publication.validity import change_validity, set_valid_until
 from services.publication.withdrawal import withdraw_publication
@@ -310,7 +312,7 @@ async def interpretation_page(
 @router.get(
     "/portal/documents/{index_number}/files/{file_id}",
     response_class=FileResponse,
-    responses=_body_of(*PUBLIC_FILE_TYPES, schema=_BINARY) | error_responses(404, 410),
+    responses=_body_of(*PUBLIC_FILE_TYPES, schema=_BINARY) | error_responses(404, 410, 500),
     summary="Download a public file of a published document (410 Gone once withdrawn)",
 )
 async def download(
@@ -318,17 +320,23 @@ async def download(
     file_id: Annotated[Id, Path()],
     engine: EngineDep,
     settings: SettingsDep,
-) -> FileResponse:
-    """The published file (for 删减后公开 only the redacted version) or interpretation material."""
+) -> Response:
+    """The published file (for 删减后公开 only the redacted version) or interpretation material,
+    exactly the bytes that were reviewed (500 and nothing sent when they were altered on disk)."""
 
-    def work(session: Session) -> PortalFile:
-        return portal_file(session=session, index_number=index_number, file_id=file_id)
+    def work(session: Session) -> Response:
+        found = portal_file(session=session, index_number=index_number, file_id=file_id)
+        stored = session.get(StoredFile, found.id)
+        if stored is None:
+            raise NotFound(f"the file of {index_number} is not in storage")
+        return stored_file_response(
+            files_dir=settings.files_dir,
+            stored=stored,
+            filename=found.name,
+            media_type=found.media_type,
+        )
 
-    found = await read(engine, work)
-    path = settings.files_dir / found.storage_path
-    if not path.is_file():
-        raise NotFound(f"the file of {index_number} is not in storage")
-    return FileResponse(path, media_type=found.media_type, filename=found.name)
+    return await read(engine, work)
 
 
 # --- Validity ------------------------------------------------------------------------------------
@@ -472,11 +480,15 @@ class WithdrawalOut(BaseModel):
     "/documents/{document_id}/withdrawal",
     status_code=status.HTTP_201_CREATED,
     response_model=WithdrawalOut,
-    responses=error_responses(401, 403, 404, 409, 422),
+    responses=error_responses(401, 403, 404, 409, 422, 503),
     summary="Withdraw (撤回) or restrict a published document (domain §10 rule 21)",
 )
 def post_withdrawal(
-    document_id: DocumentId, body: WithdrawalIn, user: Withdrawer, session: SessionDep
+    document_id: DocumentId,
+    body: WithdrawalIn,
+    user: Withdrawer,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> WithdrawalOut:
     """The office or the signer withdraws: the portal answers 410 Gone, the feeds carry a
     tombstone, the document is filed with the new attribute (periodic re-review, 条例 art. 18).
@@ -489,5 +501,12 @@ def post_withdrawal(
         new_attribute=body.new_attribute,
         justification=body.justification,
         at=now(),
+        publisher=make_publisher(
+            settings.publisher,
+            portal_dir=settings.data_dir / "portal",
+            webhook_url=settings.publisher_webhook_url,
+            timeout=settings.publisher_webhook_timeout_seconds,
+            retries=settings.publisher_webhook_retries,
+        ),
     )
     return WithdrawalOut.model_validate(withdrawal, from_attributes=True)

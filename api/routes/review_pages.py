@@ -10,11 +10,12 @@ from fastapi import APIRouter, Cookie, Path
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from api.deps import EngineDep, ReadSessionDep, SettingsDep
+from api.downloads import stored_file_response
 from api.errors import error_responses
 from api.pages import private_html
 from api.pages.review import review_page
 from api.signin import REVIEW_SIGNIN, add_sign_in_routes
-from services.errors import NotFound, Unauthenticated
+from services.errors import Unauthenticated
 from services.review.reading import reviewer_file, reviewer_reading
 from services.validation import Id
 
@@ -66,7 +67,7 @@ def document_page(
 @router.get(
     "/documents/{document_id}/files/{file_id}",
     response_class=FileResponse,
-    responses=error_responses(401, 403, 404),
+    responses=error_responses(401, 403, 404, 500),
     summary="One file of the document under review, for its reviewer",
 )
 def document_file(
@@ -76,18 +77,15 @@ def document_file(
     document_id: Annotated[Id, Path()],
     file_id: Annotated[Id, Path()],
     cookie: ReviewCookie = None,
-) -> FileResponse:
-    """The file as stored, downloaded (never rendered inline)."""
+) -> Response:
+    """The file as recorded when it was received, downloaded (never rendered inline): 500 and
+    nothing sent when its bytes were altered on disk since."""
     user = REVIEW_SIGNIN.user(engine, cookie)
     sent = reviewer_file(session=session, user=user, document_id=document_id, file_id=file_id)
-    stored = sent.stored
-    path = settings.files_dir / stored.storage_path
-    if not path.is_file():
-        raise NotFound(f"file {file_id} is not in storage")
-    return FileResponse(
-        path,
-        media_type=stored.media_type,
+    return stored_file_response(
+        files_dir=settings.files_dir,
+        stored=sent.stored,
         filename=sent.name,
-        content_disposition_type="attachment",
+        media_type=sent.stored.media_type,
         headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,6 +60,13 @@ def _file_to_release(
             "方可向申请人提供（条例第十四条、第十七条）。",
         )
     if reply_type is ReplyType.DISCLOSED:
+        if marking.attribute.publishes_redacted_version:
+            raise _refused(
+                "release.redacted_only",
+                f"《{document.title}》为删减后公开，删减部分有记录的不予公开理由："
+                "只能以部分公开提供删减后的文件；提供全文须先经有记录的变更属性决定"
+                "（条例第十七条、第三十七条）。",
+            )
         return version, version.main_file_id, version.main_file_name, marking.attribute
     redacted = session.exec(
         select(VersionAttachment).where(
@@ -210,7 +218,9 @@ def decide_release(
     session.add(
         ApplicationDelivery(
             application_id=id_of(application),
-            token_hash="0" * 64,  # set below, once the row has its id
+            # A placeholder no token hashes to, unique like every link's: the token's hash
+            # replaces it once the row has its id and the key is at hand (delivery_link).
+            token_hash=secrets.token_hex(32),
             created_at=at,
             expires_at=at + timedelta(days=DELIVERY_LINK_DAYS),
         )

@@ -138,6 +138,13 @@ class PortalDocument:
         return self.validity_notes[-1].text
 
 
+def _current(publication: Any, document: Any) -> Any:
+    """The publication is its document's current version's: a document published again after a
+    withdrawal (撤回) and a conversion shows its new version only, never the withdrawn one (what
+    was withdrawn stays withdrawn; the new version had its own review, 先审查、后公开)."""
+    return col(publication.version_id) == col(document.current_version_id)
+
+
 def _catalogue_select() -> Any:
     return (
         sa.select(
@@ -153,7 +160,7 @@ def _catalogue_select() -> Any:
         )
         .join(Document, col(Document.id) == col(Publication.document_id))
         .join(Organ, col(Organ.id) == col(Document.organ_id))
-        .where(col(Document.status) == Status.PUBLISHED)
+        .where(col(Document.status) == Status.PUBLISHED, _current(Publication, Document))
     )
 
 
@@ -264,7 +271,10 @@ def _amending(statement: Any, by: Any, by_publication: Any) -> Any:
             col(by.id) == col(ValidityChangeRecord.amended_by_document_id),
             col(by.status) == Status.PUBLISHED,
         ),
-    ).outerjoin(by_publication, col(by_publication.document_id) == col(by.id))
+    ).outerjoin(
+        by_publication,
+        sa.and_(col(by_publication.document_id) == col(by.id), _current(by_publication, by)),
+    )
 
 
 def _publication_statement() -> Any:
@@ -470,7 +480,7 @@ def feed_statements(limit: int) -> tuple[Any, Any]:
             by,
             by_publication,
         )
-        .where(col(Document.status) == Status.PUBLISHED)
+        .where(col(Document.status) == Status.PUBLISHED, _current(Publication, Document))
         .order_by(col(ValidityChangeRecord.recorded_at).desc(), col(ValidityChangeRecord.id).desc())
         .limit(limit)
     )

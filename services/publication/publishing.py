@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from models.deadlines import Deadline
 from models.decisions import Decision
+from models.files import StoredFile
 from models.organs import Organ
 from models.publications import Publication
 from models.versions import Marking, Version, VersionAttachment
@@ -49,6 +50,7 @@ from services.review import (
 )
 from services.review.materials import has_cleared_material
 from services.review.printed import printed_text_findings
+from services.stored_content import check_path
 
 logger = logging.getLogger("gongkai.publication")
 SUMMARY_CHARS = 120  # 内容概述 (条例 art. 12 ¶3): the opening of the published text
@@ -75,15 +77,35 @@ class PublicationPayload:
     published_at: str
     idempotency_key: str
     summary: str | None = None
+    # The published file's content as recorded and reviewed: whoever fetches the bytes (a CMS,
+    # an archive taking the copy) checks them against it.
+    file_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class WithdrawalPayload:
+    """What is sent when a publication is withdrawn (撤回): the publication it takes down (its
+    索引号 and key) and the notice shown in its place; `kind` tells it from a publication."""
+
+    index_number: str
+    publication_key: str
+    notice: str
+    withdrawn_at: str
+    idempotency_key: str
+    kind: str = "withdrawal"
 
 
 class Publisher(Protocol):
-    """Puts a payload where the public can see it; publishing the same key twice is a no-op."""
+    """Puts a payload where the public can see it, and takes it down again when it is
+    withdrawn; sending the same key twice is a no-op."""
 
     name: str
 
     def publish(self, payload: PublicationPayload) -> None:
         """Publish (or re-publish identically) the payload."""
+
+    def withdraw(self, payload: WithdrawalPayload) -> None:
+        """Take the publication down (or confirm it is down) and show the notice instead."""
 
 
 class JsonFileSink:
@@ -102,12 +124,20 @@ class JsonFileSink:
 
     def publish(self, payload: PublicationPayload) -> None:
         """Write the payload atomically; an existing file for the key is left as it is."""
+        self._write(payload.idempotency_key, asdict(payload))
+
+    def withdraw(self, payload: WithdrawalPayload) -> None:
+        """Write the withdrawal beside the publication's copy (<key>.json), so that whoever
+        took the copy learns it is withdrawn."""
+        self._write(payload.idempotency_key, asdict(payload))
+
+    def _write(self, key: str, content: dict[str, object]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        target = self.path_for(payload.idempotency_key)
+        target = self.path_for(key)
         if target.exists():
             return
         temporary = target.with_suffix(".tmp")
-        temporary.write_text(json.dumps(asdict(payload), ensure_ascii=False, indent=2), "utf-8")
+        temporary.write_text(json.dumps(content, ensure_ascii=False, indent=2), "utf-8")
         os.replace(temporary, target)
 
 
@@ -145,15 +175,20 @@ class WebhookSink:
 
     def publish(self, payload: PublicationPayload) -> None:
         """Deliver the payload; raise PublicationDeliveryRefused/Failed if it was not accepted."""
-        headers = {"Idempotency-Key": payload.idempotency_key}
+        self._deliver(asdict(payload), payload.idempotency_key, payload.index_number)
+
+    def withdraw(self, payload: WithdrawalPayload) -> None:
+        """Deliver the withdrawal (its `kind` is "withdrawal"), as a publication is delivered."""
+        self._deliver(asdict(payload), payload.idempotency_key, payload.index_number)
+
+    def _deliver(self, body: dict[str, object], key: str, index_number: str) -> None:
+        headers = {"Idempotency-Key": key}
         problem = ""
         for attempt in range(self.retries + 1):
             if attempt:
                 self.sleep(self.backoff_seconds * 2 ** (attempt - 1))
             try:
-                response = httpx.post(
-                    self.url, json=asdict(payload), headers=headers, timeout=self.timeout
-                )
+                response = httpx.post(self.url, json=body, headers=headers, timeout=self.timeout)
             except httpx.TransportError as error:
                 problem = f"{type(error).__name__}: {error}"
             else:
@@ -162,13 +197,13 @@ class WebhookSink:
                 problem = f"HTTP {response.status_code}: {response.text[:200]}"
                 if response.is_client_error:
                     raise PublicationDeliveryRefused(
-                        f"the CMS at {self.url} refused {payload.index_number}: {problem}"
+                        f"the CMS at {self.url} refused {index_number}: {problem}"
                     )
             logger.warning(
-                "delivery of %s failed (attempt %d): %s", payload.index_number, attempt + 1, problem
+                "delivery of %s failed (attempt %d): %s", index_number, attempt + 1, problem
             )
         raise PublicationDeliveryFailed(
-            f"the CMS at {self.url} did not accept {payload.index_number} after "
+            f"the CMS at {self.url} did not accept {index_number} after "
             f"{self.retries + 1} attempts: {problem}"
         )
 
@@ -331,8 +366,13 @@ def publish_version(
         raise NotFound(f"version {version_id} or its organ does not exist")
     index_number = f"{organ.code}-{document.written_on.year}-{document_id:06d}-{version.number}"
     file_id = _published_file(session, version, marking.attribute)
+    published = session.get(StoredFile, file_id)
+    if published is None:
+        raise NotFound(f"stored file {file_id} does not exist")
     summary = None
     if files_dir is not None:
+        # The bytes going public must be those recorded and reviewed (先审查、后公开).
+        check_path(files_dir / published.storage_path, published)
         summary = _check_printed(session, file_id, marking, files_dir, at, limits)
     payload = PublicationPayload(
         index_number=index_number,
@@ -347,6 +387,7 @@ def publish_version(
         published_at=at.isoformat(),
         idempotency_key=key,
         summary=summary,
+        file_sha256=published.sha256,
     )
     publisher.publish(payload)
     row = Publication(

@@ -22,6 +22,8 @@ from services.accounts import decides_for_organ
 from services.audit import record_act
 from services.documents import get_document, get_marking
 from services.errors import Conflict, Forbidden, NotFound, RequestInvalid, TransitionNotAllowed
+from services.publication.portal import withdrawal_notice
+from services.publication.publishing import Publisher, WithdrawalPayload
 from services.publication.search_index import forget_publication
 from services.review.decisions import ATTRIBUTE_CHANGED
 from services.review.status import change_status
@@ -39,9 +41,12 @@ def withdraw_publication(
     new_attribute: Attribute,
     justification: str,
     at: datetime,
+    publisher: Publisher,
 ) -> Withdrawal:
     """Withdraw the document's publication: 409 unless published, 422 with findings for a bad
-    reason, attribute or justification, 403 for a role other than office or signer."""
+    reason, attribute or justification, 403 for a role other than office or signer. The
+    publisher it went out through takes it down too (a CMS shows it no longer; the portal's
+    JSON copy says so), before anything is recorded: 503 when it cannot be told."""
     require_aware(at)
     document = get_document(session=session, document_id=document_id, for_update=True)
     if document.status is not Status.PUBLISHED:
@@ -116,5 +121,14 @@ def withdraw_publication(
         actor=actor.login,
         role=actor.role,
         channel="api",
+    )
+    publisher.withdraw(
+        WithdrawalPayload(
+            index_number=publication.index_number,
+            publication_key=publication.idempotency_key,
+            notice=withdrawal_notice(withdrawal, document.title),
+            withdrawn_at=at.isoformat(),
+            idempotency_key=f"withdrawal-p{publication.id}",
+        )
     )
     return withdrawal

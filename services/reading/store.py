@@ -30,6 +30,7 @@ from services.reading.limits import (
     finding_from_dict,
     unreadable,
 )
+from services.stored_content import Recorded, RecordedContent, check_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,17 +51,25 @@ def _of(stored: StoredFile, row: FileReading) -> FileText:
 
 @dataclass(frozen=True, slots=True)
 class UnkeptFile:
-    """A stored file with no kept reading: where its bytes are and the name it was sent as."""
+    """A stored file with no kept reading: where its bytes are, the name it was sent as, and
+    its record (the bytes must still hash to it)."""
 
     file_id: int
     path: Path
     name: str
+    recorded: RecordedContent
 
 
-def _read(path: Path, name: str, limits: ReadingLimits) -> Reading:
+def _read(path: Path, name: str, recorded: Recorded, limits: ReadingLimits) -> Reading:
+    """The file's reading, only of the bytes recorded when it was received: checked before and
+    after it is read (StoredContentAltered otherwise, and nothing is kept), so the text a
+    reviewer and the portal read is that of the reviewed content (services.stored_content)."""
     if not path.is_file():
         return Reading(findings=[unreadable(name, "the stored file is missing")])
-    return read_file(path, name=name, limits=limits)
+    check_path(path, recorded)
+    reading = read_file(path, name=name, limits=limits)
+    check_path(path, recorded)
+    return reading
 
 
 def files_to_read(
@@ -79,7 +88,12 @@ def files_to_read(
         for s in session.exec(select(StoredFile).where(col(StoredFile.id).in_(wanted))).all()
     }
     return [
-        UnkeptFile(file_id, files_dir / stored[file_id].storage_path, stored[file_id].original_name)
+        UnkeptFile(
+            file_id,
+            files_dir / stored[file_id].storage_path,
+            stored[file_id].original_name,
+            RecordedContent.of(stored[file_id]),
+        )
         for file_id in wanted
         if file_id in stored and file_id not in kept
     ]
@@ -87,7 +101,7 @@ def files_to_read(
 
 def read_unkept(unkept: UnkeptFile, limits: ReadingLimits | None = None) -> Reading:
     """Read the file within the limits; no session, no transaction (it may take seconds)."""
-    return _read(unkept.path, unkept.name, limits or ReadingLimits())
+    return _read(unkept.path, unkept.name, unkept.recorded, limits or ReadingLimits())
 
 
 def keep_reading(*, session: Session, file_id: int, reading: Reading, at: datetime) -> FileReading:
@@ -124,9 +138,8 @@ def file_text(
     kept = session.exec(select(FileReading).where(col(FileReading.file_id) == file_id)).first()
     if kept is not None:
         return _of(stored, kept)
-    reading = _read(
-        files_dir / stored.storage_path, stored.original_name, limits or ReadingLimits()
-    )
+    path = files_dir / stored.storage_path
+    reading = _read(path, stored.original_name, stored, limits or ReadingLimits())
     if at is None:
         name, found = stored.original_name, tuple(reading.findings)
         return FileText(file_id, name, reading.text, found, tuple(reading.ocr_pages))

@@ -19,7 +19,7 @@ from models.readings import FileReading
 from models.versions import RecordedFinding, Version
 from services.review import files_of_version
 from tests.documents import many_pages_pdf_bytes
-from tests.factories import id_of, make_document
+from tests.factories import id_of, make_document, record_content
 from workflows import runtime
 from workflows.marking import recheck_marking_task
 from workflows.secrecy_review import prescreen_task
@@ -38,6 +38,8 @@ def _submitted_with_main_file(data: bytes) -> tuple[int, int, int, Path]:
         assert version is not None
         stored = session.get(StoredFile, version.main_file_id)
         assert stored is not None
+        record_content(stored, data)
+        session.add(stored)
         path = get_settings().files_dir / stored.storage_path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)

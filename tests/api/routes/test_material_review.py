@@ -19,7 +19,7 @@ from models.organs import Organ
 from models.users import User
 from services.accounts import assign_organ
 from services.publication.publishing import JsonFileSink, publish_version
-from tests.api.conftest import Person, TestClient
+from tests.api.conftest import Person, TestClient, browser_sign_in
 from tests.factories import T0
 from tests.publication_helpers import publish, signed_off_document
 
@@ -106,6 +106,37 @@ def test_material_after_publication_is_hidden_until_a_secrecy_reviewer_approves_
         people["reviewer"].user.id,
     )
     assert "interpretation.material_cleared" in actions
+
+
+def test_the_reviewer_reads_and_downloads_the_material_awaiting_review_实施条例_art_42(
+    app: FastAPI, settings: Settings, client: TestClient, people: dict[str, Person]
+) -> None:
+    """先审查、后公开 means reading the content: the review page the material's form links to
+    shows the material's own text and evidence and offers its file, exactly what the portal
+    would show once it is approved; once decided it is no longer offered there."""
+    pub = publish(app.state.engine, settings)
+    _assign_reviewer(app, people["reviewer"], pub.document_id)
+    added = _add_material(client, people["admin"], pub.document_id, SECRET_TEXT)
+    assert browser_sign_in(client, "/review", people["reviewer"].token).status_code == 303
+    page = client.get(f"/review/documents/{pub.document_id}")
+    assert page.status_code == 200
+    assert "待保密审查" in page.text
+    assert "本材料涉及" in page.text
+    assert ">涉密</mark>" in page.text
+    download = f"/review/documents/{pub.document_id}/files/{added['file']}"
+    assert f'href="{download}"' in page.text
+    sent = client.get(download)
+    assert sent.status_code == 200
+    assert sent.content == SECRET_TEXT.encode()
+
+    returned = client.post(
+        f"/materials/{added['material']}/decision",
+        json={"decision": "return", "comment": "含涉密内容，不得公开"},
+        headers=people["reviewer"].headers,
+    )
+    assert returned.status_code == 201, returned.text
+    assert "待保密审查" not in client.get(f"/review/documents/{pub.document_id}").text
+    assert client.get(download).status_code == 404
 
 
 def test_a_returned_material_is_never_shown_and_a_return_needs_reasons(

@@ -16,7 +16,7 @@ from policies.roles import Role
 from policies.statuses import Status
 from services.accounts import ensure_organ, issue_token
 from tests.api.conftest import Person, TestClient, browser_sign_in
-from tests.factories import T0, id_of, make_document, make_user
+from tests.factories import T0, id_of, make_document, make_user, record_content
 
 TEXT = "关于春耕工作的通知\n本件涉密，联系人身份证号11010519491231002X。\n"
 
@@ -33,11 +33,12 @@ def document_with_text(app: FastAPI, settings: Settings, drafter: Person) -> tup
         stored = session.get(StoredFile, version.main_file_id)
         assert stored is not None
         stored.media_type, stored.original_name = "text/plain", "通知.txt"
+        record_content(stored, TEXT.encode())
         session.add(stored)
         session.commit()
         path: Path = settings.files_dir / stored.storage_path
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(TEXT, encoding="utf-8")
+        path.write_bytes(TEXT.encode())
         return id_of(document), id_of(stored)
 
 
@@ -73,6 +74,26 @@ def test_the_reviewer_signs_in_and_reads_files_text_and_highlighted_evidence(
     # The review cookie opens /review only, and signing out revokes it.
     assert client.post("/review/logout").status_code == 303
     assert client.get(page).status_code == 303
+
+
+def test_the_reviewer_downloads_only_the_bytes_recorded_when_they_were_received_art_42(
+    client: TestClient, app: FastAPI, settings: Settings, people: dict[str, Person]
+) -> None:
+    """保密法实施条例 2024 art. 42: the reviewer reviews the content on record; bytes altered in
+    the files folder since are refused (500), not handed to the reviewer as that content."""
+    doc, file_id = document_with_text(app, settings, people["drafter"])
+    assert browser_sign_in(client, "/review", people["reviewer"].token).status_code == 303
+    download = f"/review/documents/{doc}/files/{file_id}"
+    assert client.get(download).text == TEXT
+    with Session(app.state.engine) as session:
+        stored = session.get(StoredFile, file_id)
+        assert stored is not None
+        path = settings.files_dir / stored.storage_path
+    path.write_bytes(TEXT.replace("春耕", "秋收").encode())
+    refused = client.get(download)
+    assert refused.status_code == 500
+    assert refused.json()["error"] == "stored_content_altered"
+    assert "秋收" not in refused.text
 
 
 def test_only_reviewer_roles_of_the_documents_organs_read_it(

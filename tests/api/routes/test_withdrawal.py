@@ -5,6 +5,7 @@ nothing stored is removed, and everything is audited (domain §10 rule 21)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
@@ -55,6 +56,8 @@ def test_a_withdrawn_document_is_gone_from_the_portal_and_the_feeds_and_filed(
         "withheld",
     )
 
+    copy = settings.data_dir / "portal" / f"withdrawal-p{pub.id}.json"  # the archive's copy
+    assert json.loads(copy.read_text("utf-8"))["index_number"] == pub.index_number
     page = client.get(page_url)
     assert page.status_code == 410
     assert "撤回" in page.text

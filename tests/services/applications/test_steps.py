@@ -4,6 +4,7 @@ databases)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from sqlmodel import Session
 from models.applications import Application
 from models.organs import Organ
 from models.users import User
-from models.versions import Version
+from models.versions import Version, VersionAttachment
 from policies.application_replies import ReplyType
 from policies.application_steps import Action, ApplicationStep
 from policies.applications import ApplicantType, Channel
@@ -32,7 +33,7 @@ from services.applications import (
     take_action,
 )
 from services.errors import Forbidden, Gone, NotFound, RequestInvalid
-from tests.factories import id_of, make_document, make_organ, make_user
+from tests.factories import id_of, make_document, make_organ, make_stored_file, make_user
 
 AT = datetime(2026, 9, 25, 10, tzinfo=SHANGHAI)
 LATER = datetime(2026, 10, 12, 10, tzinfo=SHANGHAI)
@@ -150,6 +151,73 @@ def test_a_withheld_document_is_not_proposed_for_release_条例_art_14(session: 
     )
     assert application.step is ApplicationStep.DONE
     assert application.reason_codes == ["NS-6"]
+
+
+def test_the_unredacted_original_of_a_删减后公开_document_is_not_released_whole_条例_art_37(
+    session: Session,
+) -> None:
+    organ, clerk, _, reviewer, application = _setup(session)
+    document = make_document(
+        session,
+        drafter=make_user(session, organ=organ),
+        status=Status.PUBLISHED,
+        marking={"attribute": Attribute.REDACTED, "reason_codes": ["NS-4"]},
+    )
+    redacted = make_stored_file(session, original_name="删减版.pdf")
+    session.add(
+        VersionAttachment(
+            version_id=document.current_version_id or 0,
+            file_id=id_of(redacted),
+            kind="redacted_version",
+            file_name="删减版.pdf",
+        )
+    )
+    _do(session, application, clerk, Action.COMPLETE)
+    _do(session, application, clerk, Action.IDENTIFIED, document_ids=(id_of(document),))
+    _do(session, application, clerk, Action.CONSULTATIONS_DONE)
+    with pytest.raises(RequestInvalid, match="删减后公开"):
+        _do(session, application, clerk, Action.REPLY, reply_type=ReplyType.DISCLOSED)
+    assert pending_releases(session, id_of(application)) == []
+    _do(
+        session,
+        application,
+        clerk,
+        Action.REPLY,
+        reply_type=ReplyType.PARTIAL,
+        reason_codes=("NS-4",),
+    )
+    assert [r.file_id for r in pending_releases(session, id_of(application))] == [id_of(redacted)]
+    _do(session, application, reviewer, Action.APPROVE_RELEASE)
+    assert application.step is ApplicationStep.DONE
+
+
+def test_releases_approved_one_after_another_each_get_their_own_link_条例_art_40(
+    session: Session,
+) -> None:
+    organ, clerk, _, reviewer, first = _setup(session)
+    second, _ = register_application(
+        session=session,
+        organ=organ,
+        request=replace(REQUEST, description="关于城区停车收费标准的解释"),
+        profile="national",
+        at=AT,
+    )
+    for application in (first, second):
+        document = make_document(
+            session,
+            drafter=make_user(session, organ=organ),
+            status=Status.FILED,
+            marking={"attribute": Attribute.ON_REQUEST},
+        )
+        _do(session, application, clerk, Action.COMPLETE)
+        _do(session, application, clerk, Action.IDENTIFIED, document_ids=(id_of(document),))
+        _do(session, application, clerk, Action.CONSULTATIONS_DONE)
+        _do(session, application, clerk, Action.REPLY, reply_type=ReplyType.DISCLOSED)
+        _do(session, application, reviewer, Action.APPROVE_RELEASE)  # no link looked at yet
+        assert application.step is ApplicationStep.DONE
+    links = [delivery_link(session, id_of(a), key=KEY) for a in (first, second)]
+    tokens = {link[0] for link in links if link is not None}
+    assert len(tokens) == 2
 
 
 def test_one_extension_with_the_heads_consent_a_second_refused_条例_art_33(

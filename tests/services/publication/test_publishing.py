@@ -6,6 +6,7 @@ each Idempotency-Key once), never a mock.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ from sqlmodel import Session, col, select
 
 from config.settings import Settings
 from models.documents import Document
+from models.files import StoredFile
 from models.organs import Organ
 from models.publications import Publication
+from models.versions import Version
 from policies.roles import Role
 from policies.statuses import Status
 from policies.steps import Step
@@ -28,12 +31,15 @@ from services.publication.publishing import (
     PublicationRefused,
     WebhookSink,
     make_publisher,
+    publication_key,
     publish_version,
 )
+from services.reading.store import file_text
 from services.review import record_decision
+from services.stored_content import StoredContentAltered
 from tests.api.conftest import closed_port
 from tests.browser_support import serve_app
-from tests.factories import clear_for_publication, id_of, make_document, make_user
+from tests.factories import T0, clear_for_publication, id_of, make_document, make_user
 from tests.publication_helpers import signed_off_document
 
 
@@ -186,3 +192,49 @@ def test_a_cleared_version_is_published_only_after_its_signer_signed_it_off_seed
             at=document.status_changed_at,
         )
         assert _publish(session, document, sink).version_id == document.current_version_id
+
+
+BODY = "关于做好春耕工作的通知。各乡镇人民政府：现将有关事项通知如下。"
+
+
+def test_bytes_altered_on_disk_are_not_published_and_the_export_names_the_reviewed_hash(
+    app: FastAPI, settings: Settings
+) -> None:
+    """先审查、后公开 (保密法实施条例 2024 art. 42): what goes public is the content on record;
+    the JSON copy names it by SHA-256 so that whoever takes the file can check it."""
+    sink = JsonFileSink(settings.data_dir / "portal")
+    with Session(app.state.engine, expire_on_commit=False) as session:
+        document = signed_off_document(session, settings, text=BODY)
+        session.commit()
+        version = session.get(Version, document.current_version_id)
+        assert version is not None
+        stored = session.get(StoredFile, version.main_file_id)
+        assert stored is not None
+        recorded = (stored.id, stored.sha256)
+        # The review read it (its reading is kept); then the bytes change in the files folder.
+        file_text(session=session, file_id=id_of(stored), files_dir=settings.files_dir, at=T0)
+        path = settings.files_dir / stored.storage_path
+        path.write_bytes(BODY.replace("春耕", "秋收").encode())  # the same size
+        with pytest.raises(StoredContentAltered):
+            _publish_read(session, document, sink, settings)
+        session.rollback()
+        assert not sink.path_for(publication_key(id_of(version))).exists()
+
+        path.write_bytes(BODY.encode())
+        row = _publish_read(session, document, sink, settings)
+        session.commit()
+    exported = json.loads(sink.path_for(row.idempotency_key).read_text("utf-8"))
+    assert (exported["file_id"], exported["file_sha256"]) == recorded
+
+
+def _publish_read(
+    session: Session, document: Document, publisher: Any, settings: Settings
+) -> Publication:
+    return publish_version(
+        session=session,
+        document_id=id_of(document),
+        version_id=document.current_version_id or 0,
+        publisher=publisher,
+        at=document.status_changed_at,
+        files_dir=settings.files_dir,
+    )

@@ -3,18 +3,28 @@ even if the bytes could no longer be read (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, col, select
 
 from models.readings import FileReading
 from services.reading.formats import Reading
 from services.reading.store import file_text, files_to_read, keep_reading, read_unkept
+from services.stored_content import StoredContentAltered
 from tests.factories import T0, id_of, make_stored_file
 
 
 def _store(session: Session, files_dir: Path, data: bytes, name: str) -> int:
-    stored = make_stored_file(session, original_name=name)
+    sha256 = hashlib.sha256(data).hexdigest()
+    stored = make_stored_file(
+        session,
+        original_name=name,
+        sha256=sha256,
+        size_bytes=len(data),
+        storage_path=f"{sha256[:2]}/{sha256[2:4]}/{sha256}",
+    )
     path = files_dir / stored.storage_path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
@@ -74,3 +84,25 @@ def test_the_first_kept_reading_wins(session: Session, tmp_path: Path) -> None:
     read = file_text(session=session, file_id=file_id, files_dir=tmp_path, at=T0)
     assert read.text == "第一"
     assert files_to_read(session=session, file_ids=[file_id], files_dir=tmp_path) == []
+
+
+def test_no_text_is_kept_of_bytes_that_no_longer_match_their_record_实施条例_art_42(
+    session: Session, tmp_path: Path
+) -> None:
+    """Bytes changed in the files folder before their first reading were never received, so
+    no reading of them is kept for the reviewer or the portal; once restored, they are read."""
+    data = "关于做好春耕工作的通知".encode()
+    file_id = _store(session, tmp_path, data, "a.txt")
+    sha256 = hashlib.sha256(data).hexdigest()
+    path = tmp_path / sha256[:2] / sha256[2:4] / sha256
+    path.write_bytes("关于做好秋收工作的通知".encode())  # the same size: only the hash tells
+    with pytest.raises(StoredContentAltered):
+        file_text(session=session, file_id=file_id, files_dir=tmp_path, at=T0)
+    (unkept,) = files_to_read(session=session, file_ids=[file_id], files_dir=tmp_path)
+    with pytest.raises(StoredContentAltered):
+        read_unkept(unkept)
+    assert session.exec(select(FileReading).where(col(FileReading.file_id) == file_id)).all() == []
+
+    path.write_bytes(data)
+    read = file_text(session=session, file_id=file_id, files_dir=tmp_path, at=T0)
+    assert read.text == "关于做好春耕工作的通知"

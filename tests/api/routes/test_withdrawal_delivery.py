@@ -1,0 +1,86 @@
+"""A withdrawal (撤回) reaches wherever the publication went (domain §10 rule 21): with the
+webhook publisher, the CMS that received the publication is told to take it down — the same
+retries and Idempotency-Key as a publication — before the withdrawal is recorded; the CMS is a
+real local FastAPI app served over HTTP (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlmodel import Session
+
+from config.settings import Settings
+from models.db import session_scope
+from models.documents import Document
+from policies.statuses import Status
+from services.publication.publishing import WebhookSink, publish_version
+from tests.api.conftest import Person, TestClient, closed_port
+from tests.browser_support import serve_app
+from tests.factories import id_of
+from tests.publication_helpers import MISTAKE, signed_off_document
+from tests.services.publication.test_publishing import cms
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, dict[str, Any]]]:
+    """A CMS that answers 503 once, then stores each key once: its URL and what it saw."""
+    app, seen = cms(fail_first=1)
+    with serve_app(app) as base:
+        yield f"{base}/publish", seen
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, receiver: tuple[str, dict[str, Any]]) -> Settings:
+    """The API's settings with the webhook publisher pointed at the receiver."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        prefect_api_url=f"http://127.0.0.1:{closed_port()}/api",
+        review_start_timeout_seconds=3,
+        review_sweep_seconds=0,
+        publisher="webhook",
+        publisher_webhook_url=receiver[0],
+    )
+
+
+def test_a_withdrawal_takes_the_publication_down_from_the_cms_it_went_to_rule_21(
+    app: FastAPI,
+    settings: Settings,
+    client: TestClient,
+    people: dict[str, Person],
+    receiver: tuple[str, dict[str, Any]],
+) -> None:
+    url, seen = receiver
+    sink = WebhookSink(url, backoff_seconds=0.01)
+    with session_scope(app.state.engine) as session:
+        document = signed_off_document(session, settings, title="关于误发布事项的通知")
+        publication = publish_version(
+            session=session,
+            document_id=id_of(document),
+            version_id=document.current_version_id or 0,
+            publisher=sink,
+            at=document.status_changed_at,
+        )
+    assert list(seen["stored"]) == [publication.idempotency_key]
+
+    answer = client.post(
+        f"/documents/{publication.document_id}/withdrawal",
+        json=MISTAKE,
+        headers=people["office"].headers,
+    )
+    assert answer.status_code == 201, answer.text
+    key = f"withdrawal-p{publication.id}"
+    assert list(seen["stored"]) == [publication.idempotency_key, key]
+    withdrawal = seen["stored"][key]
+    assert withdrawal["kind"] == "withdrawal"
+    assert withdrawal["index_number"] == publication.index_number
+    assert withdrawal["publication_key"] == publication.idempotency_key
+    assert "撤回" in withdrawal["notice"]
+    with Session(app.state.engine) as session:
+        filed = session.get(Document, publication.document_id)
+        assert filed is not None
+        assert filed.status is Status.FILED
