@@ -125,5 +125,6 @@ def test_material_after_publication_waits_for_the_reviewer_in_the_form(
     assert material.cleared_at is not None
     assert decisions == [
         ("secrecy_review", "approve", "api"),  # the document's own clearance before publication
+        ("sign_off", "sign_off", "api"),  # and its 签发
         ("material_review", "approve", "ui"),
     ]

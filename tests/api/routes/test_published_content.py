@@ -110,6 +110,19 @@ def _converted_and_published(
             channel="api",
             at=at + timedelta(hours=1),
         )
+        signer = make_colleague(session, drafter, Role.SIGNER)
+        record_decision(
+            session=session,
+            document_id=document_id,
+            version_id=version_id,
+            step=Step.SIGN_OFF,
+            decision="approve",
+            actor=signer,
+            actor_name=signer.name,
+            role=Role.SIGNER,
+            channel="api",
+            at=at + timedelta(hours=1, minutes=30),
+        )
         return publish_version(
             session=session,
             document_id=document_id,
