@@ -53,7 +53,7 @@ def _file_to_release(
     ).first()
     if version is None or marking is None:
         raise _refused("release.version", f"公文 #{document.id} 没有可提供的版本。")
-    if marking.attribute is Attribute.WITHHELD or marking.secrecy_level != "none":
+    if _withheld(marking):
         raise _refused(
             "release.withheld",
             f"《{document.title}》为不予公开或涉密文件：须先经有记录的变更属性决定（附理由代码）"
@@ -80,6 +80,27 @@ def _file_to_release(
             f"部分公开须提供《{document.title}》删减后的文件（区分处理，条例第三十七条）。",
         )
     return version, redacted.file_id, redacted.file_name or "redacted", marking.attribute
+
+
+def _withheld(marking: Marking | None) -> bool:
+    """Whether a document so marked is withheld from applicants: 不予公开, or classified."""
+    return (
+        marking is None
+        or marking.attribute is Attribute.WITHHELD
+        or (marking.secrecy_level != "none")
+    )
+
+
+def _withheld_since(session: Session, release: ApplicationRelease) -> bool:
+    """Whether the document a release came from has since been marked 不予公开 or classified (a
+    recorded attribute change, a secrecy decision): its link then sends no more of it."""
+    document = session.get(Document, release.document_id)
+    marking = None
+    if document is not None and document.current_version_id is not None:
+        marking = session.exec(
+            select(Marking).where(col(Marking.version_id) == document.current_version_id)
+        ).first()
+    return _withheld(marking)
 
 
 def propose_release(
@@ -277,15 +298,18 @@ def _delivery(session: Session, token: str, at: datetime) -> ApplicationDelivery
 
 
 def delivery_files(session: Session, *, token: str, at: datetime) -> list[ApplicationRelease]:
-    """The files a valid, unexpired link delivers (404 unknown, 410 expired)."""
-    return released_files(session, _delivery(session, token, at).application_id)
+    """The files a valid, unexpired link delivers (404 unknown, 410 expired): those approved for
+    its application whose document has not since been marked 不予公开 or classified."""
+    released = released_files(session, _delivery(session, token, at).application_id)
+    return [release for release in released if not _withheld_since(session, release)]
 
 
 def delivered_file(
     session: Session, *, token: str, file_id: int, at: datetime, address: str | None
 ) -> tuple[StoredFile, str]:
     """A released file through the applicant's link: the link must exist, not have expired,
-    and the file be approved for its application; each use is logged."""
+    the file be approved for its application, and its document not have been marked 不予公开
+    or classified since (410); each use is logged."""
     delivery = _delivery(session, token, at)
     release = next(
         (r for r in released_files(session, delivery.application_id) if r.file_id == file_id), None
@@ -293,6 +317,11 @@ def delivered_file(
     stored = session.get(StoredFile, file_id) if release else None
     if release is None or stored is None:
         raise NotFound("该链接下没有此文件。")
+    if _withheld_since(session, release):
+        raise Gone(
+            "该文件所属公文在提供后已变更为不予公开或涉密，不再通过此链接提供；"
+            "请联系政府信息公开工作机构（条例第十四条、第十七条）。"
+        )
     delivery.uses += 1
     session.add(delivery)
     record_event(

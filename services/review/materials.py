@@ -33,6 +33,7 @@ from services.reading.detectors import prescreen
 from services.reading.limits import ReadingLimits
 from services.reading.store import file_text
 from services.review.decisions import DecisionInvalid, NotAllowed
+from services.stored_content import StoredContentAltered, StoredContentMissing
 
 MATERIAL_STEP = "material_review"  # the step name its decisions are recorded under
 MATERIAL_CLEARED = "interpretation.material_cleared"
@@ -75,10 +76,15 @@ def prescreen_material(
     limits: ReadingLimits | None = None,
 ) -> tuple[list[Evidence], str | None]:
     """The pre-screen evidence in the material's text (read once and kept when `at` is given),
-    and what a reviewer must read by eye (limits reached, pages OCR could not read)."""
-    read = file_text(
-        session=session, file_id=id_of(stored), files_dir=files_dir, at=at, limits=limits
-    )
+    and what a reviewer must read by eye (limits reached, pages OCR could not read). Bytes that
+    are gone, or no longer those received, yield no evidence and say so: the reviewer returns
+    the material, and the list it stands in still answers."""
+    try:
+        read = file_text(
+            session=session, file_id=id_of(stored), files_dir=files_dir, at=at, limits=limits
+        )
+    except (StoredContentAltered, StoredContentMissing) as error:
+        return [], error.message
     problems = [f.message for f in read.findings if f.is_blocking]
     return prescreen(read.text, terms=terms), "; ".join(problems) or None
 

@@ -15,6 +15,7 @@ from models.audit import AuditEvent
 from models.deadlines import Deadline
 from models.decisions import Decision
 from models.documents import Document
+from models.files import StoredFile
 from models.organs import Organ
 from models.users import User
 from services.accounts import assign_organ
@@ -202,3 +203,28 @@ def test_material_cleared_before_publication_meets_the_3_wd_deadline_as_it_is_pu
             )
         ).one()
     assert deadline.met_at is not None
+
+
+def test_a_material_altered_on_disk_is_listed_with_its_problem_not_a_failed_list_实施条例_art_42(
+    app: FastAPI, settings: Settings, client: TestClient, people: dict[str, Person]
+) -> None:
+    """One material whose bytes were changed after it was received leaves the reviewers' list
+    answering: that material carries no evidence and says why, the others are pre-screened."""
+    pub = publish(app.state.engine, settings)
+    _assign_reviewer(app, people["reviewer"], pub.document_id)
+    altered = _add_material(client, people["admin"], pub.document_id, SECRET_TEXT)
+    intact = _add_material(client, people["admin"], pub.document_id, SECRET_TEXT + "（二）")
+    with Session(app.state.engine) as session:
+        stored = session.get(StoredFile, altered["file"])
+        assert stored is not None
+        path = settings.files_dir / stored.storage_path
+    path.chmod(0o644)
+    path.write_bytes("本材料已被改动".encode())
+    listed = client.get("/materials/pending", headers=people["reviewer"].headers)
+    assert listed.status_code == 200, listed.text
+    by_id = {item["id"]: item for item in listed.json()}
+    assert set(by_id) == {altered["material"], intact["material"]}
+    assert by_id[altered["material"]]["evidence"] == []
+    assert "no longer matches" in by_id[altered["material"]]["extraction_problem"]
+    assert by_id[intact["material"]]["evidence"]
+    assert by_id[intact["material"]]["extraction_problem"] is None

@@ -33,7 +33,14 @@ from services.applications import (
     take_action,
 )
 from services.errors import Forbidden, Gone, NotFound, RequestInvalid
-from tests.factories import id_of, make_document, make_organ, make_stored_file, make_user
+from tests.factories import (
+    id_of,
+    make_document,
+    make_marking,
+    make_organ,
+    make_stored_file,
+    make_user,
+)
 
 AT = datetime(2026, 9, 25, 10, tzinfo=SHANGHAI)
 LATER = datetime(2026, 10, 12, 10, tzinfo=SHANGHAI)
@@ -118,6 +125,62 @@ def test_a_release_waits_for_the_secrecy_review_then_an_expiring_link_works_条�
         delivered_file(
             session, token=token, file_id=file_id, at=expires + timedelta(seconds=1), address=None
         )
+
+
+@pytest.mark.parametrize(
+    "marked",
+    [
+        {"attribute": Attribute.WITHHELD, "reason_codes": ["NS-1"]},
+        {"secrecy_level": "mimi", "secrecy_period_years": 10},
+    ],
+    ids=["不予公开", "classified"],
+)
+def test_a_link_sends_no_more_of_a_document_marked_withheld_after_its_release_条例_art_14(
+    session: Session, marked: dict[str, object]
+) -> None:
+    """A release was reviewed for the document as it was marked then; once a later recorded
+    decision marks it 不予公开 or classified (a new version), its link stops sending it: 410,
+    and the link lists it no more."""
+    from services.applications import delivery_files
+
+    organ, clerk, _, reviewer, application = _setup(session)
+    document = make_document(
+        session,
+        drafter=make_user(session, organ=organ),
+        status=Status.FILED,
+        marking={"attribute": Attribute.ON_REQUEST},
+    )
+    _do(session, application, clerk, Action.COMPLETE)
+    _do(session, application, clerk, Action.IDENTIFIED, document_ids=(id_of(document),))
+    _do(session, application, clerk, Action.CONSULTATIONS_DONE)
+    _do(session, application, clerk, Action.REPLY, reply_type=ReplyType.DISCLOSED)
+    _do(session, application, reviewer, Action.APPROVE_RELEASE)
+    link = delivery_link(session, id_of(application), key=KEY)
+    assert link is not None
+    token = link[0]
+    file_id = pending_or_released_file(session, application)
+    assert delivered_file(session, token=token, file_id=file_id, at=LATER, address=None)
+    assert [r.file_id for r in delivery_files(session, token=token, at=LATER)] == [file_id]
+
+    released = session.get(Version, document.current_version_id)
+    assert released is not None
+    changed = Version(
+        document_id=id_of(document),
+        number=2,
+        submitted_by=released.submitted_by,
+        submitted_at=LATER,
+        main_file_id=released.main_file_id,
+        main_file_name=released.main_file_name,
+    )
+    session.add(changed)
+    session.flush()
+    make_marking(session, version=changed, **({"attribute": Attribute.WITHHELD} | marked))
+    document.current_version_id = changed.id
+    session.add(document)
+    session.flush()
+    with pytest.raises(Gone, match="不予公开或涉密"):
+        delivered_file(session, token=token, file_id=file_id, at=LATER, address=None)
+    assert delivery_files(session, token=token, at=LATER) == []
 
 
 def pending_or_released_file(session: Session, application: Application) -> int:
