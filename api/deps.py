@@ -29,6 +29,7 @@ from policies.roles import Role
 from services.accounts import authenticate, browser_session_user
 from services.documents import visible_document
 from services.errors import Forbidden, Unauthenticated
+from services.publication.publishing import Publisher, configured_publisher
 from services.validation import Id
 
 OFFICE_COOKIE = "gongkai_office"
@@ -98,6 +99,14 @@ def read_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Ses
 SessionDep = Annotated[Session, Depends(write_session, scope="function")]
 ReadSessionDep = Annotated[Session, Depends(read_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_publisher(settings: SettingsDep) -> Publisher:
+    """The configured publisher: the portal (default) or a CMS webhook (GONGKAI_PUBLISHER)."""
+    return configured_publisher(settings)
+
+
+PublisherDep = Annotated[Publisher, Depends(get_publisher)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `gongkai create-token`.")

@@ -9,8 +9,8 @@ from policies.statuses import Status
 from policies.steps import Step
 from services.publication.publishing import (
     Publisher,
+    configured_publisher,
     files_of_publication,
-    make_publisher,
     publish_version,
 )
 from workflows.human import wait_for_decision
@@ -19,14 +19,7 @@ from workflows.runtime import now, read_ahead, reading_limits, unit_of_work
 
 def default_publisher() -> Publisher:
     """The configured publisher: the portal (default) or a CMS webhook (GONGKAI_PUBLISHER)."""
-    settings = get_settings()
-    return make_publisher(
-        settings.publisher,
-        portal_dir=settings.data_dir / "portal",
-        webhook_url=settings.publisher_webhook_url,
-        timeout=settings.publisher_webhook_timeout_seconds,
-        retries=settings.publisher_webhook_retries,
-    )
+    return configured_publisher(get_settings())
 
 
 @task(persist_result=True)

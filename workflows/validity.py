@@ -9,6 +9,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 
 from services.publication.validity import expire_due
+from workflows.publication import default_publisher
 from workflows.runtime import as_of_instant, unit_of_work
 
 
@@ -17,6 +18,6 @@ def expire_validity(as_of: str | None = None) -> list[int]:
     """Mark every published document past its validity end date 已失效; returns their ids."""
     at = as_of_instant(as_of)
     with unit_of_work() as session:
-        expired = expire_due(session=session, at=at)
+        expired = expire_due(session=session, at=at, publisher=default_publisher())
     get_run_logger().info("expired %d document(s) as of %s: %s", len(expired), at, expired)
     return expired

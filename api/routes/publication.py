@@ -22,7 +22,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.cursors import decode_position
-from api.deps import EngineDep, SessionDep, SettingsDep, now, require_roles
+from api.deps import EngineDep, PublisherDep, SessionDep, SettingsDep, now, require_roles
 from api.downloads import stored_file_response
 from api.errors import error_responses
 from api.openapi import ERROR_REF
@@ -43,7 +43,6 @@ from services.publication.portal import (
     portal_document,
     portal_file,
 )
-from services.publication.publishing import make_publisher
 from services.publication.search import MAX_TERM_CHARS, CatalogueFilters, Cursor
 from services.publication.validity import change_validity, set_valid_until
 from services.publication.withdrawal import withdraw_publication
@@ -396,7 +395,11 @@ class ValidUntilOut(BaseModel):
     summary="Mark a published document amended, repealed or expired (seed 004 §二(二))",
 )
 def post_validity(
-    document_id: DocumentId, body: ValidityChangeIn, user: Officer, session: SessionDep
+    document_id: DocumentId,
+    body: ValidityChangeIn,
+    user: Officer,
+    session: SessionDep,
+    publisher: PublisherDep,
 ) -> ValidityChangeOut:
     """409: the document is not published; 422: the change is not allowed (e.g. a repealed
     document is final) or amend/repeal names no amending document — the findings say which rule
@@ -410,6 +413,7 @@ def post_validity(
         role=user.role,
         channel="api",
         at=now(),
+        publisher=publisher,
         person=user,
         amended_by_document_id=body.amended_by_document_id,
         amended_by_reference=body.amended_by_reference,
@@ -425,7 +429,11 @@ def post_validity(
     summary="Set the validity end date of a published document (有效期至)",
 )
 def put_valid_until(
-    document_id: DocumentId, body: ValidUntilIn, user: Officer, session: SessionDep
+    document_id: DocumentId,
+    body: ValidUntilIn,
+    user: Officer,
+    session: SessionDep,
+    publisher: PublisherDep,
 ) -> ValidUntilOut:
     """After that day the scheduled expiry marks the document 已失效 (domain §10 rule 15)."""
     document = set_valid_until(
@@ -437,6 +445,7 @@ def put_valid_until(
         role=user.role,
         channel="api",
         at=now(),
+        publisher=publisher,
         person=user,
     )
     return ValidUntilOut(
@@ -488,7 +497,7 @@ def post_withdrawal(
     body: WithdrawalIn,
     user: Withdrawer,
     session: SessionDep,
-    settings: SettingsDep,
+    publisher: PublisherDep,
 ) -> WithdrawalOut:
     """The office or the signer withdraws: the portal answers 410 Gone, the feeds carry a
     tombstone, the document is filed with the new attribute (periodic re-review, 条例 art. 18).
@@ -501,12 +510,6 @@ def post_withdrawal(
         new_attribute=body.new_attribute,
         justification=body.justification,
         at=now(),
-        publisher=make_publisher(
-            settings.publisher,
-            portal_dir=settings.data_dir / "portal",
-            webhook_url=settings.publisher_webhook_url,
-            timeout=settings.publisher_webhook_timeout_seconds,
-            retries=settings.publisher_webhook_retries,
-        ),
+        publisher=publisher,
     )
     return WithdrawalOut.model_validate(withdrawal, from_attributes=True)

@@ -95,9 +95,26 @@ class WithdrawalPayload:
     kind: str = "withdrawal"
 
 
+@dataclass(frozen=True)
+class ValidityPayload:
+    """What is sent when a published document's validity (有效性) or its end date (有效期至)
+    changes: the publication it concerns (its 索引号 and key) and what it now shows; `kind`
+    tells it from a publication and a withdrawal."""
+
+    index_number: str
+    publication_key: str
+    validity: str
+    valid_until: str | None
+    effective_on: str | None  # when an amendment, repeal or expiry takes effect
+    amended_by_reference: str | None
+    changed_at: str
+    idempotency_key: str
+    kind: str = "validity"
+
+
 class Publisher(Protocol):
-    """Puts a payload where the public can see it, and takes it down again when it is
-    withdrawn; sending the same key twice is a no-op."""
+    """Puts a payload where the public can see it, keeps its validity up to date, and takes it
+    down again when it is withdrawn; sending the same key twice is a no-op."""
 
     name: str
 
@@ -106,6 +123,9 @@ class Publisher(Protocol):
 
     def withdraw(self, payload: WithdrawalPayload) -> None:
         """Take the publication down (or confirm it is down) and show the notice instead."""
+
+    def amend(self, payload: ValidityPayload) -> None:
+        """Show the publication's new validity and end date."""
 
 
 class JsonFileSink:
@@ -129,6 +149,11 @@ class JsonFileSink:
     def withdraw(self, payload: WithdrawalPayload) -> None:
         """Write the withdrawal beside the publication's copy (<key>.json), so that whoever
         took the copy learns it is withdrawn."""
+        self._write(payload.idempotency_key, asdict(payload))
+
+    def amend(self, payload: ValidityPayload) -> None:
+        """Write the validity change beside the publication's copy, so that whoever took the
+        copy learns it is amended, repealed or expired."""
         self._write(payload.idempotency_key, asdict(payload))
 
     def _write(self, key: str, content: dict[str, object]) -> None:
@@ -181,6 +206,10 @@ class WebhookSink:
         """Deliver the withdrawal (its `kind` is "withdrawal"), as a publication is delivered."""
         self._deliver(asdict(payload), payload.idempotency_key, payload.index_number)
 
+    def amend(self, payload: ValidityPayload) -> None:
+        """Deliver the validity change (its `kind` is "validity"), as a publication is."""
+        self._deliver(asdict(payload), payload.idempotency_key, payload.index_number)
+
     def _deliver(self, body: dict[str, object], key: str, index_number: str) -> None:
         headers = {"Idempotency-Key": key}
         problem = ""
@@ -206,6 +235,32 @@ class WebhookSink:
             f"the CMS at {self.url} did not accept {index_number} after "
             f"{self.retries + 1} attempts: {problem}"
         )
+
+
+class PublisherSettings(Protocol):
+    """The settings that name the publisher (config.settings.Settings has them)."""
+
+    @property
+    def publisher(self) -> PublisherKind: ...
+    @property
+    def data_dir(self) -> Path: ...
+    @property
+    def publisher_webhook_url(self) -> str | None: ...
+    @property
+    def publisher_webhook_timeout_seconds(self) -> float: ...
+    @property
+    def publisher_webhook_retries(self) -> int: ...
+
+
+def configured_publisher(settings: PublisherSettings) -> Publisher:
+    """The publisher the settings name: the portal (default) or a CMS webhook."""
+    return make_publisher(
+        settings.publisher,
+        portal_dir=settings.data_dir / "portal",
+        webhook_url=settings.publisher_webhook_url,
+        timeout=settings.publisher_webhook_timeout_seconds,
+        retries=settings.publisher_webhook_retries,
+    )
 
 
 def make_publisher(

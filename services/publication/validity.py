@@ -2,8 +2,10 @@
 
 Only a published document has a validity to change; the change is checked against
 policies.validity, kept as a ValidityChangeRecord, copied to the document and its publications
-(what the portal shows) and written to the audit log with who and why, in the caller's
-transaction. A validity end date that has passed expires the document once (domain §10 rule 15).
+(what the portal shows), sent to the publisher the document went out through (a CMS shows the
+new validity; the archives' JSON copy says so) and written to the audit log with who and why,
+in the caller's transaction: a CMS that cannot be told fails the transaction, and nothing
+changes. A validity end date that has passed expires the document once (domain §10 rule 15).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from models.decisions import Channel
 from models.documents import Document
-from models.publications import Publication
+from models.publications import Publication, Withdrawal
 from models.users import User
 from models.validity import ValidityChangeRecord
 from policies.calendar import local_date
@@ -27,6 +29,7 @@ from services.accounts import decides_for_organ
 from services.audit import SYSTEM, record_event
 from services.documents import get_document
 from services.errors import Conflict, DomainError, Forbidden, RequestInvalid
+from services.publication.publishing import Publisher, ValidityPayload
 from services.timestamps import require_aware
 
 
@@ -68,6 +71,7 @@ def change_validity(
     to: Validity,
     reason: str,
     at: datetime,
+    publisher: Publisher,
     actor: str = SYSTEM,
     role: Role = Role.SYSTEM,
     channel: Channel = "system",
@@ -124,6 +128,7 @@ def change_validity(
         .values(validity=to.value)
     )
     session.flush()
+    _tell_publisher(session, publisher, document, record.effective_on, reference, at)
     record_event(
         session=session,
         actor=actor,
@@ -154,6 +159,7 @@ def set_valid_until(
     role: Role,
     channel: Channel,
     at: datetime,
+    publisher: Publisher,
     person: User | None = None,
 ) -> Document:
     """Set (or clear, with None) the last day a published document is valid (有效期至);
@@ -178,6 +184,7 @@ def set_valid_until(
     document.valid_until = valid_until
     session.add(document)
     session.flush()
+    _tell_publisher(session, publisher, document, None, None, at)
     record_event(
         session=session,
         actor=actor,
@@ -193,7 +200,38 @@ def set_valid_until(
     return document
 
 
-def expire_due(session: Session, at: datetime) -> list[int]:
+def _tell_publisher(
+    session: Session,
+    publisher: Publisher,
+    document: Document,
+    effective_on: date | None,
+    reference: str | None,
+    at: datetime,
+) -> None:
+    """Send the document's validity and end date, as they now are, for each of its publications
+    that is still up; each change has its own key, so a retried send never counts twice."""
+    publications = session.exec(
+        select(Publication)
+        .where(col(Publication.document_id) == document.id)
+        .where(~sa.exists().where(col(Withdrawal.publication_id) == col(Publication.id)))
+        .order_by(col(Publication.id))
+    ).all()
+    for publication in publications:
+        publisher.amend(
+            ValidityPayload(
+                index_number=publication.index_number,
+                publication_key=publication.idempotency_key,
+                validity=document.validity,
+                valid_until=document.valid_until.isoformat() if document.valid_until else None,
+                effective_on=effective_on.isoformat() if effective_on else None,
+                amended_by_reference=reference,
+                changed_at=at.isoformat(),
+                idempotency_key=f"validity-p{publication.id}-{at.strftime('%Y%m%dT%H%M%S%f')}",
+            )
+        )
+
+
+def expire_due(session: Session, at: datetime, *, publisher: Publisher) -> list[int]:
     """Expire every published document whose end date has passed (Shanghai date), once each."""
     today = local_date(require_aware(at))
     due = session.exec(
@@ -216,6 +254,7 @@ def expire_due(session: Session, at: datetime) -> list[int]:
                 to=Validity.EXPIRED,
                 reason=f"有效期至 {valid_until.isoformat()}，已届满 (domain §10 rule 15)",
                 at=at,
+                publisher=publisher,
                 effective_on=valid_until + timedelta(days=1),
             )
         except (ValidityChangeRefused, NotPublished):

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from config.settings import Settings
 from policies.roles import Role
 from policies.validity import Validity
+from services.publication.publishing import JsonFileSink
 from services.publication.validity import change_validity
 from tests.api.conftest import app, settings  # noqa: F401  (the real app on both databases)
 from tests.browser_support import serve_app
@@ -45,6 +46,7 @@ def test_the_catalogue_and_a_page_show_marking_and_repeal_in_a_browser(
             role=Role.DISCLOSURE_OFFICE,
             channel="api",
             at=T0 + timedelta(days=30),
+            publisher=JsonFileSink(settings.data_dir / "portal"),
             amended_by_reference="麻政发〔2025〕9号",
         )
         session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
@@ -11,6 +12,7 @@ from config.settings import Settings
 from models.audit import AuditEvent
 from models.documents import Document
 from models.validity import ValidityChangeRecord
+from services.publication.publishing import JsonFileSink
 from services.publication.validity import expire_due
 from tests.api.conftest import Person, TestClient
 from tests.publication_helpers import publish, unpublished
@@ -95,12 +97,15 @@ def test_a_passed_validity_end_date_expires_the_document_once_rule_15(
     # 2025-06-30 23:30 in Shanghai is still the last valid day
     still_valid = datetime(2025, 6, 30, 15, 30, tzinfo=UTC)
     first_day_after = datetime(2025, 6, 30, 16, 30, tzinfo=UTC)  # 2025-07-01 00:30 Shanghai
+    portal = JsonFileSink(settings.data_dir / "portal")
     with Session(engine) as session:
-        assert expire_due(session=session, at=still_valid) == []
-        assert expire_due(session=session, at=first_day_after) == [due.document_id]
+        assert expire_due(session=session, at=still_valid, publisher=portal) == []
+        assert expire_due(session=session, at=first_day_after, publisher=portal) == [
+            due.document_id
+        ]
         session.commit()
     with Session(engine) as session:
-        assert expire_due(session=session, at=first_day_after) == []  # once
+        assert expire_due(session=session, at=first_day_after, publisher=portal) == []  # once
         session.commit()
         document = session.get(Document, due.document_id)
         assert document is not None
@@ -123,6 +128,12 @@ def test_a_passed_validity_end_date_expires_the_document_once_rule_15(
             ("validity.valid_until_set", "office"),
             ("validity.changed", "system"),
         ]
+    # The archives' JSON copy learns each change of the publication it holds (the end date
+    # set over the API, then the expiry), beside the publication's own file.
+    copies = [json.loads(p.read_text("utf-8")) for p in sorted(portal.directory.glob("validity-*"))]
+    assert sorted(
+        (c["validity"], c["valid_until"]) for c in copies if c["index_number"] == due.index_number
+    ) == [("expired", "2025-06-30"), ("valid", "2025-06-30")]
     page = client.get(f"/portal/documents/{due.index_number}").text
     assert "已失效（自 2025-07-01 起）" in page
     refused = client.request(

@@ -84,3 +84,45 @@ def test_a_withdrawal_takes_the_publication_down_from_the_cms_it_went_to_rule_21
         filed = session.get(Document, publication.document_id)
         assert filed is not None
         assert filed.status is Status.FILED
+
+
+def test_a_validity_change_and_an_end_date_reach_the_cms_it_went_to_seed_004(
+    app: FastAPI,
+    settings: Settings,
+    client: TestClient,
+    people: dict[str, Person],
+    receiver: tuple[str, dict[str, Any]],
+) -> None:
+    """有效性 is shown where the document is shown (seed 004 §二(二)): an end date set, then a
+    repeal, each reach the CMS the publication went to, naming the publication."""
+    url, seen = receiver
+    with session_scope(app.state.engine) as session:
+        document = signed_off_document(session, settings, title="关于停车收费标准的通知")
+        publication = publish_version(
+            session=session,
+            document_id=id_of(document),
+            version_id=document.current_version_id or 0,
+            publisher=WebhookSink(url, backoff_seconds=0.01),
+            at=document.status_changed_at,
+        )
+    ends = client.request(
+        "PUT",
+        f"/documents/{publication.document_id}/valid-until",
+        json={"valid_until": "2030-12-31", "reason": "试行五年"},
+        headers=people["office"].headers,
+    )
+    assert ends.status_code == 200, ends.text
+    repealed = client.post(
+        f"/documents/{publication.document_id}/validity",
+        json={"to": "repealed", "amended_by_reference": "某府发〔2026〕9号", "reason": "已废止"},
+        headers=people["office"].headers,
+    )
+    assert repealed.status_code == 201, repealed.text
+    changes = [body for key, body in seen["stored"].items() if key.startswith("validity-")]
+    assert [(c["kind"], c["validity"], c["valid_until"]) for c in changes] == [
+        ("validity", "valid", "2030-12-31"),
+        ("validity", "repealed", "2030-12-31"),
+    ]
+    assert {c["index_number"] for c in changes} == {publication.index_number}
+    assert {c["publication_key"] for c in changes} == {publication.idempotency_key}
+    assert changes[1]["amended_by_reference"] == "某府发〔2026〕9号"

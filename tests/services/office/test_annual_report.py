@@ -86,10 +86,11 @@ def known_documents(session: Session, portal: Path) -> User:
         document_id=first,
         to=Validity.REPEALED,
         reason="被新办法废止",
-        actor=office.name,
+        actor=office.login,
         role=Role.DISCLOSURE_OFFICE,
         channel="api",
         at=datetime(2026, 9, 1, 2, 0, tzinfo=UTC),
+        publisher=sink,
         amended_by_reference="测政发〔2026〕9号",
     )
     session.commit()
@@ -180,7 +181,7 @@ def test_balanced_imported_figures_make_a_valid_report_60号(
     event = session.exec(
         select(AuditEvent).where(col(AuditEvent.action) == "annual_report.imported")
     ).one()
-    assert event.actor == office.name
+    assert event.actor == office.login
     assert event.after == {"year": 2026, "version": 1, "cells": 10, "media": "json"}
 
 

@@ -126,6 +126,7 @@ def build_dataset(session: Session, portal: Path) -> Dataset:
         role=Role.DISCLOSURE_OFFICE,
         channel="api",
         at=T + 100 * H,
+        publisher=sink,
         amended_by_reference="测政发〔2026〕3号",
     )
     withheld = _normative(session, drafter, Attribute.WITHHELD)
