@@ -16,6 +16,7 @@ from sqlmodel import Session
 from config.settings import Settings
 from models.db import session_scope
 from models.documents import Document
+from models.publications import Publication
 from policies.statuses import Status
 from services.publication.publishing import WebhookSink, publish_version
 from tests.api.conftest import Person, TestClient, closed_port
@@ -47,6 +48,19 @@ def settings(database_url: str, tmp_path: Path, receiver: tuple[str, dict[str, A
     )
 
 
+def _published(app: FastAPI, settings: Settings, url: str, title: str) -> Publication:
+    """A signed-off document published through the CMS at `url`."""
+    with session_scope(app.state.engine) as session:
+        document = signed_off_document(session, settings, title=title)
+        return publish_version(
+            session=session,
+            document_id=id_of(document),
+            version_id=document.current_version_id or 0,
+            publisher=WebhookSink(url, backoff_seconds=0.01),
+            at=document.status_changed_at,
+        )
+
+
 def test_a_withdrawal_takes_the_publication_down_from_the_cms_it_went_to_rule_21(
     app: FastAPI,
     settings: Settings,
@@ -55,16 +69,7 @@ def test_a_withdrawal_takes_the_publication_down_from_the_cms_it_went_to_rule_21
     receiver: tuple[str, dict[str, Any]],
 ) -> None:
     url, seen = receiver
-    sink = WebhookSink(url, backoff_seconds=0.01)
-    with session_scope(app.state.engine) as session:
-        document = signed_off_document(session, settings, title="关于误发布事项的通知")
-        publication = publish_version(
-            session=session,
-            document_id=id_of(document),
-            version_id=document.current_version_id or 0,
-            publisher=sink,
-            at=document.status_changed_at,
-        )
+    publication = _published(app, settings, url, "关于误发布事项的通知")
     assert list(seen["stored"]) == [publication.idempotency_key]
 
     answer = client.post(
@@ -96,15 +101,7 @@ def test_a_validity_change_and_an_end_date_reach_the_cms_it_went_to_seed_004(
     """有效性 is shown where the document is shown (seed 004 §二(二)): an end date set, then a
     repeal, each reach the CMS the publication went to, naming the publication."""
     url, seen = receiver
-    with session_scope(app.state.engine) as session:
-        document = signed_off_document(session, settings, title="关于停车收费标准的通知")
-        publication = publish_version(
-            session=session,
-            document_id=id_of(document),
-            version_id=document.current_version_id or 0,
-            publisher=WebhookSink(url, backoff_seconds=0.01),
-            at=document.status_changed_at,
-        )
+    publication = _published(app, settings, url, "关于停车收费标准的通知")
     ends = client.request(
         "PUT",
         f"/documents/{publication.document_id}/valid-until",

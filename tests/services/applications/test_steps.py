@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session
 
 from models.applications import Application
+from models.documents import Document
 from models.organs import Organ
 from models.users import User
 from models.versions import Version, VersionAttachment
@@ -82,6 +83,14 @@ def _do(
     )
 
 
+def _at_reply(session: Session, application: Application, clerk: User, document: Document) -> None:
+    """Take the application to its reply step: complete, the document identified, no
+    consultation."""
+    _do(session, application, clerk, Action.COMPLETE)
+    _do(session, application, clerk, Action.IDENTIFIED, document_ids=(id_of(document),))
+    _do(session, application, clerk, Action.CONSULTATIONS_DONE)
+
+
 def test_a_release_waits_for_the_secrecy_review_then_an_expiring_link_works_条例_art_17(
     session: Session,
 ) -> None:
@@ -92,9 +101,7 @@ def test_a_release_waits_for_the_secrecy_review_then_an_expiring_link_works_条�
         status=Status.FILED,
         marking={"attribute": Attribute.ON_REQUEST},
     )
-    _do(session, application, clerk, Action.COMPLETE)
-    _do(session, application, clerk, Action.IDENTIFIED, document_ids=(id_of(document),))
-    _do(session, application, clerk, Action.CONSULTATIONS_DONE)
+    _at_reply(session, application, clerk, document)
     _do(session, application, clerk, Action.REPLY, reply_type=ReplyType.DISCLOSED)
     assert application.step is ApplicationStep.RELEASE
     assert application.reply_type is None  # no reply before the review
@@ -150,9 +157,7 @@ def test_a_link_sends_no_more_of_a_document_marked_withheld_after_its_release_�
         status=Status.FILED,
         marking={"attribute": Attribute.ON_REQUEST},
     )
-    _do(session, application, clerk, Action.COMPLETE)
-    _do(session, application, clerk, Action.IDENTIFIED, document_ids=(id_of(document),))
-    _do(session, application, clerk, Action.CONSULTATIONS_DONE)
+    _at_reply(session, application, clerk, document)
     _do(session, application, clerk, Action.REPLY, reply_type=ReplyType.DISCLOSED)
     _do(session, application, reviewer, Action.APPROVE_RELEASE)
     link = delivery_link(session, id_of(application), key=KEY)
@@ -199,9 +204,7 @@ def test_a_withheld_document_is_not_proposed_for_release_条例_art_14(session: 
         status=Status.FILED,
         marking={"attribute": Attribute.WITHHELD, "reason_codes": ["NS-6"]},
     )
-    _do(session, application, clerk, Action.COMPLETE)
-    _do(session, application, clerk, Action.IDENTIFIED, document_ids=(id_of(document),))
-    _do(session, application, clerk, Action.CONSULTATIONS_DONE)
+    _at_reply(session, application, clerk, document)
     with pytest.raises(RequestInvalid, match="变更属性"):
         _do(session, application, clerk, Action.REPLY, reply_type=ReplyType.DISCLOSED)
     _do(
@@ -235,9 +238,7 @@ def test_the_unredacted_original_of_a_删减后公开_document_is_not_released_w
             file_name="删减版.pdf",
         )
     )
-    _do(session, application, clerk, Action.COMPLETE)
-    _do(session, application, clerk, Action.IDENTIFIED, document_ids=(id_of(document),))
-    _do(session, application, clerk, Action.CONSULTATIONS_DONE)
+    _at_reply(session, application, clerk, document)
     with pytest.raises(RequestInvalid, match="删减后公开"):
         _do(session, application, clerk, Action.REPLY, reply_type=ReplyType.DISCLOSED)
     assert pending_releases(session, id_of(application)) == []
@@ -272,9 +273,7 @@ def test_releases_approved_one_after_another_each_get_their_own_link_条例_art_
             status=Status.FILED,
             marking={"attribute": Attribute.ON_REQUEST},
         )
-        _do(session, application, clerk, Action.COMPLETE)
-        _do(session, application, clerk, Action.IDENTIFIED, document_ids=(id_of(document),))
-        _do(session, application, clerk, Action.CONSULTATIONS_DONE)
+        _at_reply(session, application, clerk, document)
         _do(session, application, clerk, Action.REPLY, reply_type=ReplyType.DISCLOSED)
         _do(session, application, reviewer, Action.APPROVE_RELEASE)  # no link looked at yet
         assert application.step is ApplicationStep.DONE
@@ -387,9 +386,7 @@ def test_a_partial_release_reviews_exactly_the_redacted_file_条例_art_37(sessi
         status=Status.FILED,
         marking={"attribute": Attribute.ON_REQUEST},
     )
-    _do(session, application, clerk, Action.COMPLETE)
-    _do(session, application, clerk, Action.IDENTIFIED, document_ids=(id_of(document),))
-    _do(session, application, clerk, Action.CONSULTATIONS_DONE)
+    _at_reply(session, application, clerk, document)
     partial = {"reply_type": ReplyType.PARTIAL, "reason_codes": ("NS-4",)}
     with pytest.raises(RequestInvalid, match="删减后的文件"):
         _do(session, application, clerk, Action.REPLY, **partial)
@@ -427,9 +424,7 @@ def test_a_release_of_another_organs_document_needs_a_reviewer_assigned_to_it_�
         status=Status.FILED,
         marking={"attribute": Attribute.ON_REQUEST},
     )
-    _do(session, application, clerk, Action.COMPLETE)
-    _do(session, application, clerk, Action.IDENTIFIED, document_ids=(id_of(document),))
-    _do(session, application, clerk, Action.CONSULTATIONS_DONE)
+    _at_reply(session, application, clerk, document)
     _do(session, application, clerk, Action.REPLY, reply_type=ReplyType.DISCLOSED)
     assert application.step is ApplicationStep.RELEASE
     with pytest.raises(Forbidden, match="保密审查人"):
