@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 
+from api.access_log import redact_access_log
 from api.errors import install_error_handlers
 from api.openapi import build_openapi
 from api.rate_limit import RateLimit
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, *, sweep_reviews: bool = True) 
     GONGKAI_STAGING_SWEEP_SECONDS."""
     settings = settings or get_settings()
     settings.files_dir.mkdir(parents=True, exist_ok=True)
+    redact_access_log()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

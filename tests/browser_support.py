@@ -87,13 +87,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_app(app: Any, *, timeout: float = 20) -> Iterator[str]:
+def serve_app(app: Any, *, timeout: float = 20, log_level: str = "warning") -> Iterator[str]:
     """Serve `app` with uvicorn on 127.0.0.1 in a daemon thread; yield its base URL."""
     import uvicorn
 
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level, lifespan="on")
     )
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

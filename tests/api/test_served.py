@@ -60,3 +60,38 @@ def test_the_served_api_stores_an_upload_and_refuses_a_chunked_one_over_the_limi
         assert client.get("/documents", headers=drafter).json()["total"] == 1
     assert count_rows(app, Document) == 1
     assert [p.name for p in stored_files(settings)] == [sha]
+
+
+def test_the_access_log_never_holds_an_applicants_delivery_token_条例_art_40(
+    app: FastAPI,
+) -> None:
+    """uvicorn logs every request's path; a delivery link's token opens released files for
+    whoever has it, so the served app's access log shows the link with the token replaced."""
+    import logging
+
+    from api.access_log import ACCESS_LOGGER
+
+    lines: list[str] = []
+
+    class Kept(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    token = "9c" * 32  # the form of a real one; unknown here (404)
+    kept = Kept()
+    with serve_app(app, log_level="info") as base:
+        logging.getLogger(ACCESS_LOGGER).addHandler(kept)  # after uvicorn set up its logging
+        try:
+            for path in (
+                f"/applications/deliveries/{token}",
+                f"/applications/deliveries/{token}/files/7?x=1",
+            ):
+                assert httpx.get(base + path).status_code == 404
+            assert httpx.get(base + "/portal").status_code == 200
+        finally:
+            logging.getLogger(ACCESS_LOGGER).removeHandler(kept)
+    deliveries = [line for line in lines if "/applications/deliveries/" in line]
+    assert len(deliveries) == 2, lines
+    assert all(token not in line for line in lines)
+    assert any("/applications/deliveries/…/files/7" in line for line in deliveries)
+    assert any('"GET /portal HTTP/1.1" 200' in line for line in lines)
