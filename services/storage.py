@@ -15,6 +15,7 @@ benchmark turns `FSYNC` off, to measure its cost; the product never does.
 
 from __future__ import annotations
 
+import logging
 import os
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -27,7 +28,9 @@ from sqlmodel import Session, col, select
 
 from models.db import table_of
 from models.files import StoredFile
+from services.stored_content import digest_of
 
+logger = logging.getLogger("gongkai.storage")
 STAGING = ".staging"  # where uploads wait, under files_dir, until they are kept or discarded
 FSYNC = True  # see the module docstring: switched off by bench/bench_upload.py only
 
@@ -146,17 +149,24 @@ def prepare_place(*, files_dir: Path, path: Path, sha256: str) -> None:
 
 def place_file(*, files_dir: Path, staged: StagedFile) -> None:
     """Move the staged content to its content-addressed path: synced before the rename, read-only,
-    its directory synced after (content already there is kept and the staged copy dropped)."""
+    its directory synced after. Content already there is kept and the staged copy dropped, when
+    its bytes still hash to their name; bytes altered on disk since are replaced by this upload
+    of the content (and the office is told in the log)."""
     target = files_dir / storage_path_for(staged.sha256)
     staged.wait_synced()
     if target.exists():
-        # Stored bytes are immutable and named by their hash: content already there was kept by
-        # an earlier upload (whose transaction may have failed, so the row may be missing) or a
-        # concurrent one. Its writer synced it before the rename; its directory entry may still
-        # be on the way, so the directory is synced all the same.
-        staged.discard()
-        _sync_directory(target.parent)
-        return
+        if digest_of(target) == (staged.sha256, staged.size_bytes):
+            # Stored bytes are immutable and named by their hash: content already there was kept
+            # by an earlier upload (whose transaction may have failed, so the row may be missing)
+            # or a concurrent one. Its writer synced it before the rename; its directory entry
+            # may still be on the way, so the directory is synced all the same.
+            staged.discard()
+            _sync_directory(target.parent)
+            return
+        logger.error(
+            "stored content %s no longer hashed to its name: replaced by an upload of it",
+            target,
+        )
     _make_directories(target.parent)
     os.chmod(staged.path, 0o444)
     os.replace(staged.path, target)

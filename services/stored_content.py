@@ -110,9 +110,13 @@ def check_path(path: Path, stored: Recorded) -> None:
     missing file is left to the caller, which says so in its own way)."""
     if not path.is_file():
         return
+    require_recorded(stored, *digest_of(path))
+
+
+def digest_of(path: Path) -> tuple[str, int]:
+    """The SHA-256 (hex) and size of the file at `path`."""
     with path.open("rb") as handle:
-        digest, size = _digest(iter(lambda: handle.read(CHUNK_BYTES), b""))
-    require_recorded(stored, digest, size)
+        return _digest(iter(lambda: handle.read(CHUNK_BYTES), b""))
 
 
 def require_recorded(stored: Recorded, sha256: str, size: int) -> None:

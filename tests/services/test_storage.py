@@ -87,6 +87,28 @@ def test_content_already_stored_is_not_rewritten_and_its_directory_is_synced(
     assert session.exec(select(func.count()).select_from(StoredFile)).one() == 1
 
 
+def test_content_altered_on_disk_is_replaced_by_the_next_upload_of_it(
+    session: Session, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bytes changed under a content-addressed name no longer match it; the next upload of the
+    real content puts it back (read-only, its directory synced), and the log says so, instead of
+    being dropped as a duplicate of bytes nobody may be served."""
+    files_dir = tmp_path / "files"
+    first = store_file(session=session, files_dir=files_dir, staged=staged(files_dir), at=AT)
+    session.commit()
+    path = files_dir / first.storage_path
+    path.chmod(0o644)
+    path.write_bytes(b"%PDF-1.4\n% altered after it was stored\n")
+    with caplog.at_level("ERROR", logger="gongkai.storage"):
+        second = store_file(session=session, files_dir=files_dir, staged=staged(files_dir), at=AT)
+    session.commit()
+    assert second.id == first.id
+    assert path.read_bytes() == PDF
+    assert path.stat().st_mode & 0o777 == 0o444
+    assert "no longer hashed to its name" in caplog.text
+    assert session.exec(select(func.count()).select_from(StoredFile)).one() == 1
+
+
 def test_stored_content_is_read_only(session: Session, tmp_path: Path) -> None:
     files_dir = tmp_path / "files"
     stored = store_file(session=session, files_dir=files_dir, staged=staged(files_dir), at=AT)
