@@ -161,39 +161,25 @@ def clear_for_publication(session: Session, document: Document, *, signed: bool 
     marking = session.exec(
         select(Marking).where(col(Marking.version_id) == document.current_version_id)
     ).one()
-    reviewer = make_user(session, role=Role.SECRECY_REVIEWER)
-    decision = Decision(
-        document_id=id_of(document),
-        version_id=document.current_version_id or 0,
-        step=Step.SECRECY_REVIEW.value,
-        attempt=1,
-        kind=DecisionKind.APPROVE.value,
-        decided_by=reviewer.id,
-        role=Role.SECRECY_REVIEWER,
-        channel="api",
-        attribute_before=marking.attribute,
-        attribute_after=marking.attribute,
-        decided_at=T0,
-    )
-    session.add(decision)
-    session.flush()
-    if not signed:
-        return decision
-    signer = make_user(session, role=Role.SIGNER)
-    session.add(
+    decisions = [(Step.SECRECY_REVIEW, DecisionKind.APPROVE, Role.SECRECY_REVIEWER)]
+    if signed:
+        decisions.append((Step.SIGN_OFF, DecisionKind.SIGN_OFF, Role.SIGNER))
+    rows = [
         Decision(
             document_id=id_of(document),
             version_id=document.current_version_id or 0,
-            step=Step.SIGN_OFF.value,
+            step=step.value,
             attempt=1,
-            kind=DecisionKind.SIGN_OFF.value,
-            decided_by=signer.id,
-            role=Role.SIGNER,
+            kind=kind.value,
+            decided_by=make_user(session, role=role).id,
+            role=role,
             channel="api",
             attribute_before=marking.attribute,
             attribute_after=marking.attribute,
             decided_at=T0,
         )
-    )
+        for step, kind, role in decisions
+    ]
+    session.add_all(rows)
     session.flush()
-    return decision
+    return rows[0]

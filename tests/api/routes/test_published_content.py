@@ -97,32 +97,23 @@ def _converted_and_published(
         )
         drafter = session.get(User, document.created_by)
         assert drafter is not None
-        reviewer = make_colleague(session, drafter, Role.SECRECY_REVIEWER)
-        record_decision(
-            session=session,
-            document_id=document_id,
-            version_id=version_id,
-            step=Step.SECRECY_REVIEW,
-            decision="approve",
-            actor=reviewer,
-            actor_name=reviewer.name,
-            role=Role.SECRECY_REVIEWER,
-            channel="api",
-            at=at + timedelta(hours=1),
-        )
-        signer = make_colleague(session, drafter, Role.SIGNER)
-        record_decision(
-            session=session,
-            document_id=document_id,
-            version_id=version_id,
-            step=Step.SIGN_OFF,
-            decision="approve",
-            actor=signer,
-            actor_name=signer.name,
-            role=Role.SIGNER,
-            channel="api",
-            at=at + timedelta(hours=1, minutes=30),
-        )
+        for step, role, after in (
+            (Step.SECRECY_REVIEW, Role.SECRECY_REVIEWER, timedelta(hours=1)),
+            (Step.SIGN_OFF, Role.SIGNER, timedelta(hours=1, minutes=30)),
+        ):
+            person = make_colleague(session, drafter, role)
+            record_decision(
+                session=session,
+                document_id=document_id,
+                version_id=version_id,
+                step=step,
+                decision="approve",
+                actor=person,
+                actor_name=person.login,
+                role=role,
+                channel="api",
+                at=at + after,
+            )
         return publish_version(
             session=session,
             document_id=document_id,

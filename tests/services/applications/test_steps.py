@@ -83,6 +83,16 @@ def _do(
     )
 
 
+def _requested_document(session: Session, organ: Organ) -> Document:
+    """A filed 依申请公开 document of this organ, as an application finds it."""
+    return make_document(
+        session,
+        drafter=make_user(session, organ=organ),
+        status=Status.FILED,
+        marking={"attribute": Attribute.ON_REQUEST},
+    )
+
+
 def _at_reply(session: Session, application: Application, clerk: User, document: Document) -> None:
     """Take the application to its reply step: complete, the document identified, no
     consultation."""
@@ -95,12 +105,7 @@ def test_a_release_waits_for_the_secrecy_review_then_an_expiring_link_works_条�
     session: Session,
 ) -> None:
     organ, clerk, _, reviewer, application = _setup(session)
-    document = make_document(
-        session,
-        drafter=make_user(session, organ=organ),
-        status=Status.FILED,
-        marking={"attribute": Attribute.ON_REQUEST},
-    )
+    document = _requested_document(session, organ)
     _at_reply(session, application, clerk, document)
     _do(session, application, clerk, Action.REPLY, reply_type=ReplyType.DISCLOSED)
     assert application.step is ApplicationStep.RELEASE
@@ -151,12 +156,7 @@ def test_a_link_sends_no_more_of_a_document_marked_withheld_after_its_release_�
     from services.applications import delivery_files
 
     organ, clerk, _, reviewer, application = _setup(session)
-    document = make_document(
-        session,
-        drafter=make_user(session, organ=organ),
-        status=Status.FILED,
-        marking={"attribute": Attribute.ON_REQUEST},
-    )
+    document = _requested_document(session, organ)
     _at_reply(session, application, clerk, document)
     _do(session, application, clerk, Action.REPLY, reply_type=ReplyType.DISCLOSED)
     _do(session, application, reviewer, Action.APPROVE_RELEASE)
@@ -267,12 +267,7 @@ def test_releases_approved_one_after_another_each_get_their_own_link_条例_art_
         at=AT,
     )
     for application in (first, second):
-        document = make_document(
-            session,
-            drafter=make_user(session, organ=organ),
-            status=Status.FILED,
-            marking={"attribute": Attribute.ON_REQUEST},
-        )
+        document = _requested_document(session, organ)
         _at_reply(session, application, clerk, document)
         _do(session, application, clerk, Action.REPLY, reply_type=ReplyType.DISCLOSED)
         _do(session, application, reviewer, Action.APPROVE_RELEASE)  # no link looked at yet
@@ -380,12 +375,7 @@ def test_a_partial_release_reviews_exactly_the_redacted_file_条例_art_37(sessi
     from tests.factories import make_stored_file
 
     organ, clerk, _, reviewer, application = _setup(session)
-    document = make_document(
-        session,
-        drafter=make_user(session, organ=organ),
-        status=Status.FILED,
-        marking={"attribute": Attribute.ON_REQUEST},
-    )
+    document = _requested_document(session, organ)
     _at_reply(session, application, clerk, document)
     partial = {"reply_type": ReplyType.PARTIAL, "reason_codes": ("NS-4",)}
     with pytest.raises(RequestInvalid, match="删减后的文件"):
@@ -418,12 +408,7 @@ def test_a_release_of_another_organs_document_needs_a_reviewer_assigned_to_it_�
     document's own organ's reviewers, or those assigned to it."""
     _, clerk, _, reviewer, application = _setup(session)
     other = make_organ(session)
-    document = make_document(
-        session,
-        drafter=make_user(session, organ=other),
-        status=Status.FILED,
-        marking={"attribute": Attribute.ON_REQUEST},
-    )
+    document = _requested_document(session, other)
     _at_reply(session, application, clerk, document)
     _do(session, application, clerk, Action.REPLY, reply_type=ReplyType.DISCLOSED)
     assert application.step is ApplicationStep.RELEASE
