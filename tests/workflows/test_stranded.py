@@ -57,8 +57,8 @@ def test_a_run_failed_behind_the_engines_back_is_listed_and_restarted_at_the_sam
     with get_client(sync_client=True) as client:
         client.set_flow_run_state(run, Failed(message="set by hand"), force=True)
     checked = _check_once()
-    assert checked["stranded"] == [doc]
-    assert _check_once()["stranded"] == []  # recorded once
+    assert doc in checked["stranded"]  # (the shared stack may hold other tests' documents)
+    assert doc not in _check_once()["stranded"]  # recorded once
 
     stuck = api.get("/office/stuck", headers=office).json()
     stranded = [item for item in stuck["stranded"] if item["document_id"] == doc]
